@@ -1,0 +1,104 @@
+"""Spazio Virtuale: the virtual exchange space of the Big European Exchange."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application: config, extensions, blueprints, socket handlers, CLI, errors."""
+    instance_path = (overrides or {}).get("INSTANCE_PATH") or os.environ.get(
+        "EXCHANGE_INSTANCE_PATH", str(ROOT / "instance")
+    )
+    app = Flask(
+        __name__,
+        instance_path=str(Path(instance_path).resolve()),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    load_config(app, overrides)
+    _configure_logging(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_socket_handlers(app)
+    _register_cli(app)
+    _register_error_handlers(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=app.config["LOG_LEVEL"],
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _init_extensions(app: Flask) -> None:
+    from . import i18n, realtime, security, templating
+    from .accounts.services import user_for_token
+    from .extensions import babel, csrf, db, login_manager, socketio
+
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    security.init_app(app)
+    realtime.init_app(app)
+    templating.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.user_loader(user_for_token)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "basic"
+
+    socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        message_queue=app.config["MESSAGE_QUEUE"],
+        cors_allowed_origins=app.config["ALLOWED_ORIGINS"],
+        max_http_buffer_size=app.config["MAX_SOCKET_PAYLOAD"],
+        logger=False,
+        engineio_logger=False,
+    )
+
+
+def _register_blueprints(app: Flask) -> None:
+    from . import health
+    from .accounts.views import bp as accounts_bp
+    from .event.views import bp as event_bp
+    from .rooms.views import bp as rooms_bp
+
+    for blueprint in (event_bp, accounts_bp, rooms_bp, health.bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_socket_handlers(app: Flask) -> None:
+    from .extensions import socketio
+    from .rooms.events import register_handlers as register_chat
+    from .sockets import handle_socket_error
+
+    register_chat(socketio)
+    socketio.on_error_default(handle_socket_error)
+
+
+def _register_cli(app: Flask) -> None:
+    from .cli import register_commands
+
+    register_commands(app)
+
+
+def _register_error_handlers(app: Flask) -> None:
+    from .errors import register_error_handlers
+
+    register_error_handlers(app)

@@ -1,0 +1,1 @@
+"""Accounts, roles, sign-in sessions and invitations."""

@@ -1,0 +1,49 @@
+"""Forms of the account pages. Validation of the rules themselves lives in services."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+
+
+class RegisterForm(FlaskForm):
+    name = StringField(
+        _l("Your name"),
+        validators=[DataRequired(), Length(max=100)],
+        description=_l("Shown to other participants next to your messages."),
+    )
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=1024)],
+        description=_l("At least 10 characters. A few unrelated words make a strong password."),
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
+    invitation_code = StringField(
+        _l("Invitation code (delegates only)"),
+        validators=[Optional(), Length(max=40)],
+        description=_l(
+            "Delegates of a participating administration received a code from the "
+            "organizers. Without a code you register as an attendee: you can follow "
+            "every room and read the practices."
+        ),
+    )
+
+
+class InvitationForm(FlaskForm):
+    administration = SelectField(_l("Administration"), coerce=str, validators=[DataRequired()])
+    max_uses = IntegerField(
+        _l("How many people may use it"),
+        validators=[Optional(), NumberRange(min=1, max=10000)],
+        description=_l("Leave empty for no limit."),
+    )

@@ -1,0 +1,113 @@
+"""People, their roles, their sign-in sessions and the invitations that enrol them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, created_at, enum_type, intpk, short_str
+
+if TYPE_CHECKING:
+    from ..event.models import Administration
+
+
+class Role(StrEnum):
+    """What a person does at the exchange; permissions.py says what each may do."""
+
+    ATTENDEE = "attendee"
+    DELEGATE = "delegate"
+    MODERATOR = "moderator"
+    ORGANIZER = "organizer"
+
+
+class User(Base):
+    """An account. Flask-Login's user object is this model itself."""
+
+    __tablename__ = "users"
+
+    id: Mapped[intpk]
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[short_str]
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(
+        enum_type(Role, length=20),
+        default=Role.ATTENDEE,
+    )
+    administration_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("administrations.id"), index=True
+    )
+    #: The interface language this person chose; None follows the browser.
+    locale: Mapped[str | None] = mapped_column(sa.String(10))
+    created_at: Mapped[created_at]
+
+    administration: Mapped[Administration | None] = relationship(back_populates="members")
+    login_sessions: Mapped[list[LoginSession]] = relationship(back_populates="user")
+
+    #: The sign-in session this object was loaded through (set by the user loader);
+    #: a plain attribute, not a column.
+    current_login = None  # LoginSession | None
+
+    # Flask-Login's protocol.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return True
+
+    def get_id(self) -> str | None:
+        """Identify the sign-in session, not the person, so that it can be revoked."""
+        return self.current_login.token if self.current_login else None
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role.value}>"
+
+
+class LoginSession(Base):
+    """One sign-in from one browser. Revoking it signs that browser out everywhere.
+
+    The cookie holds a random token; the database keeps only its SHA-256, so a
+    copy of the database cannot be used to impersonate anyone.
+    """
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[intpk]
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    created_at: Mapped[created_at]
+    revoked_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="login_sessions")
+
+    #: The clear token, known only right after sign-in or when loaded from a cookie;
+    #: a plain attribute, never stored.
+    token = None  # str | None
+
+
+class Invitation(Base):
+    """A code an organizer hands to an administration so that its delegates can register."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[intpk]
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    administration_id: Mapped[int] = mapped_column(sa.ForeignKey("administrations.id"))
+    role: Mapped[Role] = mapped_column(
+        enum_type(Role, length=20),
+        default=Role.DELEGATE,
+    )
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[created_at]
+    expires_at: Mapped[dt.datetime | None]
+    #: None means any number of delegates may use the code.
+    max_uses: Mapped[int | None]
+    uses: Mapped[int] = mapped_column(default=0)
+    revoked_at: Mapped[dt.datetime | None]
+
+    administration: Mapped[Administration] = relationship()
+    created_by: Mapped[User | None] = relationship()

@@ -1,0 +1,277 @@
+"""Rules about accounts: creating them, signing in and out, invitations and roles."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+import secrets
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .. import realtime
+from ..db import utcnow
+from ..errors import Invalid, NotFound
+from ..event.models import Administration
+from ..extensions import db
+from .models import Invitation, LoginSession, Role, User
+
+logger = logging.getLogger(__name__)
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+NAME_MAX_LENGTH = 100
+PASSWORD_MAX_LENGTH = 1024
+#: Letters that cannot be mistaken for one another when read aloud or typed.
+INVITATION_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def validate_new_account(email: str, name: str, password: str) -> tuple[str, str]:
+    """Check the fields of a new account; return the normalized email and name."""
+    email = normalize_email(email)
+    name = name.strip()
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        raise Invalid(_l("Enter a valid email address."), field="email")
+    if not name or len(name) > NAME_MAX_LENGTH:
+        raise Invalid(
+            _l("Enter your name (at most %(max)d characters).", max=NAME_MAX_LENGTH), field="name"
+        )
+    check_password_strength(password)
+    return email, name
+
+
+def check_password_strength(password: str) -> None:
+    """Refuse passwords that are too short, too long or trivially guessable."""
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        raise Invalid(
+            _l("Choose a password of at least %(min)d characters.", min=minimum), field="password"
+        )
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise Invalid(_l("This password is too long."), field="password")
+    if len(set(password)) < 4:
+        raise Invalid(_l("Choose a password with more different characters."), field="password")
+
+
+def _hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def create_user(
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: Role = Role.ATTENDEE,
+    administration: Administration | None = None,
+) -> User:
+    """Create an account. Delegates must belong to an administration."""
+    email, name = validate_new_account(email, name, password)
+    if role is Role.DELEGATE and administration is None:
+        raise Invalid(_l("A delegate must belong to an administration."), field="administration")
+    user = User(
+        email=email,
+        name=name,
+        password_hash=_hash_password(password),
+        role=role,
+        administration=administration,
+    )
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Invalid(
+            _l("An account with this email address already exists."), field="email"
+        ) from None
+    logger.info("user %r created with role %s", user.id, role.value)
+    return user
+
+
+def register(*, email: str, name: str, password: str, invitation_code: str = "") -> User:
+    """Register a new account, as a delegate with a valid invitation code, else as an attendee."""
+    email, name = validate_new_account(email, name, password)
+    invitation = None
+    if invitation_code.strip():
+        invitation = _usable_invitation(invitation_code)
+    user = User(
+        email=email,
+        name=name,
+        password_hash=_hash_password(password),
+        role=invitation.role if invitation else Role.ATTENDEE,
+        administration_id=invitation.administration_id if invitation else None,
+    )
+    db.session.add(user)
+    if invitation is not None:
+        # Count the use in the same statement that checks the limit, so two
+        # registrations racing for the last use cannot both get it.
+        used = db.session.execute(
+            sa.update(Invitation)
+            .where(
+                Invitation.id == invitation.id,
+                sa.or_(Invitation.max_uses.is_(None), Invitation.uses < Invitation.max_uses),
+            )
+            .values(uses=Invitation.uses + 1)
+        )
+        if used.rowcount != 1:
+            db.session.rollback()
+            raise Invalid(_l("This invitation code has been used up."), field="invitation_code")
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Invalid(
+            _l("An account with this email address already exists."), field="email"
+        ) from None
+    logger.info("user %r registered as %s", user.id, user.role.value)
+    return user
+
+
+def _usable_invitation(code: str) -> Invitation:
+    normalized = re.sub(r"[\s-]", "", code).upper()
+    invitation = db.session.scalars(
+        sa.select(Invitation).where(Invitation.code == normalized)
+    ).first()
+    if invitation is None or invitation.revoked_at is not None:
+        raise Invalid(
+            _l(
+                "This invitation code is not valid. Check it with your organizer, "
+                "or leave it empty to register as an attendee."
+            ),
+            field="invitation_code",
+        )
+    if invitation.expires_at is not None and invitation.expires_at <= utcnow():
+        raise Invalid(_l("This invitation code has expired."), field="invitation_code")
+    if invitation.max_uses is not None and invitation.uses >= invitation.max_uses:
+        raise Invalid(_l("This invitation code has been used up."), field="invitation_code")
+    return invitation
+
+
+# A hash to check against when the email is unknown, so that both cases take
+# the same time and the response time does not reveal who has an account.
+_UNKNOWN_USER_HASH: dict[str, str] = {}
+
+
+def authenticate(email: str, password: str) -> User:
+    """Return the account matching these credentials, or raise :class:`Invalid`."""
+    user = db.session.scalars(sa.select(User).where(User.email == normalize_email(email))).first()
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if user is None:
+        dummy = _UNKNOWN_USER_HASH.setdefault(
+            method, generate_password_hash("x" * 16, method=method)
+        )
+        check_password_hash(dummy, password[:PASSWORD_MAX_LENGTH])
+        raise Invalid(_l("The email address or the password is not correct."))
+    if not check_password_hash(user.password_hash, password[:PASSWORD_MAX_LENGTH]):
+        raise Invalid(_l("The email address or the password is not correct."))
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_login_session(user: User) -> LoginSession:
+    """Open a sign-in session for ``user``; its clear token goes into the cookie."""
+    token = secrets.token_urlsafe(32)
+    login = LoginSession(token_hash=_token_hash(token), user=user)
+    db.session.add(login)
+    db.session.commit()
+    login.token = token
+    user.current_login = login
+    return login
+
+
+def user_for_token(token: str) -> User | None:
+    """Return the user of a live sign-in session, or None if it is unknown or revoked."""
+    if not token or len(token) > 100:
+        return None
+    login = db.session.scalars(
+        sa.select(LoginSession)
+        .where(LoginSession.token_hash == _token_hash(token), LoginSession.revoked_at.is_(None))
+        .options(joinedload(LoginSession.user).joinedload(User.administration))
+    ).first()
+    if login is None:
+        return None
+    login.token = token
+    user = login.user
+    user.current_login = login
+    return user
+
+
+def end_login_session(login: LoginSession) -> None:
+    """Sign out: revoke the session and close the sockets it opened, on every process."""
+    login.revoked_at = utcnow()
+    db.session.commit()
+    realtime.end_login_session(login.id, reason="signed_out")
+    logger.info("login session %r ended", login.id)
+
+
+def create_invitation(
+    administration: Administration,
+    *,
+    created_by: User | None = None,
+    max_uses: int | None = None,
+    expires_at: dt.datetime | None = None,
+) -> Invitation:
+    """Create an invitation code that registers delegates of ``administration``."""
+    if max_uses is not None and max_uses < 1:
+        raise Invalid(_l("The number of uses must be at least 1."), field="max_uses")
+    if expires_at is not None and expires_at <= utcnow():
+        raise Invalid(_l("The expiry must be in the future."), field="expires_at")
+    for _attempt in range(5):
+        code = "-".join(
+            "".join(secrets.choice(INVITATION_ALPHABET) for _ in range(4)) for _ in range(3)
+        )
+        invitation = Invitation(
+            code=code.replace("-", ""),
+            administration=administration,
+            created_by=created_by,
+            max_uses=max_uses,
+            expires_at=expires_at,
+        )
+        db.session.add(invitation)
+        try:
+            db.session.commit()
+        except IntegrityError:  # the same random code twice: draw again
+            db.session.rollback()
+            continue
+        logger.info("invitation %r created for %s", invitation.id, administration.slug)
+        return invitation
+    raise RuntimeError("could not draw a unique invitation code")
+
+
+def format_invitation_code(code: str) -> str:
+    """Show a code in groups of four, as people read it out ("K7QD-9XPM-2HTA")."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def list_invitations() -> list[Invitation]:
+    return list(db.session.scalars(sa.select(Invitation).order_by(Invitation.created_at.desc())))
+
+
+def revoke_invitation(invitation_id: int) -> Invitation:
+    """Stop an invitation code from registering anyone else."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None:
+        raise NotFound()
+    if invitation.revoked_at is None:
+        invitation.revoked_at = utcnow()
+        db.session.commit()
+    return invitation
+
+
+def get_user_by_email(email: str) -> User:
+    user = db.session.scalars(sa.select(User).where(User.email == normalize_email(email))).first()
+    if user is None:
+        raise NotFound(_l("No account has this email address."))
+    return user

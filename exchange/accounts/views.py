@@ -1,0 +1,139 @@
+"""Pages to sign in, sign out, register, and (for organizers) hand out invitation codes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from ..errors import Invalid
+from ..event.services import get_administration, list_administrations
+from ..forms import apply_error
+from ..permissions import Action, acting_user, requires
+from ..security import safe_next_url
+from . import services
+from .forms import InvitationForm, LoginForm, RegisterForm
+
+bp = Blueprint("accounts", __name__)
+
+
+def _sign_in(user: services.User) -> None:
+    services.start_login_session(user)
+    session.clear()
+    session.permanent = True
+    login_user(user)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    next_url = safe_next_url(request.args.get("next"), url_for("event.home"))
+    if current_user.is_authenticated:
+        return redirect(next_url)
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data or "", form.password.data or "")
+        except Invalid as error:
+            form.form_errors.append(str(error.message))
+        else:
+            _sign_in(user)
+            flash(_("Welcome, %(name)s.", name=user.name), "success")
+            return redirect(next_url)
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/login.html", form=form, next_url=next_url), status
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    if current_user.is_authenticated and current_user.current_login is not None:
+        services.end_login_session(current_user.current_login)
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("event.home"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(url_for("event.home"))
+    form = RegisterForm()
+    if request.method == "GET" and request.args.get("code"):
+        form.invitation_code.data = request.args["code"][:40]
+    if form.validate_on_submit():
+        try:
+            user = services.register(
+                email=form.email.data or "",
+                name=form.name.data or "",
+                password=form.password.data or "",
+                invitation_code=form.invitation_code.data or "",
+            )
+        except Invalid as error:
+            apply_error(form, error)
+        else:
+            _sign_in(user)
+            if user.administration is not None:
+                message = _(
+                    "Welcome, %(name)s. You are registered as a delegate of %(administration)s.",
+                    name=user.name,
+                    administration=user.administration.name,
+                )
+            else:
+                message = _("Welcome, %(name)s. You are registered as an attendee.", name=user.name)
+            flash(message, "success")
+            return redirect(url_for("event.home"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/register.html", form=form), status
+
+
+@bp.route("/invitations", methods=["GET", "POST"])
+@requires(Action.MANAGE_INVITATIONS)
+def invitations() -> ResponseReturnValue:
+    form = InvitationForm()
+    form.administration.choices = [
+        (a.slug, f"{a.name} ({a.country})") for a in list_administrations()
+    ]
+    if form.validate_on_submit():
+        try:
+            invitation = services.create_invitation(
+                get_administration(form.administration.data or ""),
+                created_by=acting_user(),
+                max_uses=form.max_uses.data,
+            )
+        except Invalid as error:
+            apply_error(form, error)
+        else:
+            flash(
+                _(
+                    "New invitation code for %(administration)s: %(code)s",
+                    administration=invitation.administration.name,
+                    code=services.format_invitation_code(invitation.code),
+                ),
+                "success",
+            )
+            return redirect(url_for("accounts.invitations"))
+    status = 422 if request.method == "POST" else 200
+    return (
+        render_template(
+            "accounts/invitations.html",
+            form=form,
+            invitations=services.list_invitations(),
+            format_code=services.format_invitation_code,
+        ),
+        status,
+    )
+
+
+@bp.post("/invitations/<int:invitation_id>/revoke")
+@requires(Action.MANAGE_INVITATIONS)
+def revoke_invitation(invitation_id: int) -> ResponseReturnValue:
+    invitation = services.revoke_invitation(invitation_id)
+    flash(
+        _(
+            "The code %(code)s no longer works.",
+            code=services.format_invitation_code(invitation.code),
+        ),
+        "info",
+    )
+    return redirect(url_for("accounts.invitations"))

@@ -1,0 +1,153 @@
+"""Command-line tasks for organizers: thin wrappers that call services.
+
+Run them as ``flask --app wsgi COMMAND``; each command's ``--help`` is its docstring.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+from .accounts import services as accounts
+from .accounts.models import Role
+from .errors import ExchangeError
+
+
+def register_commands(app: Flask) -> None:
+    for command in (init_db, load_event, create_user, create_invite, seed_demo):
+        app.cli.add_command(command)
+
+
+def _fail(error: ExchangeError) -> None:
+    raise click.ClickException(str(error.message))
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Create the database schema, or upgrade it to the latest version."""
+    from . import schema
+
+    before = schema.current_revision()
+    schema.upgrade()
+    after = schema.current_revision()
+    if before == after:
+        click.echo(f"Database schema is up to date ({after}).")
+    else:
+        click.echo(f"Database schema upgraded from {before or 'empty'} to {after}.")
+
+
+@click.command("load-event")
+@with_appcontext
+@click.argument("file", type=click.Path(dir_okay=False))
+def load_event(file: str) -> None:
+    """Load or update the event, its rooms and administrations from a TOML FILE.
+
+    Running it again with an edited file updates what changed and never
+    duplicates anything. See examples/big-european-exchange.toml.
+    """
+    from .event.services import load_event_file
+
+    try:
+        report = load_event_file(file)
+    except ExchangeError as error:
+        _fail(error)
+    for line in report.lines():
+        click.echo(line)
+
+
+@click.command("create-user")
+@with_appcontext
+@click.option("--email", required=True, help="Sign-in address of the new account.")
+@click.option("--name", required=True, help="Name shown to other participants.")
+@click.option(
+    "--role",
+    type=click.Choice([role.value for role in Role]),
+    default=Role.ATTENDEE.value,
+    show_default=True,
+)
+@click.option(
+    "--administration", "administration_slug", help="Slug of the administration (delegates)."
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user(
+    email: str, name: str, role: str, administration_slug: str | None, password_stdin: bool
+) -> None:
+    """Create an account; the password is prompted for unless --password-stdin is given."""
+    from .event.services import get_administration
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        administration = get_administration(administration_slug) if administration_slug else None
+        user = accounts.create_user(
+            email=email,
+            name=name,
+            password=password,
+            role=Role(role),
+            administration=administration,
+        )
+    except ExchangeError as error:
+        if administration_slug and error.code == "not_found":
+            raise click.ClickException(
+                f"No administration has the slug {administration_slug!r}."
+            ) from None
+        _fail(error)
+    click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
+
+
+@click.command("create-invite")
+@with_appcontext
+@click.option(
+    "--administration", "administration_slug", required=True, help="Slug of the administration."
+)
+@click.option(
+    "--max-uses",
+    type=click.IntRange(min=1),
+    help="How many people may use the code (default: no limit).",
+)
+def create_invite(administration_slug: str, max_uses: int | None) -> None:
+    """Create an invitation code that registers delegates of one administration."""
+    from .event.services import get_administration
+
+    try:
+        invitation = accounts.create_invitation(
+            get_administration(administration_slug), max_uses=max_uses
+        )
+    except ExchangeError as error:
+        if error.code == "not_found":
+            raise click.ClickException(
+                f"No administration has the slug {administration_slug!r}."
+            ) from None
+        _fail(error)
+    click.echo(
+        f"Invitation code for {invitation.administration.name}: "
+        f"{accounts.format_invitation_code(invitation.code)}"
+    )
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo() -> None:
+    """Load the demo event and create one demo account per role, then list them.
+
+    Passwords are drawn at random on first creation and kept in
+    instance/demo-accounts.json, so they are never the same on two machines.
+    """
+    from .demo import seed_demo as seed
+
+    try:
+        accounts_list = seed()
+    except ExchangeError as error:
+        _fail(error)
+    click.echo("Demo accounts (sign in at /login):")
+    for account in accounts_list:
+        where = f", {account.administration}" if account.administration else ""
+        click.echo(
+            f"  {account.role:<10} {account.email:<28} {account.password}   ({account.name}{where})"
+        )

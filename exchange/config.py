@@ -1,0 +1,120 @@
+"""Configuration: typed defaults, then ``EXCHANGE_*`` variables, then explicit overrides.
+
+Every setting is documented in README.md ("Configuration"). Values given in the
+environment are parsed as JSON when they look like JSON (numbers, booleans,
+lists), so ``EXCHANGE_PORT=8000`` is an integer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ASYNC_MODES = ("threading", "eventlet", "gevent")
+
+
+class DefaultConfig:
+    """Defaults for every setting; a value of ``None`` means "derive it"."""
+
+    #: SQLAlchemy URL. Relative SQLite paths live in the instance folder.
+    DATABASE_URL: str = "sqlite:///exchange.sqlite3"
+    DATABASE_POOL_SIZE: int = 10
+    SQLITE_BUSY_TIMEOUT: float = 5.0
+    SQLITE_SYNCHRONOUS: str = "FULL"
+    #: Signs session cookies. Generated once into instance/secret_key when unset.
+    SECRET_KEY: str | None = None
+    HOST: str = "127.0.0.1"
+    PORT: int = 5000
+    #: Socket.IO concurrency model; wsgi.py applies the matching monkey patch.
+    ASYNC_MODE: str = "threading"
+    #: Redis URL for Flask-SocketIO's message queue when running several processes.
+    MESSAGE_QUEUE: str | None = None
+    #: Origins allowed to open Socket.IO connections; None means the site itself.
+    ALLOWED_ORIGINS: list[str] | None = None
+    #: Largest Socket.IO packet accepted, in bytes.
+    MAX_SOCKET_PAYLOAD: int = 64 * 1024
+    #: How many proxies in front of us set X-Forwarded-* headers (nginx: 1).
+    TRUSTED_PROXIES: int = 0
+    #: Connections one eventlet server process accepts at once (eventlet's own default is 1,024).
+    MAX_CONNECTIONS: int = 10000
+
+    MESSAGE_MAX_LENGTH: int = 4000
+    HISTORY_LIMIT: int = 50
+    BACKFILL_LIMIT: int = 500
+    #: Seconds between presence broadcasts to a room; 0 sends them immediately.
+    PRESENCE_INTERVAL: float = 1.0
+    #: Most people listed by name in a presence update (the count is always exact).
+    PRESENCE_LIST_LIMIT: int = 200
+    NODE_HEARTBEAT_SECONDS: float = 15.0
+    NODE_TIMEOUT_SECONDS: float = 45.0
+    #: Start the heartbeat and presence loops (tests drive them by hand).
+    BACKGROUND_TASKS: bool = True
+
+    SESSION_LIFETIME_DAYS: int = 30
+    PASSWORD_MIN_LENGTH: int = 10
+    #: Werkzeug password hashing method; scrypt is the modern default.
+    PASSWORD_HASH_METHOD: str = "scrypt"
+    LOG_LEVEL: str = "INFO"
+
+    LANGUAGES: list[str] = ["en"]
+    DEFAULT_LOCALE: str = "en"
+    DEFAULT_TIMEZONE: str = "Europe/Rome"
+
+    #: Where the demo event lives; `seed-demo` loads it.
+    DEMO_EVENT_FILE: str | None = None
+
+
+def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    """Fill ``app.config`` from the defaults, the environment and ``overrides``."""
+    app.config.from_object(DefaultConfig)
+    app.config.from_prefixed_env("EXCHANGE")
+    if overrides:
+        app.config.update(overrides)
+
+    origins = app.config["ALLOWED_ORIGINS"]
+    if isinstance(origins, str):
+        app.config["ALLOWED_ORIGINS"] = [o.strip() for o in origins.split(",") if o.strip()]
+    if app.config["ASYNC_MODE"] not in ASYNC_MODES:
+        raise ValueError(f"EXCHANGE_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
+    if app.config["DEMO_EVENT_FILE"] is None:
+        root = Path(app.root_path).parent
+        app.config["DEMO_EVENT_FILE"] = str(root / "examples" / "big-european-exchange.toml")
+
+    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _instance_secret_key(app)
+    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(
+        days=app.config["SESSION_LIFETIME_DAYS"]
+    )
+    app.config["SESSION_COOKIE_SAMESITE"] = app.config["SESSION_COOKIE_SAMESITE"] or "Lax"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_NAME"] = "exchange_session"
+    app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LOCALE"]
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["DEFAULT_TIMEZONE"]
+    app.config["WTF_CSRF_TIME_LIMIT"] = None  # the token lives as long as the session
+
+
+def _instance_secret_key(app: Flask) -> str:
+    """Read the secret key kept in the instance folder, creating it on first use."""
+    path = Path(app.instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # Write aside, then link into place: a reader never sees a half-written key,
+    # and when two processes race, both end up using the first one linked.
+    tmp = path.with_name(f".secret_key.{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        key = path.read_text().strip()
+    finally:
+        tmp.unlink()
+    return key

@@ -1,0 +1,194 @@
+"""Our exception hierarchy, mapped once to HTTP responses and once to socket acks.
+
+Services raise these; views and socket handlers never catch them one by one.
+Each error carries a stable machine ``code`` (part of docs/protocol.md), a
+human message in the reader's language, and optional details such as
+``retry_after``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+logger = logging.getLogger(__name__)
+
+
+class ExchangeError(Exception):
+    """Base of every error we report to a client on purpose."""
+
+    code = "internal"
+    http_status = 500
+    default_message: Any = _l("Something went wrong on our side. Please try again.")
+
+    def __init__(self, message: Any = None, **details: Any) -> None:
+        self.message = message if message is not None else self.default_message
+        self.details = details
+        super().__init__(str(self.message))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Describe the error as the ``error`` object of an ack or a JSON response."""
+        return {"code": self.code, "message": str(self.message), **self.details}
+
+
+class Unauthenticated(ExchangeError):
+    code = "unauthenticated"
+    http_status = 401
+    default_message = _l("Please sign in first.")
+
+
+class Forbidden(ExchangeError):
+    code = "forbidden"
+    http_status = 403
+    default_message = _l("You are not allowed to do this.")
+
+
+class Invalid(ExchangeError):
+    code = "invalid"
+    http_status = 400
+    default_message = _l("The request is not valid.")
+
+
+class NotFound(ExchangeError):
+    code = "not_found"
+    http_status = 404
+    default_message = _l("This does not exist, or is no longer available.")
+
+
+class TooLong(ExchangeError):
+    code = "too_long"
+    http_status = 400
+    default_message = _l("This is too long.")
+
+
+class RateLimited(ExchangeError):
+    code = "rate_limited"
+    http_status = 429
+    default_message = _l("You are going too fast. Please wait a moment.")
+
+
+class Muted(ExchangeError):
+    code = "muted"
+    http_status = 403
+    default_message = _l("You have been muted by a moderator.")
+
+
+class Unavailable(ExchangeError):
+    """A passing fault (database locked or unreachable): the client should retry."""
+
+    code = "unavailable"
+    http_status = 503
+    default_message = _l(
+        "The service is busy for a moment. Your request was not saved; please retry."
+    )
+
+
+def error_ack(error: BaseException) -> dict[str, Any]:
+    """Turn any exception raised by a socket handler into an error acknowledgement."""
+    return {"ok": False, "error": as_exchange_error(error).to_dict()}
+
+
+def as_exchange_error(error: BaseException) -> ExchangeError:
+    """Map an exception to the error a client is told about, logging the unexpected."""
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(error, ExchangeError):
+        return error
+    if isinstance(error, DBAPIError) and (
+        error.connection_invalidated or _is_transient_database_error(error)
+    ):
+        logger.warning("transient database error: %s", error.orig)
+        return Unavailable(retry_after=1)
+    logger.error("unexpected error", exc_info=error)
+    return ExchangeError()
+
+
+def _is_transient_database_error(error: Any) -> bool:
+    """Tell database faults that a retry can cure (locks, lost connections)."""
+    from sqlalchemy.exc import OperationalError
+
+    if not isinstance(error, OperationalError):
+        return False
+    text = str(error.orig).lower()
+    transient = (
+        "database is locked",
+        "database table is locked",
+        "could not connect",
+        "connection refused",
+        "server closed the connection",
+        "terminating connection",
+        "deadlock detected",
+        "could not serialize",
+        "canceling statement due to lock timeout",
+    )
+    return any(marker in text for marker in transient)
+
+
+def wants_json() -> bool:
+    """Tell whether the current request is an API call rather than a page view."""
+    from flask import request
+
+    if request.path.startswith("/api/") or request.path == "/healthz":
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def register_error_handlers(app: Any) -> None:
+    """Map errors to responses once: JSON for the API, a page for people."""
+    from flask import redirect, render_template, request, url_for
+    from flask_wtf.csrf import CSRFError
+    from werkzeug.exceptions import HTTPException
+
+    def render(error: ExchangeError, status: int) -> Any:
+        if wants_json():
+            return {"ok": False, "error": error.to_dict()}, status
+        return render_template("errors/error.html", error=error, status=status), status
+
+    @app.errorhandler(ExchangeError)
+    def handle_exchange_error(error: ExchangeError) -> Any:
+        from .extensions import db
+
+        db.session.rollback()
+        if isinstance(error, Unauthenticated) and not wants_json():
+            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+        return render(error, error.http_status)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf_error(error: CSRFError) -> Any:
+        return render(
+            Invalid(
+                _l(
+                    "This form could not be accepted: it has expired or did not come from "
+                    "this site. Go back, reload the page and send it again."
+                ),
+                reason="csrf",
+            ),
+            400,
+        )
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException) -> Any:
+        status = error.code or 500
+        known: dict[int, type[ExchangeError]] = {
+            400: Invalid,
+            401: Unauthenticated,
+            403: Forbidden,
+            404: NotFound,
+            429: RateLimited,
+        }
+        if status == 405:
+            return render(Invalid(_l("This address does not accept this kind of request.")), 405)
+        if status == 413:
+            return render(TooLong(_l("What you sent is too large.")), 413)
+        return render(known.get(status, ExchangeError)(), status)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected_error(error: Exception) -> Any:
+        from .extensions import db
+
+        db.session.rollback()
+        mapped = as_exchange_error(error)
+        return render(mapped, mapped.http_status)

@@ -1,0 +1,1 @@
+"""The event itself: its name and dates, themed rooms and participating administrations."""

@@ -1,0 +1,108 @@
+"""The event, its themed rooms and the administrations taking part."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, created_at, enum_type, intpk, short_str, slug_str
+
+if TYPE_CHECKING:
+    from ..accounts.models import User
+
+
+def pick_translation(texts: dict[str, str], locale: str, fallback: str = "en") -> str:
+    """Return the text in ``locale``, else in ``fallback``, else any text we have."""
+    if locale in texts:
+        return texts[locale]
+    language = locale.split("_")[0]
+    if language in texts:
+        return texts[language]
+    if fallback in texts:
+        return texts[fallback]
+    return next(iter(texts.values()), "")
+
+
+class Event(Base):
+    """The conference this exchange serves. A database holds exactly one."""
+
+    __tablename__ = "events"
+
+    id: Mapped[intpk]
+    slug: Mapped[slug_str]
+    names: Mapped[dict[str, str]]
+    descriptions: Mapped[dict[str, str]] = mapped_column(default=dict)
+    starts_on: Mapped[dt.date]
+    ends_on: Mapped[dt.date]
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Rome")
+    location: Mapped[str] = mapped_column(sa.String(200), default="")
+    website: Mapped[str] = mapped_column(sa.String(300), default="")
+
+    rooms: Mapped[list[Room]] = relationship(back_populates="event", order_by="Room.position")
+
+    def name_in(self, locale: str) -> str:
+        return pick_translation(self.names, locale)
+
+    def description_in(self, locale: str) -> str:
+        return pick_translation(self.descriptions, locale)
+
+
+class Room(Base):
+    """A themed room: a place to chat live, and a theme for best practices."""
+
+    __tablename__ = "rooms"
+
+    id: Mapped[intpk]
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id"))
+    slug: Mapped[slug_str]
+    names: Mapped[dict[str, str]]
+    descriptions: Mapped[dict[str, str]] = mapped_column(default=dict)
+    position: Mapped[int] = mapped_column(default=0)
+    #: A room dropped from the event file keeps its history but takes no new messages.
+    is_archived: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[created_at]
+
+    event: Mapped[Event] = relationship(back_populates="rooms")
+
+    def name_in(self, locale: str) -> str:
+        return pick_translation(self.names, locale)
+
+    def description_in(self, locale: str) -> str:
+        return pick_translation(self.descriptions, locale)
+
+    def __repr__(self) -> str:
+        return f"<Room {self.slug}>"
+
+
+class AdministrationKind(StrEnum):
+    MUNICIPALITY = "municipality"
+    UNION_OF_MUNICIPALITIES = "union_of_municipalities"
+    PROVINCE = "province"
+    REGION = "region"
+    OTHER = "other"
+
+
+class Administration(Base):
+    """A public administration taking part in the exchange."""
+
+    __tablename__ = "administrations"
+
+    id: Mapped[intpk]
+    slug: Mapped[slug_str]
+    name: Mapped[short_str]
+    #: ISO 3166-1 alpha-2 code, upper case ("IT").
+    country: Mapped[str] = mapped_column(sa.String(2), index=True)
+    kind: Mapped[AdministrationKind] = mapped_column(enum_type(AdministrationKind))
+    website: Mapped[str] = mapped_column(sa.String(300), default="")
+    #: Made-up administrations that only exist to make the demo richer.
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[created_at]
+
+    members: Mapped[list[User]] = relationship(back_populates="administration")
+
+    def __repr__(self) -> str:
+        return f"<Administration {self.slug}>"

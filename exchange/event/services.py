@@ -1,0 +1,336 @@
+"""Rules about the event: loading it from its TOML description, and reading it back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import tomllib
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..errors import Invalid, NotFound
+from ..extensions import db
+from .models import Administration, AdministrationKind, Event, Room
+
+logger = logging.getLogger(__name__)
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
+LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
+
+
+class EventFileError(Invalid):
+    """The event description has mistakes; ``problems`` lists each with its place."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("The event description has problems:\n- " + "\n- ".join(problems))
+
+
+@dataclass
+class LoadReport:
+    """What loading an event description changed."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    archived: list[str] = field(default_factory=list)
+    not_in_file: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        parts = [
+            ("created", self.created),
+            ("updated", self.updated),
+            ("archived (no longer in the file; history kept)", self.archived),
+            ("left as they are (not in the file)", self.not_in_file),
+        ]
+        lines = [f"{label}: {', '.join(items)}" for label, items in parts if items]
+        lines.append(f"unchanged: {len(self.unchanged)}")
+        return lines
+
+
+def load_event_file(path: str | Path) -> LoadReport:
+    """Load (or reload) the event described in a TOML file."""
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise EventFileError([f"{path}: no such file"]) from None
+    except tomllib.TOMLDecodeError as error:
+        raise EventFileError([f"{path}: not valid TOML ({error})"]) from None
+    return load_event(data)
+
+
+def load_event(data: Mapping[str, Any]) -> LoadReport:
+    """Create or update the event, its rooms and administrations from parsed TOML.
+
+    Loading is idempotent: things are matched by slug, so running it again
+    updates them and never duplicates. Rooms missing from the file are archived
+    (their history stays); administrations missing from it are left alone,
+    because people belong to them.
+    """
+    spec = _validate(data)
+    session = db.session
+    report = LoadReport()
+
+    event = session.scalars(sa.select(Event)).first()
+    if event is not None and event.slug != spec.event["slug"]:
+        raise EventFileError(
+            [
+                f"event.slug: this database holds the event {event.slug!r}; "
+                f"load {spec.event['slug']!r} into a new database instead"
+            ]
+        )
+    if event is None:
+        event = Event(**spec.event)
+        session.add(event)
+        report.created.append(f"event {spec.event['slug']}")
+    else:
+        _apply(event, spec.event, f"event {event.slug}", report)
+    session.flush()
+
+    rooms_by_slug = {room.slug: room for room in session.scalars(sa.select(Room))}
+    for position, values in enumerate(spec.rooms):
+        values = {**values, "position": position, "is_archived": False, "event_id": event.id}
+        room = rooms_by_slug.pop(values["slug"], None)
+        if room is None:
+            session.add(Room(**values))
+            report.created.append(f"room {values['slug']}")
+        else:
+            _apply(room, values, f"room {room.slug}", report)
+    for room in rooms_by_slug.values():
+        if not room.is_archived:
+            room.is_archived = True
+            report.archived.append(f"room {room.slug}")
+
+    admins_by_slug = {a.slug: a for a in session.scalars(sa.select(Administration))}
+    for values in spec.administrations:
+        administration = admins_by_slug.pop(values["slug"], None)
+        if administration is None:
+            session.add(Administration(**values))
+            report.created.append(f"administration {values['slug']}")
+        else:
+            _apply(administration, values, f"administration {administration.slug}", report)
+    report.not_in_file.extend(f"administration {slug}" for slug in sorted(admins_by_slug))
+
+    session.commit()
+    logger.info("event %s loaded: %s", event.slug, "; ".join(report.lines()))
+    return report
+
+
+def _apply(obj: Any, values: Mapping[str, Any], label: str, report: LoadReport) -> None:
+    changed = False
+    for key, value in values.items():
+        if getattr(obj, key) != value:
+            setattr(obj, key, value)
+            changed = True
+    (report.updated if changed else report.unchanged).append(label)
+
+
+@dataclass
+class _EventSpec:
+    event: dict[str, Any]
+    rooms: list[dict[str, Any]]
+    administrations: list[dict[str, Any]]
+
+
+def _validate(data: Mapping[str, Any]) -> _EventSpec:
+    """Check the whole description and report every problem at once, with its place."""
+    problems: list[str] = []
+
+    def text(where: str, value: Any, *, max_length: int = 200, required: bool = True) -> str:
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str) or (required and not value.strip()):
+            problems.append(f"{where}: expected a non-empty text")
+            return ""
+        if len(value) > max_length:
+            problems.append(f"{where}: longer than {max_length} characters")
+        return value.strip()
+
+    def translations(
+        where: str, value: Any, *, max_length: int, required: bool = True
+    ) -> dict[str, str]:
+        if value is None and not required:
+            return {}
+        if isinstance(value, str):
+            value = {"en": value}
+        if not isinstance(value, Mapping) or not value:
+            problems.append(
+                f'{where}: expected a table of languages, such as {{ en = "...", it = "..." }}'
+            )
+            return {}
+        result = {}
+        for language, item in value.items():
+            if not LANGUAGE_RE.match(str(language)):
+                problems.append(f"{where}.{language}: expected a two-letter language code")
+                continue
+            result[language] = text(f"{where}.{language}", item, max_length=max_length)
+        if "en" not in result:
+            problems.append(f"{where}: an English (en) text is required")
+        return result
+
+    def slug(where: str, value: Any) -> str:
+        if not isinstance(value, str) or not SLUG_RE.match(value) or len(value) > 80:
+            problems.append(
+                f"{where}: {value!r} is not a valid slug "
+                "(lowercase letters, digits and single hyphens, at most 80 characters)"
+            )
+            return ""
+        return value
+
+    def date(where: str, value: Any) -> dt.date | None:
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        problems.append(f"{where}: expected a date such as 2026-11-25")
+        return None
+
+    def unknown_keys(where: str, table: Mapping[str, Any], known: set[str]) -> None:
+        for key in table:
+            if key not in known:
+                problems.append(
+                    f"{where}.{key}: unknown setting (known: {', '.join(sorted(known))})"
+                )
+
+    unknown_keys("(top level)", data, {"event", "rooms", "administrations"})
+    raw_event = data.get("event")
+    if not isinstance(raw_event, Mapping):
+        raise EventFileError(["[event]: the file must have an [event] table"])
+    unknown_keys(
+        "event",
+        raw_event,
+        {"slug", "name", "description", "starts_on", "ends_on", "timezone", "location", "website"},
+    )
+    event = {
+        "slug": slug("event.slug", raw_event.get("slug")),
+        "names": translations("event.name", raw_event.get("name"), max_length=200),
+        "descriptions": translations(
+            "event.description", raw_event.get("description"), max_length=4000, required=False
+        ),
+        "starts_on": date("event.starts_on", raw_event.get("starts_on")),
+        "ends_on": date("event.ends_on", raw_event.get("ends_on")),
+        "timezone": text("event.timezone", raw_event.get("timezone", "Europe/Rome"), max_length=64),
+        "location": text("event.location", raw_event.get("location"), required=False),
+        "website": text("event.website", raw_event.get("website"), max_length=300, required=False),
+    }
+    if event["starts_on"] and event["ends_on"] and event["ends_on"] < event["starts_on"]:
+        problems.append("event.ends_on: the event cannot end before it starts")
+    if event["timezone"]:
+        try:
+            zoneinfo.ZoneInfo(event["timezone"])
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            problems.append(f"event.timezone: {event['timezone']!r} is not a known time zone")
+
+    rooms = []
+    raw_rooms = data.get("rooms", [])
+    if not isinstance(raw_rooms, list) or not raw_rooms:
+        problems.append("[[rooms]]: the event needs at least one room")
+        raw_rooms = []
+    for index, raw in enumerate(raw_rooms):
+        where = f"rooms[{index}]"
+        if not isinstance(raw, Mapping):
+            problems.append(f"{where}: expected a table")
+            continue
+        unknown_keys(where, raw, {"slug", "name", "description"})
+        rooms.append(
+            {
+                "slug": slug(f"{where}.slug", raw.get("slug")),
+                "names": translations(f"{where}.name", raw.get("name"), max_length=100),
+                "descriptions": translations(
+                    f"{where}.description", raw.get("description"), max_length=1000, required=False
+                ),
+            }
+        )
+
+    administrations = []
+    kinds = {kind.value for kind in AdministrationKind}
+    for index, raw in enumerate(data.get("administrations", [])):
+        where = f"administrations[{index}]"
+        if not isinstance(raw, Mapping):
+            problems.append(f"{where}: expected a table")
+            continue
+        unknown_keys(where, raw, {"slug", "name", "country", "kind", "website", "demo"})
+        country = raw.get("country")
+        if not isinstance(country, str) or not COUNTRY_RE.match(country.upper()):
+            problems.append(f"{where}.country: expected an ISO 3166-1 code such as IT")
+            country = ""
+        kind = raw.get("kind")
+        if kind not in kinds:
+            problems.append(f"{where}.kind: {kind!r} is not one of {', '.join(sorted(kinds))}")
+            kind = AdministrationKind.OTHER.value
+        demo = raw.get("demo", False)
+        if not isinstance(demo, bool):
+            problems.append(f"{where}.demo: expected true or false")
+            demo = False
+        administrations.append(
+            {
+                "slug": slug(f"{where}.slug", raw.get("slug")),
+                "name": text(f"{where}.name", raw.get("name")),
+                "country": country.upper(),
+                "kind": AdministrationKind(kind),
+                "website": text(
+                    f"{where}.website", raw.get("website"), max_length=300, required=False
+                ),
+                "is_demo": demo,
+            }
+        )
+
+    for label, items in (("rooms", rooms), ("administrations", administrations)):
+        seen: set[str] = set()
+        for item in items:
+            if item["slug"] and item["slug"] in seen:
+                problems.append(f"{label}: the slug {item['slug']!r} appears twice")
+            seen.add(item["slug"])
+
+    if problems:
+        raise EventFileError(problems)
+    return _EventSpec(event, rooms, administrations)
+
+
+def current_event() -> Event | None:
+    """Return the event this database serves, if one was loaded."""
+    return db.session.scalars(sa.select(Event)).first()
+
+
+def list_rooms() -> list[Room]:
+    """Return the open rooms in the order the event file gives."""
+    return list(
+        db.session.scalars(
+            sa.select(Room).where(Room.is_archived.is_(False)).order_by(Room.position)
+        )
+    )
+
+
+def get_room(slug: str) -> Room:
+    """Return an open room by slug, or raise :class:`NotFound`."""
+    room = db.session.scalars(
+        sa.select(Room).where(Room.slug == slug, Room.is_archived.is_(False))
+    ).first()
+    if room is None:
+        raise NotFound()
+    return room
+
+
+def list_administrations() -> list[Administration]:
+    """Return every administration, by country then name."""
+    return list(
+        db.session.scalars(
+            sa.select(Administration).order_by(Administration.country, Administration.name)
+        )
+    )
+
+
+def get_administration(slug: str) -> Administration:
+    """Return an administration by slug, or raise :class:`NotFound`."""
+    administration = db.session.scalars(
+        sa.select(Administration).where(Administration.slug == slug)
+    ).first()
+    if administration is None:
+        raise NotFound()
+    return administration

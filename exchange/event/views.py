@@ -1,0 +1,48 @@
+"""Public pages of the event: home, and the directory of administrations."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from flask import Blueprint, render_template
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from ..rooms import presence
+from ..templating import country_name
+from . import services
+
+bp = Blueprint("event", __name__)
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    rooms = services.list_rooms()
+    counts = presence.online_counts()
+    people = presence.online_people(limit=100) if current_user.is_authenticated else None
+    return render_template(
+        "event/home.html",
+        event=services.current_event(),
+        rooms=rooms,
+        counts=counts,
+        people=people,
+        administrations_count=len(services.list_administrations()),
+    )
+
+
+@bp.get("/administrations")
+def administrations() -> ResponseReturnValue:
+    by_country = sorted(
+        (
+            (country, list(items))
+            for country, items in groupby(services.list_administrations(), key=lambda a: a.country)
+        ),
+        key=lambda group: country_name(group[0]),
+    )
+    return render_template("event/administrations.html", by_country=by_country)
+
+
+@bp.get("/administrations/<slug>")
+def administration(slug: str) -> ResponseReturnValue:
+    administration = services.get_administration(slug)
+    return render_template("event/administration.html", administration=administration)

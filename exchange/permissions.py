@@ -1,0 +1,108 @@
+"""The one table of who may do what, and the decorator that enforces it.
+
+Every HTTP route and every Socket.IO event that needs more than "anyone" names
+an :class:`Action` and is wrapped in :func:`requires`. docs/permissions.md shows
+this table; a test keeps the two identical.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from flask_login import current_user
+
+from .accounts.models import Role, User
+from .errors import Forbidden, Unauthenticated
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Action(StrEnum):
+    """Things a person can ask the exchange to do."""
+
+    JOIN_ROOM = "join_room"
+    SEND_MESSAGE = "send_message"
+    MANAGE_INVITATIONS = "manage_invitations"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may perform an action: a set of roles, optionally narrowed per target."""
+
+    roles: frozenset[Role]
+    #: Extra condition on the target (e.g. "same administration"); None means none.
+    condition: Callable[[User, Any], bool] | None = None
+    #: How the condition reads in the documentation.
+    condition_text: str = ""
+
+
+EVERY_ROLE = frozenset(Role)
+STAFF = frozenset({Role.MODERATOR, Role.ORGANIZER})
+
+PERMISSIONS: Mapping[Action, Rule] = {
+    Action.JOIN_ROOM: Rule(EVERY_ROLE),
+    Action.SEND_MESSAGE: Rule(frozenset({Role.DELEGATE}) | STAFF),
+    Action.MANAGE_INVITATIONS: Rule(frozenset({Role.ORGANIZER})),
+}
+
+
+def can(user: Any, action: Action, target: Any = None) -> bool:
+    """Tell whether ``user`` (possibly anonymous) may perform ``action`` on ``target``."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    rule = PERMISSIONS[action]
+    if user.role not in rule.roles:
+        return False
+    if rule.condition is not None and target is not None:
+        return rule.condition(user, target)
+    return True
+
+
+def check(user: Any, action: Action, target: Any = None) -> None:
+    """Raise :class:`Unauthenticated` or :class:`Forbidden` unless ``can`` says yes."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise Unauthenticated()
+    if not can(user, action, target):
+        raise Forbidden()
+
+
+def requires(action: Action) -> Callable[[F], F]:
+    """Refuse to run a view or socket handler unless the current user may ``action``.
+
+    The user is loaded afresh for every request and every socket event, so a
+    ban or a role change takes effect on the very next event.
+    """
+
+    def decorator(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            check(current_user, action)
+            return func(*args, **kwargs)
+
+        wrapper.required_action = action  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def acting_user() -> User:
+    """Return the signed-in user as a plain model object, for passing to services."""
+    if not current_user.is_authenticated:
+        raise Unauthenticated()
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def permission_table() -> str:
+    """Render the permission table as Markdown, as docs/permissions.md shows it."""
+    roles = list(Role)
+    header = "| action | " + " | ".join(role.value for role in roles) + " | condition |"
+    rule_line = "|---|" + "---|" * len(roles) + "---|"
+    lines = [header, rule_line]
+    for action, rule in PERMISSIONS.items():
+        cells = ["yes" if role in rule.roles else "no" for role in roles]
+        lines.append(f"| `{action.value}` | " + " | ".join(cells) + f" | {rule.condition_text} |")
+    return "\n".join(lines) + "\n"

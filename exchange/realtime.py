@@ -1,0 +1,207 @@
+"""Tell connected clients what changed: the one place that emits to Socket.IO.
+
+Services call these functions after their commit, never before, so a client
+is never told about something the database does not hold. With a message
+queue configured, every emit reaches clients connected to any process.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, current_app
+
+from .extensions import db, socketio
+
+if TYPE_CHECKING:
+    from .rooms.models import Message
+
+logger = logging.getLogger(__name__)
+
+NAMESPACE = "/"
+
+
+def room_channel(slug: str) -> str:
+    """The Socket.IO room of a themed room (prefixed so it never clashes with others)."""
+    return f"room:{slug}"
+
+
+def user_channel(user_id: int) -> str:
+    """The Socket.IO room every socket of one person joins."""
+    return f"user:{user_id}"
+
+
+class RealtimeState:
+    """Per-application state: this process's node id and pending presence updates."""
+
+    def __init__(self, app: Flask) -> None:
+        self.node_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.started = False
+        self.lock = threading.Lock()
+        self.dirty_rooms: set[int] = set()
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["exchange.realtime"] = RealtimeState(app)
+
+
+def _state() -> RealtimeState:
+    return current_app.extensions["exchange.realtime"]  # type: ignore[no-any-return]
+
+
+def node_id() -> str:
+    return _state().node_id
+
+
+def ensure_node_started() -> None:
+    """Register this process as a node and start its loops, once, on the first connection."""
+    from .rooms import presence
+
+    state = _state()
+    if state.started:
+        return
+    with state.lock:
+        if state.started:
+            return
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        changed = presence.register_node(state.node_id, sole_node=not app.config["MESSAGE_QUEUE"])
+        state.started = True
+        if app.config["BACKGROUND_TASKS"]:
+            socketio.start_background_task(_heartbeat_loop, app)
+            if app.config["PRESENCE_INTERVAL"] > 0:
+                socketio.start_background_task(_presence_loop, app)
+    presence_changed(changed)
+
+
+def _heartbeat_loop(app: Flask) -> None:
+    from .rooms import presence
+
+    interval = app.config["NODE_HEARTBEAT_SECONDS"]
+    while True:
+        socketio.sleep(interval)
+        try:
+            with app.app_context():
+                alive, changed = presence.heartbeat(_state().node_id)
+                if not alive:
+                    _recover_lost_node()
+                presence_changed(changed)
+        except Exception:
+            logger.exception("heartbeat failed; trying again in %s s", interval)
+
+
+def _recover_lost_node() -> None:
+    """Our node was purged while we stalled: register again and make clients reconnect.
+
+    The purge dropped the records of our connections; reconnecting recreates
+    them, and clients backfill whatever they missed.
+    """
+    from .rooms import presence
+
+    state = _state()
+    logger.warning(
+        "node %s was purged by another process; asking clients to reconnect", state.node_id
+    )
+    presence.register_node(state.node_id, sole_node=False)
+    for sid, _eio_sid in list(socketio.server.manager.get_participants(NAMESPACE, None)):
+        socketio.server.disconnect(sid, namespace=NAMESPACE)
+
+
+def _presence_loop(app: Flask) -> None:
+    interval = app.config["PRESENCE_INTERVAL"]
+    while True:
+        socketio.sleep(interval)
+        try:
+            with app.app_context():
+                flush_presence()
+        except Exception:
+            logger.exception("presence broadcast failed")
+
+
+def presence_changed(room_ids: Iterable[int]) -> None:
+    """Note that who is in these rooms changed; tell the rooms now or on the next tick.
+
+    Coalescing matters: when a thousand people enter the plenary at once, each
+    of them gets one presence update per interval instead of a thousand.
+    """
+    room_ids = set(room_ids)
+    if not room_ids:
+        return
+    state = _state()
+    if current_app.config["PRESENCE_INTERVAL"] > 0 and current_app.config["BACKGROUND_TASKS"]:
+        with state.lock:
+            state.dirty_rooms |= room_ids
+        return
+    for room_id in room_ids:
+        _emit_presence(room_id)
+
+
+def flush_presence() -> None:
+    """Send the pending presence updates."""
+    state = _state()
+    with state.lock:
+        room_ids, state.dirty_rooms = state.dirty_rooms, set()
+    for room_id in room_ids:
+        _emit_presence(room_id)
+
+
+def _emit_presence(room_id: int) -> None:
+    from .event.models import Room
+    from .rooms import presence
+    from .rooms.schemas import presence_json
+
+    room = db.session.get(Room, room_id)
+    if room is None:
+        return
+    online = presence.online_in(room_id, limit=current_app.config["PRESENCE_LIST_LIMIT"])
+    socketio.emit(
+        "presence", presence_json(room, online), to=room_channel(room.slug), namespace=NAMESPACE
+    )
+
+
+def message_posted(message: Message) -> None:
+    """Deliver a stored message to everyone in its room."""
+    from .rooms.schemas import message_json
+
+    socketio.emit(
+        "message", message_json(message), to=room_channel(message.room.slug), namespace=NAMESPACE
+    )
+
+
+def end_login_session(login_session_id: int, reason: str) -> None:
+    """Close every socket opened with one sign-in session (sign-out)."""
+    from .rooms import presence
+
+    _end_sockets(presence.sids_of_login_session(login_session_id), reason)
+
+
+def end_user_sessions(user_id: int, reason: str) -> None:
+    """Close every socket of one person, on every process (ban, account deletion)."""
+    from .rooms import presence
+
+    _end_sockets(presence.sids_of_user(user_id), reason)
+
+
+def reconnect_user(user_id: int) -> None:
+    """Make one person's clients reconnect, so that they pick up a new role."""
+    from .rooms import presence
+
+    for sid in presence.sids_of_user(user_id):
+        socketio.server.disconnect(sid, namespace=NAMESPACE)
+
+
+def _end_sockets(sids: Iterable[str], reason: str) -> None:
+    for sid in sids:
+        # Say why first, so that the client shows it instead of reconnecting.
+        socketio.emit("session_ended", {"reason": reason}, to=sid, namespace=NAMESPACE)
+        socketio.server.disconnect(sid, namespace=NAMESPACE)
+
+
+def emit_to_room(slug: str, event: str, payload: dict[str, Any]) -> None:
+    """Send any room-level event (used by features that build on the chat)."""
+    socketio.emit(event, payload, to=room_channel(slug), namespace=NAMESPACE)

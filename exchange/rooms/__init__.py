@@ -1,0 +1,1 @@
+"""Themed rooms: live chat, history and presence."""

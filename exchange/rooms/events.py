@@ -1,0 +1,110 @@
+"""Socket.IO handlers of the chat (namespace "/"). The contract is docs/protocol.md."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, NoReturn
+
+from flask import request
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, SocketIO, join_room, leave_room
+
+from .. import realtime
+from ..errors import ExchangeError, Unauthenticated, as_exchange_error
+from ..event.services import get_room
+from ..payloads import Payload
+from ..permissions import Action, acting_user
+from ..sockets import locale_code, socket_event
+from . import presence, services
+from .schemas import message_json, room_json, user_json
+
+logger = logging.getLogger(__name__)
+
+
+def register_handlers(socketio: SocketIO) -> None:
+    socketio.on_event("connect", on_connect)
+    socketio.on_event("disconnect", on_disconnect)
+    socketio.on_event("join", on_join)
+    socketio.on_event("leave", on_leave)
+    socketio.on_event("send", on_send)
+
+
+def on_connect(auth: Any = None) -> None:
+    """A browser or client connects with its session cookie; anonymous ones are refused.
+
+    The refusal is python-socketio's ConnectionRefusedError (not the built-in
+    one of the same name), which reaches the client as ``connect_error``.
+    """
+    if not current_user.is_authenticated:
+        _refuse(Unauthenticated())
+    user = acting_user()
+    try:
+        realtime.ensure_node_started()
+        presence.open_connection(request.sid, user, user.current_login, realtime.node_id())
+    except Exception as error:
+        _refuse(as_exchange_error(error))
+    join_room(realtime.user_channel(user.id))
+
+
+def _refuse(error: ExchangeError) -> NoReturn:
+    """Refuse a connection; the client's ``connect_error`` gets ``data: {code, message}``."""
+    raise ConnectionRefusedError(str(error.message), error.to_dict())
+
+
+def on_disconnect(*reason: Any) -> None:
+    """The connection ended (closed, dropped, or ended by us): forget its presence."""
+    try:
+        rooms = presence.close_connection(request.sid)
+        realtime.presence_changed(rooms)
+    except Exception:
+        logger.exception("could not record the end of connection %s", request.sid)
+
+
+@socket_event(Action.JOIN_ROOM)
+def on_join(payload: Payload) -> dict[str, Any]:
+    """Client sends ``join {room, after?}``; the ack carries history and who is online.
+
+    The socket subscribes to the room before history is read, so a message
+    committed in between arrives live (and maybe in history too: clients
+    deduplicate by id) instead of being missed.
+    """
+    slug = payload.text("room", max_length=80)
+    after = payload.optional_int("after")
+    get_room(slug)
+    channel = realtime.room_channel(slug)
+    join_room(channel)
+    try:
+        result = services.join(request.sid, slug, after=after)
+    except Exception:
+        leave_room(channel)
+        raise
+    return {
+        "ok": True,
+        "room": room_json(result.room, locale_code()),
+        "messages": [message_json(message) for message in result.history.messages],
+        "has_more": result.history.has_more,
+        "online": [user_json(user) for user in result.online.users],
+        "online_count": result.online.count,
+    }
+
+
+@socket_event(Action.JOIN_ROOM)
+def on_leave(payload: Payload) -> dict[str, Any]:
+    """Client sends ``leave {room}``; it stops receiving the room's events."""
+    slug = payload.text("room", max_length=80)
+    leave_room(realtime.room_channel(slug))
+    services.leave(request.sid, slug)
+    return {"ok": True}
+
+
+@socket_event(Action.SEND_MESSAGE)
+def on_send(payload: Payload) -> dict[str, Any]:
+    """Client sends ``send {room, body, client_id}``; the room gets ``message`` once stored."""
+    room = get_room(payload.text("room", max_length=80))
+    message = services.post_message(
+        room,
+        acting_user(),
+        body=payload.text("body"),
+        client_id=payload.text("client_id", max_length=64),
+    )
+    return {"ok": True, "message": message_json(message)}

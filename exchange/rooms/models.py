@@ -1,0 +1,86 @@
+"""Chat messages, and who is connected to which room right now."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, created_at, intpk
+
+if TYPE_CHECKING:
+    from ..accounts.models import LoginSession, User
+    from ..event.models import Room
+
+
+class Message(Base):
+    """A chat message. ``body`` is what the author typed; ``body_html`` is derived and safe.
+
+    Within a room, ids grow in commit order (see rooms.services.post_message),
+    which is what lets a client ask for everything ``after`` the last id it saw.
+    """
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        sa.UniqueConstraint("author_id", "client_id"),
+        sa.Index("ix_messages_room_id_id", "room_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[intpk]
+    room_id: Mapped[int] = mapped_column(sa.ForeignKey("rooms.id"))
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    #: Chosen by the sending client so that a retried send stores one message.
+    client_id: Mapped[str] = mapped_column(sa.String(64))
+    body: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[created_at]
+
+    room: Mapped[Room] = relationship()
+    author: Mapped[User] = relationship()
+
+
+class Node(Base):
+    """A running server process. Its heartbeat tells whether its connections are real."""
+
+    __tablename__ = "nodes"
+
+    id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    started_at: Mapped[created_at]
+    heartbeat_at: Mapped[dt.datetime]
+
+
+class Connection(Base):
+    """An open Socket.IO connection, so that any process can find and end it."""
+
+    __tablename__ = "connections"
+
+    sid: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    node_id: Mapped[str] = mapped_column(sa.ForeignKey("nodes.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    login_session_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("login_sessions.id"), index=True
+    )
+    connected_at: Mapped[created_at]
+
+    user: Mapped[User] = relationship()
+    login_session: Mapped[LoginSession | None] = relationship()
+    presences: Mapped[list[RoomPresence]] = relationship(
+        back_populates="connection", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class RoomPresence(Base):
+    """A connection that has joined a room."""
+
+    __tablename__ = "room_presences"
+
+    sid: Mapped[str] = mapped_column(
+        sa.ForeignKey("connections.sid", ondelete="CASCADE"), primary_key=True
+    )
+    room_id: Mapped[int] = mapped_column(sa.ForeignKey("rooms.id"), primary_key=True, index=True)
+    joined_at: Mapped[created_at]
+
+    connection: Mapped[Connection] = relationship(back_populates="presences")

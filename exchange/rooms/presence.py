@@ -1,0 +1,200 @@
+"""Who is connected, and to which rooms: kept in the database so every process sees it.
+
+Each server process is a :class:`Node` with a heartbeat. Connections of a node
+whose heartbeat stopped (a crash, kill -9) are ignored at once and purged on
+the next heartbeat of any other node, so presence heals itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import joinedload
+
+from ..accounts.models import LoginSession, User
+from ..db import utcnow
+from ..event.models import Room
+from ..extensions import db
+from .models import Connection, Node, RoomPresence
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Online:
+    """People in a room: the first ``limit`` by name, and how many there are in all."""
+
+    users: list[User]
+    count: int
+
+
+def _alive_cutoff() -> dt.datetime:
+    return utcnow() - dt.timedelta(seconds=current_app.config["NODE_TIMEOUT_SECONDS"])
+
+
+def register_node(node_id: str, *, sole_node: bool) -> list[int]:
+    """Record a starting process; return the rooms whose presence changed.
+
+    With ``sole_node`` (no message queue, so no other process can serve
+    sockets), every other node is gone by definition and is purged at once.
+    """
+    session = db.session
+    node = session.get(Node, node_id)
+    if node is None:
+        session.add(Node(id=node_id, heartbeat_at=utcnow()))
+    else:
+        node.heartbeat_at = utcnow()
+    stale = sa.select(Node.id).where(Node.id != node_id)
+    if not sole_node:
+        stale = stale.where(Node.heartbeat_at < _alive_cutoff())
+    changed = _purge_nodes(list(session.scalars(stale)))
+    session.commit()
+    return changed
+
+
+def heartbeat(node_id: str) -> tuple[bool, list[int]]:
+    """Tell the others this process is alive and purge dead nodes.
+
+    Return whether our own node was still on record (False means another
+    process purged it while we stalled) and the rooms whose presence changed.
+    """
+    session = db.session
+    result = session.execute(
+        sa.update(Node).where(Node.id == node_id).values(heartbeat_at=utcnow())
+    )
+    dead = list(session.scalars(sa.select(Node.id).where(Node.heartbeat_at < _alive_cutoff())))
+    changed = _purge_nodes(dead)
+    session.commit()
+    return bool(result.rowcount), changed
+
+
+def _purge_nodes(node_ids: list[str]) -> list[int]:
+    if not node_ids:
+        return []
+    session = db.session
+    rooms = list(
+        session.scalars(
+            sa.select(RoomPresence.room_id)
+            .join(Connection)
+            .where(Connection.node_id.in_(node_ids))
+            .distinct()
+        )
+    )
+    sids = sa.select(Connection.sid).where(Connection.node_id.in_(node_ids))
+    session.execute(sa.delete(RoomPresence).where(RoomPresence.sid.in_(sids)))
+    session.execute(sa.delete(Connection).where(Connection.node_id.in_(node_ids)))
+    session.execute(sa.delete(Node).where(Node.id.in_(node_ids)))
+    logger.info("purged %d dead node(s): %s", len(node_ids), ", ".join(node_ids))
+    return rooms
+
+
+def open_connection(sid: str, user: User, login: LoginSession | None, node_id: str) -> Connection:
+    """Record a new socket connection of ``user`` served by ``node_id``."""
+    connection = Connection(
+        sid=sid, user_id=user.id, login_session_id=login.id if login else None, node_id=node_id
+    )
+    db.session.add(connection)
+    db.session.commit()
+    return connection
+
+
+def close_connection(sid: str) -> list[int]:
+    """Forget a socket connection; return the rooms it was present in."""
+    session = db.session
+    rooms = list(session.scalars(sa.select(RoomPresence.room_id).where(RoomPresence.sid == sid)))
+    session.execute(sa.delete(RoomPresence).where(RoomPresence.sid == sid))
+    session.execute(sa.delete(Connection).where(Connection.sid == sid))
+    session.commit()
+    return rooms
+
+
+def enter_room(sid: str, room: Room) -> bool:
+    """Mark connection ``sid`` as present in ``room``; tell whether it was new."""
+    session = db.session
+    if session.get(RoomPresence, (sid, room.id)) is not None:
+        return False
+    session.add(RoomPresence(sid=sid, room_id=room.id))
+    session.commit()
+    return True
+
+
+def leave_room(sid: str, room: Room) -> bool:
+    """Mark connection ``sid`` as gone from ``room``; tell whether it was there."""
+    result = db.session.execute(
+        sa.delete(RoomPresence).where(RoomPresence.sid == sid, RoomPresence.room_id == room.id)
+    )
+    db.session.commit()
+    return bool(result.rowcount)
+
+
+def _live_presences() -> sa.Select[tuple[int, int]]:
+    """Presences of connections on live nodes, as (room id, user id)."""
+    return (
+        sa.select(RoomPresence.room_id, Connection.user_id)
+        .join(Connection, Connection.sid == RoomPresence.sid)
+        .join(Node, Node.id == Connection.node_id)
+        .where(Node.heartbeat_at >= _alive_cutoff())
+    )
+
+
+def online_in(room_id: int, limit: int | None = None) -> Online:
+    """Return who is in a room now, each person once however many tabs they have."""
+    user_ids = _live_presences().where(RoomPresence.room_id == room_id).subquery()
+    distinct_ids = sa.select(user_ids.c.user_id).distinct()
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(distinct_ids.subquery())) or 0
+    query = (
+        sa.select(User)
+        .where(User.id.in_(distinct_ids))
+        .options(joinedload(User.administration))
+        .order_by(User.name, User.id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return Online(users=list(db.session.scalars(query)), count=count)
+
+
+def online_counts() -> dict[int, int]:
+    """Return how many different people are in each room now, by room id."""
+    live = _live_presences().subquery()
+    rows = db.session.execute(
+        sa.select(live.c.room_id, sa.func.count(sa.distinct(live.c.user_id))).group_by(
+            live.c.room_id
+        )
+    )
+    return {room_id: count for room_id, count in rows}
+
+
+def online_people(limit: int | None = None) -> Online:
+    """Return everyone connected now, in any room or none."""
+    live_users = (
+        sa.select(Connection.user_id)
+        .join(Node, Node.id == Connection.node_id)
+        .where(Node.heartbeat_at >= _alive_cutoff())
+        .distinct()
+    )
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(live_users.subquery())) or 0
+    query = (
+        sa.select(User)
+        .where(User.id.in_(live_users))
+        .options(joinedload(User.administration))
+        .order_by(User.name, User.id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return Online(users=list(db.session.scalars(query)), count=count)
+
+
+def sids_of_login_session(login_session_id: int) -> list[str]:
+    return list(
+        db.session.scalars(
+            sa.select(Connection.sid).where(Connection.login_session_id == login_session_id)
+        )
+    )
+
+
+def sids_of_user(user_id: int) -> list[str]:
+    return list(db.session.scalars(sa.select(Connection.sid).where(Connection.user_id == user_id)))

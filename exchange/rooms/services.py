@@ -1,0 +1,178 @@
+"""Rules of the chat: posting messages safely and reading history without gaps."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from .. import realtime
+from ..accounts.models import User
+from ..errors import Invalid, TooLong
+from ..event.models import Room
+from ..event.services import get_room
+from ..extensions import db
+from ..sanitize import clean_chat_text
+from . import presence
+from .models import Message
+
+logger = logging.getLogger(__name__)
+
+CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+@dataclass
+class History:
+    """A slice of a room's visible messages, oldest first."""
+
+    messages: list[Message]
+    #: True when more messages exist beyond this slice in the direction asked.
+    has_more: bool
+
+
+@dataclass
+class JoinResult:
+    room: Room
+    history: History
+    online: presence.Online
+
+
+def validate_body(body: str) -> None:
+    """Refuse bodies that are blank, too long, or that no database can store."""
+    maximum = current_app.config["MESSAGE_MAX_LENGTH"]
+    if not body.strip():
+        raise Invalid(_l("Write a message first."), field="body")
+    if len(body) > maximum:
+        raise TooLong(
+            _l("Messages can be at most %(max)d characters long.", max=maximum),
+            field="body",
+            max_length=maximum,
+        )
+    if "\x00" in body:
+        raise Invalid(_l("The message contains a character that cannot be stored."), field="body")
+    try:
+        body.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Invalid(_l("The message is not valid text."), field="body") from None
+
+
+def validate_client_id(client_id: str) -> None:
+    if not CLIENT_ID_RE.match(client_id):
+        raise Invalid(
+            _l("client_id must be 1 to 64 letters, digits or the signs _ . : -"), field="client_id"
+        )
+
+
+def post_message(room: Room, author: User, body: str, client_id: str) -> Message:
+    """Store a message, then deliver it to the room; return the stored message.
+
+    Sending the same ``client_id`` again returns the message stored the first
+    time (and delivers it again: clients deduplicate by id), so a client may
+    retry as often as it needs to.
+
+    Ids must grow in commit order within a room, or a reader asking for
+    messages ``after`` an id could skip one committed late. On PostgreSQL the
+    room's row is locked before the id is drawn, so writers to one room take
+    turns and commit in id order; SQLite writers are serialized by SQLite.
+    """
+    validate_body(body)
+    validate_client_id(client_id)
+    body_html = clean_chat_text(body)  # before taking the lock, to hold it briefly
+    session = db.session
+    session.execute(sa.select(Room.id).where(Room.id == room.id).with_for_update())
+    existing = _find_by_client_id(author, client_id)
+    if existing is None:
+        message = Message(
+            room=room, author=author, client_id=client_id, body=body, body_html=body_html
+        )
+        session.add(message)
+        try:
+            session.commit()
+        except IntegrityError:
+            # The same client_id raced in from another connection and won.
+            session.rollback()
+            existing = _find_by_client_id(author, client_id)
+            if existing is None:
+                raise
+        else:
+            logger.debug("message %r stored in %s", message.id, room.slug)
+            realtime.message_posted(message)
+            return message
+    session.commit()  # end the locking transaction
+    if existing.room_id != room.id or existing.body != body:
+        raise Invalid(
+            _l("This client_id was already used for a different message."), field="client_id"
+        )
+    realtime.message_posted(existing)
+    return existing
+
+
+def _find_by_client_id(author: User, client_id: str) -> Message | None:
+    return db.session.scalars(
+        sa.select(Message)
+        .where(Message.author_id == author.id, Message.client_id == client_id)
+        .options(
+            joinedload(Message.room), joinedload(Message.author).joinedload(User.administration)
+        )
+    ).first()
+
+
+def _messages(room: Room) -> sa.Select[tuple[Message]]:
+    return (
+        sa.select(Message)
+        .where(Message.room_id == room.id)
+        .options(
+            joinedload(Message.author).joinedload(User.administration), joinedload(Message.room)
+        )
+    )
+
+
+def history(
+    room: Room, *, after: int | None = None, before: int | None = None, limit: int | None = None
+) -> History:
+    """Return visible messages of a room, oldest first.
+
+    With ``after``: the first ``limit`` messages with a larger id (catching up).
+    Otherwise: the last ``limit`` messages, optionally older than ``before``.
+    """
+    if after is not None and before is not None:
+        raise Invalid(_l("Ask for messages after an id or before one, not both."))
+    config = current_app.config
+    if after is not None:
+        limit = min(limit or config["BACKFILL_LIMIT"], config["BACKFILL_LIMIT"])
+        rows = list(
+            db.session.scalars(
+                _messages(room).where(Message.id > after).order_by(Message.id).limit(limit + 1)
+            )
+        )
+        return History(rows[:limit], has_more=len(rows) > limit)
+    limit = min(limit or config["HISTORY_LIMIT"], config["BACKFILL_LIMIT"])
+    query = _messages(room)
+    if before is not None:
+        query = query.where(Message.id < before)
+    rows = list(db.session.scalars(query.order_by(Message.id.desc()).limit(limit + 1)))
+    return History(list(reversed(rows[:limit])), has_more=len(rows) > limit)
+
+
+def join(sid: str, slug: str, *, after: int | None = None) -> JoinResult:
+    """Enter a room: record presence, and return its history and who is there."""
+    room = get_room(slug)
+    presence.enter_room(sid, room)
+    past = history(room, after=after)
+    online = presence.online_in(room.id, limit=current_app.config["PRESENCE_LIST_LIMIT"])
+    realtime.presence_changed([room.id])
+    return JoinResult(room, past, online)
+
+
+def leave(sid: str, slug: str) -> Room:
+    """Leave a room: forget presence there and tell the room."""
+    room = get_room(slug)
+    if presence.leave_room(sid, room):
+        realtime.presence_changed([room.id])
+    return room

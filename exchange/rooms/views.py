@@ -1,0 +1,107 @@
+"""The room page, its no-JavaScript fallback for sending, and the chat's JSON API."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from ..errors import ExchangeError
+from ..event.services import get_room, list_rooms
+from ..payloads import query_int
+from ..permissions import Action, acting_user, can, requires
+from ..sockets import locale_code
+from . import presence, services
+from .schemas import message_json, room_json, user_json
+
+bp = Blueprint("rooms", __name__)
+
+
+@bp.get("/rooms/<slug>")
+@requires(Action.JOIN_ROOM)
+def show(slug: str) -> ResponseReturnValue:
+    room = get_room(slug)
+    user = acting_user()
+    past = services.history(room)
+    online = presence.online_in(room.id, limit=200)
+    return render_template(
+        "rooms/show.html",
+        room=room,
+        rooms=list_rooms(),
+        history=past,
+        online=online,
+        can_send=can(user, Action.SEND_MESSAGE),
+        fallback_client_id=uuid.uuid4().hex,
+        max_length=current_app.config["MESSAGE_MAX_LENGTH"],
+    )
+
+
+@bp.post("/rooms/<slug>/messages")
+@requires(Action.SEND_MESSAGE)
+def post(slug: str) -> ResponseReturnValue:
+    """Send a message without JavaScript; the form's client_id makes resubmits harmless."""
+    room = get_room(slug)
+    try:
+        services.post_message(
+            room,
+            acting_user(),
+            body=request.form.get("body", ""),
+            client_id=request.form.get("client_id", ""),
+        )
+    except ExchangeError as error:
+        if error.http_status >= 500:
+            raise
+        flash(_("Your message was not sent: %(reason)s", reason=error.message), "error")
+    return redirect(url_for("rooms.show", slug=slug, _anchor="composer"))
+
+
+@bp.get("/api/rooms")
+@requires(Action.JOIN_ROOM)
+def api_index() -> ResponseReturnValue:
+    counts = presence.online_counts()
+    locale = locale_code()
+    return jsonify({"rooms": [room_json(r, locale, counts.get(r.id, 0)) for r in list_rooms()]})
+
+
+@bp.get("/api/rooms/<slug>/messages")
+@requires(Action.JOIN_ROOM)
+def api_messages(slug: str) -> ResponseReturnValue:
+    room = get_room(slug)
+    past = services.history(
+        room,
+        after=query_int(request.args, "after"),
+        before=query_int(request.args, "before"),
+        limit=query_int(request.args, "limit", minimum=1, maximum=500),
+    )
+    return jsonify(
+        {
+            "room": room_json(room, locale_code()),
+            "messages": [message_json(m) for m in past.messages],
+            "has_more": past.has_more,
+        }
+    )
+
+
+@bp.get("/api/rooms/<slug>/online")
+@requires(Action.JOIN_ROOM)
+def api_online(slug: str) -> ResponseReturnValue:
+    room = get_room(slug)
+    online = presence.online_in(room.id)
+    return jsonify(
+        {
+            "room": room.slug,
+            "online": [user_json(u) for u in online.users],
+            "online_count": online.count,
+        }
+    )

@@ -1,0 +1,70 @@
+"""What every template can use: the event, the reader's language, permissions, filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from babel import Locale
+from flask import Flask, g
+from flask_babel import get_locale
+from flask_login import current_user
+
+from .accounts.models import Role
+from .event.models import AdministrationKind, Event
+from .event.services import current_event
+from .permissions import Action, can
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(_template_context)
+    app.add_template_filter(country_name)
+    app.add_template_filter(administration_kind_label)
+    app.add_template_filter(role_label)
+
+
+def _site_event() -> Event | None:
+    """Load the event at most once per request, and only for templates that show it."""
+    if "_site_event" not in g:
+        g._site_event = current_event()
+    return g._site_event  # type: ignore[no-any-return]
+
+
+def _template_context() -> dict[str, Any]:
+    locale = get_locale()
+    return {
+        "site_event": _site_event,
+        "locale_code": str(locale) if locale else "en",
+        "can": lambda action, target=None: can(current_user, action, target),
+        "Action": Action,
+    }
+
+
+def country_name(code: str) -> str:
+    """Name a country (ISO 3166-1 code) in the reader's language."""
+    locale = get_locale() or Locale("en")
+    return locale.territories.get(code.upper(), code)  # type: ignore[no-any-return]
+
+
+def administration_kind_label(kind: AdministrationKind) -> str:
+    from flask_babel import gettext as _
+
+    labels = {
+        AdministrationKind.MUNICIPALITY: _("Municipality"),
+        AdministrationKind.UNION_OF_MUNICIPALITIES: _("Union of municipalities"),
+        AdministrationKind.PROVINCE: _("Province"),
+        AdministrationKind.REGION: _("Region"),
+        AdministrationKind.OTHER: _("Other administration"),
+    }
+    return labels[kind]
+
+
+def role_label(role: Role) -> str:
+    from flask_babel import gettext as _
+
+    labels = {
+        Role.ATTENDEE: _("Attendee"),
+        Role.DELEGATE: _("Delegate"),
+        Role.MODERATOR: _("Moderator"),
+        Role.ORGANIZER: _("Organizer"),
+    }
+    return labels[role]

@@ -1,0 +1,607 @@
+/*
+ * Live chat of one room page: joins with backfill, keeps an outbox that
+ * survives disconnects and reloads, and shows who is online.
+ * The wire protocol is docs/protocol.md.
+ */
+(function () {
+  "use strict";
+
+  var root = document.getElementById("room");
+  if (!root || typeof window.io !== "function") {
+    return;
+  }
+
+  var ROOM = root.dataset.room;
+  var USER_ID = String(root.dataset.userId);
+  var CAN_SEND = root.dataset.canSend === "true";
+  var MAX_LENGTH = parseInt(root.dataset.maxLength, 10) || 4000;
+  var MESSAGES_URL = root.dataset.messagesUrl;
+  var LOGIN_URL = root.dataset.loginUrl;
+  var ACK_TIMEOUT_MS = 10000;
+  // Errors worth retrying on their own; the others need the author's decision.
+  var RETRYABLE = { rate_limited: true, unavailable: true, internal: true };
+
+  var strings = readStrings();
+  var list = document.getElementById("messages");
+  var emptyNote = document.getElementById("no-messages");
+  var outboxList = document.getElementById("outbox");
+  var statusLine = document.getElementById("connection-status");
+  var statusText = statusLine.querySelector(".status-text");
+  var earlierButton = document.getElementById("load-earlier");
+  var onlineList = document.getElementById("online-list");
+  var onlineCount = document.getElementById("online-count");
+  var onlineMore = document.getElementById("online-more");
+  var form = document.getElementById("composer");
+  var textarea = form ? form.querySelector("textarea") : null;
+  var counter = document.getElementById("composer-count");
+  var composerStatus = document.getElementById("composer-status");
+
+  var storage = safeStorage();
+  var OUTBOX_KEY = "exchange.outbox." + USER_ID + "." + ROOM;
+  var DRAFT_KEY = "exchange.draft." + USER_ID + "." + ROOM;
+
+  var seen = {};
+  var lastId = 0;
+  var firstId = null;
+  var acknowledged = {};
+  var outbox = loadOutbox();
+  var joined = false;
+  var sending = false;
+  var sessionEnded = false;
+  var retryTimer = null;
+  var unread = 0;
+  var baseTitle = document.title;
+
+  Array.prototype.forEach.call(list.children, function (item) {
+    noteId(parseInt(item.dataset.id, 10));
+  });
+  localizeTimes(list);
+  outbox.forEach(function (item) {
+    if (item.state === "sending") {
+      item.state = "queued";
+    }
+    renderOutboxItem(item);
+  });
+
+  var socket = window.io({ reconnectionDelay: 1000, reconnectionDelayMax: 10000 });
+  setStatus("connecting");
+
+  socket.on("connect", join);
+  socket.on("disconnect", function (reason) {
+    joined = false;
+    sending = false;
+    requeueInFlight();
+    if (sessionEnded) {
+      return;
+    }
+    setStatus("reconnecting");
+    if (reason === "io server disconnect") {
+      // The server closed us without ending the session (a restart, a new
+      // role): socket.io does not reconnect by itself in that case.
+      window.setTimeout(function () { socket.connect(); }, 500);
+    }
+  });
+  socket.on("connect_error", function (error) {
+    if (error && error.data && error.data.code === "unauthenticated") {
+      endSession();
+      return;
+    }
+    setStatus("reconnecting");
+    if (error && error.data) {
+      // Refused by the server for a passing reason: socket.io waits for us.
+      window.setTimeout(function () { socket.connect(); }, 3000);
+    }
+  });
+  socket.on("session_ended", endSession);
+  socket.on("message", function (message) {
+    if (message.room === ROOM) {
+      addMessage(message, true);
+    }
+  });
+  socket.on("presence", function (presence) {
+    if (presence.room === ROOM) {
+      renderOnline(presence.online, presence.online_count);
+    }
+  });
+
+  if (form) {
+    setUpComposer();
+  }
+  if (earlierButton) {
+    earlierButton.addEventListener("click", loadEarlier);
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) {
+      unread = 0;
+      document.title = baseTitle;
+    }
+  });
+
+  // --- joining and catching up -------------------------------------------
+
+  function join() {
+    setStatus("connecting");
+    var catchingUp = lastId > 0;
+    var payload = { room: ROOM };
+    if (catchingUp) {
+      payload.after = lastId;
+    }
+    socket.timeout(ACK_TIMEOUT_MS).emit("join", payload, function (timedOut, ack) {
+      if (timedOut || !ack) {
+        window.setTimeout(join, 2000);
+        return;
+      }
+      if (!ack.ok) {
+        handleJoinError(ack.error || {});
+        return;
+      }
+      ack.messages.forEach(function (message) { addMessage(message, false); });
+      renderOnline(ack.online, ack.online_count);
+      if (catchingUp && ack.has_more) {
+        join();  // more than one page was missed: ask for the next one
+        return;
+      }
+      if (!catchingUp && ack.has_more && earlierButton) {
+        earlierButton.hidden = false;
+      }
+      joined = true;
+      setStatus("connected");
+      pump();
+    });
+  }
+
+  function handleJoinError(error) {
+    if (error.code === "unauthenticated") {
+      endSession();
+    } else if (RETRYABLE[error.code]) {
+      window.setTimeout(join, retryDelay(error));
+    } else {
+      setStatus("reconnecting", error.message);
+    }
+  }
+
+  function endSession() {
+    sessionEnded = true;
+    joined = false;
+    socket.disconnect();
+    statusLine.dataset.state = "signed-out";
+    statusText.textContent = strings.signedOut + " ";
+    var link = document.createElement("a");
+    link.href = LOGIN_URL;
+    link.textContent = strings.signIn;
+    statusText.appendChild(link);
+  }
+
+  // --- messages ------------------------------------------------------------
+
+  function noteId(id) {
+    seen[id] = true;
+    lastId = Math.max(lastId, id);
+    firstId = firstId === null ? id : Math.min(firstId, id);
+  }
+
+  function addMessage(message, live) {
+    if (seen[message.id]) {
+      return;
+    }
+    if (String(message.author.id) === USER_ID) {
+      removeFromOutbox(message.client_id);
+    }
+    var nearBottom = isNearBottom();
+    var item = renderMessage(message);
+    var next = null;
+    for (var node = list.lastElementChild; node; node = node.previousElementSibling) {
+      if (parseInt(node.dataset.id, 10) < message.id) {
+        break;
+      }
+      next = node;
+    }
+    list.insertBefore(item, next);
+    noteId(message.id);
+    emptyNote.hidden = true;
+    if (live && document.hidden && String(message.author.id) !== USER_ID) {
+      unread += 1;
+      document.title = "(" + unread + ") " + baseTitle;
+    }
+    if (nearBottom || String(message.author.id) === USER_ID) {
+      scrollToBottom();
+    }
+  }
+
+  function renderMessage(message) {
+    var item = document.createElement("li");
+    item.className = "message";
+    item.id = "message-" + message.id;
+    item.dataset.id = message.id;
+    item.dataset.clientId = message.client_id;
+    item.dataset.authorId = message.author.id;
+
+    var meta = document.createElement("p");
+    meta.className = "message-meta";
+    meta.appendChild(span("message-author", message.author.name));
+    var administration = message.author.administration;
+    if (administration) {
+      meta.appendChild(span("message-admin", administration.name + " (" + administration.country + ")"));
+    } else if (message.author.role !== "delegate") {
+      meta.appendChild(span("message-admin", strings["role." + message.author.role] || message.author.role));
+    }
+    var time = document.createElement("time");
+    time.setAttribute("datetime", message.created_at);
+    meta.appendChild(time);
+    item.appendChild(meta);
+
+    var body = document.createElement("div");
+    body.className = "message-body";
+    body.innerHTML = message.body_html;  // sanitized by the server when stored
+    item.appendChild(body);
+    localizeTimes(item);
+    return item;
+  }
+
+  function loadEarlier() {
+    if (firstId === null) {
+      return;
+    }
+    earlierButton.disabled = true;
+    var url = MESSAGES_URL + "?before=" + encodeURIComponent(firstId);
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error(String(response.status));
+        }
+        return response.json();
+      })
+      .then(function (data) {
+        var anchor = list.firstElementChild;
+        var offset = anchor ? anchor.getBoundingClientRect().top : 0;
+        data.messages.forEach(function (message) { addMessage(message, false); });
+        if (anchor) {
+          window.scrollBy(0, anchor.getBoundingClientRect().top - offset);
+          list.scrollTop += anchor.getBoundingClientRect().top - offset;
+        }
+        earlierButton.disabled = false;
+        if (!data.has_more) {
+          earlierButton.hidden = true;
+          announce(strings.noMore);
+        }
+      })
+      .catch(function () {
+        earlierButton.disabled = false;
+        announce(strings.loadFailed);
+      });
+  }
+
+  // --- presence --------------------------------------------------------------
+
+  function renderOnline(people, count) {
+    onlineList.textContent = "";
+    people.forEach(function (person) {
+      var item = document.createElement("li");
+      item.dataset.userId = person.id;
+      item.appendChild(span("person-name", person.name));
+      var detail = person.administration
+        ? person.administration.name + " (" + person.administration.country + ")"
+        : strings["role." + person.role] || person.role;
+      item.appendChild(span("person-admin", detail));
+      onlineList.appendChild(item);
+    });
+    onlineCount.textContent = String(count);
+    onlineMore.hidden = count <= people.length;
+  }
+
+  // --- the outbox: what the author wrote, kept until the server has it ------
+
+  function setUpComposer() {
+    textarea.value = storage.get(DRAFT_KEY) || "";
+    updateCounter();
+    textarea.addEventListener("input", function () {
+      storage.set(DRAFT_KEY, textarea.value);
+      updateCounter();
+    });
+    textarea.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && !event.shiftKey && !event.ctrlKey && !event.altKey &&
+          !event.metaKey && !event.isComposing) {
+        event.preventDefault();
+        submit();
+      }
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      submit();
+    });
+  }
+
+  function submit() {
+    var body = textarea.value;
+    if (!body.trim()) {
+      textarea.focus();
+      return;
+    }
+    if (body.length > MAX_LENGTH) {
+      composerStatus.textContent = strings.tooLong.replace("{n}", String(body.length - MAX_LENGTH));
+      return;
+    }
+    var item = { client_id: newClientId(), body: body, state: "queued", created: Date.now() };
+    outbox.push(item);
+    saveOutbox();
+    renderOutboxItem(item);
+    textarea.value = "";
+    storage.set(DRAFT_KEY, "");
+    updateCounter();
+    composerStatus.textContent = joined ? "" : strings.messageQueued;
+    scrollToBottom();
+    pump();
+  }
+
+  /* Send the oldest waiting message, one at a time, so they arrive in order. */
+  function pump() {
+    if (!joined || sending || !socket.connected || sessionEnded) {
+      return;
+    }
+    var item = null;
+    for (var i = 0; i < outbox.length; i++) {
+      if (outbox[i].state === "queued") {
+        item = outbox[i];
+        break;
+      }
+    }
+    if (!item) {
+      return;
+    }
+    sending = true;
+    item.state = "sending";
+    renderOutboxItem(item);
+    var payload = { room: ROOM, body: item.body, client_id: item.client_id };
+    socket.timeout(ACK_TIMEOUT_MS).emit("send", payload, function (timedOut, ack) {
+      sending = false;
+      if (timedOut || !ack) {
+        // No answer: it may or may not be stored. Resending the same
+        // client_id is safe, the server stores it once.
+        retryLater(item, 2000);
+        return;
+      }
+      if (ack.ok) {
+        composerStatus.textContent = strings.messageSent;
+        addMessage(ack.message, false);
+        removeFromOutbox(item.client_id);
+        pump();
+        return;
+      }
+      var error = ack.error || {};
+      if (error.code === "unauthenticated") {
+        item.state = "queued";
+        renderOutboxItem(item);
+        endSession();
+      } else if (RETRYABLE[error.code]) {
+        retryLater(item, retryDelay(error));
+      } else {
+        item.state = "failed";
+        item.error = error.message || error.code;
+        saveOutbox();
+        renderOutboxItem(item);
+        composerStatus.textContent = strings.failed + " " + item.error;
+        pump();
+      }
+    });
+  }
+
+  function retryLater(item, delay) {
+    item.state = "queued";
+    renderOutboxItem(item);
+    window.clearTimeout(retryTimer);
+    retryTimer = window.setTimeout(pump, delay);
+  }
+
+  function requeueInFlight() {
+    outbox.forEach(function (item) {
+      if (item.state === "sending") {
+        item.state = "queued";
+        renderOutboxItem(item);
+      }
+    });
+  }
+
+  function removeFromOutbox(clientId) {
+    acknowledged[clientId] = true;
+    var before = outbox.length;
+    outbox = outbox.filter(function (item) { return item.client_id !== clientId; });
+    var node = document.getElementById("outbox-" + clientId);
+    if (node) {
+      node.remove();
+    }
+    if (outbox.length !== before) {
+      saveOutbox();
+    }
+  }
+
+  function renderOutboxItem(item) {
+    var node = document.getElementById("outbox-" + item.client_id);
+    if (!node) {
+      node = document.createElement("li");
+      node.id = "outbox-" + item.client_id;
+      node.className = "message pending";
+      var body = document.createElement("div");
+      body.className = "message-body pending-body";
+      body.textContent = item.body;
+      node.appendChild(body);
+      var state = document.createElement("p");
+      state.className = "pending-state";
+      node.appendChild(state);
+      outboxList.appendChild(node);
+    }
+    node.dataset.state = item.state;
+    var stateLine = node.querySelector(".pending-state");
+    stateLine.textContent = "";
+    if (item.state === "failed") {
+      stateLine.appendChild(span("pending-error", strings.failed + " " + item.error + " "));
+      stateLine.appendChild(button(strings.retry, function () {
+        item.state = "queued";
+        item.error = null;
+        saveOutbox();
+        renderOutboxItem(item);
+        pump();
+      }));
+      stateLine.appendChild(button(strings.edit, function () {
+        textarea.value = textarea.value ? textarea.value + "\n" + item.body : item.body;
+        storage.set(DRAFT_KEY, textarea.value);
+        updateCounter();
+        removeFromOutbox(item.client_id);
+        textarea.focus();
+      }));
+      stateLine.appendChild(button(strings.discard, function () {
+        removeFromOutbox(item.client_id);
+        textarea.focus();
+      }));
+    } else {
+      stateLine.textContent = item.state === "sending" ? strings.sending :
+        (joined ? strings.sending : strings.waiting);
+    }
+  }
+
+  function loadOutbox() {
+    try {
+      var items = JSON.parse(storage.get(OUTBOX_KEY) || "[]");
+      return Array.isArray(items) ? items.filter(function (item) {
+        return item && typeof item.client_id === "string" && typeof item.body === "string";
+      }) : [];
+    } catch (error) {
+      return [];
+    }
+  }
+
+  /* Save, merging what another tab of the same room may have added meanwhile. */
+  function saveOutbox() {
+    var mine = {};
+    outbox.forEach(function (item) { mine[item.client_id] = true; });
+    loadOutbox().forEach(function (item) {
+      if (!mine[item.client_id] && !acknowledged[item.client_id]) {
+        outbox.push(item);
+        renderOutboxItem(item);
+      }
+    });
+    var stored = outbox.map(function (item) {
+      return { client_id: item.client_id, body: item.body, state: item.state === "failed" ? "failed" : "queued",
+               error: item.error || null, created: item.created };
+    });
+    storage.set(OUTBOX_KEY, JSON.stringify(stored));
+  }
+
+  function updateCounter() {
+    var left = MAX_LENGTH - textarea.value.length;
+    if (left < 0) {
+      counter.textContent = strings.tooLong.replace("{n}", String(-left));
+    } else if (left <= 500) {
+      counter.textContent = strings.remaining.replace("{n}", String(left));
+    } else {
+      counter.textContent = "";
+    }
+  }
+
+  // --- small helpers ---------------------------------------------------------
+
+  function setStatus(state, detail) {
+    if (sessionEnded) {
+      return;
+    }
+    statusLine.dataset.state = state;
+    statusText.textContent = detail || strings[state] || state;
+    outbox.forEach(function (item) {
+      if (item.state === "queued") {
+        renderOutboxItem(item);
+      }
+    });
+  }
+
+  function retryDelay(error) {
+    var seconds = Number(error.retry_after);
+    return seconds > 0 ? Math.min(seconds * 1000, 60000) : 2000;
+  }
+
+  function announce(text) {
+    (composerStatus || statusText).textContent = text;
+  }
+
+  function span(className, text) {
+    var node = document.createElement("span");
+    node.className = className;
+    node.textContent = text;
+    return node;
+  }
+
+  function button(label, onClick) {
+    var node = document.createElement("button");
+    node.type = "button";
+    node.className = "button small";
+    node.textContent = label;
+    node.addEventListener("click", onClick);
+    return node;
+  }
+
+  function isNearBottom() {
+    var scroller = list.scrollHeight > list.clientHeight ? list : document.scrollingElement;
+    return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 120;
+  }
+
+  function scrollToBottom() {
+    list.scrollTop = list.scrollHeight;
+  }
+
+  function localizeTimes(container) {
+    var language = document.documentElement.lang || undefined;
+    var today = new Date().toDateString();
+    var timeOnly = new Intl.DateTimeFormat(language, { hour: "2-digit", minute: "2-digit" });
+    var dateAndTime = new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short" });
+    container.querySelectorAll("time[datetime]").forEach(function (node) {
+      var moment = new Date(node.getAttribute("datetime"));
+      if (isNaN(moment.getTime())) {
+        return;
+      }
+      node.textContent = (moment.toDateString() === today ? timeOnly : dateAndTime).format(moment);
+      node.title = dateAndTime.format(moment);
+    });
+  }
+
+  function readStrings() {
+    var result = {};
+    var template = document.getElementById("i18n-strings");
+    if (template) {
+      template.content.querySelectorAll("[data-key]").forEach(function (node) {
+        result[node.dataset.key] = node.textContent;
+      });
+    }
+    return result;
+  }
+
+  function newClientId() {
+    // crypto.randomUUID needs a secure context; getRandomValues works everywhere.
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
+  }
+
+  function safeStorage() {
+    var memory = {};
+    return {
+      get: function (key) {
+        try {
+          return window.localStorage.getItem(key);
+        } catch (error) {
+          return memory[key] || null;
+        }
+      },
+      set: function (key, value) {
+        try {
+          window.localStorage.setItem(key, value);
+        } catch (error) {
+          memory[key] = value;
+        }
+      }
+    };
+  }
+
+  if (!CAN_SEND) {
+    outboxList.hidden = true;
+  }
+})();

@@ -1,0 +1,118 @@
+"""Sign-in, sign-out, registration and invitation pages."""
+
+import pytest
+
+from exchange.accounts import services
+from exchange.accounts.models import Role
+from exchange.event.services import get_administration
+
+from ..conftest import PASSWORD
+from ..support.live import csrf_token
+
+
+def post_form(client, url, data, **kwargs):
+    token = csrf_token(client.get(url).get_data(as_text=True))
+    return client.post(url, data={"csrf_token": token, **data}, **kwargs)
+
+
+def test_sign_in_with_the_form_and_land_where_you_were_going(client, make_user):
+    user = make_user(Role.DELEGATE)
+    response = post_form(
+        client, "/login?next=/rooms/plenary", {"email": user.email, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/rooms/plenary"
+    assert client.get("/rooms/plenary").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"]
+)
+def test_sign_in_never_redirects_to_another_site(client, make_user, target):
+    user = make_user(Role.ATTENDEE)
+    response = post_form(
+        client, "/login", {"email": user.email, "password": PASSWORD}, query_string={"next": target}
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_a_wrong_password_is_explained_without_saying_which_part_is_wrong(client, make_user):
+    user = make_user(Role.ATTENDEE)
+    response = post_form(client, "/login", {"email": user.email, "password": "not the password"})
+    assert response.status_code == 422
+    assert "The email address or the password is not correct." in response.get_data(as_text=True)
+
+
+def test_forms_without_a_csrf_token_are_refused(client, make_user):
+    user = make_user(Role.ATTENDEE)
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 400
+    assert "did not come from this site" in response.get_data(as_text=True)
+
+
+def test_sign_out_is_a_post_that_ends_the_session_for_good(client, make_user):
+    user = make_user(Role.DELEGATE)
+    post_form(client, "/login", {"email": user.email, "password": PASSWORD})
+    stolen_cookie = client.get_cookie("exchange_session").value
+    assert client.get("/logout").status_code == 405
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/rooms/plenary").status_code == 302  # back to the sign-in page
+    # A copy of the old cookie does not work either: the session was revoked.
+    client.set_cookie("exchange_session", stolen_cookie)
+    assert client.get("/rooms/plenary").status_code == 302
+
+
+def test_register_with_an_invitation_link(client, app, event):
+    with app.app_context():
+        code = services.create_invitation(get_administration("fluminimaggiore")).code
+    page = client.get(f"/register?code={code}").get_data(as_text=True)
+    assert f'value="{code}"' in page
+    response = post_form(
+        client,
+        "/register",
+        {
+            "name": "Maria",
+            "email": "maria@example.org",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+            "invitation_code": code,
+        },
+    )
+    assert response.status_code == 302
+    home = client.get("/").get_data(as_text=True)
+    assert "registered as a delegate of Fluminimaggiore" in home
+
+
+def test_register_shows_each_problem_next_to_its_field(client, event):
+    response = post_form(
+        client,
+        "/register",
+        {"name": "Maria", "email": "maria@example.org", "password": "short", "confirm": "short"},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="password-error"' in page and "at least 10" in page
+    assert 'aria-invalid="true"' in page
+
+
+def test_invitations_are_for_organizers(client, make_user, login):
+    assert client.get("/invitations").status_code == 302
+    login(client, make_user(Role.MODERATOR))
+    assert client.get("/invitations").status_code == 403
+
+
+def test_an_organizer_creates_and_revokes_codes(client, app, make_user, login):
+    login(client, make_user(Role.ORGANIZER))
+    response = post_form(
+        client, "/invitations", {"administration": "ferla", "max_uses": "5"}, follow_redirects=True
+    )
+    page = response.get_data(as_text=True)
+    assert "New invitation code for Ferla" in page
+    with app.app_context():
+        invitation = services.list_invitations()[0]
+        assert invitation.max_uses == 5
+    token = csrf_token(page)
+    client.post(f"/invitations/{invitation.id}/revoke", data={"csrf_token": token})
+    with app.app_context():
+        assert services.list_invitations()[0].revoked_at is not None

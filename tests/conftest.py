@@ -1,0 +1,211 @@
+"""Fixtures shared by the whole suite.
+
+Every test that uses ``app`` runs twice: on SQLite and on the real PostgreSQL
+at 127.0.0.1:5432 (tests marked ``postgresql``). Outside CI, an unreachable
+PostgreSQL skips its half with the reason; in CI it fails.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_socketio import SocketIOTestClient
+
+from exchange import create_app
+from exchange.accounts import services as accounts
+from exchange.accounts.models import Role, User
+from exchange.event.services import get_administration, load_event_file
+from exchange.extensions import db, socketio
+
+from .support import databases
+from .support.live import LiveServer
+from .support.services import POSTGRESQL_URL, require
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_EVENT = ROOT / "examples" / "big-european-exchange.toml"
+PASSWORD = "correct horse battery staple"
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _clean_environment() -> Iterator[None]:
+    """Keep a developer's EXCHANGE_* settings out of the tests."""
+    saved = {
+        key: value
+        for key, value in os.environ.items()
+        if key.startswith("EXCHANGE_") and not key.startswith("EXCHANGE_TEST_")
+    }
+    for key in saved:
+        del os.environ[key]
+    yield
+    os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    """A PostgreSQL database of this test run, with the schema, dropped at the end."""
+    require("PostgreSQL", POSTGRESQL_URL, 5432)
+    with databases.postgresql_database() as url:
+        databases.create_schema(url)
+        yield url
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)],
+)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'exchange.sqlite3'}"
+        databases.create_schema(url)
+        return url
+    url = request.getfixturevalue("postgresql_url")
+    databases.empty_tables(url)
+    return url
+
+
+def test_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "BACKGROUND_TASKS": False,
+        "PRESENCE_INTERVAL": 0,
+        "NODE_TIMEOUT_SECONDS": 3600,
+        "SQLITE_SYNCHRONOUS": "NORMAL",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+test_config.__test__ = False  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """The application, with no context pushed: requests and socket events get their own.
+
+    (A test that pushed one would share it, and its ``g`` and database session,
+    with every request it makes; use the ``app_ctx`` fixture only in tests that
+    call services directly.)
+    """
+    application = create_app(test_config(database_url, tmp_path))
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[Flask]:
+    """An application context for tests that call services and models directly."""
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def event(app: Flask) -> None:
+    """The demo event: eleven rooms, seven Italian municipalities and four demo ones."""
+    with app.app_context():
+        load_event_file(DEMO_EVENT)
+
+
+@pytest.fixture
+def make_user(app: Flask, event: None) -> Callable[..., User]:
+    """Create accounts: ``make_user(Role.DELEGATE, administration="ferla")``."""
+    counter = iter(range(1, 10_000))
+
+    def make(
+        role: Role | str = Role.DELEGATE,
+        *,
+        administration: str | None = None,
+        name: str | None = None,
+        email: str | None = None,
+        password: str = PASSWORD,
+    ) -> User:
+        role = Role(role)
+        number = next(counter)
+        if administration is None and role is Role.DELEGATE:
+            administration = "campi-bisenzio"
+        with app.app_context():
+            user = accounts.create_user(
+                email=email or f"{role.value}{number}@example.org",
+                name=name or f"{role.value.title()} {number}",
+                password=password,
+                role=role,
+                administration=get_administration(administration) if administration else None,
+            )
+            _ = user.administration  # load it while the session is open
+            return user
+
+    return make
+
+
+@pytest.fixture
+def login(app: Flask) -> Callable[[FlaskClient, User], User]:
+    """Sign a test client in as ``user`` (a real sign-in session, no form)."""
+
+    def sign_in(client: FlaskClient, user: User) -> User:
+        with app.app_context():
+            login_session = accounts.start_login_session(db.session.merge(user))
+        with client.session_transaction() as session:
+            session["_user_id"] = login_session.token
+            session["_fresh"] = True
+        return user
+
+    return sign_in
+
+
+@pytest.fixture
+def connect(
+    app: Flask, login: Callable[[FlaskClient, User], User]
+) -> Callable[..., SocketIOTestClient]:
+    """Open a Socket.IO test connection as ``user`` (or anonymously with None)."""
+    clients: list[SocketIOTestClient] = []
+
+    def open_connection(user: User | None) -> SocketIOTestClient:
+        http = app.test_client()
+        if user is not None:
+            login(http, user)
+        connection = socketio.test_client(app, flask_test_client=http)
+        clients.append(connection)
+        return connection
+
+    yield open_connection  # type: ignore[misc]
+    for connection in clients:
+        if connection.is_connected():
+            connection.disconnect()
+
+
+@pytest.fixture
+def live_server(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
+    """The real ``python wsgi.py`` under eventlet, on a free port, on this test's database."""
+    server = LiveServer(database_url, tmp_path).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def naughty_strings() -> list[str]:
+    """The Big List of Naughty Strings (MIT), from ../shared/corpora/blns.json."""
+    import json
+
+    path = SHARED / "corpora" / "blns.json"
+    if not path.exists():
+        pytest.fail(f"{path} is missing: the hostile-input tests need it")
+    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]

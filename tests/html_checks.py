@@ -1,0 +1,43 @@
+"""Assertions about HTML produced from hostile input."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, attrs))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, attrs))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(html: str) -> _Collector:
+    collector = _Collector()
+    collector.feed(html)
+    collector.close()
+    return collector
+
+
+def assert_only_safe_chat_markup(html: str) -> None:
+    """Chat HTML may hold only <a href="http(s)…" rel="nofollow noopener"> and <br>."""
+    for tag, attrs in parse(html).tags:
+        assert tag in {"a", "br"}, f"unexpected <{tag}> in {html!r}"
+        names = {name for name, _ in attrs}
+        if tag == "br":
+            assert not names, html
+            continue
+        assert names <= {"href", "rel"}, f"unexpected attributes {names} in {html!r}"
+        values = dict(attrs)
+        assert urlsplit(values["href"] or "").scheme in {"http", "https"}, html
+        assert values["rel"] == "nofollow noopener", html

@@ -1,0 +1,202 @@
+"""The chat protocol (docs/protocol.md) through Flask-SocketIO's test client."""
+
+import pytest
+
+from exchange.accounts import services as accounts
+from exchange.accounts.models import LoginSession, Role
+from exchange.extensions import db
+
+
+@pytest.fixture
+def elena(make_user):
+    return make_user(Role.DELEGATE, name="Elena", administration="campi-bisenzio")
+
+
+@pytest.fixture
+def salvatore(make_user):
+    return make_user(Role.DELEGATE, name="Salvatore", administration="ferla")
+
+
+def events_named(connection, name):
+    """Payloads of the events ``name`` received since the last look."""
+    packets = [packet for packet in connection.get_received() if packet["name"] == name]
+    # The test client hands "message" events over unwrapped (a Socket.IO legacy).
+    return [p["args"] if name == "message" else p["args"][0] for p in packets]
+
+
+def test_anonymous_connections_are_refused(connect, event):
+    connection = connect(None)
+    assert not connection.is_connected()
+
+
+def test_join_answers_with_room_history_and_who_is_online(connect, elena):
+    connection = connect(elena)
+    ack = connection.emit("join", {"room": "renewable-energy"}, callback=True)
+    assert ack["ok"] is True
+    assert ack["room"]["slug"] == "renewable-energy"
+    assert ack["room"]["name"] == "Renewable energy"
+    assert ack["messages"] == [] and ack["has_more"] is False
+    assert [person["name"] for person in ack["online"]] == ["Elena"]
+    assert ack["online_count"] == 1
+    assert ack["online"][0]["administration"] == {
+        "slug": "campi-bisenzio",
+        "name": "Campi Bisenzio",
+        "country": "IT",
+    }
+
+
+def test_a_message_is_acknowledged_and_delivered_to_the_room_only(
+    connect, elena, salvatore, make_user
+):
+    sender = connect(elena)
+    listener = connect(salvatore)
+    elsewhere = connect(make_user(Role.ATTENDEE))
+    sender.emit("join", {"room": "plenary"}, callback=True)
+    listener.emit("join", {"room": "plenary"}, callback=True)
+    elsewhere.emit("join", {"room": "funding"}, callback=True)
+    listener.get_received()
+    elsewhere.get_received()
+
+    ack = sender.emit(
+        "send",
+        {"room": "plenary", "body": "Buongiorno <b>a tutti</b>", "client_id": "m-1"},
+        callback=True,
+    )
+    assert ack["ok"] is True
+    message = ack["message"]
+    assert set(message) == {"id", "room", "body", "body_html", "client_id", "created_at", "author"}
+    assert message["body"] == "Buongiorno <b>a tutti</b>"
+    assert message["body_html"] == "Buongiorno &lt;b&gt;a tutti&lt;/b&gt;"
+    assert message["created_at"].endswith("Z")
+    assert message["author"]["name"] == "Elena" and message["author"]["role"] == "delegate"
+
+    assert events_named(listener, "message") == [message]
+    assert events_named(elsewhere, "message") == []
+
+
+def test_sending_the_same_client_id_twice_stores_once_and_acknowledges_the_same_message(
+    connect, elena
+):
+    connection = connect(elena)
+    payload = {"room": "plenary", "body": "Retry me", "client_id": "retry-42"}
+    first = connection.emit("send", payload, callback=True)
+    second = connection.emit("send", payload, callback=True)
+    assert first["ok"] and second["ok"]
+    assert first["message"] == second["message"]
+    history = connection.emit("join", {"room": "plenary"}, callback=True)["messages"]
+    assert [m["client_id"] for m in history] == ["retry-42"]
+
+
+@pytest.mark.parametrize("role", [Role.DELEGATE, Role.MODERATOR, Role.ORGANIZER])
+def test_delegates_and_staff_may_send(connect, make_user, role):
+    ack = connect(make_user(role)).emit(
+        "send", {"room": "plenary", "body": "hi", "client_id": "c"}, callback=True
+    )
+    assert ack["ok"] is True
+
+
+def test_attendees_may_read_but_not_send(connect, make_user):
+    connection = connect(make_user(Role.ATTENDEE))
+    assert connection.emit("join", {"room": "plenary"}, callback=True)["ok"] is True
+    ack = connection.emit(
+        "send", {"room": "plenary", "body": "hi", "client_id": "c"}, callback=True
+    )
+    assert ack == {
+        "ok": False,
+        "error": {"code": "forbidden", "message": "You are not allowed to do this."},
+    }
+
+
+def test_join_after_an_id_returns_exactly_what_was_missed(connect, elena, salvatore):
+    writer = connect(elena)
+    ids = [
+        writer.emit(
+            "send", {"room": "plenary", "body": f"m{i}", "client_id": f"k{i}"}, callback=True
+        )["message"]["id"]
+        for i in range(5)
+    ]
+    reader = connect(salvatore)
+    ack = reader.emit("join", {"room": "plenary", "after": ids[1]}, callback=True)
+    assert [m["id"] for m in ack["messages"]] == ids[2:]
+
+
+@pytest.mark.parametrize(
+    ("event_name", "args", "code"),
+    [
+        ("join", [], "invalid"),
+        ("join", ["plenary"], "invalid"),
+        ("join", [{"room": 5}], "invalid"),
+        ("join", [{"room": "plenary", "after": "10"}], "invalid"),
+        ("join", [{"room": "plenary", "after": -1}], "invalid"),
+        ("join", [{"room": "plenary", "after": True}], "invalid"),
+        ("join", [{"room": "x" * 81}], "too_long"),
+        ("join", [{"room": "atlantis"}], "not_found"),
+        ("join", [{"room": "plenary"}, {"extra": 1}], "invalid"),
+        ("send", [{"room": "plenary", "body": "hi"}], "invalid"),
+        ("send", [{"room": "plenary", "body": ["hi"], "client_id": "c"}], "invalid"),
+        ("send", [{"room": "plenary", "body": "", "client_id": "c"}], "invalid"),
+        ("send", [{"room": "plenary", "body": "x" * 4001, "client_id": "c"}], "too_long"),
+        ("send", [{"room": "plenary", "body": "hi", "client_id": "no spaces"}], "invalid"),
+        ("send", [{"room": "atlantis", "body": "hi", "client_id": "c"}], "not_found"),
+        ("send", [None], "invalid"),
+        ("leave", [{}], "invalid"),
+    ],
+)
+def test_malformed_payloads_get_an_error_ack_and_store_nothing(
+    connect, elena, event_name, args, code
+):
+    connection = connect(elena)
+    ack = connection.emit(event_name, *args, callback=True)
+    assert ack["ok"] is False
+    assert ack["error"]["code"] == code
+    assert ack["error"]["message"]
+    assert connection.emit("join", {"room": "plenary"}, callback=True)["messages"] == []
+
+
+def test_presence_follows_joins_leaves_and_disconnects(connect, elena, salvatore):
+    watcher = connect(elena)
+    watcher.emit("join", {"room": "funding"}, callback=True)
+    watcher.get_received()
+    other = connect(salvatore)
+    other.emit("join", {"room": "funding"}, callback=True)
+    presence = events_named(watcher, "presence")[-1]
+    assert presence["room"] == "funding"
+    assert presence["online_count"] == 2
+    assert {p["name"] for p in presence["online"]} == {"Elena", "Salvatore"}
+
+    assert other.emit("leave", {"room": "funding"}, callback=True) == {"ok": True}
+    assert events_named(watcher, "presence")[-1]["online_count"] == 1
+
+    other.emit("join", {"room": "funding"}, callback=True)
+    other.disconnect()
+    assert events_named(watcher, "presence")[-1]["online_count"] == 1
+
+
+def test_two_tabs_of_one_person_count_once(connect, elena):
+    first = connect(elena)
+    second = connect(elena)
+    first.emit("join", {"room": "plenary"}, callback=True)
+    ack = second.emit("join", {"room": "plenary"}, callback=True)
+    assert ack["online_count"] == 1
+
+
+def test_a_revoked_session_is_refused_on_its_very_next_event(app, connect, elena):
+    connection = connect(elena)
+    assert connection.emit("join", {"room": "plenary"}, callback=True)["ok"]
+    with app.app_context():
+        login = db.session.query(LoginSession).filter_by(user_id=elena.id).one()
+        login.revoked_at = login.created_at  # revoked behind the socket's back
+        db.session.commit()
+    ack = connection.emit(
+        "send", {"room": "plenary", "body": "hi", "client_id": "c"}, callback=True
+    )
+    assert ack["error"]["code"] == "unauthenticated"
+
+
+def test_signing_out_over_http_ends_the_open_sockets(app, connect, elena):
+    connection = connect(elena)
+    assert connection.is_connected()
+    with app.app_context():
+        login = db.session.query(LoginSession).filter_by(user_id=elena.id).one()
+        accounts.end_login_session(login)
+    assert not connection.is_connected()

@@ -1,0 +1,140 @@
+"""The chat against the real server process (python wsgi.py under eventlet) and real clients."""
+
+import uuid
+
+import pytest
+import socketio
+
+from exchange.accounts.models import Role
+
+from ..conftest import PASSWORD
+from ..html_checks import assert_only_safe_chat_markup
+
+pytestmark = pytest.mark.live
+
+
+@pytest.fixture
+def people(make_user):
+    return {
+        "elena": make_user(
+            Role.DELEGATE, name="Elena", email="elena@example.org", administration="campi-bisenzio"
+        ),
+        "salvatore": make_user(
+            Role.DELEGATE, name="Salvatore", email="salvatore@example.org", administration="ferla"
+        ),
+        "kasia": make_user(
+            Role.DELEGATE,
+            name="Kasia",
+            email="kasia@example.org",
+            administration="demo-przykladowo",
+        ),
+        "anna": make_user(Role.ATTENDEE, name="Anna", email="anna@example.org"),
+    }
+
+
+def connect(live_server, person):
+    return live_server.socket(live_server.login(person.email, PASSWORD))
+
+
+def send(client, body, client_id=None, room="plenary"):
+    return client.call(
+        "send", {"room": room, "body": body, "client_id": client_id or uuid.uuid4().hex}, timeout=10
+    )
+
+
+def test_delegates_of_two_administrations_chat_and_a_reconnecting_client_misses_nothing(
+    live_server, people
+):
+    elena = connect(live_server, people["elena"])
+    salvatore = connect(live_server, people["salvatore"])
+    kasia = connect(live_server, people["kasia"])
+    for client in (elena, salvatore, kasia):
+        assert client.call("join", {"room": "plenary"}, timeout=10)["ok"]
+
+    first = send(elena, "Buongiorno from Campi Bisenzio")["message"]
+    assert salvatore.wait_for(lambda: first in salvatore.events("message"))
+    reply = send(salvatore, "Ciao from Ferla")["message"]
+    assert elena.wait_for(lambda: reply in elena.events("message"))
+    assert reply["author"]["administration"]["name"] == "Ferla"
+    assert kasia.wait_for(lambda: reply in kasia.events("message"))
+
+    # Kasia drops off; the others keep talking.
+    last_seen = reply["id"]
+    kasia.disconnect()
+    missed = [
+        send(elena if i % 2 else salvatore, f"while you were away {i}")["message"] for i in range(5)
+    ]
+
+    kasia = connect(live_server, people["kasia"])
+    ack = kasia.call("join", {"room": "plenary", "after": last_seen}, timeout=10)
+    assert ack["messages"] == missed
+    for client in (elena, salvatore, kasia):
+        client.disconnect()
+
+
+def test_the_same_client_id_sent_twice_is_stored_once(live_server, people):
+    elena = connect(live_server, people["elena"])
+    first = send(elena, "only once", client_id="live-retry-1")
+    second = send(elena, "only once", client_id="live-retry-1")
+    assert first["ok"] and second["message"] == first["message"]
+    history = elena.call("join", {"room": "plenary"}, timeout=10)["messages"]
+    assert [m["client_id"] for m in history] == ["live-retry-1"]
+    elena.disconnect()
+
+
+def test_an_attendee_is_refused_sending(live_server, people):
+    anna = connect(live_server, people["anna"])
+    assert anna.call("join", {"room": "plenary"}, timeout=10)["ok"]
+    assert send(anna, "may I?")["error"]["code"] == "forbidden"
+    anna.disconnect()
+
+
+def test_an_anonymous_connection_is_refused_with_a_reason(live_server, event):
+    refusals = []
+    client = socketio.Client(reconnection=False)
+    client.on("connect_error", refusals.append)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(live_server.url, transports=["websocket"], wait_timeout=5)
+    assert refusals[0]["data"]["code"] == "unauthenticated"
+
+
+def test_a_foreign_origin_is_refused(live_server, people):
+    session = live_server.login(people["elena"].email, PASSWORD)
+    client = socketio.Client(reconnection=False)
+    cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(
+            live_server.url,
+            headers={"Cookie": cookie, "Origin": "https://evil.example"},
+            transports=["websocket"],
+            wait_timeout=5,
+        )
+
+
+def test_naughty_strings_come_back_byte_identical_and_never_as_markup(
+    live_server, people, naughty_strings
+):
+    elena = connect(live_server, people["elena"])
+    stored = 0
+    for index, text in enumerate(naughty_strings):
+        ack = send(elena, text, client_id=f"blns-{index}", room="data-for-planning")
+        if not text.strip():
+            assert ack["error"]["code"] == "invalid", repr(text)
+            continue
+        assert ack["ok"], (text, ack)
+        assert ack["message"]["body"] == text
+        assert ack["message"]["body"].encode("utf-8") == text.encode("utf-8")
+        assert_only_safe_chat_markup(ack["message"]["body_html"])
+        stored += 1
+    # And the same, read back from the database through backfill.
+    bodies = []
+    after = 0
+    while True:
+        page = elena.call("join", {"room": "data-for-planning", "after": after}, timeout=10)
+        bodies += [m["body"] for m in page["messages"]]
+        if not page["has_more"]:
+            break
+        after = page["messages"][-1]["id"]
+    assert bodies == [text for text in naughty_strings if text.strip()]
+    assert stored == len(bodies)
+    elena.disconnect()

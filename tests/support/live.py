@@ -1,0 +1,154 @@
+"""The real server process (``python wsgi.py`` under eventlet) and real clients of it."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import requests
+import socketio
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class LiveServer:
+    """One ``python wsgi.py`` process on a free port, with its log kept for failures."""
+
+    def __init__(
+        self,
+        database_url: str,
+        workdir: Path,
+        *,
+        port: int | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.database_url = database_url
+        self.workdir = workdir
+        self.port = port or free_port()
+        self.extra_env = dict(env or {})
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = workdir / f"server-{self.port}.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 20) -> LiveServer:
+        env = {key: value for key, value in os.environ.items() if not key.startswith("EXCHANGE_")}
+        env.update(
+            {
+                "EXCHANGE_DATABASE_URL": self.database_url,
+                "EXCHANGE_HOST": "127.0.0.1",
+                "EXCHANGE_PORT": str(self.port),
+                "EXCHANGE_SECRET_KEY": "live-test-secret",
+                "EXCHANGE_INSTANCE_PATH": str(self.workdir / "instance"),
+                "EXCHANGE_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                "EXCHANGE_PRESENCE_INTERVAL": "0.2",
+                "EXCHANGE_LOG_LEVEL": "INFO",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        env.update(self.extra_env)
+        log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the process
+        self.process = subprocess.Popen(
+            [sys.executable, "wsgi.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log_tail()}")
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"server did not answer in {timeout} s:\n{self.log_tail()}")
+
+    def stop(self, *, kill: bool = False) -> None:
+        """Stop the server: SIGTERM, or SIGKILL (``kill -9``) to simulate a crash."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def log_tail(self, lines: int = 60) -> str:
+        if not self.log_path.exists():
+            return "(no log)"
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def login(self, email: str, password: str) -> requests.Session:
+        """Sign in through the real login form, CSRF token included."""
+        session = requests.Session()
+        page = session.get(self.url + "/login", timeout=5)
+        token = csrf_token(page.text)
+        response = session.post(
+            self.url + "/login",
+            data={"csrf_token": token, "email": email, "password": password},
+            allow_redirects=False,
+            timeout=10,
+        )
+        if response.status_code != 302:
+            raise AssertionError(f"login of {email} failed with {response.status_code}")
+        return session
+
+    def socket(
+        self, session: requests.Session | None, **handlers: Callable[..., Any]
+    ) -> RecordingClient:
+        """Connect a real python-socketio client over WebSocket with the session's cookie."""
+        client = RecordingClient(reconnection=False)
+        for event, handler in handlers.items():
+            client.on(event, handler)
+        headers = {}
+        if session is not None:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
+        client.connect(self.url, headers=headers, transports=["websocket"], wait_timeout=10)
+        return client
+
+
+class RecordingClient(socketio.Client):
+    """A Socket.IO client that records every event it receives, for assertions."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.received: list[tuple[str, Any]] = []
+        self.on("*", self._record)
+
+    def _record(self, event: str, *args: Any) -> None:
+        self.received.append((event, args[0] if args else None))
+
+    def events(self, name: str) -> list[Any]:
+        return [data for event, data in self.received if event == name]
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 5) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return True
+            time.sleep(0.02)
+        return predicate()
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    if match is None:
+        raise AssertionError("no CSRF token in the page")
+    return match.group(1)

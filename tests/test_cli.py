@@ -1,0 +1,112 @@
+"""The organizers' commands, as they run them."""
+
+import json
+
+import sqlalchemy as sa
+
+from exchange.accounts.models import Invitation, Role, User
+from exchange.extensions import db
+
+from .conftest import DEMO_EVENT, PASSWORD
+
+
+def test_load_event_reports_what_it_created_then_that_nothing_changed(runner):
+    first = runner.invoke(args=["load-event", str(DEMO_EVENT)])
+    assert first.exit_code == 0, first.output
+    assert "created: event big-european-exchange, room plenary" in first.output
+    second = runner.invoke(args=["load-event", str(DEMO_EVENT)])
+    assert "created" not in second.output and "unchanged: 23" in second.output
+
+
+def test_load_event_explains_mistakes(runner, tmp_path):
+    broken = tmp_path / "event.toml"
+    broken.write_text('[event]\nslug = "Bad Slug"\n', encoding="utf-8")
+    result = runner.invoke(args=["load-event", str(broken)])
+    assert result.exit_code == 1
+    assert "event.slug: 'Bad Slug' is not a valid slug" in result.output
+    assert "at least one room" in result.output
+
+
+def test_create_user_reads_the_password_from_stdin(runner, app, event):
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "Mod@Example.org",
+            "--name",
+            "Mo",
+            "--role",
+            "moderator",
+            "--password-stdin",
+        ],
+        input=PASSWORD + "\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created moderator mod@example.org" in result.output
+    with app.app_context():
+        user = db.session.scalars(sa.select(User)).one()
+        assert user.role is Role.MODERATOR
+
+
+def test_create_user_prompts_for_the_password(runner, app, event):
+    result = runner.invoke(
+        args=["create-user", "--email", "a@example.org", "--name", "A"],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+    assert result.exit_code == 0, result.output
+
+
+def test_create_user_explains_a_bad_administration_and_a_weak_password(runner, event):
+    bad_admin = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "d@example.org",
+            "--name",
+            "D",
+            "--role",
+            "delegate",
+            "--administration",
+            "atlantis",
+            "--password-stdin",
+        ],
+        input=PASSWORD + "\n",
+    )
+    assert (
+        bad_admin.exit_code == 1 and "No administration has the slug 'atlantis'" in bad_admin.output
+    )
+    weak = runner.invoke(
+        args=["create-user", "--email", "d@example.org", "--name", "D", "--password-stdin"],
+        input="short\n",
+    )
+    assert weak.exit_code == 1 and "at least 10 characters" in weak.output
+
+
+def test_create_invite_prints_a_readable_code(runner, app, event):
+    result = runner.invoke(
+        args=["create-invite", "--administration", "montechiarugolo", "--max-uses", "3"]
+    )
+    assert result.exit_code == 0, result.output
+    code = result.output.strip().rsplit(" ", 1)[-1]
+    assert len(code) == 14 and code.count("-") == 2
+    with app.app_context():
+        invitation = db.session.scalars(sa.select(Invitation)).one()
+        assert invitation.max_uses == 3 and invitation.code == code.replace("-", "")
+
+
+def test_seed_demo_creates_one_account_per_role_once(runner, app):
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    for role in Role:
+        assert role.value in first.output
+    passwords = json.loads(
+        (
+            app.instance_path
+            and __import__("pathlib").Path(app.instance_path) / "demo-accounts.json"
+        ).read_text()
+    )
+    assert len(passwords) == 5
+    second = runner.invoke(args=["seed-demo"])
+    assert second.output == first.output  # same accounts, same passwords, nothing new
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 5
