@@ -30,7 +30,8 @@ from .support.services import POSTGRESQL_URL, require
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_EVENT = ROOT / "examples" / "big-european-exchange.toml"
 PASSWORD = "correct horse battery staple"
-SHARED = ROOT.parent / "shared"
+#: What every developer and CI have beside the project (../shared from its root).
+SHARED = Path(os.environ.get("EXCHANGE_TEST_SHARED_DIR", ROOT.parent / "shared"))
 
 
 @pytest.fixture(autouse=True, scope="session")
