@@ -46,7 +46,7 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from . import i18n, realtime, security, templating
+    from . import i18n, ratelimit, realtime, security, socket_json, templating
     from .accounts.services import user_for_token
     from .extensions import babel, csrf, db, login_manager, socketio
 
@@ -55,6 +55,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     security.init_app(app)
     realtime.init_app(app)
+    ratelimit.init_app(app)
     templating.init_app(app)
 
     login_manager.init_app(app)
@@ -68,6 +69,7 @@ def _init_extensions(app: Flask) -> None:
         message_queue=app.config["MESSAGE_QUEUE"],
         cors_allowed_origins=app.config["ALLOWED_ORIGINS"],
         max_http_buffer_size=app.config["MAX_SOCKET_PAYLOAD"],
+        json=socket_json,
         logger=False,
         engineio_logger=False,
     )
@@ -86,10 +88,11 @@ def _register_blueprints(app: Flask) -> None:
 def _register_socket_handlers(app: Flask) -> None:
     from .extensions import socketio
     from .rooms.events import register_handlers as register_chat
-    from .sockets import handle_socket_error
+    from .sockets import handle_socket_error, quiet_malformed_packets
 
     register_chat(socketio)
     socketio.on_error_default(handle_socket_error)
+    quiet_malformed_packets()
 
 
 def _register_cli(app: Flask) -> None:

@@ -7,6 +7,7 @@ lists), so ``EXCHANGE_PORT=8000`` is an integer.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 import secrets
@@ -25,7 +26,11 @@ class DefaultConfig:
     #: SQLAlchemy URL. Relative SQLite paths live in the instance folder.
     DATABASE_URL: str = "sqlite:///exchange.sqlite3"
     DATABASE_POOL_SIZE: int = 10
-    SQLITE_BUSY_TIMEOUT: float = 5.0
+    #: Seconds a SQLite statement waits for another process's lock (the event loop waits too).
+    SQLITE_BUSY_TIMEOUT: float = 2.0
+    #: PostgreSQL: give up on a lock or a statement after this many milliseconds.
+    DATABASE_LOCK_TIMEOUT_MS: int = 5000
+    DATABASE_STATEMENT_TIMEOUT_MS: int = 30000
     SQLITE_SYNCHRONOUS: str = "FULL"
     #: Signs session cookies. Generated once into instance/secret_key when unset.
     SECRET_KEY: str | None = None
@@ -56,6 +61,21 @@ class DefaultConfig:
     #: Start the heartbeat and presence loops (tests drive them by hand).
     BACKGROUND_TASKS: bool = True
 
+    #: Flood control: "burst/period": that many at once, refilled over the period.
+    RATE_LIMITS: dict[str, str] = {
+        "default": "30/10s",  # any Socket.IO event without its own limit
+        "send": "8/12s",  # chat messages, per person
+        "join": "30/30s",
+        "flood": "40/20s",  # refused events a connection may ignore before it is closed
+        "login_address": "30/900s",  # sign-in attempts per network address
+        "login_account": "5/900s",  # failed sign-ins per account and address
+        "login_account_total": "30/3600s",  # failed sign-ins per account from anywhere
+        "register_address": "10/3600s",  # new accounts per network address
+    }
+    #: Where buckets live: None uses Redis when MESSAGE_QUEUE is set, else memory.
+    RATE_LIMIT_STORAGE: str | None = None
+    RATE_LIMIT_PREFIX: str = "exchange:ratelimit"
+
     SESSION_LIFETIME_DAYS: int = 30
     PASSWORD_MIN_LENGTH: int = 10
     #: Werkzeug password hashing method; scrypt is the modern default.
@@ -73,9 +93,15 @@ class DefaultConfig:
 def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     """Fill ``app.config`` from the defaults, the environment and ``overrides``."""
     app.config.from_object(DefaultConfig)
-    app.config.from_prefixed_env("EXCHANGE")
-    if overrides:
-        app.config.update(overrides)
+    for key in dir(DefaultConfig):  # each app gets its own copy of mutable defaults
+        if key.isupper() and isinstance(app.config[key], dict | list):
+            app.config[key] = copy.deepcopy(app.config[key])
+    app.config.from_prefixed_env("EXCHANGE")  # EXCHANGE_RATE_LIMITS__send=4/10s sets one key
+    for key, value in (overrides or {}).items():
+        if isinstance(value, dict) and isinstance(app.config.get(key), dict):
+            app.config[key].update(value)  # a partial table updates the defaults
+        else:
+            app.config[key] = value
 
     origins = app.config["ALLOWED_ORIGINS"]
     if isinstance(origins, str):

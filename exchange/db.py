@@ -116,7 +116,21 @@ class Database:
         if url.get_backend_name() == "sqlite":
             options["connect_args"] = {"timeout": app.config["SQLITE_BUSY_TIMEOUT"]}
         else:
-            options.update(pool_pre_ping=True, pool_size=app.config["DATABASE_POOL_SIZE"])
+            lock_ms = int(app.config["DATABASE_LOCK_TIMEOUT_MS"])
+            statement_ms = int(app.config["DATABASE_STATEMENT_TIMEOUT_MS"])
+            options.update(
+                # Check a pooled connection before use, so a restarted server is
+                # reconnected to instead of failing the next request.
+                pool_pre_ping=True,
+                pool_size=app.config["DATABASE_POOL_SIZE"],
+                pool_timeout=10,
+                connect_args={
+                    "connect_timeout": 5,
+                    # A blocked lock or a runaway query fails (and is retried by
+                    # the client) instead of holding a connection forever.
+                    "options": f"-c lock_timeout={lock_ms} -c statement_timeout={statement_ms}",
+                },
+            )
         engine = sa.create_engine(url, **options)
         if url.get_backend_name() == "sqlite":
             synchronous = app.config["SQLITE_SYNCHRONOUS"]

@@ -24,9 +24,14 @@ class ExchangeError(Exception):
     default_message: Any = _l("Something went wrong on our side. Please try again.")
 
     def __init__(self, message: Any = None, **details: Any) -> None:
+        # Kept lazy: translating needs the reader's language, which is only
+        # worth working out if the message is actually shown.
         self.message = message if message is not None else self.default_message
         self.details = details
-        super().__init__(str(self.message))
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return str(self.message)
 
     def to_dict(self) -> dict[str, Any]:
         """Describe the error as the ``error`` object of an ack or a JSON response."""
@@ -92,38 +97,57 @@ def error_ack(error: BaseException) -> dict[str, Any]:
 
 def as_exchange_error(error: BaseException) -> ExchangeError:
     """Map an exception to the error a client is told about, logging the unexpected."""
-    from sqlalchemy.exc import DBAPIError
-
     if isinstance(error, ExchangeError):
         return error
-    if isinstance(error, DBAPIError) and (
-        error.connection_invalidated or _is_transient_database_error(error)
-    ):
-        logger.warning("transient database error: %s", error.orig)
+    if is_transient_database_error(error):
+        logger.warning("transient database error: %s", error)
         return Unavailable(retry_after=1)
     logger.error("unexpected error", exc_info=error)
     return ExchangeError()
 
 
-def _is_transient_database_error(error: Any) -> bool:
-    """Tell database faults that a retry can cure (locks, lost connections)."""
-    from sqlalchemy.exc import OperationalError
+#: Messages of database errors that a later retry can cure.
+_TRANSIENT_MARKERS = (
+    "database is locked",
+    "database table is locked",
+    "unable to open database file",
+    "disk i/o error",
+    "could not connect",
+    "connection refused",
+    "connection reset",
+    "connection to server",
+    "server closed the connection",
+    "terminating connection",
+    "connection already closed",
+    "ssl connection has been closed",
+    "deadlock detected",
+    "could not serialize",
+    "lock timeout",
+    "statement timeout",
+    "the database system is starting up",
+    "the database system is shutting down",
+)
 
+
+def is_transient_database_error(error: BaseException) -> bool:
+    """Tell database faults that a retry can cure (locks, timeouts, lost connections)."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(error, PoolTimeout):  # every pooled connection is busy
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated or isinstance(error, InterfaceError):
+        return True
     if not isinstance(error, OperationalError):
         return False
+    if type(error.orig).__module__.startswith("psycopg2"):
+        # PostgreSQL's operational errors are lost connections, timeouts,
+        # deadlocks and serialization failures: all worth a retry.
+        return True
     text = str(error.orig).lower()
-    transient = (
-        "database is locked",
-        "database table is locked",
-        "could not connect",
-        "connection refused",
-        "server closed the connection",
-        "terminating connection",
-        "deadlock detected",
-        "could not serialize",
-        "canceling statement due to lock timeout",
-    )
-    return any(marker in text for marker in transient)
+    return any(marker in text for marker in _TRANSIENT_MARKERS)
 
 
 def wants_json() -> bool:

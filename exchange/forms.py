@@ -14,3 +14,8 @@ def apply_error(form: FlaskForm, error: ExchangeError) -> None:
         field.errors = [*field.errors, str(error.message)]
     else:
         form.form_errors.append(str(error.message))
+
+
+def form_status(error: ExchangeError) -> int:
+    """The status of a page showing a refused form: 422 for mistakes, else the error's own."""
+    return 422 if error.http_status == 400 else error.http_status

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import math
 import re
 import secrets
 
@@ -17,9 +18,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import realtime
 from ..db import utcnow
-from ..errors import Invalid, NotFound
+from ..errors import Invalid, NotFound, RateLimited
 from ..event.models import Administration
 from ..extensions import db
+from ..ratelimit import limiter
 from .models import Invitation, LoginSession, Role, User
 
 logger = logging.getLogger(__name__)
@@ -174,6 +176,52 @@ def authenticate(email: str, password: str) -> User:
     if not check_password_hash(user.password_hash, password[:PASSWORD_MAX_LENGTH]):
         raise Invalid(_l("The email address or the password is not correct."))
     return user
+
+
+def sign_in(email: str, password: str, address: str) -> User:
+    """Check credentials, within the sign-in limits per network address and per account.
+
+    Failed attempts count against the account (from this address, and from
+    anywhere with a higher bar), so that guessing a password is slow for
+    everyone, while a stranger's mistakes cannot lock a person out for long.
+    """
+    limits = limiter()
+    email = normalize_email(email)
+    wait = max(
+        limits.hit("login_address", address),
+        limits.waiting("login_account", f"{email}|{address}"),
+        limits.waiting("login_account_total", email),
+    )
+    if wait:
+        raise RateLimited(
+            _l(
+                "Too many sign-in attempts. Please wait %(minutes)d minute(s) and try again.",
+                minutes=math.ceil(wait / 60),
+            ),
+            retry_after=math.ceil(wait),
+        )
+    try:
+        user = authenticate(email, password)
+    except Invalid:
+        limits.hit("login_account", f"{email}|{address}")
+        limits.hit("login_account_total", email)
+        raise
+    limits.reset("login_account", f"{email}|{address}")
+    return user
+
+
+def check_registration_allowed(address: str) -> None:
+    """Refuse to create more than a few accounts an hour from one network address."""
+    wait = limiter().hit("register_address", address)
+    if wait:
+        raise RateLimited(
+            _l(
+                "Too many accounts were created from your network. "
+                "Please try again in %(minutes)d minute(s).",
+                minutes=math.ceil(wait / 60),
+            ),
+            retry_after=math.ceil(wait),
+        )
 
 
 def _token_hash(token: str) -> str:

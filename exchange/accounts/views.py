@@ -7,15 +7,20 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from ..errors import Invalid
+from ..errors import ExchangeError, Invalid
 from ..event.services import get_administration, list_administrations
-from ..forms import apply_error
+from ..forms import apply_error, form_status
 from ..permissions import Action, acting_user, requires
 from ..security import safe_next_url
 from . import services
 from .forms import InvitationForm, LoginForm, RegisterForm
 
 bp = Blueprint("accounts", __name__)
+
+
+def _client_address() -> str:
+    """The visitor's network address (behind trusted proxies, the one they report)."""
+    return request.remote_addr or "unknown"
 
 
 def _sign_in(user: services.User) -> None:
@@ -31,16 +36,19 @@ def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(next_url)
     form = LoginForm()
+    status = 422 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data or "", form.password.data or "")
-        except Invalid as error:
+            user = services.sign_in(
+                form.email.data or "", form.password.data or "", _client_address()
+            )
+        except ExchangeError as error:
             form.form_errors.append(str(error.message))
+            status = form_status(error)
         else:
             _sign_in(user)
             flash(_("Welcome, %(name)s.", name=user.name), "success")
             return redirect(next_url)
-    status = 422 if request.method == "POST" else 200
     return render_template("accounts/login.html", form=form, next_url=next_url), status
 
 
@@ -59,18 +67,21 @@ def register() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("event.home"))
     form = RegisterForm()
+    status = 422 if request.method == "POST" else 200
     if request.method == "GET" and request.args.get("code"):
         form.invitation_code.data = request.args["code"][:40]
     if form.validate_on_submit():
         try:
+            services.check_registration_allowed(_client_address())
             user = services.register(
                 email=form.email.data or "",
                 name=form.name.data or "",
                 password=form.password.data or "",
                 invitation_code=form.invitation_code.data or "",
             )
-        except Invalid as error:
+        except ExchangeError as error:
             apply_error(form, error)
+            status = form_status(error)
         else:
             _sign_in(user)
             if user.administration is not None:
@@ -83,7 +94,6 @@ def register() -> ResponseReturnValue:
                 message = _("Welcome, %(name)s. You are registered as an attendee.", name=user.name)
             flash(message, "success")
             return redirect(url_for("event.home"))
-    status = 422 if request.method == "POST" else 200
     return render_template("accounts/register.html", form=form), status
 
 

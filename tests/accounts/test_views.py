@@ -116,3 +116,54 @@ def test_an_organizer_creates_and_revokes_codes(client, app, make_user, login):
     client.post(f"/invitations/{invitation.id}/revoke", data={"csrf_token": token})
     with app.app_context():
         assert services.list_invitations()[0].revoked_at is not None
+
+
+def test_repeated_wrong_passwords_lock_the_account_for_a_while(app, client, make_user):
+    app.config["RATE_LIMITS"].update({"login_account": "3/900s"})
+    user = make_user(Role.DELEGATE)
+    for _ in range(3):
+        wrong = post_form(client, "/login", {"email": user.email, "password": "not the password"})
+        assert wrong.status_code == 422
+    locked = post_form(client, "/login", {"email": user.email, "password": PASSWORD})
+    assert locked.status_code == 429
+    assert "Too many sign-in attempts. Please wait 5 minute(s)" in locked.get_data(as_text=True)
+
+
+def test_a_locked_account_does_not_lock_out_other_people(app, client, make_user):
+    app.config["RATE_LIMITS"].update({"login_account": "1/900s"})
+    victim, other = make_user(Role.DELEGATE), make_user(Role.DELEGATE)
+    post_form(client, "/login", {"email": victim.email, "password": "guess one"})
+    assert (
+        post_form(client, "/login", {"email": other.email, "password": PASSWORD}).status_code == 302
+    )
+
+
+def test_one_address_cannot_try_endlessly(app, client, make_user):
+    app.config["RATE_LIMITS"].update({"login_address": "4/900s"})
+    users = [make_user(Role.ATTENDEE) for _ in range(5)]
+    statuses = [
+        post_form(client, "/login", {"email": u.email, "password": "wrong guess!"}).status_code
+        for u in users
+    ]
+    assert statuses == [422, 422, 422, 422, 429]
+
+
+def test_mass_registration_from_one_address_is_slowed_down(app, client, event):
+    app.config["RATE_LIMITS"].update({"register_address": "2/3600s"})
+    statuses = []
+    for number in range(3):
+        client.get("/")  # a fresh visitor each time, same address
+        client.delete_cookie("exchange_session")
+        statuses.append(
+            post_form(
+                client,
+                "/register",
+                {
+                    "name": f"Bot {number}",
+                    "email": f"bot{number}@example.org",
+                    "password": PASSWORD,
+                    "confirm": PASSWORD,
+                },
+            ).status_code
+        )
+    assert statuses == [302, 302, 429]

@@ -59,6 +59,18 @@ class LiveServer:
                 "EXCHANGE_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
                 "EXCHANGE_PRESENCE_INTERVAL": "0.2",
                 "EXCHANGE_LOG_LEVEL": "INFO",
+                # Tests drive clients harder than people do; flood control has its own tests.
+                **{
+                    f"EXCHANGE_RATE_LIMITS__{name}": "100000/1s"
+                    for name in (
+                        "default",
+                        "send",
+                        "join",
+                        "flood",
+                        "login_address",
+                        "login_account",
+                    )
+                },
                 "PYTHONUNBUFFERED": "1",
             }
         )
@@ -111,16 +123,21 @@ class LiveServer:
         return session
 
     def socket(
-        self, session: requests.Session | None, **handlers: Callable[..., Any]
+        self,
+        session: requests.Session | None,
+        *,
+        client: RecordingClient | None = None,
+        url: str | None = None,
+        **handlers: Callable[..., Any],
     ) -> RecordingClient:
         """Connect a real python-socketio client over WebSocket with the session's cookie."""
-        client = RecordingClient(reconnection=False)
+        client = client or RecordingClient(reconnection=False)
         for event, handler in handlers.items():
             client.on(event, handler)
         headers = {}
         if session is not None:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
-        client.connect(self.url, headers=headers, transports=["websocket"], wait_timeout=10)
+        client.connect(url or self.url, headers=headers, transports=["websocket"], wait_timeout=10)
         return client
 
 
@@ -145,6 +162,54 @@ class RecordingClient(socketio.Client):
                 return True
             time.sleep(0.02)
         return predicate()
+
+
+class FollowingClient(RecordingClient):
+    """A client that follows one room the way the browser does.
+
+    On every (re)connection it joins the room with ``after`` = the last id it
+    has, pages through ``has_more``, and keeps each message once by id.
+    """
+
+    def __init__(self, room: str, **kwargs: Any) -> None:
+        kwargs.setdefault("reconnection", True)
+        kwargs.setdefault("reconnection_delay", 0.5)
+        kwargs.setdefault("reconnection_delay_max", 2)
+        super().__init__(**kwargs)
+        self.room = room
+        self.messages: dict[int, Any] = {}
+        self.duplicates = 0
+        self.joins = 0
+        self.on("connect", self._join)
+        self.on("message", self._keep)
+
+    @property
+    def last_id(self) -> int:
+        return max(self.messages, default=0)
+
+    def _keep(self, message: Any) -> None:
+        self.received.append(("message", message))
+        if message["room"] != self.room:
+            return
+        if message["id"] in self.messages:
+            self.duplicates += 1
+        self.messages[message["id"]] = message
+
+    def _join(self) -> None:
+        catching_up = bool(self.messages)
+        payload: dict[str, Any] = {"room": self.room}
+        if catching_up:
+            payload["after"] = self.last_id
+        self.emit("join", payload, callback=lambda ack: self._joined(ack, catching_up))
+
+    def _joined(self, ack: Any, catching_up: bool) -> None:
+        if not ack or not ack.get("ok"):
+            return
+        self.joins += 1
+        for message in ack["messages"]:
+            self.messages.setdefault(message["id"], message)
+        if catching_up and ack["has_more"]:
+            self._join()  # more than a page was missed: ask for the next one
 
 
 def csrf_token(html: str) -> str:

@@ -1,0 +1,63 @@
+"""Flood control: token buckets in memory and in the real Redis."""
+
+import uuid
+
+import pytest
+
+from exchange.ratelimit import Limit, MemoryBuckets, RateLimiter, RedisBuckets
+
+from .support.services import REDIS_URL, require
+
+
+def test_limits_read_as_burst_over_period():
+    limit = Limit.parse("8/12s")
+    assert (limit.burst, limit.period) == (8, 12.0)
+    assert limit.rate == pytest.approx(8 / 12)
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def buckets(request):
+    if request.param == "memory":
+        return MemoryBuckets()
+    require("Redis", REDIS_URL, 6379)
+    return RedisBuckets(REDIS_URL, prefix=f"test:{uuid.uuid4().hex}:")
+
+
+def test_a_burst_is_allowed_then_the_wait_is_told(buckets):
+    limit = Limit(3, 30)  # three at once, one more every ten seconds
+    assert [buckets.take("k", limit, 1000.0) for _ in range(3)] == [0, 0, 0]
+    assert buckets.take("k", limit, 1000.0) == pytest.approx(10)
+    assert buckets.peek("k", limit, 1004.0) == pytest.approx(6)
+    assert buckets.take("k", limit, 1010.0) == 0  # refilled by one
+
+
+def test_peeking_takes_nothing(buckets):
+    limit = Limit(1, 10)
+    assert buckets.peek("k", limit, 0.0) == 0
+    assert buckets.peek("k", limit, 0.0) == 0
+    assert buckets.take("k", limit, 0.0) == 0
+    assert buckets.peek("k", limit, 0.0) > 0
+
+
+def test_keys_are_independent_and_can_be_reset(buckets):
+    limit = Limit(1, 60)
+    buckets.take("a", limit, 0.0)
+    assert buckets.take("b", limit, 0.0) == 0
+    assert buckets.take("a", limit, 0.0) > 0
+    buckets.reset("a")
+    assert buckets.take("a", limit, 0.0) == 0
+
+
+def test_an_unreachable_store_lets_people_through():
+    class Broken:
+        def take(self, *args):
+            raise ConnectionError("down")
+
+        peek = take
+
+        def reset(self, key):
+            raise ConnectionError("down")
+
+    limiter = RateLimiter(Broken(), {"default": "1/1s"})
+    assert limiter.hit("send", "someone") == 0
+    assert limiter.waiting("send", "someone") == 0
