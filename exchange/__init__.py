@@ -77,11 +77,12 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from . import health
+    from .about.views import bp as about_bp
     from .accounts.views import bp as accounts_bp
     from .event.views import bp as event_bp
     from .rooms.views import bp as rooms_bp
 
-    for blueprint in (event_bp, accounts_bp, rooms_bp, health.bp):
+    for blueprint in (event_bp, accounts_bp, rooms_bp, about_bp, health.bp):
         app.register_blueprint(blueprint)
 
 

@@ -17,7 +17,7 @@ from .errors import ExchangeError
 
 
 def register_commands(app: Flask) -> None:
-    for command in (init_db, load_event, create_user, create_invite, seed_demo):
+    for command in (init_db, load_event, create_user, create_invite, seed_demo, purge_expired):
         app.cli.add_command(command)
 
 
@@ -151,3 +151,16 @@ def seed_demo() -> None:
         click.echo(
             f"  {account.role:<10} {account.email:<28} {account.password}   ({account.name}{where})"
         )
+
+
+@click.command("purge-expired")
+@with_appcontext
+def purge_expired() -> None:
+    """Delete records of sign-in sessions that ended over 30 days ago.
+
+    The server also does this every hour; this command is for deployments
+    that want to run it on their own schedule.
+    """
+    from .accounts.privacy import purge_ended_login_sessions
+
+    click.echo(f"Deleted {purge_ended_login_sessions()} ended sign-in session record(s).")

@@ -86,6 +86,9 @@ class DefaultConfig:
     DEFAULT_LOCALE: str = "en"
     DEFAULT_TIMEZONE: str = "Europe/Rome"
 
+    #: Who answers questions about personal data (an email address), shown on /privacy.
+    PRIVACY_CONTACT: str | None = None
+
     #: Where the demo event lives; `seed-demo` loads it.
     DEMO_EVENT_FILE: str | None = None
 

@@ -24,6 +24,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Action(StrEnum):
     """Things a person can ask the exchange to do."""
 
+    MANAGE_OWN_ACCOUNT = "manage_own_account"
     JOIN_ROOM = "join_room"
     SEND_MESSAGE = "send_message"
     MANAGE_INVITATIONS = "manage_invitations"
@@ -44,6 +45,7 @@ EVERY_ROLE = frozenset(Role)
 STAFF = frozenset({Role.MODERATOR, Role.ORGANIZER})
 
 PERMISSIONS: Mapping[Action, Rule] = {
+    Action.MANAGE_OWN_ACCOUNT: Rule(EVERY_ROLE),
     Action.JOIN_ROOM: Rule(EVERY_ROLE),
     Action.SEND_MESSAGE: Rule(frozenset({Role.DELEGATE}) | STAFF),
     Action.MANAGE_INVITATIONS: Rule(frozenset({Role.ORGANIZER})),

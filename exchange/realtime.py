@@ -11,6 +11,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -80,9 +81,12 @@ def ensure_node_started() -> None:
 
 
 def _heartbeat_loop(app: Flask) -> None:
+    """Keep this node alive, purge dead ones, and once an hour apply the retention rules."""
+    from .accounts.privacy import purge_ended_login_sessions
     from .rooms import presence
 
     interval = app.config["NODE_HEARTBEAT_SECONDS"]
+    next_purge = time.monotonic()
     while True:
         socketio.sleep(interval)
         try:
@@ -91,6 +95,9 @@ def _heartbeat_loop(app: Flask) -> None:
                 if not alive:
                     _recover_lost_node()
                 presence_changed(changed)
+                if time.monotonic() >= next_purge:
+                    purge_ended_login_sessions()
+                    next_purge = time.monotonic() + 3600
         except Exception:
             logger.exception("heartbeat failed; trying again in %s s", interval)
 

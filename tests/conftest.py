@@ -23,6 +23,7 @@ from exchange.accounts.models import Role, User
 from exchange.event.services import get_administration, load_event_file
 from exchange.extensions import db, socketio
 
+from .support import browser as chromium
 from .support import databases
 from .support.live import LiveServer
 from .support.services import POSTGRESQL_URL, require
@@ -210,3 +211,37 @@ def naughty_strings() -> list[str]:
     if not path.exists():
         pytest.fail(f"{path} is missing: the hostile-input tests need it")
     return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's chromium under Playwright, shared by the browser tests of a run."""
+    yield from chromium.launch()
+
+
+@pytest.fixture
+def new_page(browser: Any, live_server: LiveServer) -> Callable[..., Any]:
+    """Open a page in a fresh browser context (its own cookies), watched for misbehaviour."""
+    contexts = []
+
+    def open_page(*, width: int = 1280, height: int = 800) -> Any:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.watch = chromium.PageWatch(origin=live_server.url)
+        page.watch.attach(page)
+        return page
+
+    yield open_page  # type: ignore[misc]
+    for context in contexts:
+        context.close()
+
+
+def sign_in(page: Any, live_server: LiveServer, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the real form, as a person would."""
+    page.goto(live_server.url + "/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("form button[type=submit]")
+    page.wait_for_url(live_server.url + "/")

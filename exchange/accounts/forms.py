@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
 
@@ -46,4 +53,16 @@ class InvitationForm(FlaskForm):
         _l("How many people may use it"),
         validators=[Optional(), NumberRange(min=1, max=10000)],
         description=_l("Leave empty for no limit."),
+    )
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password"),
+        validators=[DataRequired(), Length(max=1024)],
+        description=_l("To make sure it is you."),
+    )
+    confirm = BooleanField(
+        _l("I understand that my account cannot be restored."),
+        validators=[DataRequired(message=_l("Tick this box to confirm."))],
     )

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, created_at, enum_type, intpk, short_str
@@ -43,6 +44,9 @@ class User(Base):
     #: The interface language this person chose; None follows the browser.
     locale: Mapped[str | None] = mapped_column(sa.String(10))
     created_at: Mapped[created_at]
+    #: Set when the person deleted their account: what identified them is gone,
+    #: and what they wrote stays, attributed to "deleted user".
+    deleted_at: Mapped[dt.datetime | None]
 
     administration: Mapped[Administration | None] = relationship(back_populates="members")
     login_sessions: Mapped[list[LoginSession]] = relationship(back_populates="user")
@@ -58,6 +62,13 @@ class User(Base):
     @property
     def is_active(self) -> bool:
         return True
+
+    @property
+    def display_name(self) -> str:
+        """The name shown next to what this person wrote."""
+        if self.deleted_at is not None:
+            return gettext("Deleted user")
+        return self.name
 
     def get_id(self) -> str | None:
         """Identify the sign-in session, not the person, so that it can be revoked."""

@@ -47,12 +47,26 @@ def validate_new_account(email: str, name: str, password: str) -> tuple[str, str
         raise Invalid(
             _l("Enter your name (at most %(max)d characters).", max=NAME_MAX_LENGTH), field="name"
         )
-    check_password_strength(password)
+    check_password_strength(password, email=email, name=name)
     return email, name
 
 
-def check_password_strength(password: str) -> None:
-    """Refuse passwords that are too short, too long or trivially guessable."""
+#: Passwords long enough to pass the length rule that guessing lists try first.
+COMMON_PASSWORDS = frozenset(
+    """
+    1234567890 0987654321 1234512345 1122334455 1357924680 123456789a 1234567890a
+    a1234567890 qwertyuiop qwerty1234 qwerty12345 qwerty123456 1q2w3e4r5t 1qaz2wsx3edc
+    zaq12wsxcde qazwsxedcrfv asdfghjkl1 password12 password123 password1234 password!!
+    passw0rd123 p@ssw0rd123 administrator admin12345 welcome123 welcome2026 letmein123
+    iloveyou12 iloveyou123 sunshine123 football123 princess123 monkey1234 dragon1234
+    trustno1234 superman123 starwars123 computer123 abcdefghij abc1234567 abcd123456
+    changeme123 secret1234 whatever123 12345qwert qwert12345 1a2b3c4d5e europe2026
+    """.split()
+)
+
+
+def check_password_strength(password: str, *, email: str = "", name: str = "") -> None:
+    """Refuse passwords that are too short, too long or easy to guess."""
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
         raise Invalid(
@@ -60,8 +74,18 @@ def check_password_strength(password: str) -> None:
         )
     if len(password) > PASSWORD_MAX_LENGTH:
         raise Invalid(_l("This password is too long."), field="password")
-    if len(set(password)) < 4:
-        raise Invalid(_l("Choose a password with more different characters."), field="password")
+    lowered = password.lower()
+    if len(set(password)) < 4 or lowered in COMMON_PASSWORDS:
+        raise Invalid(
+            _l("This password is too easy to guess. A few unrelated words make a strong one."),
+            field="password",
+        )
+    personal = [email.split("@")[0].lower(), *name.lower().split()]
+    if any(len(part) >= 3 and part in lowered for part in personal):
+        raise Invalid(
+            _l("Choose a password that does not contain your name or email address."),
+            field="password",
+        )
 
 
 def _hash_password(password: str) -> str:
@@ -243,9 +267,14 @@ def user_for_token(token: str) -> User | None:
     """Return the user of a live sign-in session, or None if it is unknown or revoked."""
     if not token or len(token) > 100:
         return None
+    lifetime = dt.timedelta(days=current_app.config["SESSION_LIFETIME_DAYS"])
     login = db.session.scalars(
         sa.select(LoginSession)
-        .where(LoginSession.token_hash == _token_hash(token), LoginSession.revoked_at.is_(None))
+        .where(
+            LoginSession.token_hash == _token_hash(token),
+            LoginSession.revoked_at.is_(None),
+            LoginSession.created_at > utcnow() - lifetime,  # sessions end 30 days after sign-in
+        )
         .options(joinedload(LoginSession.user).joinedload(User.administration))
     ).first()
     if login is None:

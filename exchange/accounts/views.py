@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+import json
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -12,8 +23,8 @@ from ..event.services import get_administration, list_administrations
 from ..forms import apply_error, form_status
 from ..permissions import Action, acting_user, requires
 from ..security import safe_next_url
-from . import services
-from .forms import InvitationForm, LoginForm, RegisterForm
+from . import privacy, services
+from .forms import DeleteAccountForm, InvitationForm, LoginForm, RegisterForm
 
 bp = Blueprint("accounts", __name__)
 
@@ -147,3 +158,38 @@ def revoke_invitation(invitation_id: int) -> ResponseReturnValue:
         "info",
     )
     return redirect(url_for("accounts.invitations"))
+
+
+@bp.get("/account")
+@requires(Action.MANAGE_OWN_ACCOUNT)
+def account() -> ResponseReturnValue:
+    return render_template("accounts/account.html", delete_form=DeleteAccountForm())
+
+
+@bp.get("/account/export.json")
+@requires(Action.MANAGE_OWN_ACCOUNT)
+def export() -> ResponseReturnValue:
+    """Hand a person everything stored about them, as a JSON file."""
+    data = privacy.personal_data(acting_user())
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="my-data-spazio-virtuale.json"'},
+    )
+
+
+@bp.post("/account/delete")
+@requires(Action.MANAGE_OWN_ACCOUNT)
+def delete_account() -> ResponseReturnValue:
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            privacy.delete_account(acting_user(), form.password.data or "")
+        except ExchangeError as error:
+            apply_error(form, error)
+        else:
+            logout_user()
+            session.clear()
+            flash(_("Your account has been deleted."), "info")
+            return redirect(url_for("event.home"))
+    return render_template("accounts/account.html", delete_form=form), 422

@@ -20,7 +20,7 @@ def user_json(user: User) -> dict[str, Any]:
     administration = user.administration
     return {
         "id": user.id,
-        "name": user.name,
+        "name": user.display_name,
         "role": user.role.value,
         "administration": (
             {

@@ -53,7 +53,9 @@ def test_a_delegate_belongs_to_an_administration(ctx):
         ("name", "   ", "Enter your name"),
         ("name", "x" * 101, "Enter your name"),
         ("password", "short", "at least 10"),
-        ("password", "aaaaaaaaaaaa", "more different"),
+        ("password", "aaaaaaaaaaaa", "too easy to guess"),
+        ("password", "Password123", "too easy to guess"),
+        ("password", "ada-lovelace-rules", "does not contain your name"),
         ("password", "x1y2" * 300, "too long"),
     ],
 )

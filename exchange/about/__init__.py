@@ -1,0 +1,1 @@
+"""Pages about the exchange itself: privacy notice (and other statements)."""

@@ -1,0 +1,131 @@
+"""What the exchange holds about a person: giving it to them, and deleting the account.
+
+Deleting an account removes what identifies the person (name, email,
+password, administration) and keeps what they wrote, attributed to "deleted
+user": a conversation with holes in it would be unreadable for everyone else.
+Moderators can still hide any message on request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from werkzeug.security import check_password_hash
+
+from .. import realtime
+from ..db import utcnow
+from ..errors import Invalid
+from ..extensions import db
+from ..rooms.models import Connection, Message
+from ..rooms.schemas import iso_utc
+from .models import Invitation, LoginSession, Role, User
+
+logger = logging.getLogger(__name__)
+
+#: Sign-in session records are kept this long after they end, then purged.
+ENDED_SESSION_RETENTION = dt.timedelta(days=30)
+
+
+def personal_data(user: User) -> dict[str, Any]:
+    """Everything stored about ``user``, as one JSON-ready document."""
+    lifetime = session_lifetime()
+    logins = db.session.scalars(
+        sa.select(LoginSession).where(LoginSession.user_id == user.id).order_by(LoginSession.id)
+    )
+    messages = db.session.scalars(
+        sa.select(Message).where(Message.author_id == user.id).order_by(Message.id)
+    )
+    invitations = db.session.scalars(
+        sa.select(Invitation).where(Invitation.created_by_id == user.id).order_by(Invitation.id)
+    )
+    administration = user.administration
+    return {
+        "exported_at": iso_utc(utcnow()),
+        "account": {
+            "id": user.id,
+            "email": user.email,
+            "name": user.name,
+            "role": user.role.value,
+            "administration": (
+                {"slug": administration.slug, "name": administration.name}
+                if administration
+                else None
+            ),
+            "language": user.locale,
+            "created_at": iso_utc(user.created_at),
+            "password": "stored only as a salted hash, which is not included",
+        },
+        "sign_in_sessions": [
+            {
+                "started_at": iso_utc(login.created_at),
+                "expires_at": iso_utc(login.created_at + lifetime),
+                "ended_at": iso_utc(login.revoked_at) if login.revoked_at else None,
+            }
+            for login in logins
+        ],
+        "messages": [
+            {
+                "id": message.id,
+                "room": message.room.slug,
+                "body": message.body,
+                "created_at": iso_utc(message.created_at),
+            }
+            for message in messages
+        ],
+        "invitation_codes_created": [
+            {
+                "administration": invitation.administration.slug,
+                "created_at": iso_utc(invitation.created_at),
+                "uses": invitation.uses,
+            }
+            for invitation in invitations
+        ],
+    }
+
+
+def delete_account(user: User, password: str) -> None:
+    """Delete ``user``'s account after checking their password; end every session of theirs."""
+    if not check_password_hash(user.password_hash, password):
+        raise Invalid(_l("The password is not correct."), field="password")
+    now = utcnow()
+    user.name = "deleted"
+    user.email = f"deleted-{user.id}@deleted.invalid"
+    user.password_hash = "!"  # matches no password
+    user.administration_id = None
+    user.role = Role.ATTENDEE
+    user.locale = None
+    user.deleted_at = now
+    db.session.execute(
+        sa.update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    db.session.commit()
+    realtime.end_user_sessions(user.id, reason="account_deleted")
+    logger.info("user %r deleted their account", user.id)
+
+
+def session_lifetime() -> dt.timedelta:
+    return dt.timedelta(days=current_app.config["SESSION_LIFETIME_DAYS"])
+
+
+def purge_ended_login_sessions() -> int:
+    """Forget sign-in sessions that ended (or expired) long enough ago; return how many."""
+    cutoff = utcnow() - ENDED_SESSION_RETENTION
+    ended = sa.or_(
+        LoginSession.revoked_at < cutoff,
+        LoginSession.created_at < cutoff - session_lifetime(),
+    )
+    in_use = sa.select(Connection.login_session_id).where(Connection.login_session_id.is_not(None))
+    result = db.session.execute(
+        sa.delete(LoginSession).where(ended, LoginSession.id.not_in(in_use))
+    )
+    db.session.commit()
+    if result.rowcount:
+        logger.info("purged %d ended sign-in session(s)", result.rowcount)
+    return int(result.rowcount)

@@ -1,0 +1,148 @@
+"""Privacy: people get everything stored about them, and can delete their account."""
+
+import datetime as dt
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from exchange.accounts import privacy, services
+from exchange.accounts.models import LoginSession, Role, User
+from exchange.db import utcnow
+from exchange.errors import Invalid
+from exchange.extensions import db
+
+from ..conftest import PASSWORD
+from ..support.live import csrf_token
+
+
+@pytest.fixture
+def elena(make_user):
+    return make_user(Role.DELEGATE, name="Elena Conti", email="elena@example.org")
+
+
+def say(connect, user, body):
+    ack = connect(user).emit(
+        "send",
+        {"room": "plenary", "body": body, "client_id": body[:20].replace(" ", "-")},
+        callback=True,
+    )
+    assert ack["ok"], ack
+    return ack["message"]
+
+
+def test_the_export_holds_the_account_sessions_and_messages_but_no_secret(
+    client, login, connect, elena
+):
+    say(connect, elena, "Our heat pump pilot")
+    login(client, elena)
+    response = client.get("/account/export.json")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    data = json.loads(response.get_data(as_text=True))
+    assert data["account"]["email"] == "elena@example.org"
+    assert data["account"]["administration"]["slug"] == "campi-bisenzio"
+    assert [m["body"] for m in data["messages"]] == ["Our heat pump pilot"]
+    assert len(data["sign_in_sessions"]) == 2  # the socket's and the page's
+    dumped = json.dumps(data)
+    assert "pbkdf2" not in dumped and "token" not in dumped
+
+
+def test_deleting_an_account_keeps_its_messages_under_deleted_user(
+    app, client, login, connect, elena
+):
+    message = say(connect, elena, "Keep this in the room")
+    login(client, elena)
+    page = client.get("/account").get_data(as_text=True)
+    response = client.post(
+        "/account/delete",
+        data={"csrf_token": csrf_token(page), "password": PASSWORD, "confirm": "y"},
+    )
+    assert response.status_code == 302
+    assert client.get("/account").status_code == 302  # signed out
+
+    with app.app_context():
+        user = db.session.get(User, elena.id)
+        assert user.deleted_at is not None
+        assert "elena" not in user.email and user.name == "deleted"
+        assert user.administration_id is None
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(LoginSession)
+                .where(LoginSession.user_id == elena.id, LoginSession.revoked_at.is_(None))
+            )
+            == 0
+        )
+    assert login_with_form(client, "elena@example.org").status_code == 422
+
+    observer = app.test_client()
+    with app.app_context():
+        reader = services.create_user(email="reader@example.org", name="Reader", password=PASSWORD)
+        token = services.start_login_session(reader).token
+    with observer.session_transaction() as session:
+        session["_user_id"] = token
+    history = observer.get("/api/rooms/plenary/messages").get_json()["messages"]
+    assert [(m["id"], m["body"], m["author"]["name"]) for m in history] == [
+        (message["id"], "Keep this in the room", "Deleted user")
+    ]
+    assert history[0]["author"]["administration"] is None
+
+
+def login_with_form(client, email):
+    page = client.get("/login").get_data(as_text=True)
+    return client.post(
+        "/login", data={"csrf_token": csrf_token(page), "email": email, "password": PASSWORD}
+    )
+
+
+def test_deleting_needs_the_password_and_the_confirmation(client, login, elena):
+    login(client, elena)
+    token = csrf_token(client.get("/account").get_data(as_text=True))
+    wrong = client.post(
+        "/account/delete", data={"csrf_token": token, "password": "nope nope nope", "confirm": "y"}
+    )
+    assert wrong.status_code == 422 and "The password is not correct." in wrong.get_data(
+        as_text=True
+    )
+    unticked = client.post("/account/delete", data={"csrf_token": token, "password": PASSWORD})
+    assert unticked.status_code == 422 and "Tick this box" in unticked.get_data(as_text=True)
+    assert client.get("/account").status_code == 200
+
+
+def test_deleting_closes_the_open_sockets(app, connect, elena):
+    connection = connect(elena)
+    with app.app_context():
+        privacy.delete_account(db.session.get(User, elena.id), PASSWORD)
+    assert not connection.is_connected()
+
+
+def test_a_wrong_password_deletes_nothing(app_ctx, elena):
+    with pytest.raises(Invalid):
+        privacy.delete_account(db.session.get(User, elena.id), "wrong password")
+    assert db.session.get(User, elena.id).deleted_at is None
+
+
+def test_sign_ins_expire_and_their_records_are_purged(app_ctx, elena):
+    user = db.session.get(User, elena.id)
+    old = services.start_login_session(user)
+    recent = services.start_login_session(user)
+    old.created_at = utcnow() - dt.timedelta(days=61)
+    db.session.commit()
+    assert services.user_for_token(old.token) is None  # past its 30 days
+    assert services.user_for_token(recent.token) is not None
+    assert privacy.purge_ended_login_sessions() == 1
+    assert db.session.get(LoginSession, old.id) is None
+    assert db.session.get(LoginSession, recent.id) is not None
+
+
+def test_the_privacy_notice_is_public_and_says_how_long(client, event):
+    page = client.get("/privacy").get_data(as_text=True)
+    assert "What we store" in page and "How long" in page
+    assert "at most 30 days" in page
+    assert 'href="/privacy"' in client.get("/").get_data(as_text=True)
+
+
+def test_the_account_page_needs_an_account(client, event):
+    assert client.get("/account").status_code == 302
+    assert client.get("/account/export.json").status_code == 302
