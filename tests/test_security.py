@@ -62,3 +62,18 @@ def test_error_pages_reveal_nothing_internal(app, client, event):
     assert response.status_code == 500
     assert "secret internals" not in response.get_data(as_text=True)
     assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_every_post_route_refuses_a_request_without_csrf_token(app, client, make_user, login):
+    """Signed in as an organizer (allowed everything), no POST gets through without its token."""
+    login(client, make_user("organizer"))
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods:
+            continue
+        url = rule.build({arg: "1" for arg in rule.arguments}, append_unknown=False)[1]
+        response = client.post(url, data={"anything": "x"})
+        assert response.status_code == 400, rule.rule
+        assert "did not come from this site" in response.get_data(as_text=True), rule.rule
+        checked += 1
+    assert checked >= 5
