@@ -80,18 +80,21 @@ def _register_blueprints(app: Flask) -> None:
     from .about.views import bp as about_bp
     from .accounts.views import bp as accounts_bp
     from .event.views import bp as event_bp
+    from .moderation.views import bp as moderation_bp
     from .rooms.views import bp as rooms_bp
 
-    for blueprint in (event_bp, accounts_bp, rooms_bp, about_bp, health.bp):
+    for blueprint in (event_bp, accounts_bp, rooms_bp, moderation_bp, about_bp, health.bp):
         app.register_blueprint(blueprint)
 
 
 def _register_socket_handlers(app: Flask) -> None:
     from .extensions import socketio
+    from .moderation.events import register_handlers as register_moderation
     from .rooms.events import register_handlers as register_chat
     from .sockets import handle_socket_error, quiet_malformed_packets
 
     register_chat(socketio)
+    register_moderation(socketio)
     socketio.on_error_default(handle_socket_error)
     quiet_malformed_packets()
 

@@ -17,7 +17,15 @@ from .errors import ExchangeError
 
 
 def register_commands(app: Flask) -> None:
-    for command in (init_db, load_event, create_user, create_invite, seed_demo, purge_expired):
+    for command in (
+        init_db,
+        load_event,
+        create_user,
+        create_invite,
+        set_role,
+        seed_demo,
+        purge_expired,
+    ):
         app.cli.add_command(command)
 
 
@@ -129,6 +137,26 @@ def create_invite(administration_slug: str, max_uses: int | None) -> None:
         f"Invitation code for {invitation.administration.name}: "
         f"{accounts.format_invitation_code(invitation.code)}"
     )
+
+
+@click.command("set-role")
+@with_appcontext
+@click.argument("email")
+@click.argument("role", type=click.Choice([role.value for role in Role]))
+@click.option("--reason", default="", help="Recorded in the moderation log.")
+def set_role(email: str, role: str, reason: str) -> None:
+    """Give the account EMAIL another ROLE (e.g. make someone a moderator).
+
+    This is also how organizers are made. The change is in the moderation
+    log, and the person's open pages reconnect with their new role.
+    """
+    from .moderation.services import set_role as change_role
+
+    try:
+        user = change_role(accounts.get_user_by_email(email), Role(role), actor=None, reason=reason)
+    except ExchangeError as error:
+        _fail(error)
+    click.echo(f"{user.email} is now {user.role.value}.")
 
 
 @click.command("seed-demo")

@@ -6,6 +6,7 @@ Used by migrations and by tests that build the schema directly.
 from .accounts.models import Invitation, LoginSession, Role, User
 from .db import Base
 from .event.models import Administration, AdministrationKind, Event, Room
+from .moderation.models import AuditEntry, ModerationChange, Notice, Report
 from .rooms.models import Connection, Message, Node, RoomPresence
 
 metadata = Base.metadata
@@ -13,13 +14,17 @@ metadata = Base.metadata
 __all__ = [
     "Administration",
     "AdministrationKind",
+    "AuditEntry",
     "Base",
     "Connection",
     "Event",
     "Invitation",
     "LoginSession",
     "Message",
+    "ModerationChange",
     "Node",
+    "Notice",
+    "Report",
     "Role",
     "Room",
     "RoomPresence",

@@ -44,6 +44,19 @@ class Payload:
             )
         return value
 
+    def optional_text(self, key: str, *, max_length: int) -> str | None:
+        """Return an optional string field."""
+        if self.data.get(key) is None:
+            return None
+        return self.text(key, max_length=max_length)
+
+    def required_int(self, key: str, *, minimum: int = 0) -> int:
+        """Return a required whole-number field."""
+        value = self.optional_int(key, minimum=minimum)
+        if value is None:
+            raise Invalid(_l("'%(field)s' must be a whole number.", field=key), field=key)
+        return value
+
     def optional_int(self, key: str, *, minimum: int = 0) -> int | None:
         """Return an optional whole-number field (booleans are not numbers here)."""
         value = self.data.get(key)

@@ -27,6 +27,15 @@ class Action(StrEnum):
     MANAGE_OWN_ACCOUNT = "manage_own_account"
     JOIN_ROOM = "join_room"
     SEND_MESSAGE = "send_message"
+    HIDE_MESSAGE = "hide_message"
+    RESTORE_MESSAGE = "restore_message"
+    REPORT_CONTENT = "report_content"
+    REVIEW_REPORTS = "review_reports"
+    MUTE_PEOPLE = "mute_people"
+    BAN_PEOPLE = "ban_people"
+    SET_SLOW_MODE = "set_slow_mode"
+    VIEW_AUDIT_LOG = "view_audit_log"
+    MANAGE_ROLES = "manage_roles"
     MANAGE_INVITATIONS = "manage_invitations"
 
 
@@ -43,12 +52,29 @@ class Rule:
 
 EVERY_ROLE = frozenset(Role)
 STAFF = frozenset({Role.MODERATOR, Role.ORGANIZER})
+ORGANIZERS = frozenset({Role.ORGANIZER})
+
+
+def _staff_or_author(user: User, content: Any) -> bool:
+    return user.role in STAFF or getattr(content, "author_id", None) == user.id
+
 
 PERMISSIONS: Mapping[Action, Rule] = {
     Action.MANAGE_OWN_ACCOUNT: Rule(EVERY_ROLE),
     Action.JOIN_ROOM: Rule(EVERY_ROLE),
     Action.SEND_MESSAGE: Rule(frozenset({Role.DELEGATE}) | STAFF),
-    Action.MANAGE_INVITATIONS: Rule(frozenset({Role.ORGANIZER})),
+    Action.HIDE_MESSAGE: Rule(
+        EVERY_ROLE, _staff_or_author, "attendees and delegates: their own messages only"
+    ),
+    Action.RESTORE_MESSAGE: Rule(STAFF),
+    Action.REPORT_CONTENT: Rule(EVERY_ROLE),
+    Action.REVIEW_REPORTS: Rule(STAFF),
+    Action.MUTE_PEOPLE: Rule(STAFF, condition_text="not organizers; moderators: not moderators"),
+    Action.BAN_PEOPLE: Rule(STAFF, condition_text="not organizers; moderators: not moderators"),
+    Action.SET_SLOW_MODE: Rule(STAFF),
+    Action.VIEW_AUDIT_LOG: Rule(STAFF),
+    Action.MANAGE_ROLES: Rule(ORGANIZERS, condition_text="not organizers"),
+    Action.MANAGE_INVITATIONS: Rule(ORGANIZERS),
 }
 
 

@@ -21,6 +21,8 @@ from flask import Flask, current_app
 from .extensions import db, socketio
 
 if TYPE_CHECKING:
+    from .event.models import Room
+    from .moderation.models import Notice, Report
     from .rooms.models import Message
 
 logger = logging.getLogger(__name__)
@@ -177,6 +179,82 @@ def message_posted(message: Message) -> None:
 
     socketio.emit(
         "message", message_json(message), to=room_channel(message.room.slug), namespace=NAMESPACE
+    )
+
+
+#: The Socket.IO room every moderator's and organizer's socket joins.
+MODERATORS = "moderators"
+
+
+def message_hidden(message: Message, change_id: int) -> None:
+    """Take a message out of every open page; moderators keep it, greyed, with why."""
+    from .rooms import presence
+    from .rooms.schemas import message_json
+
+    public = {"id": message.id, "room": message.room.slug, "change": change_id}
+    staff_sids = presence.staff_sids_in_room(message.room_id)
+    for sid in staff_sids:
+        socketio.emit(
+            "message_hidden",
+            {**public, "message": message_json(message, staff=True)},
+            to=sid,
+            namespace=NAMESPACE,
+        )
+    socketio.emit(
+        "message_hidden",
+        public,
+        to=room_channel(message.room.slug),
+        skip_sid=staff_sids or None,
+        namespace=NAMESPACE,
+    )
+
+
+def message_restored(message: Message, change_id: int) -> None:
+    """Put a restored message back into every open page of its room."""
+    from .rooms.schemas import message_json
+
+    socketio.emit(
+        "message_restored",
+        {
+            "id": message.id,
+            "room": message.room.slug,
+            "change": change_id,
+            "message": message_json(message),
+        },
+        to=room_channel(message.room.slug),
+        namespace=NAMESPACE,
+    )
+
+
+def report_created(report: Report) -> None:
+    """Tell the moderators, live, that something was reported."""
+    from .moderation.schemas import report_json
+
+    socketio.emit("report_created", report_json(report), to=MODERATORS, namespace=NAMESPACE)
+
+
+def reports_resolved(message_id: int) -> None:
+    socketio.emit(
+        "reports_resolved", {"message_id": message_id}, to=MODERATORS, namespace=NAMESPACE
+    )
+
+
+def room_updated(room: Room) -> None:
+    """Tell a room's clients that its settings changed (slow mode)."""
+    socketio.emit(
+        "room_updated",
+        {"room": {"slug": room.slug, "slow_mode_seconds": room.slow_mode_seconds}},
+        to=room_channel(room.slug),
+        namespace=NAMESPACE,
+    )
+
+
+def notice_created(notice: Notice) -> None:
+    """Tell a person, on every tab they have open, what a moderator did about them."""
+    from .moderation.schemas import notice_json
+
+    socketio.emit(
+        "notice", notice_json(notice), to=user_channel(notice.user_id), namespace=NAMESPACE
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from babel import Locale
@@ -20,6 +21,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(country_name)
     app.add_template_filter(administration_kind_label)
     app.add_template_filter(role_label)
+    app.add_template_filter(iso_datetime)
 
 
 def _site_event() -> Event | None:
@@ -36,7 +38,17 @@ def _template_context() -> dict[str, Any]:
         "locale_code": str(locale) if locale else "en",
         "can": lambda action, target=None: can(current_user, action, target),
         "Action": Action,
+        "unread_notices": _unread_notices,
     }
+
+
+def _unread_notices() -> list[Any]:
+    """What moderators told the signed-in person that they have not read yet."""
+    from .moderation.services import unread_notices
+
+    if not current_user.is_authenticated:
+        return []
+    return unread_notices(current_user)
 
 
 def country_name(code: str) -> str:
@@ -68,3 +80,8 @@ def role_label(role: Role) -> str:
         Role.ORGANIZER: _("Organizer"),
     }
     return labels[role]
+
+
+def iso_datetime(text: str) -> dt.datetime:
+    """Read back a moment stored as ISO 8601 text (as in notices)."""
+    return dt.datetime.fromisoformat(text)

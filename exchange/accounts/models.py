@@ -47,9 +47,22 @@ class User(Base):
     #: Set when the person deleted their account: what identified them is gone,
     #: and what they wrote stays, attributed to "deleted user".
     deleted_at: Mapped[dt.datetime | None]
+    #: A moderator's mute: no posting until then.
+    muted_until: Mapped[dt.datetime | None]
+    mute_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    #: A moderator's ban: no sign-in at all until lifted.
+    banned_at: Mapped[dt.datetime | None]
+    ban_reason: Mapped[str | None] = mapped_column(sa.String(500))
 
     administration: Mapped[Administration | None] = relationship(back_populates="members")
     login_sessions: Mapped[list[LoginSession]] = relationship(back_populates="user")
+
+    def muted_at(self, moment: dt.datetime) -> bool:
+        return self.muted_until is not None and self.muted_until > moment
+
+    @property
+    def is_banned(self) -> bool:
+        return self.banned_at is not None
 
     #: The sign-in session this object was loaded through (set by the user loader);
     #: a plain attribute, not a column.

@@ -24,6 +24,7 @@ from ..extensions import db
 from ..rooms.models import Connection, Message
 from ..rooms.schemas import iso_utc
 from .models import Invitation, LoginSession, Role, User
+from .services import revoke_login_sessions
 
 logger = logging.getLogger(__name__)
 
@@ -100,11 +101,7 @@ def delete_account(user: User, password: str) -> None:
     user.role = Role.ATTENDEE
     user.locale = None
     user.deleted_at = now
-    db.session.execute(
-        sa.update(LoginSession)
-        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+    revoke_login_sessions(user, now)
     db.session.commit()
     realtime.end_user_sessions(user.id, reason="account_deleted")
     logger.info("user %r deleted their account", user.id)

@@ -18,7 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import realtime
 from ..db import utcnow
-from ..errors import Invalid, NotFound, RateLimited
+from ..errors import Forbidden, Invalid, NotFound, RateLimited
 from ..event.models import Administration
 from ..extensions import db
 from ..ratelimit import limiter
@@ -231,6 +231,13 @@ def sign_in(email: str, password: str, address: str) -> User:
         limits.hit("login_account_total", email)
         raise
     limits.reset("login_account", f"{email}|{address}")
+    if user.is_banned:
+        raise Forbidden(
+            _l(
+                "This account has been suspended by the moderators: %(reason)s",
+                reason=user.ban_reason or "",
+            )
+        )
     return user
 
 
@@ -281,8 +288,19 @@ def user_for_token(token: str) -> User | None:
         return None
     login.token = token
     user = login.user
+    if user.is_banned:
+        return None
     user.current_login = login
     return user
+
+
+def revoke_login_sessions(user: User, now: dt.datetime) -> None:
+    """Revoke every live sign-in of ``user``, inside the caller's transaction."""
+    db.session.execute(
+        sa.update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
 
 
 def end_login_session(login: LoginSession) -> None:

@@ -64,6 +64,8 @@ class Room(Base):
     position: Mapped[int] = mapped_column(default=0)
     #: A room dropped from the event file keeps its history but takes no new messages.
     is_archived: Mapped[bool] = mapped_column(default=False)
+    #: Slow mode: the least seconds between two messages of one person (0: off).
+    slow_mode_seconds: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[created_at]
 
     event: Mapped[Event] = relationship(back_populates="rooms")

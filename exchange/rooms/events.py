@@ -13,10 +13,10 @@ from .. import realtime
 from ..errors import ExchangeError, Unauthenticated, as_exchange_error
 from ..event.services import get_room
 from ..payloads import Payload
-from ..permissions import Action, acting_user
+from ..permissions import STAFF, Action, acting_user
 from ..sockets import locale_code, socket_event
 from . import presence, services
-from .schemas import message_json, room_json, user_json
+from .schemas import change_json, message_json, room_json, user_json
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,8 @@ def on_connect(auth: Any = None) -> None:
     except Exception as error:
         _refuse(as_exchange_error(error))
     join_room(realtime.user_channel(user.id))
+    if user.role in STAFF:
+        join_room(realtime.MODERATORS)
 
 
 def _refuse(error: ExchangeError) -> NoReturn:
@@ -70,21 +72,27 @@ def on_join(payload: Payload) -> dict[str, Any]:
     """
     slug = payload.text("room", max_length=80)
     after = payload.optional_int("after")
+    changes_after = payload.optional_int("changes_after")
+    staff = acting_user().role in STAFF
     get_room(slug)
     channel = realtime.room_channel(slug)
     join_room(channel)
     try:
-        result = services.join(request.sid, slug, after=after)
+        result = services.join(
+            request.sid, slug, after=after, changes_after=changes_after, include_hidden=staff
+        )
     except Exception:
         leave_room(channel)
         raise
     return {
         "ok": True,
         "room": room_json(result.room, locale_code()),
-        "messages": [message_json(message) for message in result.history.messages],
+        "messages": [message_json(m, staff=staff) for m in result.history.messages],
         "has_more": result.history.has_more,
         "online": [user_json(user) for user in result.online.users],
         "online_count": result.online.count,
+        "changes": [change_json(change, staff=staff) for change in result.changes],
+        "last_change": result.last_change,
     }
 
 

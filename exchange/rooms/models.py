@@ -9,13 +9,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, created_at, intpk
+from ..moderation.models import Hideable
 
 if TYPE_CHECKING:
     from ..accounts.models import LoginSession, User
     from ..event.models import Room
 
 
-class Message(Base):
+class Message(Hideable, Base):
     """A chat message. ``body`` is what the author typed; ``body_html`` is derived and safe.
 
     Within a room, ids grow in commit order (see rooms.services.post_message),
@@ -39,7 +40,7 @@ class Message(Base):
     created_at: Mapped[created_at]
 
     room: Mapped[Room] = relationship()
-    author: Mapped[User] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
 
 
 class Node(Base):

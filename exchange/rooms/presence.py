@@ -188,6 +188,20 @@ def online_people(limit: int | None = None) -> Online:
     return Online(users=list(db.session.scalars(query)), count=count)
 
 
+def staff_sids_in_room(room_id: int) -> list[str]:
+    """Connections of moderators and organizers present in a room."""
+    from ..permissions import STAFF
+
+    return list(
+        db.session.scalars(
+            sa.select(Connection.sid)
+            .join(RoomPresence, RoomPresence.sid == Connection.sid)
+            .join(User, User.id == Connection.user_id)
+            .where(RoomPresence.room_id == room_id, User.role.in_(STAFF))
+        )
+    )
+
+
 def sids_of_login_session(login_session_id: int) -> list[str]:
     return list(
         db.session.scalars(

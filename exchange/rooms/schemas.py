@@ -7,6 +7,7 @@ from typing import Any
 
 from ..accounts.models import User
 from ..event.models import Room
+from ..moderation.models import ModerationChange
 from .models import Message
 from .presence import Online
 
@@ -34,8 +35,9 @@ def user_json(user: User) -> dict[str, Any]:
     }
 
 
-def message_json(message: Message) -> dict[str, Any]:
-    return {
+def message_json(message: Message, *, staff: bool = False) -> dict[str, Any]:
+    """A message as the protocol shows it; moderators also see why a hidden one is hidden."""
+    data = {
         "id": message.id,
         "room": message.room.slug,
         "body": message.body,
@@ -43,6 +45,20 @@ def message_json(message: Message) -> dict[str, Any]:
         "client_id": message.client_id,
         "created_at": iso_utc(message.created_at),
         "author": user_json(message.author),
+    }
+    if staff:
+        data["hidden"] = hidden_json(message)
+    return data
+
+
+def hidden_json(message: Message) -> dict[str, Any] | None:
+    if message.hidden_at is None:
+        return None
+    return {
+        "at": iso_utc(message.hidden_at),
+        "by": user_json(message.hidden_by) if message.hidden_by else None,
+        "reason": message.hidden_reason or "",
+        "by_author": message.hidden_by_author,
     }
 
 
@@ -63,3 +79,11 @@ def presence_json(room: Room, online: Online) -> dict[str, Any]:
         "online": [user_json(user) for user in online.users],
         "online_count": online.count,
     }
+
+
+def change_json(change: ModerationChange, *, staff: bool) -> dict[str, Any]:
+    """A hide or restore a reconnecting client missed; the message comes along when it is shown."""
+    data: dict[str, Any] = {"id": change.message_id, "hidden": change.hidden, "change": change.id}
+    if staff or not change.hidden:
+        data["message"] = message_json(change.message, staff=staff)
+    return data

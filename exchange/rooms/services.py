@@ -18,6 +18,8 @@ from ..errors import Invalid, TooLong
 from ..event.models import Room
 from ..event.services import get_room
 from ..extensions import db
+from ..moderation.models import ModerationChange
+from ..moderation.services import check_can_post
 from ..sanitize import clean_chat_text
 from . import presence
 from .models import Message
@@ -41,6 +43,9 @@ class JoinResult:
     room: Room
     history: History
     online: presence.Online
+    #: Hides and restores since the change id the client gave, latest per message.
+    changes: list[ModerationChange]
+    last_change: int
 
 
 def validate_body(body: str) -> None:
@@ -83,34 +88,45 @@ def post_message(room: Room, author: User, body: str, client_id: str) -> Message
     """
     validate_body(body)
     validate_client_id(client_id)
-    body_html = clean_chat_text(body)  # before taking the lock, to hold it briefly
-    session = db.session
-    session.execute(sa.select(Room.id).where(Room.id == room.id).with_for_update())
     existing = _find_by_client_id(author, client_id)
     if existing is None:
-        message = Message(
-            room=room, author=author, client_id=client_id, body=body, body_html=body_html
-        )
-        session.add(message)
-        try:
-            session.commit()
-        except IntegrityError:
-            # The same client_id raced in from another connection and won.
-            session.rollback()
-            existing = _find_by_client_id(author, client_id)
-            if existing is None:
-                raise
-        else:
+        # Mute and slow mode apply to new messages, not to retries of stored ones.
+        check_can_post(author, room)
+        message, created = _store(room, author, body, client_id)
+        if created:
             logger.debug("message %r stored in %s", message.id, room.slug)
             realtime.message_posted(message)
             return message
-    session.commit()  # end the locking transaction
+        existing = message
     if existing.room_id != room.id or existing.body != body:
         raise Invalid(
             _l("This client_id was already used for a different message."), field="client_id"
         )
-    realtime.message_posted(existing)
+    if not existing.is_hidden:  # a retry must never bring a hidden message back
+        realtime.message_posted(existing)
     return existing
+
+
+def _store(room: Room, author: User, body: str, client_id: str) -> tuple[Message, bool]:
+    """Insert a message under the room's lock; return it and whether it is new."""
+    body_html = clean_chat_text(body)  # before taking the lock, to hold it briefly
+    session = db.session
+    session.execute(sa.select(Room.id).where(Room.id == room.id).with_for_update())
+    existing = _find_by_client_id(author, client_id)  # it may have raced in meanwhile
+    if existing is not None:
+        session.commit()  # end the locking transaction
+        return existing, False
+    message = Message(room=room, author=author, client_id=client_id, body=body, body_html=body_html)
+    session.add(message)
+    try:
+        session.commit()
+    except IntegrityError:  # the same client_id was stored for another room concurrently
+        session.rollback()
+        existing = _find_by_client_id(author, client_id)
+        if existing is None:
+            raise
+        return existing, False
+    return message, True
 
 
 def _find_by_client_id(author: User, client_id: str) -> Message | None:
@@ -123,20 +139,28 @@ def _find_by_client_id(author: User, client_id: str) -> Message | None:
     ).first()
 
 
-def _messages(room: Room) -> sa.Select[tuple[Message]]:
-    return (
+def _messages(room: Room, *, include_hidden: bool = False) -> sa.Select[tuple[Message]]:
+    query = (
         sa.select(Message)
         .where(Message.room_id == room.id)
         .options(
-            joinedload(Message.author).joinedload(User.administration), joinedload(Message.room)
+            joinedload(Message.author).joinedload(User.administration),
+            joinedload(Message.room),
+            joinedload(Message.hidden_by),
         )
     )
+    return query if include_hidden else query.where(Message.visible())
 
 
 def history(
-    room: Room, *, after: int | None = None, before: int | None = None, limit: int | None = None
+    room: Room,
+    *,
+    after: int | None = None,
+    before: int | None = None,
+    limit: int | None = None,
+    include_hidden: bool = False,
 ) -> History:
-    """Return visible messages of a room, oldest first.
+    """Return the visible messages of a room, oldest first (moderators: hidden ones too).
 
     With ``after``: the first ``limit`` messages with a larger id (catching up).
     Otherwise: the last ``limit`` messages, optionally older than ``before``.
@@ -144,30 +168,67 @@ def history(
     if after is not None and before is not None:
         raise Invalid(_l("Ask for messages after an id or before one, not both."))
     config = current_app.config
+    query = _messages(room, include_hidden=include_hidden)
     if after is not None:
         limit = min(limit or config["BACKFILL_LIMIT"], config["BACKFILL_LIMIT"])
         rows = list(
             db.session.scalars(
-                _messages(room).where(Message.id > after).order_by(Message.id).limit(limit + 1)
+                query.where(Message.id > after).order_by(Message.id).limit(limit + 1)
             )
         )
         return History(rows[:limit], has_more=len(rows) > limit)
     limit = min(limit or config["HISTORY_LIMIT"], config["BACKFILL_LIMIT"])
-    query = _messages(room)
     if before is not None:
         query = query.where(Message.id < before)
     rows = list(db.session.scalars(query.order_by(Message.id.desc()).limit(limit + 1)))
     return History(list(reversed(rows[:limit])), has_more=len(rows) > limit)
 
 
-def join(sid: str, slug: str, *, after: int | None = None) -> JoinResult:
-    """Enter a room: record presence, and return its history and who is there."""
+def join(
+    sid: str,
+    slug: str,
+    *,
+    after: int | None = None,
+    changes_after: int | None = None,
+    include_hidden: bool = False,
+) -> JoinResult:
+    """Enter a room: record presence; return history, moderation changes and who is there."""
     room = get_room(slug)
     presence.enter_room(sid, room)
-    past = history(room, after=after)
+    past = history(room, after=after, include_hidden=include_hidden)
+    changes = moderation_changes(room, changes_after) if changes_after is not None else []
     online = presence.online_in(room.id, limit=current_app.config["PRESENCE_LIST_LIMIT"])
     realtime.presence_changed([room.id])
-    return JoinResult(room, past, online)
+    return JoinResult(room, past, online, changes, last_moderation_change(room))
+
+
+def moderation_changes(room: Room, after: int, limit: int = 500) -> list[ModerationChange]:
+    """Hides and restores in a room since change ``after``: the latest one per message."""
+    rows = db.session.scalars(
+        sa.select(ModerationChange)
+        .where(ModerationChange.room_id == room.id, ModerationChange.id > after)
+        .options(
+            joinedload(ModerationChange.message).joinedload(Message.author),
+            joinedload(ModerationChange.message).joinedload(Message.room),
+            joinedload(ModerationChange.message).joinedload(Message.hidden_by),
+        )
+        .order_by(ModerationChange.id)
+        .limit(limit)
+    )
+    latest = {change.message_id: change for change in rows}
+    return sorted(latest.values(), key=lambda change: change.id)
+
+
+def last_moderation_change(room: Room) -> int:
+    """The id of the room's latest hide or restore (0 if none): the client's cursor."""
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.max(ModerationChange.id), 0)).where(
+                ModerationChange.room_id == room.id
+            )
+        )
+        or 0
+    )
 
 
 def leave(sid: str, slug: str) -> Room:

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from ..errors import ExchangeError
 from ..event.services import get_room, list_rooms
 from ..payloads import query_int
-from ..permissions import Action, acting_user, can, requires
+from ..permissions import STAFF, Action, acting_user, can, requires
 from ..sockets import locale_code
 from . import presence, services
 from .schemas import message_json, room_json, user_json
@@ -33,7 +33,8 @@ bp = Blueprint("rooms", __name__)
 def show(slug: str) -> ResponseReturnValue:
     room = get_room(slug)
     user = acting_user()
-    past = services.history(room)
+    staff = user.role in STAFF
+    past = services.history(room, include_hidden=staff)
     online = presence.online_in(room.id, limit=200)
     return render_template(
         "rooms/show.html",
@@ -41,6 +42,8 @@ def show(slug: str) -> ResponseReturnValue:
         rooms=list_rooms(),
         history=past,
         online=online,
+        staff=staff,
+        last_change=services.last_moderation_change(room),
         can_send=can(user, Action.SEND_MESSAGE),
         fallback_client_id=uuid.uuid4().hex,
         max_length=current_app.config["MESSAGE_MAX_LENGTH"],
@@ -78,16 +81,18 @@ def api_index() -> ResponseReturnValue:
 @requires(Action.JOIN_ROOM)
 def api_messages(slug: str) -> ResponseReturnValue:
     room = get_room(slug)
+    staff = acting_user().role in STAFF
     past = services.history(
         room,
         after=query_int(request.args, "after"),
         before=query_int(request.args, "before"),
         limit=query_int(request.args, "limit", minimum=1, maximum=500),
+        include_hidden=staff,
     )
     return jsonify(
         {
             "room": room_json(room, locale_code()),
-            "messages": [message_json(m) for m in past.messages],
+            "messages": [message_json(m, staff=staff) for m in past.messages],
             "has_more": past.has_more,
         }
     )

@@ -17,6 +17,7 @@
   var MAX_LENGTH = parseInt(root.dataset.maxLength, 10) || 4000;
   var MESSAGES_URL = root.dataset.messagesUrl;
   var LOGIN_URL = root.dataset.loginUrl;
+  var STAFF = root.dataset.staff === "true";
   var ACK_TIMEOUT_MS = 10000;
   // Errors worth retrying on their own; the others need the author's decision.
   var RETRYABLE = { rate_limited: true, unavailable: true, internal: true };
@@ -42,6 +43,7 @@
 
   var seen = {};
   var lastId = 0;
+  var lastChange = parseInt(root.dataset.lastChange, 10) || 0;
   var firstId = null;
   var acknowledged = {};
   var outbox = loadOutbox();
@@ -54,6 +56,7 @@
 
   Array.prototype.forEach.call(list.children, function (item) {
     noteId(parseInt(item.dataset.id, 10));
+    addActions(item);
   });
   localizeTimes(list);
   outbox.forEach(function (item) {
@@ -103,6 +106,22 @@
       renderOnline(presence.online, presence.online_count);
     }
   });
+  socket.on("message_hidden", function (event) {
+    if (event.room === ROOM) {
+      applyChange({ id: event.id, hidden: true, change: event.change, message: event.message });
+    }
+  });
+  socket.on("message_restored", function (event) {
+    if (event.room === ROOM) {
+      applyChange({ id: event.id, hidden: false, change: event.change, message: event.message });
+    }
+  });
+  socket.on("room_updated", function (event) {
+    if (event.room.slug === ROOM) {
+      showSlowMode(event.room.slow_mode_seconds);
+    }
+  });
+  socket.on("notice", showNotice);
 
   if (form) {
     setUpComposer();
@@ -122,7 +141,7 @@
   function join() {
     setStatus("connecting");
     var catchingUp = lastId > 0;
-    var payload = { room: ROOM };
+    var payload = { room: ROOM, changes_after: lastChange };
     if (catchingUp) {
       payload.after = lastId;
     }
@@ -136,6 +155,8 @@
         return;
       }
       ack.messages.forEach(function (message) { addMessage(message, false); });
+      (ack.changes || []).forEach(applyChange);
+      lastChange = Math.max(lastChange, ack.last_change || 0);
       renderOnline(ack.online, ack.online_count);
       if (catchingUp && ack.has_more) {
         join();  // more than one page was missed: ask for the next one
@@ -234,8 +255,190 @@
     body.className = "message-body";
     body.innerHTML = message.body_html;  // sanitized by the server when stored
     item.appendChild(body);
+    item.dataset.authorRole = message.author.role;
+    markHidden(item, message.hidden);
     localizeTimes(item);
+    addActions(item);
     return item;
+  }
+
+  // --- moderation: hidden and restored messages, reports --------------------
+
+  /* A message was hidden or restored (live, or while we were away). */
+  function applyChange(change) {
+    lastChange = Math.max(lastChange, change.change || 0);
+    var item = document.getElementById("message-" + change.id);
+    if (change.hidden && !STAFF) {
+      if (item) {
+        item.remove();
+        announce(strings.messageRemoved);
+      }
+      delete seen[change.id];
+      return;
+    }
+    if (!change.message) {
+      return;
+    }
+    if (item) {
+      var replacement = renderMessage(change.message);
+      item.replaceWith(replacement);
+    } else {
+      delete seen[change.message.id];
+      addMessage(change.message, false);
+    }
+  }
+
+  function markHidden(item, hidden) {
+    item.classList.toggle("is-hidden", Boolean(hidden));
+    var old = item.querySelector(".hidden-note");
+    if (old) {
+      old.remove();
+    }
+    if (!hidden) {
+      delete item.dataset.hidden;
+      return;
+    }
+    item.dataset.hidden = "true";
+    item.dataset.hiddenByAuthor = hidden.by_author ? "true" : "false";
+    var note = document.createElement("p");
+    note.className = "hidden-note";
+    note.textContent = hidden.by_author ? strings.withdrawn :
+      strings.hiddenBy.replace("{name}", hidden.by ? hidden.by.name : "?").replace("{reason}", hidden.reason);
+    item.appendChild(note);
+  }
+
+  /* The small row of things one can do with a message. */
+  function addActions(item) {
+    if (item.querySelector(".message-actions")) {
+      return;
+    }
+    var row = document.createElement("div");
+    row.className = "message-actions";
+    var mine = item.dataset.authorId === USER_ID;
+    var id = parseInt(item.dataset.id, 10);
+    if (item.dataset.hidden === "true") {
+      if (STAFF && item.dataset.hiddenByAuthor !== "true") {
+        row.appendChild(linkButton(strings.restore, function () {
+          act("restore", { message_id: id });
+        }));
+      }
+    } else if (mine) {
+      row.appendChild(linkButton(strings.delete, function () {
+        askInline(item, strings.deleteConfirm, null, strings.delete, function () {
+          act("hide", { message_id: id });
+        });
+      }));
+    } else if (STAFF) {
+      row.appendChild(linkButton(strings.hide, function () {
+        askInline(item, strings.hideReason, "reason", strings.hideConfirm, function (reason) {
+          act("hide", { message_id: id, reason: reason });
+        });
+      }));
+    } else {
+      row.appendChild(linkButton(strings.report, function () {
+        askInline(item, strings.reportReason, "reason", strings.reportConfirm, function (reason) {
+          act("report", { message_id: id, reason: reason }, strings.reportSent);
+        });
+      }));
+    }
+    if (row.children.length) {
+      item.appendChild(row);
+    }
+  }
+
+  /* A small form under a message: a question, maybe a reason, and two buttons. */
+  function askInline(item, question, field, confirmLabel, onConfirm) {
+    var existing = item.querySelector(".inline-ask");
+    if (existing) {
+      existing.remove();
+    }
+    var form = document.createElement("form");
+    form.className = "inline-ask stack-inline";
+    var input = null;
+    if (field) {
+      var inputId = "ask-" + item.dataset.id;
+      var label = document.createElement("label");
+      label.setAttribute("for", inputId);
+      label.textContent = question;
+      input = document.createElement("input");
+      input.type = "text";
+      input.id = inputId;
+      input.required = true;
+      input.maxLength = 500;
+      form.appendChild(label);
+      form.appendChild(input);
+    } else {
+      form.appendChild(span("ask-question", question));
+    }
+    var ok = document.createElement("button");
+    ok.type = "submit";
+    ok.className = "button small";
+    ok.textContent = confirmLabel;
+    form.appendChild(ok);
+    form.appendChild(button(strings.cancel, function () { form.remove(); }));
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (input && !input.value.trim()) {
+        input.focus();
+        return;
+      }
+      form.remove();
+      onConfirm(input ? input.value.trim() : undefined);
+    });
+    item.appendChild(form);
+    (input || ok).focus();
+  }
+
+  function act(event, payload, doneMessage) {
+    socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, function (timedOut, ack) {
+      if (timedOut || !ack || !ack.ok) {
+        var error = ack && ack.error ? ack.error.message : "";
+        announce(strings.actionFailed + " " + error);
+        return;
+      }
+      if (doneMessage) {
+        announce(doneMessage);
+      }
+      if (ack.message) {
+        applyChange({ id: ack.message.id, hidden: Boolean(ack.message.hidden) || event === "hide",
+                      message: ack.message });
+      }
+    });
+  }
+
+  function showSlowMode(seconds) {
+    var note = document.getElementById("slow-mode");
+    if (!note) {
+      return;
+    }
+    note.hidden = !seconds;
+    note.textContent = strings.slowMode.replace("{n}", String(seconds));
+  }
+
+  function showNotice(notice) {
+    var template = strings["notice." + notice.kind];
+    if (!template) {
+      return;
+    }
+    var data = notice.data || {};
+    var text = template.replace(/\{(\w+)\}/g, function (whole, key) {
+      if (key === "until" && data.until) {
+        return new Intl.DateTimeFormat(document.documentElement.lang || undefined,
+          { dateStyle: "medium", timeStyle: "short" }).format(new Date(data.until));
+      }
+      return data[key] === undefined ? whole : String(data[key]);
+    });
+    var box = document.createElement("p");
+    box.className = "notice";
+    box.setAttribute("role", "alert");
+    box.textContent = text;
+    document.getElementById("live-notices").appendChild(box);
+  }
+
+  function linkButton(label, onClick) {
+    var node = button(label, onClick);
+    node.className = "link-button";
+    return node;
   }
 
   function loadEarlier() {

@@ -180,8 +180,11 @@ class FollowingClient(RecordingClient):
         self.messages: dict[int, Any] = {}
         self.duplicates = 0
         self.joins = 0
+        self.last_change = 0
         self.on("connect", self._join)
         self.on("message", self._keep)
+        self.on("message_hidden", self._change)
+        self.on("message_restored", self._change)
 
     @property
     def last_id(self) -> int:
@@ -195,9 +198,21 @@ class FollowingClient(RecordingClient):
             self.duplicates += 1
         self.messages[message["id"]] = message
 
+    def _change(self, event: Any) -> None:
+        self.received.append(("change", event))
+        if event["room"] == self.room:
+            self._apply({"id": event["id"], "hidden": "message" not in event, **event})
+
+    def _apply(self, change: Any) -> None:
+        self.last_change = max(self.last_change, change.get("change", 0))
+        if change["hidden"]:
+            self.messages.pop(change["id"], None)
+        elif "message" in change:
+            self.messages[change["id"]] = change["message"]
+
     def _join(self) -> None:
         catching_up = bool(self.messages)
-        payload: dict[str, Any] = {"room": self.room}
+        payload: dict[str, Any] = {"room": self.room, "changes_after": self.last_change}
         if catching_up:
             payload["after"] = self.last_id
         self.emit("join", payload, callback=lambda ack: self._joined(ack, catching_up))
@@ -208,12 +223,18 @@ class FollowingClient(RecordingClient):
         self.joins += 1
         for message in ack["messages"]:
             self.messages.setdefault(message["id"], message)
+        for change in ack["changes"]:
+            self._apply(change)
+        self.last_change = max(self.last_change, ack["last_change"])
         if catching_up and ack["has_more"]:
             self._join()  # more than a page was missed: ask for the next one
 
 
 def csrf_token(html: str) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    """The CSRF token of a page: from a form, or from the page's csrf-token meta tag."""
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'<meta name="csrf-token" content="([^"]+)"', html
+    )
     if match is None:
         raise AssertionError("no CSRF token in the page")
     return match.group(1)

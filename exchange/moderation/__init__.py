@@ -1,0 +1,1 @@
+"""Moderation: hiding and restoring content, reports, mute and ban, slow mode, the audit log."""

@@ -1,0 +1,27 @@
+"""The JSON shapes of moderation events (docs/protocol.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..rooms.schemas import iso_utc, message_json, user_json
+from .models import Notice, Report
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    return {
+        "id": report.id,
+        "reason": report.reason,
+        "created_at": iso_utc(report.created_at),
+        "reporter": user_json(report.reporter),
+        "message": message_json(report.message, staff=True) if report.message else None,
+    }
+
+
+def notice_json(notice: Notice) -> dict[str, Any]:
+    return {
+        "id": notice.id,
+        "kind": notice.kind,
+        "data": notice.data,
+        "created_at": iso_utc(notice.created_at),
+    }

@@ -1,0 +1,573 @@
+"""The rules of moderation.
+
+Every act is one transaction that also writes its audit entry; the people
+concerned are told after the commit. Content is hidden, never deleted.
+Moderators cannot act against organizers or other moderators, and nobody
+against themselves.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
+
+from .. import realtime
+from ..accounts.models import Role, User
+from ..accounts.services import revoke_login_sessions
+from ..db import utcnow
+from ..errors import Forbidden, Invalid, Muted, NotFound, RateLimited
+from ..event.models import Room
+from ..extensions import db
+from ..permissions import STAFF
+from ..rooms.models import Message
+from ..rooms.schemas import iso_utc
+from .models import AuditAction, AuditEntry, ModerationChange, Notice, Report, ReportState
+
+logger = logging.getLogger(__name__)
+
+REASON_MAX_LENGTH = 500
+MAX_MUTE_MINUTES = 60 * 24 * 30
+MAX_SLOW_MODE_SECONDS = 3600
+
+
+# --- helpers -------------------------------------------------------------------
+
+
+def _reason(reason: str | None, *, required: bool) -> str:
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise Invalid(_l("Give a reason: the person concerned will read it."), field="reason")
+    if len(reason) > REASON_MAX_LENGTH:
+        raise Invalid(
+            _l("The reason can be at most %(max)d characters.", max=REASON_MAX_LENGTH),
+            field="reason",
+        )
+    return reason
+
+
+def check_can_act_on(actor: User | None, target: User) -> None:
+    """Refuse acts against oneself, against organizers, and by moderators against moderators."""
+    if actor is None:  # the command line, run by whoever runs the server
+        return
+    if actor.id == target.id:
+        raise Forbidden(_l("You cannot do this to your own account."))
+    if target.role is Role.ORGANIZER:
+        raise Forbidden(_l("Nobody can act against an organizer here."))
+    if target.role is Role.MODERATOR and actor.role is not Role.ORGANIZER:
+        raise Forbidden(_l("Only organizers can act against a moderator."))
+
+
+def _audit(
+    actor: User | None,
+    action: AuditAction,
+    target_type: str,
+    target_id: int,
+    *,
+    subject: User | None = None,
+    reason: str = "",
+    **details: Any,
+) -> AuditEntry:
+    entry = AuditEntry(
+        actor_id=actor.id if actor else None,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        subject_id=subject.id if subject else None,
+        reason=reason,
+        details=details,
+    )
+    db.session.add(entry)
+    return entry
+
+
+def _notice(user: User, kind: str, **data: Any) -> Notice:
+    notice = Notice(user_id=user.id, kind=kind, data=data)
+    db.session.add(notice)
+    return notice
+
+
+def _excerpt(text: str, length: int = 80) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+# --- messages --------------------------------------------------------------------
+
+
+def get_message(message_id: int) -> Message:
+    message = db.session.scalars(
+        sa.select(Message)
+        .where(Message.id == message_id)
+        .options(joinedload(Message.room), joinedload(Message.author))
+    ).first()
+    if message is None:
+        raise NotFound()
+    return message
+
+
+def hide_message(message: Message, actor: User, reason: str | None) -> Message:
+    """Take a message out of view: by a moderator, or by its own author (a deletion)."""
+    by_author = message.author_id == actor.id  # withdrawing one's own message
+    if not by_author:
+        check_can_act_on(actor, message.author)
+    reason = _reason(reason, required=not by_author)
+    if message.is_hidden:
+        return message
+    now = utcnow()
+    message.hidden_at = now
+    message.hidden_by_id = actor.id
+    message.hidden_reason = reason
+    message.hidden_by_author = message.author_id == actor.id
+    change = ModerationChange(room_id=message.room_id, message_id=message.id, hidden=True)
+    db.session.add(change)
+    notice = None
+    if message.author_id == actor.id:
+        _audit(actor, AuditAction.DELETE_OWN, "message", message.id, subject=actor, reason=reason)
+    else:
+        _audit(
+            actor, AuditAction.HIDE, "message", message.id, subject=message.author, reason=reason
+        )
+        _resolve_reports(message, actor, ReportState.HIDDEN, now)
+        notice = _notice(
+            message.author,
+            "message_hidden",
+            room=message.room.slug,
+            excerpt=_excerpt(message.body),
+            reason=reason,
+        )
+    db.session.commit()
+    logger.info("message %r hidden by %r", message.id, actor.id)
+    realtime.message_hidden(message, change.id)
+    if notice is not None:
+        realtime.notice_created(notice)
+    return message
+
+
+def restore_message(message: Message, actor: User) -> Message:
+    """Bring a hidden message back into view (not one its author withdrew)."""
+    if not message.is_hidden:
+        return message
+    if message.hidden_by_author:
+        raise Forbidden(_l("Its author withdrew this message; only they could post it again."))
+    check_can_act_on(actor, message.author)
+    message.hidden_at = None
+    message.hidden_by_id = None
+    message.hidden_reason = None
+    change = ModerationChange(room_id=message.room_id, message_id=message.id, hidden=False)
+    db.session.add(change)
+    _audit(actor, AuditAction.RESTORE, "message", message.id, subject=message.author)
+    db.session.commit()
+    logger.info("message %r restored by %r", message.id, actor.id)
+    realtime.message_restored(message, change.id)
+    return message
+
+
+def hide_all_messages_of(user: User, actor: User, reason: str) -> int:
+    """Hide every visible message of one account at once (spam clean-up); return how many."""
+    check_can_act_on(actor, user)
+    reason = _reason(reason, required=True)
+    messages = list(
+        db.session.scalars(
+            sa.select(Message)
+            .where(Message.author_id == user.id, Message.visible())
+            .options(joinedload(Message.room))
+            .order_by(Message.id)
+        )
+    )
+    if not messages:
+        return 0
+    now = utcnow()
+    changes = []
+    for message in messages:
+        message.hidden_at = now
+        message.hidden_by_id = actor.id
+        message.hidden_reason = reason
+        message.hidden_by_author = False
+        change = ModerationChange(room_id=message.room_id, message_id=message.id, hidden=True)
+        db.session.add(change)
+        changes.append((message, change))
+        _audit(actor, AuditAction.HIDE, "message", message.id, subject=user, reason=reason)
+        _resolve_reports(message, actor, ReportState.HIDDEN, now)
+    notice = _notice(user, "messages_hidden", count=len(messages), reason=reason)
+    db.session.commit()
+    logger.info("%d messages of user %r hidden by %r", len(messages), user.id, actor.id)
+    for message, change in changes:
+        realtime.message_hidden(message, change.id)
+    realtime.notice_created(notice)
+    return len(messages)
+
+
+# --- reports ---------------------------------------------------------------------
+
+
+@dataclass
+class ReportGroup:
+    """The open reports about one message, as the queue shows them."""
+
+    message: Message
+    reports: list[Report]
+
+    @property
+    def first_reported_at(self) -> dt.datetime:
+        return min(report.created_at for report in self.reports)
+
+
+def report_message(message: Message, reporter: User, reason: str) -> Report:
+    """Flag a message for the moderators; reporting it again changes nothing."""
+    reason = _reason(reason, required=True)
+    if message.author_id == reporter.id:
+        raise Invalid(_l("You cannot report your own message; you can delete it."))
+    existing = db.session.scalars(
+        sa.select(Report).where(Report.reporter_id == reporter.id, Report.message_id == message.id)
+    ).first()
+    if existing is not None:
+        return existing
+    report = Report(reporter_id=reporter.id, message_id=message.id, reason=reason)
+    db.session.add(report)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:  # the same report raced in twice
+        db.session.rollback()
+        return db.session.scalars(
+            sa.select(Report).where(
+                Report.reporter_id == reporter.id, Report.message_id == message.id
+            )
+        ).one()
+    logger.info("message %r reported by %r", message.id, reporter.id)
+    realtime.report_created(report)
+    return report
+
+
+def open_reports() -> list[ReportGroup]:
+    """The queue: open reports grouped by message, oldest first."""
+    reports = db.session.scalars(
+        sa.select(Report)
+        .where(Report.state == ReportState.OPEN)
+        .options(
+            joinedload(Report.reporter),
+            joinedload(Report.message).joinedload(Message.author),
+            joinedload(Report.message).joinedload(Message.room),
+        )
+        .order_by(Report.created_at, Report.id)
+    )
+    groups: dict[int, ReportGroup] = {}
+    for report in reports:
+        if report.message is None:
+            continue
+        groups.setdefault(report.message.id, ReportGroup(report.message, [])).reports.append(report)
+    return list(groups.values())
+
+
+def dismiss_reports(message: Message, actor: User, reason: str | None = "") -> int:
+    """Close the open reports about a message without hiding it; return how many."""
+    reason = _reason(reason, required=False)
+    count = _resolve_reports(message, actor, ReportState.DISMISSED, utcnow())
+    if not count:
+        raise NotFound(_l("There are no open reports about this message."))
+    _audit(
+        actor,
+        AuditAction.DISMISS,
+        "message",
+        message.id,
+        subject=message.author,
+        reason=reason,
+        reports=count,
+    )
+    db.session.commit()
+    realtime.reports_resolved(message.id)
+    return count
+
+
+def _resolve_reports(message: Message, actor: User, state: ReportState, now: dt.datetime) -> int:
+    result = db.session.execute(
+        sa.update(Report)
+        .where(Report.message_id == message.id, Report.state == ReportState.OPEN)
+        .values(state=state, resolved_at=now, resolved_by_id=actor.id)
+    )
+    return int(result.rowcount)
+
+
+# --- people ----------------------------------------------------------------------
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or user.deleted_at is not None:
+        raise NotFound()
+    return user
+
+
+def find_people(query: str = "", limit: int = 50) -> list[User]:
+    """People by name or email, for the moderators' page."""
+    statement = (
+        sa.select(User).where(User.deleted_at.is_(None)).options(joinedload(User.administration))
+    )
+    query = query.strip()
+    if query:
+        pattern = f"%{query.lower()}%"
+        statement = statement.where(
+            sa.or_(sa.func.lower(User.name).like(pattern), sa.func.lower(User.email).like(pattern))
+        )
+    return list(db.session.scalars(statement.order_by(User.name, User.id).limit(limit)))
+
+
+def mute(user: User, actor: User, minutes: int, reason: str) -> User:
+    """Stop someone posting for a while; they are told until when, and why."""
+    check_can_act_on(actor, user)
+    reason = _reason(reason, required=True)
+    if not 1 <= minutes <= MAX_MUTE_MINUTES:
+        raise Invalid(_l("A mute lasts from 1 minute to 30 days."), field="minutes")
+    user.muted_until = utcnow() + dt.timedelta(minutes=minutes)
+    user.mute_reason = reason
+    _audit(actor, AuditAction.MUTE, "user", user.id, subject=user, reason=reason, minutes=minutes)
+    notice = _notice(user, "muted", until=user.muted_until.isoformat(), reason=reason)
+    db.session.commit()
+    logger.info("user %r muted by %r for %d min", user.id, actor.id, minutes)
+    realtime.notice_created(notice)
+    return user
+
+
+def unmute(user: User, actor: User, reason: str | None = "") -> User:
+    check_can_act_on(actor, user)
+    reason = _reason(reason, required=False)
+    user.muted_until = None
+    user.mute_reason = None
+    _audit(actor, AuditAction.UNMUTE, "user", user.id, subject=user, reason=reason)
+    notice = _notice(user, "unmuted")
+    db.session.commit()
+    realtime.notice_created(notice)
+    return user
+
+
+def ban(user: User, actor: User, reason: str) -> User:
+    """Shut an account out: its sessions end, its sockets close, sign-in is refused."""
+    check_can_act_on(actor, user)
+    reason = _reason(reason, required=True)
+    now = utcnow()
+    user.banned_at = now
+    user.ban_reason = reason
+    revoke_login_sessions(user, now)
+    _audit(actor, AuditAction.BAN, "user", user.id, subject=user, reason=reason)
+    db.session.commit()
+    logger.info("user %r banned by %r", user.id, actor.id)
+    realtime.end_user_sessions(user.id, reason="banned")
+    return user
+
+
+def unban(user: User, actor: User, reason: str | None = "") -> User:
+    check_can_act_on(actor, user)
+    reason = _reason(reason, required=False)
+    user.banned_at = None
+    user.ban_reason = None
+    _audit(actor, AuditAction.UNBAN, "user", user.id, subject=user, reason=reason)
+    db.session.commit()
+    return user
+
+
+def set_role(user: User, role: Role, actor: User | None, reason: str | None = "") -> User:
+    """Give someone another role; their open connections reconnect with it."""
+    check_can_act_on(actor, user)
+    reason = _reason(reason, required=False)
+    if role is Role.DELEGATE and user.administration_id is None:
+        raise Invalid(_l("A delegate must belong to an administration."), field="role")
+    if actor is not None and role is Role.ORGANIZER:
+        raise Forbidden(_l("Organizers are made on the command line only."))
+    previous = user.role
+    if previous is role:
+        return user
+    user.role = role
+    _audit(
+        actor,
+        AuditAction.ROLE_CHANGE,
+        "user",
+        user.id,
+        subject=user,
+        reason=reason,
+        previous=previous.value,
+        role=role.value,
+    )
+    db.session.commit()
+    logger.info("user %r is now %s (was %s)", user.id, role.value, previous.value)
+    realtime.reconnect_user(user.id)
+    return user
+
+
+# --- rooms -----------------------------------------------------------------------
+
+
+def set_slow_mode(room: Room, seconds: int, actor: User, reason: str | None = "") -> Room:
+    """Let each person post at most once every ``seconds`` in a room (0 turns it off)."""
+    reason = _reason(reason, required=False)
+    if not 0 <= seconds <= MAX_SLOW_MODE_SECONDS:
+        raise Invalid(_l("Slow mode is from 0 (off) to 3,600 seconds."), field="seconds")
+    if room.slow_mode_seconds == seconds:
+        return room
+    previous = room.slow_mode_seconds
+    room.slow_mode_seconds = seconds
+    _audit(
+        actor,
+        AuditAction.SLOW_MODE,
+        "room",
+        room.id,
+        reason=reason,
+        room=room.slug,
+        previous=previous,
+        seconds=seconds,
+    )
+    db.session.commit()
+    realtime.room_updated(room)
+    return room
+
+
+def check_can_post(user: User, room: Room) -> None:
+    """Refuse a message from a muted person, or one sent too soon in a room in slow mode."""
+    now = utcnow()
+    if user.muted_at(now):
+        assert user.muted_until is not None
+        raise Muted(
+            _l(
+                "A moderator muted you until %(until)s: %(reason)s",
+                until=user.muted_until.strftime("%Y-%m-%d %H:%M UTC"),
+                reason=user.mute_reason or "",
+            ),
+            until=iso_utc(user.muted_until),
+        )
+    if room.slow_mode_seconds and user.role not in STAFF:
+        last = db.session.scalar(
+            sa.select(sa.func.max(Message.created_at)).where(
+                Message.room_id == room.id, Message.author_id == user.id
+            )
+        )
+        if last is not None:
+            wait = (last + dt.timedelta(seconds=room.slow_mode_seconds) - now).total_seconds()
+            if wait > 0:
+                raise RateLimited(
+                    _l(
+                        "This room is in slow mode: one message every %(seconds)d seconds.",
+                        seconds=room.slow_mode_seconds,
+                    ),
+                    retry_after=max(1, int(wait + 0.999)),
+                )
+
+
+# --- notices ---------------------------------------------------------------------
+
+
+def unread_notices(user: User) -> list[Notice]:
+    return list(
+        db.session.scalars(
+            sa.select(Notice)
+            .where(Notice.user_id == user.id, Notice.read_at.is_(None))
+            .order_by(Notice.id)
+        )
+    )
+
+
+def mark_notice_read(notice_id: int, user: User) -> None:
+    notice = db.session.get(Notice, notice_id)
+    if notice is None or notice.user_id != user.id:
+        raise NotFound()
+    notice.read_at = utcnow()
+    db.session.commit()
+
+
+# --- the audit log ---------------------------------------------------------------
+
+
+@dataclass
+class AuditFilter:
+    action: AuditAction | None = None
+    actor_id: int | None = None
+    subject_id: int | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+    def apply(self, statement: sa.Select[Any]) -> sa.Select[Any]:
+        if self.action is not None:
+            statement = statement.where(AuditEntry.action == self.action)
+        if self.actor_id is not None:
+            statement = statement.where(AuditEntry.actor_id == self.actor_id)
+        if self.subject_id is not None:
+            statement = statement.where(AuditEntry.subject_id == self.subject_id)
+        if self.since is not None:
+            statement = statement.where(AuditEntry.created_at >= self.since)
+        if self.until is not None:
+            statement = statement.where(AuditEntry.created_at < self.until)
+        return statement
+
+
+def audit_entries(filters: AuditFilter, *, limit: int = 100, offset: int = 0) -> list[AuditEntry]:
+    statement = filters.apply(
+        sa.select(AuditEntry).options(joinedload(AuditEntry.actor), joinedload(AuditEntry.subject))
+    )
+    return list(
+        db.session.scalars(statement.order_by(AuditEntry.id.desc()).limit(limit).offset(offset))
+    )
+
+
+def audit_csv(filters: AuditFilter) -> Iterator[str]:
+    """The filtered log as CSV lines, oldest first, streamed in batches."""
+    columns = [
+        "id",
+        "time_utc",
+        "actor",
+        "actor_email",
+        "action",
+        "target_type",
+        "target_id",
+        "person",
+        "reason",
+        "details",
+    ]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    yield buffer.getvalue()
+    last_id = 0
+    while True:
+        batch = list(
+            db.session.scalars(
+                filters.apply(
+                    sa.select(AuditEntry).options(
+                        joinedload(AuditEntry.actor), joinedload(AuditEntry.subject)
+                    )
+                )
+                .where(AuditEntry.id > last_id)
+                .order_by(AuditEntry.id)
+                .limit(500)
+            )
+        )
+        if not batch:
+            return
+        buffer.seek(0)
+        buffer.truncate()
+        for entry in batch:
+            writer.writerow(
+                [
+                    entry.id,
+                    iso_utc(entry.created_at),
+                    _csv_safe(entry.actor.name) if entry.actor else "(command line)",
+                    _csv_safe(entry.actor.email) if entry.actor else "",
+                    entry.action.value,
+                    entry.target_type,
+                    entry.target_id,
+                    _csv_safe(entry.subject.name) if entry.subject else "",
+                    _csv_safe(entry.reason),
+                    _csv_safe(",".join(f"{k}={v}" for k, v in sorted(entry.details.items()))),
+                ]
+            )
+        yield buffer.getvalue()
+        last_id = batch[-1].id
+
+
+def _csv_safe(text: str) -> str:
+    """Keep spreadsheets from running a reason as a formula (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -1,0 +1,255 @@
+"""The moderators' pages: the report queue, people, rooms' slow mode, and the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from ..accounts.models import Role
+from ..db import utcnow
+from ..errors import ExchangeError, Invalid
+from ..event.services import get_room, list_rooms
+from ..payloads import query_int
+from ..permissions import Action, acting_user, can, requires
+from ..security import safe_next_url
+from . import services
+from .models import AuditAction
+
+bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+
+
+def _back(default: str) -> ResponseReturnValue:
+    """Return to the page the form was on (a path of this site only)."""
+    return redirect(safe_next_url(request.form.get("next"), default))
+
+
+def _flash_error(error: ExchangeError) -> None:
+    flash(_("Not done: %(reason)s", reason=error.message), "error")
+
+
+def _form_int(name: str) -> int:
+    try:
+        return int(request.form.get(name, ""))
+    except ValueError:
+        raise Invalid(_("'%(field)s' must be a whole number.", field=name), field=name) from None
+
+
+@bp.get("")
+@requires(Action.REVIEW_REPORTS)
+def queue() -> ResponseReturnValue:
+    return render_template(
+        "moderation/queue.html", groups=services.open_reports(), rooms=list_rooms()
+    )
+
+
+@bp.get("/queue")
+@requires(Action.REVIEW_REPORTS)
+def queue_fragment() -> ResponseReturnValue:
+    """The queue alone, for the page's script to refresh it when a report arrives."""
+    return render_template("moderation/_queue.html", groups=services.open_reports())
+
+
+@bp.post("/messages/<int:message_id>/hide")
+@requires(Action.REVIEW_REPORTS)
+def hide_message(message_id: int) -> ResponseReturnValue:
+    try:
+        services.hide_message(
+            services.get_message(message_id), acting_user(), request.form.get("reason")
+        )
+    except ExchangeError as error:
+        _flash_error(error)
+    else:
+        flash(_("The message is hidden, and its reports are closed."), "success")
+    return _back(url_for("moderation.queue"))
+
+
+@bp.post("/messages/<int:message_id>/restore")
+@requires(Action.RESTORE_MESSAGE)
+def restore_message(message_id: int) -> ResponseReturnValue:
+    try:
+        services.restore_message(services.get_message(message_id), acting_user())
+    except ExchangeError as error:
+        _flash_error(error)
+    else:
+        flash(_("The message is visible again."), "success")
+    return _back(url_for("moderation.queue"))
+
+
+@bp.post("/messages/<int:message_id>/dismiss")
+@requires(Action.REVIEW_REPORTS)
+def dismiss_reports(message_id: int) -> ResponseReturnValue:
+    try:
+        services.dismiss_reports(
+            services.get_message(message_id), acting_user(), request.form.get("reason")
+        )
+    except ExchangeError as error:
+        _flash_error(error)
+    else:
+        flash(_("The reports are dismissed; the message stays."), "success")
+    return _back(url_for("moderation.queue"))
+
+
+@bp.post("/rooms/<slug>/slow-mode")
+@requires(Action.SET_SLOW_MODE)
+def slow_mode(slug: str) -> ResponseReturnValue:
+    try:
+        room = services.set_slow_mode(
+            get_room(slug), _form_int("seconds"), acting_user(), request.form.get("reason")
+        )
+    except ExchangeError as error:
+        _flash_error(error)
+    else:
+        flash(
+            _("Slow mode is now %(seconds)d seconds.", seconds=room.slow_mode_seconds)
+            if room.slow_mode_seconds
+            else _("Slow mode is off."),
+            "success",
+        )
+    return _back(url_for("moderation.queue"))
+
+
+@bp.get("/people")
+@requires(Action.MUTE_PEOPLE)
+def people() -> ResponseReturnValue:
+    query = request.args.get("q", "")[:100]
+    return render_template(
+        "moderation/people.html",
+        people=services.find_people(query),
+        query=query,
+        roles=[Role.ATTENDEE, Role.DELEGATE, Role.MODERATOR],
+        can_manage_roles=can(acting_user(), Action.MANAGE_ROLES),
+        now=utcnow(),
+    )
+
+
+def _person_action(user_id: int, act: str) -> ResponseReturnValue:
+    actor = acting_user()
+    reason = request.form.get("reason", "")
+    try:
+        person = services.get_user(user_id)
+        if act == "mute":
+            services.mute(person, actor, _form_int("minutes"), reason)
+            message = _("%(name)s is muted.", name=person.name)
+        elif act == "unmute":
+            services.unmute(person, actor, reason)
+            message = _("%(name)s may post again.", name=person.name)
+        elif act == "ban":
+            services.ban(person, actor, reason)
+            message = _("%(name)s is banned and signed out everywhere.", name=person.name)
+        elif act == "unban":
+            services.unban(person, actor, reason)
+            message = _("%(name)s may sign in again.", name=person.name)
+        elif act == "hide-messages":
+            count = services.hide_all_messages_of(person, actor, reason)
+            message = _("%(count)d message(s) of %(name)s hidden.", count=count, name=person.name)
+        else:  # role
+            role = Role(request.form.get("role", ""))
+            services.set_role(person, role, actor, reason)
+            message = _("%(name)s is now: %(role)s.", name=person.name, role=role.value)
+    except ValueError:
+        flash(_("Not done: unknown role."), "error")
+    except ExchangeError as error:
+        _flash_error(error)
+    else:
+        flash(message, "success")
+    return _back(url_for("moderation.people"))
+
+
+@bp.post("/people/<int:user_id>/mute")
+@requires(Action.MUTE_PEOPLE)
+def mute(user_id: int) -> ResponseReturnValue:
+    return _person_action(user_id, "mute")
+
+
+@bp.post("/people/<int:user_id>/unmute")
+@requires(Action.MUTE_PEOPLE)
+def unmute(user_id: int) -> ResponseReturnValue:
+    return _person_action(user_id, "unmute")
+
+
+@bp.post("/people/<int:user_id>/hide-messages")
+@requires(Action.MUTE_PEOPLE)
+def hide_messages(user_id: int) -> ResponseReturnValue:
+    return _person_action(user_id, "hide-messages")
+
+
+@bp.post("/people/<int:user_id>/ban")
+@requires(Action.BAN_PEOPLE)
+def ban(user_id: int) -> ResponseReturnValue:
+    return _person_action(user_id, "ban")
+
+
+@bp.post("/people/<int:user_id>/unban")
+@requires(Action.BAN_PEOPLE)
+def unban(user_id: int) -> ResponseReturnValue:
+    return _person_action(user_id, "unban")
+
+
+@bp.post("/people/<int:user_id>/role")
+@requires(Action.MANAGE_ROLES)
+def set_role(user_id: int) -> ResponseReturnValue:
+    return _person_action(user_id, "role")
+
+
+def _audit_filter() -> services.AuditFilter:
+    action = request.args.get("action") or None
+    try:
+        since = dt.date.fromisoformat(request.args["since"]) if request.args.get("since") else None
+        until = dt.date.fromisoformat(request.args["until"]) if request.args.get("until") else None
+        parsed_action = AuditAction(action) if action else None
+    except ValueError:
+        raise Invalid(_("Check the filters: a date is like 2026-12-02.")) from None
+    return services.AuditFilter(
+        action=parsed_action,
+        actor_id=query_int(request.args, "actor"),
+        subject_id=query_int(request.args, "person"),
+        since=dt.datetime.combine(since, dt.time(), dt.UTC) if since else None,
+        until=dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC)
+        if until
+        else None,
+    )
+
+
+@bp.get("/log")
+@requires(Action.VIEW_AUDIT_LOG)
+def audit_log() -> ResponseReturnValue:
+    page = query_int(request.args, "page", minimum=1) or 1
+    entries = services.audit_entries(_audit_filter(), limit=101, offset=(page - 1) * 100)
+    return render_template(
+        "moderation/log.html",
+        entries=entries[:100],
+        has_next=len(entries) > 100,
+        page=page,
+        actions=list(AuditAction),
+        filters=request.args,
+    )
+
+
+@bp.get("/log.csv")
+@requires(Action.VIEW_AUDIT_LOG)
+def audit_log_csv() -> ResponseReturnValue:
+    lines = services.audit_csv(_audit_filter())
+    return Response(
+        stream_with_context(lines),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="moderation-log.csv"'},
+    )
+
+
+@bp.post("/notices/<int:notice_id>/read")
+@requires(Action.MANAGE_OWN_ACCOUNT)
+def read_notice(notice_id: int) -> ResponseReturnValue:
+    services.mark_notice_read(notice_id, acting_user())
+    return _back(url_for("event.home"))

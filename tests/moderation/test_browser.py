@@ -1,0 +1,76 @@
+"""Moderation in a real browser (Debian's chromium): what moderators do shows at once elsewhere."""
+
+import pytest
+
+from exchange.accounts.models import Role
+
+from ..conftest import sign_in
+from ..support.browser import wait_until
+
+pytestmark = [pytest.mark.live, pytest.mark.browser]
+
+COUNT = "document.querySelectorAll('#messages .message:not(.is-hidden)').length"
+
+
+def open_room(page, live_server, email):
+    sign_in(page, live_server, email)
+    page.goto(live_server.url + "/rooms/plenary")
+    page.wait_for_selector("#connection-status[data-state=connected]")
+
+
+def test_a_hidden_message_leaves_another_delegates_page_without_reload(
+    live_server, make_user, new_page
+):
+    author = make_user(Role.DELEGATE, email="author@example.org")
+    reader = make_user(Role.DELEGATE, email="reader@example.org", administration="ferla")
+    moderator = make_user(Role.MODERATOR, email="moderator@example.org", name="Marco")
+    author_page, reader_page, moderator_page = new_page(), new_page(), new_page()
+    open_room(author_page, live_server, author.email)
+    open_room(reader_page, live_server, reader.email)
+    open_room(moderator_page, live_server, moderator.email)
+
+    author_page.fill("#composer-body", "Something out of line")
+    author_page.keyboard.press("Enter")
+    wait_until(reader_page, f"{COUNT} === 1")
+    wait_until(moderator_page, f"{COUNT} === 1")
+
+    message = moderator_page.locator("#messages .message").first
+    message.get_by_role("button", name="Hide").click()
+    moderator_page.get_by_label("Reason (the author will read it)").fill("Please stay on topic")
+    moderator_page.get_by_role("button", name="Hide the message").click()
+
+    wait_until(reader_page, f"{COUNT} === 0")  # gone, without a reload
+    wait_until(moderator_page, "document.querySelectorAll('#messages .is-hidden').length === 1")
+    assert "Hidden by Marco: Please stay on topic" in moderator_page.inner_text("#messages")
+    author_page.wait_for_selector("#live-notices .notice")
+    assert "Please stay on topic" in author_page.inner_text("#live-notices")
+
+    moderator_page.locator("#messages .message").first.get_by_role("button", name="Restore").click()
+    wait_until(reader_page, f"{COUNT} === 1")
+    for page in (author_page, reader_page, moderator_page):
+        page.watch.assert_clean()
+
+
+def test_a_delegate_reports_and_the_queue_updates_itself(live_server, make_user, new_page):
+    author = make_user(Role.DELEGATE, email="author@example.org")
+    reader = make_user(Role.DELEGATE, email="reader@example.org", administration="ferla")
+    moderator = make_user(Role.MODERATOR, email="moderator@example.org")
+    author_page, reader_page, queue_page = new_page(), new_page(), new_page()
+    open_room(author_page, live_server, author.email)
+    open_room(reader_page, live_server, reader.email)
+    sign_in(queue_page, live_server, moderator.email)
+    queue_page.goto(live_server.url + "/moderation")
+    assert "No open reports." in queue_page.inner_text("#report-queue")
+
+    author_page.fill("#composer-body", "Buy cheap solar panels at example.org!!!")
+    author_page.keyboard.press("Enter")
+    wait_until(reader_page, f"{COUNT} === 1")
+    reader_page.locator("#messages .message").first.get_by_role("button", name="Report").click()
+    reader_page.get_by_label("Why should moderators look at this message?").fill("Advertising")
+    reader_page.get_by_role("button", name="Send the report").click()
+    reader_page.wait_for_selector("text=Thank you. The moderators will look at it.")
+
+    queue_page.wait_for_selector("#report-queue .queue-item")
+    assert "Advertising" in queue_page.inner_text("#report-queue")
+    for page in (author_page, reader_page, queue_page):
+        page.watch.assert_clean()

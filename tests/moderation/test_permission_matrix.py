@@ -1,0 +1,393 @@
+"""Every Socket.IO event and every state-changing route, as each kind of person.
+
+The expected outcome of each pair is written out: nothing is allowed by
+accident, nothing allowed is refused, and nothing ends in a server error.
+docs/permissions.md is the same table in words.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from exchange.accounts import services as accounts
+from exchange.accounts.models import Role, User
+from exchange.event.services import get_administration, get_room
+from exchange.extensions import db
+from exchange.moderation import services as moderation
+from exchange.rooms import services as rooms
+
+from ..conftest import PASSWORD
+from ..support.live import csrf_token
+
+ACTORS = ["anonymous", "attendee", "delegate", "muted", "banned", "moderator", "organizer"]
+_numbers = itertools.count(1)
+
+
+class World:
+    """The people of one test, plus a factory of fresh targets to act on."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        with app.app_context():
+            self.boss = self._user(Role.ORGANIZER, "boss")
+            self.actors: dict[str, User | None] = {"anonymous": None}
+            for name, role in [
+                ("attendee", Role.ATTENDEE),
+                ("delegate", Role.DELEGATE),
+                ("muted", Role.DELEGATE),
+                ("banned", Role.DELEGATE),
+                ("moderator", Role.MODERATOR),
+                ("organizer", Role.ORGANIZER),
+            ]:
+                self.actors[name] = self._user(role, name)
+            # Everyone's own message, written before the mute and the ban below.
+            self.own_messages = {
+                person.id: rooms.post_message(
+                    get_room("plenary"), person, "my own", f"own{person.id}"
+                ).id
+                for person in self.actors.values()
+                if person is not None
+            }
+            boss = db.session.get(User, self.boss.id)
+            moderation.mute(db.session.get(User, self.actors["muted"].id), boss, 60, "matrix")
+            moderation.ban(db.session.get(User, self.actors["banned"].id), boss, "matrix")
+
+    def _user(self, role: Role, name: str) -> User:
+        number = next(_numbers)
+        administration = get_administration("ferla") if role is Role.DELEGATE else None
+        return accounts.create_user(
+            email=f"{name}{number}@example.org",
+            name=f"{name.title()} {number}",
+            password=PASSWORD,
+            role=role,
+            administration=administration,
+        )
+
+    def target_user(self) -> User:
+        with self.app.app_context():
+            return self._user(Role.DELEGATE, "target")
+
+    def message_by(self, author: User | None = None, *, hidden: bool = False) -> int:
+        """A message (by a fresh delegate unless told), optionally already hidden."""
+        with self.app.app_context():
+            author = db.session.get(User, (author or self._user(Role.DELEGATE, "writer")).id)
+            message = rooms.post_message(get_room("plenary"), author, "text", f"m{next(_numbers)}")
+            if hidden:
+                moderation.hide_message(message, db.session.get(User, self.boss.id), "matrix")
+            return message.id
+
+    def reported_message(self) -> int:
+        message_id = self.message_by()
+        with self.app.app_context():
+            reporter = self._user(Role.ATTENDEE, "reporter")
+            moderation.report_message(moderation.get_message(message_id), reporter, "matrix")
+        return message_id
+
+
+@pytest.fixture
+def world(app, event):
+    return World(app)
+
+
+# --- Socket.IO events ----------------------------------------------------------
+
+#: event -> (payload factory, expected outcome per actor). "refused": no connection at all.
+REFUSED = {"anonymous": "refused", "banned": "refused"}
+SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str, str]]] = {
+    "join": (
+        lambda w, me: {"room": "plenary"},
+        {
+            **REFUSED,
+            "attendee": "ok",
+            "delegate": "ok",
+            "muted": "ok",
+            "moderator": "ok",
+            "organizer": "ok",
+        },
+    ),
+    "leave": (
+        lambda w, me: {"room": "plenary"},
+        {
+            **REFUSED,
+            "attendee": "ok",
+            "delegate": "ok",
+            "muted": "ok",
+            "moderator": "ok",
+            "organizer": "ok",
+        },
+    ),
+    "send": (
+        lambda w, me: {"room": "plenary", "body": "hello", "client_id": f"c{next(_numbers)}"},
+        {
+            **REFUSED,
+            "attendee": "forbidden",
+            "delegate": "ok",
+            "muted": "muted",
+            "moderator": "ok",
+            "organizer": "ok",
+        },
+    ),
+    "hide": (
+        lambda w, me: {"message_id": w.message_by(), "reason": "matrix"},
+        {
+            **REFUSED,
+            "attendee": "forbidden",
+            "delegate": "forbidden",
+            "muted": "forbidden",
+            "moderator": "ok",
+            "organizer": "ok",
+        },
+    ),
+    "hide_own": (
+        lambda w, me: {"message_id": w.own_messages[me.id]},
+        {
+            **REFUSED,
+            "attendee": "ok",
+            "delegate": "ok",
+            "muted": "ok",
+            "moderator": "ok",
+            "organizer": "ok",
+        },
+    ),
+    "restore": (
+        lambda w, me: {"message_id": w.message_by(hidden=True)},
+        {
+            **REFUSED,
+            "attendee": "forbidden",
+            "delegate": "forbidden",
+            "muted": "forbidden",
+            "moderator": "ok",
+            "organizer": "ok",
+        },
+    ),
+    "report": (
+        lambda w, me: {"message_id": w.message_by(), "reason": "matrix"},
+        {
+            **REFUSED,
+            "attendee": "ok",
+            "delegate": "ok",
+            "muted": "ok",
+            "moderator": "ok",
+            "organizer": "ok",
+        },
+    ),
+    "set_slow_mode": (
+        lambda w, me: {"room": "plenary", "seconds": next(_numbers) % 60 + 1},
+        {
+            **REFUSED,
+            "attendee": "forbidden",
+            "delegate": "forbidden",
+            "muted": "forbidden",
+            "moderator": "ok",
+            "organizer": "ok",
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("event_name", list(SOCKET_MATRIX))
+def test_socket_events_answer_each_person_exactly(world, connect, event_name):
+    make_payload, expected = SOCKET_MATRIX[event_name]
+    outcomes = {}
+    for actor in ACTORS:
+        person = world.actors[actor]
+        connection = connect(person)
+        if not connection.is_connected():
+            outcomes[actor] = "refused"
+            continue
+        payload = make_payload(world, person)
+        wire_name = "hide" if event_name == "hide_own" else event_name
+        ack = connection.emit(wire_name, payload, callback=True)
+        outcomes[actor] = "ok" if ack["ok"] else ack["error"]["code"]
+    assert outcomes == expected
+
+
+# --- state-changing HTTP routes -------------------------------------------------
+
+STAFF_ONLY = {
+    "anonymous": "login",
+    "attendee": "forbidden",
+    "delegate": "forbidden",
+    "muted": "forbidden",
+    "banned": "login",
+    "moderator": "ok",
+    "organizer": "ok",
+}
+ORGANIZERS_ONLY = {**STAFF_ONLY, "moderator": "forbidden"}
+ANY_ACCOUNT = {
+    "anonymous": "login",
+    "attendee": "ok",
+    "delegate": "ok",
+    "muted": "ok",
+    "banned": "login",
+    "moderator": "ok",
+    "organizer": "ok",
+}
+
+#: route -> (URL and form factory, expected outcome per actor)
+HTTP_MATRIX: dict[
+    str, tuple[Callable[[World, User | None], tuple[str, dict[str, str]]], dict[str, str]]
+] = {
+    "rooms.post": (
+        lambda w, me: (
+            "/rooms/plenary/messages",
+            {"body": "hi", "client_id": f"f{next(_numbers)}"},
+        ),
+        {**ANY_ACCOUNT, "attendee": "forbidden", "muted": "refused"},
+    ),
+    "accounts.invitations": (
+        lambda w, me: ("/invitations", {"administration": "ferla"}),
+        ORGANIZERS_ONLY,
+    ),
+    "accounts.revoke_invitation": (
+        lambda w, me: (f"/invitations/{_invitation(w)}/revoke", {}),
+        ORGANIZERS_ONLY,
+    ),
+    "moderation.hide_message": (
+        lambda w, me: (f"/moderation/messages/{w.message_by()}/hide", {"reason": "matrix"}),
+        STAFF_ONLY,
+    ),
+    "moderation.restore_message": (
+        lambda w, me: (f"/moderation/messages/{w.message_by(hidden=True)}/restore", {}),
+        STAFF_ONLY,
+    ),
+    "moderation.dismiss_reports": (
+        lambda w, me: (f"/moderation/messages/{w.reported_message()}/dismiss", {}),
+        STAFF_ONLY,
+    ),
+    "moderation.slow_mode": (
+        lambda w, me: (
+            "/moderation/rooms/plenary/slow-mode",
+            {"seconds": str(next(_numbers) % 60 + 1)},
+        ),
+        STAFF_ONLY,
+    ),
+    "moderation.mute": (
+        lambda w, me: (
+            f"/moderation/people/{w.target_user().id}/mute",
+            {"minutes": "5", "reason": "m"},
+        ),
+        STAFF_ONLY,
+    ),
+    "moderation.unmute": (
+        lambda w, me: (f"/moderation/people/{w.target_user().id}/unmute", {}),
+        STAFF_ONLY,
+    ),
+    "moderation.hide_messages": (
+        lambda w, me: (
+            f"/moderation/people/{_author_of_a_message(w)}/hide-messages",
+            {"reason": "spam"},
+        ),
+        STAFF_ONLY,
+    ),
+    "moderation.ban": (
+        lambda w, me: (f"/moderation/people/{w.target_user().id}/ban", {"reason": "b"}),
+        STAFF_ONLY,
+    ),
+    "moderation.unban": (
+        lambda w, me: (f"/moderation/people/{w.target_user().id}/unban", {}),
+        STAFF_ONLY,
+    ),
+    "moderation.set_role": (
+        lambda w, me: (f"/moderation/people/{w.target_user().id}/role", {"role": "attendee"}),
+        ORGANIZERS_ONLY,
+    ),
+    "moderation.read_notice": (
+        lambda w, me: (f"/moderation/notices/{_notice_for(w, me)}/read", {}),
+        ANY_ACCOUNT,
+    ),
+    "accounts.delete_account": (
+        lambda w, me: ("/account/delete", {"password": PASSWORD, "confirm": "y"}),
+        ANY_ACCOUNT,
+    ),
+    "accounts.logout": (
+        lambda w, me: ("/logout", {}),
+        {actor: "ok" for actor in ACTORS},
+    ),
+}
+
+#: Public forms, which anyone may post: covered by their own tests.
+PUBLIC_ROUTES = {"accounts.login", "accounts.register"}
+
+
+def _invitation(world: World) -> int:
+    with world.app.app_context():
+        return accounts.create_invitation(get_administration("aprilia")).id
+
+
+def _author_of_a_message(world: World) -> int:
+    message_id = world.message_by()
+    with world.app.app_context():
+        return moderation.get_message(message_id).author_id
+
+
+def _notice_for(world: World, me: User | None) -> int:
+    if me is None:
+        return 1
+    with world.app.app_context():
+        from exchange.moderation.models import Notice
+
+        notice = Notice(user_id=me.id, kind="unmuted", data={})
+        db.session.add(notice)
+        db.session.commit()
+        return notice.id
+
+
+def test_the_http_matrix_covers_every_state_changing_route(app):
+    routes = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.methods & {"POST", "PUT", "PATCH", "DELETE"}
+    }
+    assert routes == set(HTTP_MATRIX) | PUBLIC_ROUTES
+
+
+def outcome(client: Any, response: Any) -> str:
+    if response.status_code == 403:
+        return "forbidden"
+    assert response.status_code == 302, response.status_code
+    location = response.headers["Location"]
+    if location.startswith("/login"):
+        return "login"
+    page = client.get(location).get_data(as_text=True)
+    if "flash-error" in page:
+        return "refused"
+    return "ok"
+
+
+@pytest.mark.parametrize("endpoint", list(HTTP_MATRIX))
+def test_state_changing_routes_answer_each_person_exactly(app, world, login, endpoint):
+    make_request, expected = HTTP_MATRIX[endpoint]
+    outcomes = {}
+    for actor in ACTORS:
+        person = world.actors[actor]
+        client = app.test_client()
+        if person is not None:
+            login(client, person)  # for the banned one, a cookie that no longer counts
+        token = csrf_token(client.get("/privacy").get_data(as_text=True))
+        url, form = make_request(world, person)
+        response = client.post(url, data={"csrf_token": token, **form})
+        outcomes[actor] = outcome(client, response)
+    assert outcomes == expected
+
+
+def test_every_act_of_the_matrix_is_in_the_audit_log(app, world, connect):
+    """A moderator hides, restores, mutes, bans and sets slow mode: each act has its row."""
+    from exchange.moderation.models import AuditEntry
+
+    moderator = connect(world.actors["moderator"])
+    moderator.emit("hide", {"message_id": world.message_by(), "reason": "r"}, callback=True)
+    moderator.emit("restore", {"message_id": world.message_by(hidden=True)}, callback=True)
+    moderator.emit("set_slow_mode", {"room": "plenary", "seconds": 5}, callback=True)
+    with app.app_context():
+        actions = [
+            entry.action.value
+            for entry in db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id))
+        ]
+    # The mute and ban of the setup, the hide that prepared the restore, then the acts.
+    assert actions == ["mute", "ban", "hide", "hide", "restore", "slow_mode"]
