@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test bench lint format install install-dev clean
+.PHONY: run test bench messages lint format install install-dev clean
 
 $(VENV)/.python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
@@ -37,6 +37,17 @@ test: $(VENV)/.dev
 ## Measure the exchange against the bare Flask-SocketIO stack; writes docs/performance.md.
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+## Extract the interface's strings, update every catalogue, compile them.
+## A new language: pybabel init -i exchange/translations/messages.pot -d exchange/translations -l CODE
+messages: $(VENV)/.dev
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project "Spazio Virtuale" -o exchange/translations/messages.pot .
+	@if ls exchange/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(BIN)/pybabel update -i exchange/translations/messages.pot -d exchange/translations \
+			--no-fuzzy-matching --ignore-obsolete; \
+		$(BIN)/pybabel compile -d exchange/translations --statistics; \
+	fi
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

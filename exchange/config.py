@@ -71,6 +71,7 @@ class DefaultConfig:
         "login_account": "5/900s",  # failed sign-ins per account and address
         "login_account_total": "30/3600s",  # failed sign-ins per account from anywhere
         "register_address": "10/3600s",  # new accounts per network address
+        "feedback_address": "5/3600s",  # accessibility feedback per network address
     }
     #: Where buckets live: None uses Redis when MESSAGE_QUEUE is set, else memory.
     RATE_LIMIT_STORAGE: str | None = None
@@ -82,7 +83,8 @@ class DefaultConfig:
     PASSWORD_HASH_METHOD: str = "scrypt"
     LOG_LEVEL: str = "INFO"
 
-    LANGUAGES: list[str] = ["en"]
+    #: Interface languages; None means English plus every translation in exchange/translations.
+    LANGUAGES: list[str] | None = None
     DEFAULT_LOCALE: str = "en"
     DEFAULT_TIMEZONE: str = "Europe/Rome"
 
@@ -111,6 +113,8 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         app.config["ALLOWED_ORIGINS"] = [o.strip() for o in origins.split(",") if o.strip()]
     if app.config["ASYNC_MODE"] not in ASYNC_MODES:
         raise ValueError(f"EXCHANGE_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
+    if app.config["LANGUAGES"] is None:
+        app.config["LANGUAGES"] = available_languages(Path(app.root_path) / "translations")
     if app.config["DEMO_EVENT_FILE"] is None:
         root = Path(app.root_path).parent
         app.config["DEMO_EVENT_FILE"] = str(root / "examples" / "big-european-exchange.toml")
@@ -147,3 +151,11 @@ def _instance_secret_key(app: Flask) -> str:
     finally:
         tmp.unlink()
     return key
+
+
+def available_languages(translations: Path) -> list[str]:
+    """English, then every language that has a catalogue: adding a .po file adds a language."""
+    found = sorted(
+        path.parent.parent.name for path in translations.glob("*/LC_MESSAGES/messages.po")
+    )
+    return ["en", *[code for code in found if code != "en"]]

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
+from typing import Any
+
+from babel import Locale
 from flask import current_app, g, has_request_context, request, session
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -29,9 +34,45 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
-    """The event's time zone: what delegates meeting there expect to read."""
+    """The reader's chosen time zone, else the event's: what delegates meeting there expect."""
+    if has_request_context():
+        chosen = session.get("timezone") or getattr(g.get("_login_user"), "timezone", None)
+        if chosen in available_timezones():
+            return chosen  # type: ignore[no-any-return]
     try:
         event = current_event()
     except SQLAlchemyError:
         event = None
     return event.timezone if event else current_app.config["DEFAULT_TIMEZONE"]
+
+
+@functools.cache
+def available_timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def timezone_choices() -> list[str]:
+    """Time zones to offer, Europe's first."""
+    zones = sorted(available_timezones())
+    return (
+        [z for z in zones if z.startswith("Europe/")]
+        + ["UTC"]
+        + [
+            z
+            for z in zones
+            if not z.startswith("Europe/") and "/" in z and not z.startswith("Etc/")
+        ]
+    )
+
+
+def language_names(languages: list[str]) -> list[tuple[str, str]]:
+    """Each language in its own words ("Italiano", "Deutsch"), for the picker."""
+    return [(code, Locale.parse(code).get_display_name(code).capitalize()) for code in languages]
+
+
+def remember_choices(user: Any) -> None:
+    """Copy a person's saved language and time zone into their session at sign-in."""
+    if user.locale:
+        session["locale"] = user.locale
+    if user.timezone:
+        session["timezone"] = user.timezone

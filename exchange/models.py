@@ -3,6 +3,7 @@
 Used by migrations and by tests that build the schema directly.
 """
 
+from .about.models import AccessibilityFeedback
 from .accounts.models import Invitation, LoginSession, Role, User
 from .db import Base
 from .event.models import Administration, AdministrationKind, Event, Room
@@ -12,6 +13,7 @@ from .rooms.models import Connection, Message, Node, RoomPresence
 metadata = Base.metadata
 
 __all__ = [
+    "AccessibilityFeedback",
     "Administration",
     "AdministrationKind",
     "AuditEntry",

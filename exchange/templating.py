@@ -6,13 +6,14 @@ import datetime as dt
 from typing import Any
 
 from babel import Locale
-from flask import Flask, g
+from flask import Flask, current_app, g, session
 from flask_babel import get_locale
 from flask_login import current_user
 
 from .accounts.models import Role
 from .event.models import AdministrationKind, Event
 from .event.services import current_event
+from .i18n import language_names
 from .permissions import Action, can
 
 
@@ -39,6 +40,8 @@ def _template_context() -> dict[str, Any]:
         "can": lambda action, target=None: can(current_user, action, target),
         "Action": Action,
         "unread_notices": _unread_notices,
+        "language_choices": lambda: language_names(current_app.config["LANGUAGES"]),
+        "chosen_timezone": lambda: session.get("timezone"),
     }
 
 

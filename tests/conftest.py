@@ -25,6 +25,7 @@ from exchange.extensions import db, socketio
 
 from .support import browser as chromium
 from .support import databases
+from .support.accessibility import install_axe
 from .support.live import LiveServer
 from .support.services import POSTGRESQL_URL, require
 
@@ -164,7 +165,8 @@ def login(app: Flask) -> Callable[[FlaskClient, User], User]:
 
     def sign_in(client: FlaskClient, user: User) -> User:
         with app.app_context():
-            login_session = accounts.start_login_session(db.session.merge(user))
+            # Load afresh: merging the test's copy would write its stale fields back.
+            login_session = accounts.start_login_session(db.session.get(User, user.id))
         with client.session_transaction() as session:
             session["_user_id"] = login_session.token
             session["_fresh"] = True
@@ -226,6 +228,7 @@ def new_page(browser: Any, live_server: LiveServer) -> Callable[..., Any]:
 
     def open_page(*, width: int = 1280, height: int = 800) -> Any:
         context = browser.new_context(viewport={"width": width, "height": height})
+        install_axe(context)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)

@@ -10,7 +10,13 @@ from exchange.permissions import PERMISSIONS, Action, can, permission_table
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "permissions.md"
 
 #: HTTP routes that change state but are open to anyone on purpose.
-PUBLIC_STATE_CHANGES = {"accounts.login", "accounts.logout", "accounts.register"}
+PUBLIC_STATE_CHANGES = {
+    "accounts.login",
+    "accounts.logout",
+    "accounts.register",
+    "accounts.set_language",
+    "about.accessibility",
+}
 
 
 def test_documentation_shows_the_table_of_the_code():

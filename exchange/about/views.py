@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from ..accounts.privacy import ENDED_SESSION_RETENTION
+from ..errors import ExchangeError
+from ..forms import apply_error, form_status
+from . import services
+from .forms import AccessibilityFeedbackForm
 
 bp = Blueprint("about", __name__)
 
@@ -17,4 +22,34 @@ def privacy() -> ResponseReturnValue:
         contact=current_app.config["PRIVACY_CONTACT"],
         session_days=current_app.config["SESSION_LIFETIME_DAYS"],
         ended_session_days=ENDED_SESSION_RETENTION.days,
+    )
+
+
+@bp.route("/accessibility", methods=["GET", "POST"])
+def accessibility() -> ResponseReturnValue:
+    """The accessibility statement the Web Accessibility Directive asks for, with its form."""
+    form = AccessibilityFeedbackForm()
+    if request.method == "GET" and request.args.get("page"):
+        form.page.data = request.args["page"][:500]
+    status = 422 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        try:
+            services.send_accessibility_feedback(
+                message=form.message.data or "",
+                name=form.name.data or "",
+                email=form.email.data or "",
+                page=form.page.data or "",
+                address=request.remote_addr or "unknown",
+            )
+        except ExchangeError as error:
+            apply_error(form, error)
+            status = form_status(error)
+        else:
+            flash(_("Thank you. The organizers have your message."), "success")
+            return redirect(url_for("about.accessibility", _anchor="feedback-title"))
+    return (
+        render_template(
+            "about/accessibility.html", form=form, contact=current_app.config["PRIVACY_CONTACT"]
+        ),
+        status,
     )

@@ -66,3 +66,12 @@ class DeleteAccountForm(FlaskForm):
         _l("I understand that my account cannot be restored."),
         validators=[DataRequired(message=_l("Tick this box to confirm."))],
     )
+
+
+class PreferencesForm(FlaskForm):
+    locale = SelectField(_l("Language of the interface"), validate_choice=True)
+    timezone = SelectField(
+        _l("Time zone"),
+        validate_choice=True,
+        description=_l("Times are shown in this time zone."),
+    )

@@ -43,6 +43,8 @@ class User(Base):
     )
     #: The interface language this person chose; None follows the browser.
     locale: Mapped[str | None] = mapped_column(sa.String(10))
+    #: The time zone this person reads times in (IANA name); None: the event's.
+    timezone: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[created_at]
     #: Set when the person deleted their account: what identified them is gone,
     #: and what they wrote stays, attributed to "deleted user".

@@ -370,3 +370,17 @@ def get_user_by_email(email: str) -> User:
     if user is None:
         raise NotFound(_l("No account has this email address."))
     return user
+
+
+def set_preferences(user: User, *, locale: str | None, timezone: str | None) -> User:
+    """Save the language and time zone a person reads the exchange in (None: automatic)."""
+    from ..i18n import available_timezones
+
+    if locale is not None and locale not in current_app.config["LANGUAGES"]:
+        raise Invalid(_l("This language is not available."), field="locale")
+    if timezone is not None and timezone not in available_timezones():
+        raise Invalid(_l("This is not a known time zone."), field="timezone")
+    user.locale = locale
+    user.timezone = timezone
+    db.session.commit()
+    return user

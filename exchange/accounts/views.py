@@ -7,6 +7,7 @@ import json
 from flask import (
     Blueprint,
     Response,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -21,10 +22,17 @@ from flask_login import current_user, login_user, logout_user
 from ..errors import ExchangeError, Invalid
 from ..event.services import get_administration, list_administrations
 from ..forms import apply_error, form_status
+from ..i18n import language_names, remember_choices, timezone_choices
 from ..permissions import Action, acting_user, requires
 from ..security import safe_next_url
 from . import privacy, services
-from .forms import DeleteAccountForm, InvitationForm, LoginForm, RegisterForm
+from .forms import (
+    DeleteAccountForm,
+    InvitationForm,
+    LoginForm,
+    PreferencesForm,
+    RegisterForm,
+)
 
 bp = Blueprint("accounts", __name__)
 
@@ -38,6 +46,7 @@ def _sign_in(user: services.User) -> None:
     services.start_login_session(user)
     session.clear()
     session.permanent = True
+    remember_choices(user)
     login_user(user)
 
 
@@ -160,10 +169,60 @@ def revoke_invitation(invitation_id: int) -> ResponseReturnValue:
     return redirect(url_for("accounts.invitations"))
 
 
+def _preferences_form(user: services.User | None = None) -> PreferencesForm:
+    form = PreferencesForm(
+        data={"locale": user.locale or "", "timezone": user.timezone or ""} if user else None
+    )
+    form.locale.choices = [("", _("As my browser says"))] + language_names(
+        current_app.config["LANGUAGES"]
+    )
+    form.timezone.choices = [("", _("The event's time zone"))] + [
+        (zone, zone.replace("_", " ")) for zone in timezone_choices()
+    ]
+    return form
+
+
 @bp.get("/account")
 @requires(Action.MANAGE_OWN_ACCOUNT)
 def account() -> ResponseReturnValue:
-    return render_template("accounts/account.html", delete_form=DeleteAccountForm())
+    return render_template(
+        "accounts/account.html",
+        delete_form=DeleteAccountForm(),
+        preferences_form=_preferences_form(acting_user()),
+    )
+
+
+@bp.post("/account/preferences")
+@requires(Action.MANAGE_OWN_ACCOUNT)
+def preferences() -> ResponseReturnValue:
+    form = _preferences_form()
+    if form.validate_on_submit():
+        user = services.set_preferences(
+            acting_user(), locale=form.locale.data or None, timezone=form.timezone.data or None
+        )
+        session.pop("locale", None)
+        session.pop("timezone", None)
+        remember_choices(user)
+        flash(_("Your preferences are saved."), "success")
+        return redirect(url_for("accounts.account"))
+    return (
+        render_template(
+            "accounts/account.html", delete_form=DeleteAccountForm(), preferences_form=form
+        ),
+        422,
+    )
+
+
+@bp.post("/language")
+def set_language() -> ResponseReturnValue:
+    """Anyone may pick the interface language; signed-in people keep it for next time."""
+    code = request.form.get("language", "")
+    if code in current_app.config["LANGUAGES"]:
+        session["locale"] = code
+        if current_user.is_authenticated:
+            user = acting_user()
+            services.set_preferences(user, locale=code, timezone=user.timezone)
+    return redirect(safe_next_url(request.form.get("next"), url_for("event.home")))
 
 
 @bp.get("/account/export.json")
@@ -192,4 +251,11 @@ def delete_account() -> ResponseReturnValue:
             session.clear()
             flash(_("Your account has been deleted."), "info")
             return redirect(url_for("event.home"))
-    return render_template("accounts/account.html", delete_form=form), 422
+    return (
+        render_template(
+            "accounts/account.html",
+            delete_form=form,
+            preferences_form=_preferences_form(acting_user()),
+        ),
+        422,
+    )

@@ -750,10 +750,12 @@
   }
 
   function localizeTimes(container) {
+    // The reader's language, and the time zone they chose (else their device's).
     var language = document.documentElement.lang || undefined;
+    var zone = document.documentElement.dataset.timezone || undefined;
     var today = new Date().toDateString();
-    var timeOnly = new Intl.DateTimeFormat(language, { hour: "2-digit", minute: "2-digit" });
-    var dateAndTime = new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short" });
+    var timeOnly = new Intl.DateTimeFormat(language, { hour: "2-digit", minute: "2-digit", timeZone: zone });
+    var dateAndTime = new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short", timeZone: zone });
     container.querySelectorAll("time[datetime]").forEach(function (node) {
       var moment = new Date(node.getAttribute("datetime"));
       if (isNaN(moment.getTime())) {

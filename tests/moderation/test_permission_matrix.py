@@ -305,6 +305,10 @@ HTTP_MATRIX: dict[
         lambda w, me: ("/account/delete", {"password": PASSWORD, "confirm": "y"}),
         ANY_ACCOUNT,
     ),
+    "accounts.preferences": (
+        lambda w, me: ("/account/preferences", {"locale": "", "timezone": "Europe/Rome"}),
+        ANY_ACCOUNT,
+    ),
     "accounts.logout": (
         lambda w, me: ("/logout", {}),
         {actor: "ok" for actor in ACTORS},
@@ -312,7 +316,12 @@ HTTP_MATRIX: dict[
 }
 
 #: Public forms, which anyone may post: covered by their own tests.
-PUBLIC_ROUTES = {"accounts.login", "accounts.register"}
+PUBLIC_ROUTES = {
+    "accounts.login",
+    "accounts.register",
+    "accounts.set_language",
+    "about.accessibility",
+}
 
 
 def _invitation(world: World) -> int:

@@ -39,7 +39,7 @@ def test_the_room_page_shows_history_online_people_and_a_composer(client, login,
     assert "&lt;solar&gt;" in page and "<solar>" not in page
     assert 'href="https://example.org" rel="nofollow noopener"' in page
     assert 'id="composer"' in page
-    assert 'role="log"' in page
+    assert 'role="log"' in page and '<ol id="messages"' in page
     assert "socket.io.min.js" in page and "room.js" in page
 
 

@@ -1,0 +1,131 @@
+"""Every page, and the chat's changing states, pass axe-core's WCAG 2.1 A/AA rules.
+
+No violation of impact serious or critical is accepted. Pages are checked
+as served, at desktop and phone widths, signed out and signed in.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from exchange.accounts.models import Role
+
+from .conftest import PASSWORD, sign_in
+from .support.accessibility import assert_accessible
+from .support.live import csrf_token
+
+pytestmark = [pytest.mark.live, pytest.mark.browser]
+
+PUBLIC_PAGES = [
+    "/",
+    "/administrations",
+    "/administrations/ferla",
+    "/login",
+    "/register",
+    "/privacy",
+]
+SIGNED_IN_PAGES = ["/", "/rooms/plenary", "/account", "/privacy"]
+STAFF_PAGES = ["/moderation", "/moderation/people", "/moderation/log", "/invitations"]
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_public_pages_are_accessible(live_server, event, new_page, width):
+    page = new_page(width=width)
+    for path in PUBLIC_PAGES:
+        page.goto(live_server.url + path)
+        assert_accessible(page, path)
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_signed_in_pages_are_accessible(live_server, make_user, new_page, width):
+    person = make_user(Role.DELEGATE, email="a11y@example.org")
+    page = new_page(width=width)
+    sign_in(page, live_server, person.email)
+    for path in SIGNED_IN_PAGES:
+        page.goto(live_server.url + path)
+        assert_accessible(page, path)
+
+
+def test_staff_pages_are_accessible(live_server, make_user, new_page):
+    person = make_user(Role.ORGANIZER, email="boss@example.org")
+    page = new_page()
+    sign_in(page, live_server, person.email)
+    for path in STAFF_PAGES:
+        page.goto(live_server.url + path)
+        assert_accessible(page, path)
+
+
+def test_forms_with_errors_are_accessible(live_server, event, new_page):
+    page = new_page()
+    page.goto(live_server.url + "/register")
+    page.click("form button[type=submit]")
+    page.wait_for_selector(".field-error")
+    assert_accessible(page, "register with errors")
+    page.goto(live_server.url + "/login")
+    page.fill("#email", "nobody@example.org")
+    page.fill("#password", "wrong password")
+    page.click("form button[type=submit]")
+    page.wait_for_selector(".form-errors")
+    assert_accessible(page, "login with an error")
+
+
+def test_the_chats_changing_states_are_accessible(live_server, make_user, new_page):
+
+    author = make_user(Role.DELEGATE, email="author@example.org")
+    moderator = make_user(Role.MODERATOR, email="moderator@example.org")
+    page, staff_page = new_page(width=360), new_page()
+    sign_in(page, live_server, author.email)
+    page.goto(live_server.url + "/rooms/plenary")
+    page.wait_for_selector("#connection-status[data-state=connected]")
+    page.fill("#composer-body", "first message")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#messages .message")
+    assert_accessible(page, "room with a message and its actions")
+
+    page.context.set_offline(True)
+    page.wait_for_selector("#connection-status[data-state=reconnecting]")
+    page.fill("#composer-body", "written offline")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#outbox .pending")
+    assert_accessible(page, "reconnecting, with a message waiting")
+    page.context.set_offline(False)
+    page.wait_for_selector("#connection-status[data-state=connected]")
+
+    # The moderator mutes through the real server, which tells the author's open page.
+    moderator_session = live_server.login(moderator.email, PASSWORD)
+    people_page = moderator_session.get(live_server.url + "/moderation/people").text
+    moderator_session.post(
+        f"{live_server.url}/moderation/people/{author.id}/mute",
+        data={"csrf_token": csrf_token(people_page), "minutes": "5", "reason": "a pause"},
+    )
+    page.wait_for_selector("#live-notices .notice")
+    page.fill("#composer-body", "while muted")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#outbox .pending[data-state=failed]")
+    assert_accessible(page, "a notice and a failed message with its buttons")
+
+    sign_in(staff_page, live_server, moderator.email)
+    staff_page.goto(live_server.url + "/rooms/plenary")
+    staff_page.wait_for_selector("#connection-status[data-state=connected]")
+    staff_page.locator("#messages .message").first.get_by_role("button", name="Hide").click()
+    assert_accessible(staff_page, "the inline form to hide a message")
+    staff_page.get_by_label("Reason (the author will read it)").fill("test")
+    staff_page.get_by_role("button", name="Hide the message").click()
+    staff_page.wait_for_selector("#messages .is-hidden")
+    assert_accessible(staff_page, "a hidden message as moderators see it")
+
+
+def test_the_statement_takes_feedback_from_anyone(live_server, event, new_page, app):
+    from exchange.about.services import open_feedback
+
+    page = new_page()
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="Accessibility").click()
+    assert page.get_by_role("heading", name="Accessibility statement").is_visible()
+    page.get_by_label("What did not work for you?").fill("The map has no text alternative.")
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_selector(".flash-success")
+    assert_accessible(page, "the statement after sending feedback")
+    with app.app_context():
+        [feedback] = open_feedback()
+        assert feedback.message == "The map has no text alternative."

@@ -1,0 +1,148 @@
+"""Languages and time zones: every interface string translated, the reader's choice followed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from exchange.accounts.models import Role, User
+from exchange.config import available_languages
+from exchange.extensions import db
+
+from .support.live import csrf_token
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "exchange" / "translations"
+
+
+def source_messages() -> set[str]:
+    """Every message id in the code and templates, as `make messages` extracts them."""
+    from babel.messages.extract import DEFAULT_KEYWORDS
+
+    method_map = [("exchange/**.py", "python"), ("templates/**.html", "jinja2")]
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+    found = set()
+    for _, _, message, _, _ in extract_from_dir(ROOT, method_map, keywords=keywords):
+        if isinstance(message, tuple):
+            found.update(part for part in message if part)
+        else:
+            found.add(message)
+    return found
+
+
+def catalogues() -> list[Path]:
+    return sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"))
+
+
+def test_the_interface_has_its_strings_marked_for_translation():
+    messages = source_messages()
+    assert len(messages) > 200
+    assert "Sign in" in messages and "Privacy notice" in messages
+
+
+@pytest.mark.parametrize("catalogue", catalogues(), ids=lambda path: path.parts[-3])
+def test_every_language_translates_every_message(catalogue):
+    with open(catalogue, "rb") as fh:
+        translated = {
+            message.id if isinstance(message.id, str) else message.id[0]: message
+            for message in read_po(fh)
+            if message.id
+        }
+    missing = []
+    for message_id in sorted(source_messages()):
+        entry = translated.get(message_id)
+        strings = (
+            entry.string
+            if entry is not None and isinstance(entry.string, tuple)
+            else ([entry.string] if entry is not None else [])
+        )
+        if entry is None or entry.fuzzy or not all(strings) or not strings:
+            missing.append(message_id)
+    assert missing == [], f"{catalogue.parts[-3]}: {len(missing)} untranslated, e.g. {missing[:5]}"
+
+
+@pytest.mark.parametrize("catalogue", catalogues(), ids=lambda path: path.parts[-3])
+def test_every_compiled_catalogue_is_up_to_date(catalogue):
+    from babel.messages.mofile import write_mo
+
+    with open(catalogue, "rb") as fh:
+        expected = io.BytesIO()
+        write_mo(expected, read_po(fh))
+    compiled = catalogue.with_suffix(".mo")
+    assert compiled.exists(), f"run `make messages` to compile {catalogue}"
+    assert compiled.read_bytes() == expected.getvalue(), f"{compiled} is stale: run `make messages`"
+
+
+def test_adding_a_catalogue_adds_a_language(tmp_path):
+    (tmp_path / "fr" / "LC_MESSAGES").mkdir(parents=True)
+    (tmp_path / "fr" / "LC_MESSAGES" / "messages.po").write_text("", encoding="utf-8")
+    assert available_languages(tmp_path) == ["en", "fr"]
+
+
+def save_preferences(client, **form):
+    token = csrf_token(client.get("/account").get_data(as_text=True))
+    return client.post("/account/preferences", data={"csrf_token": token, **form})
+
+
+@pytest.fixture
+def two_languages(app):
+    app.config["LANGUAGES"] = ["en", "it"]
+    return app
+
+
+def test_the_browser_language_is_followed_until_the_reader_chooses(two_languages, client, event):
+    page = client.get("/", headers={"Accept-Language": "it-IT,it;q=0.9,en;q=0.5"})
+    assert 'lang="it"' in page.get_data(as_text=True)
+    token = csrf_token(page.get_data(as_text=True))
+    response = client.post("/language", data={"csrf_token": token, "language": "en", "next": "/"})
+    assert response.headers["Location"] == "/"
+    page = client.get("/", headers={"Accept-Language": "it-IT"}).get_data(as_text=True)
+    assert 'lang="en"' in page
+
+
+def test_an_unknown_language_changes_nothing(two_languages, client, event):
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    client.post("/language", data={"csrf_token": token, "language": "xx"})
+    assert 'lang="en"' in client.get("/").get_data(as_text=True)
+
+
+def test_a_persons_choices_follow_them_to_their_next_sign_in(two_languages, client, make_user):
+    from .accounts.test_views import post_form
+    from .conftest import PASSWORD
+
+    person = make_user(Role.DELEGATE)
+    post_form(client, "/login", {"email": person.email, "password": PASSWORD})
+    response = save_preferences(client, locale="it", timezone="Europe/Warsaw")
+    assert response.status_code == 302
+    with two_languages.app_context():
+        saved = db.session.get(User, person.id)
+        assert (saved.locale, saved.timezone) == ("it", "Europe/Warsaw")
+
+    fresh = two_languages.test_client()
+    post_form(fresh, "/login", {"email": person.email, "password": PASSWORD})
+    page = fresh.get("/account").get_data(as_text=True)
+    assert 'lang="it"' in page and 'data-timezone="Europe/Warsaw"' in page
+
+
+def test_times_are_shown_in_the_chosen_time_zone(client, login, make_user):
+    person = make_user(Role.DELEGATE)
+    with client.application.app_context():
+        user = db.session.get(User, person.id)
+        user.created_at = dt.datetime(2026, 12, 2, 20, 0, tzinfo=dt.UTC)
+        db.session.commit()
+    login(client, person)
+    assert "December 2, 2026" in client.get("/account").get_data(as_text=True)  # in Rome
+    with client.session_transaction() as session:
+        session["timezone"] = "Asia/Tokyo"  # as sign-in copies it from the account
+    assert "December 3, 2026" in client.get("/account").get_data(as_text=True)  # 05:00 there
+
+
+def test_a_bad_time_zone_is_refused(client, login, make_user):
+    login(client, make_user(Role.DELEGATE))
+    response = save_preferences(client, locale="", timezone="Mars/Base")
+    assert response.status_code == 422
