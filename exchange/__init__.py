@@ -79,11 +79,20 @@ def _register_blueprints(app: Flask) -> None:
     from . import health
     from .about.views import bp as about_bp
     from .accounts.views import bp as accounts_bp
+    from .dashboard.views import bp as dashboard_bp
     from .event.views import bp as event_bp
     from .moderation.views import bp as moderation_bp
     from .rooms.views import bp as rooms_bp
 
-    for blueprint in (event_bp, accounts_bp, rooms_bp, moderation_bp, about_bp, health.bp):
+    for blueprint in (
+        event_bp,
+        accounts_bp,
+        rooms_bp,
+        moderation_bp,
+        dashboard_bp,
+        about_bp,
+        health.bp,
+    ):
         app.register_blueprint(blueprint)
 
 

@@ -37,6 +37,7 @@ class Action(StrEnum):
     VIEW_AUDIT_LOG = "view_audit_log"
     MANAGE_ROLES = "manage_roles"
     MANAGE_INVITATIONS = "manage_invitations"
+    VIEW_DASHBOARD = "view_dashboard"
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ PERMISSIONS: Mapping[Action, Rule] = {
     Action.VIEW_AUDIT_LOG: Rule(STAFF),
     Action.MANAGE_ROLES: Rule(ORGANIZERS, condition_text="not organizers"),
     Action.MANAGE_INVITATIONS: Rule(ORGANIZERS),
+    Action.VIEW_DASHBOARD: Rule(ORGANIZERS),
 }
 
 

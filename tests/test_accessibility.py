@@ -25,7 +25,14 @@ PUBLIC_PAGES = [
     "/privacy",
 ]
 SIGNED_IN_PAGES = ["/", "/rooms/plenary", "/account", "/privacy"]
-STAFF_PAGES = ["/moderation", "/moderation/people", "/moderation/log", "/invitations"]
+STAFF_PAGES = [
+    "/moderation",
+    "/moderation/people",
+    "/moderation/log",
+    "/invitations",
+    "/organizer",
+    "/accessibility",
+]
 
 
 @pytest.mark.parametrize("width", [1280, 360])

@@ -1,0 +1,1 @@
+"""The organizers' dashboard: how the exchange is going, at a glance."""

@@ -1,0 +1,94 @@
+"""The organizers' dashboard and its CSV exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, render_template
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from ..errors import NotFound
+from ..permissions import Action, requires
+from ..rooms.schemas import iso_utc
+from ..sockets import locale_code
+from ..templating import country_name
+from . import charts, services
+
+bp = Blueprint("dashboard", __name__, url_prefix="/organizer")
+
+
+def _context() -> dict[str, object]:
+    overview = services.overview()
+    locale = locale_code()
+    return {
+        "overview": overview,
+        "online_chart": charts.bar_chart(
+            _("People online per room"),
+            [(room.name_in(locale), count) for room, count in overview.online_by_room],
+        ),
+        "hours_chart": charts.column_chart(
+            _("Messages per hour, last 24 hours (UTC)"),
+            [(hour.strftime("%H:00"), count) for hour, count in overview.messages_per_hour()],
+        ),
+    }
+
+
+@bp.get("")
+@requires(Action.VIEW_DASHBOARD)
+def index() -> ResponseReturnValue:
+    return render_template("dashboard/index.html", **_context())
+
+
+@bp.get("/figures")
+@requires(Action.VIEW_DASHBOARD)
+def figures() -> ResponseReturnValue:
+    """The figures alone, for the page's script to refresh them."""
+    return render_template("dashboard/_figures.html", **_context())
+
+
+@bp.get("/export/<table>.csv")
+@requires(Action.VIEW_DASHBOARD)
+def export(table: str) -> ResponseReturnValue:
+    overview = services.overview()
+    locale = locale_code()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    if table == "rooms":
+        writer.writerow(["room", "name", "online_now", "messages_last_24h"])
+        for room, online in overview.online_by_room:
+            recent = sum(overview.messages_by_room_hour.get(room.id, {}).values())
+            writer.writerow([room.slug, room.name_in(locale), online, recent])
+    elif table == "hours":
+        rooms = [room for room, _ in overview.online_by_room]
+        writer.writerow(["hour_utc", *[room.slug for room in rooms]])
+        for hour in overview.hours:
+            writer.writerow(
+                [iso_utc(hour)]
+                + [overview.messages_by_room_hour.get(room.id, {}).get(hour, 0) for room in rooms]
+            )
+    elif table == "administrations":
+        writer.writerow(
+            ["administration", "name", "country", "kind", "demo", "delegates", "messages"]
+        )
+        for activity in overview.administrations:
+            administration = activity.administration
+            writer.writerow(
+                [
+                    administration.slug,
+                    administration.name,
+                    country_name(administration.country),
+                    administration.kind.value,
+                    "yes" if administration.is_demo else "no",
+                    activity.delegates,
+                    activity.messages,
+                ]
+            )
+    else:
+        raise NotFound()
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="exchange-{table}.csv"'},
+    )

@@ -1,0 +1,82 @@
+"""The organizers' dashboard: live figures, charts made on the server, CSV exports."""
+
+import csv
+import io
+
+import pytest
+
+from exchange.accounts.models import Role
+from exchange.dashboard.charts import bar_chart, column_chart
+
+
+@pytest.fixture
+def organizer(client, login, make_user):
+    return login(client, make_user(Role.ORGANIZER))
+
+
+def say(connect, person, body, room="plenary"):
+    connection = connect(person)
+    connection.emit("join", {"room": room}, callback=True)
+    ack = connection.emit("send", {"room": room, "body": body, "client_id": body}, callback=True)
+    assert ack["ok"]
+    return connection
+
+
+def test_only_organizers_see_the_dashboard(client, login, make_user):
+    assert client.get("/organizer").status_code == 302
+    login(client, make_user(Role.MODERATOR))
+    assert client.get("/organizer").status_code == 403
+    assert client.get("/organizer/export/rooms.csv").status_code == 403
+
+
+def test_the_dashboard_shows_who_is_online_what_is_said_and_who_is_missing(
+    client, organizer, connect, make_user
+):
+    ferla = make_user(Role.DELEGATE, administration="ferla")
+    make_user(Role.DELEGATE, administration="aprilia")  # registered, silent
+    say(connect, ferla, "hello-from-ferla", room="funding")
+    page = client.get("/organizer").get_data(as_text=True)
+    assert 'role="img"' in page and "<title" in page  # the charts
+    assert "People online per room" in page
+    missing = page[page.index("No delegate registered yet") :]
+    assert "Montechiarugolo" in missing and "Ferla" not in missing.split("Registered but")[0]
+    silent = page[page.index("Registered but not written yet") :]
+    assert "Aprilia" in silent and "Ferla" not in silent
+
+
+def test_the_figures_refresh_from_their_own_address(client, organizer):
+    fragment = client.get("/organizer/figures").get_data(as_text=True)
+    assert fragment.lstrip().startswith("<div") or 'id="figures"' in fragment
+    assert "<html" not in fragment
+
+
+def test_csv_exports(client, organizer, connect, make_user):
+    say(connect, make_user(Role.DELEGATE, administration="ferla"), "counted", room="funding")
+    rooms = list(
+        csv.DictReader(
+            io.StringIO(client.get("/organizer/export/rooms.csv").get_data(as_text=True))
+        )
+    )
+    funding = next(row for row in rooms if row["room"] == "funding")
+    assert funding["messages_last_24h"] == "1" and funding["online_now"] == "1"
+    hours = list(
+        csv.reader(io.StringIO(client.get("/organizer/export/hours.csv").get_data(as_text=True)))
+    )
+    assert len(hours) == 25 and hours[0][0] == "hour_utc"
+    assert sum(int(value) for row in hours[1:] for value in row[1:]) == 1
+    administrations = list(
+        csv.DictReader(
+            io.StringIO(client.get("/organizer/export/administrations.csv").get_data(as_text=True))
+        )
+    )
+    ferla = next(row for row in administrations if row["administration"] == "ferla")
+    assert ferla["delegates"] == "1" and ferla["messages"] == "1" and ferla["country"] == "Italy"
+    assert client.get("/organizer/export/secrets.csv").status_code == 404
+
+
+def test_charts_escape_their_labels_and_scale_to_the_largest_value():
+    svg = str(bar_chart("Rooms", [("<script>", 2), ("Funding", 4)]))
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    assert 'width="1.0"' not in svg  # both bars drawn
+    empty = str(column_chart("Hours", []))
+    assert empty.startswith("<svg") and "Hours" in empty
