@@ -8,9 +8,26 @@ from typing import Any
 
 from babel import Locale
 from flask import current_app, g, has_request_context, request, session
+from flask_babel import get_locale
 from sqlalchemy.exc import SQLAlchemyError
 
 from .event.services import current_event
+
+#: How each interface language formats dates and numbers: English as in Europe
+#: (24-hour clock, day before month), not as in the United States.
+FORMAT_LOCALES = {"en": "en_GB"}
+
+
+def locale_code() -> str:
+    """The reader's interface language ("it"), as catalogues and content are keyed."""
+    locale = get_locale()
+    return locale.language if locale else "en"
+
+
+def format_locale() -> str:
+    """The reader's locale for dates and numbers, as a BCP 47 tag ("en-GB")."""
+    locale = get_locale()
+    return str(locale).replace("_", "-") if locale else "en-GB"
 
 
 def select_locale() -> str:
@@ -23,14 +40,15 @@ def select_locale() -> str:
     """
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # the CLI, a background task
-        return current_app.config["DEFAULT_LOCALE"]  # type: ignore[no-any-return]
+        code = current_app.config["DEFAULT_LOCALE"]
+        return FORMAT_LOCALES.get(code, code)
     chosen = session.get("locale")
-    if chosen in languages:
-        return chosen  # type: ignore[no-any-return]
-    user = g.get("_login_user")
-    if getattr(user, "locale", None) in languages:
-        return user.locale  # type: ignore[union-attr,no-any-return]
-    return request.accept_languages.best_match(languages) or current_app.config["DEFAULT_LOCALE"]
+    if chosen not in languages:
+        chosen = getattr(g.get("_login_user"), "locale", None)
+    if chosen not in languages:
+        chosen = request.accept_languages.best_match(languages)
+    code = chosen or current_app.config["DEFAULT_LOCALE"]
+    return FORMAT_LOCALES.get(code, code)
 
 
 def select_timezone() -> str:
@@ -63,6 +81,35 @@ def timezone_choices() -> list[str]:
             if not z.startswith("Europe/") and "/" in z and not z.startswith("Etc/")
         ]
     )
+
+
+#: Languages people may say they wrote in: the official languages of the EU.
+MESSAGE_LANGUAGES = [
+    "bg",
+    "cs",
+    "da",
+    "de",
+    "el",
+    "en",
+    "es",
+    "et",
+    "fi",
+    "fr",
+    "ga",
+    "hr",
+    "hu",
+    "it",
+    "lt",
+    "lv",
+    "mt",
+    "nl",
+    "pl",
+    "pt",
+    "ro",
+    "sk",
+    "sl",
+    "sv",
+]
 
 
 def language_names(languages: list[str]) -> list[tuple[str, str]]:

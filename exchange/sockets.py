@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import request, session
-from flask_babel import get_locale
 from flask_login import current_user
 from flask_socketio import disconnect
 
@@ -65,11 +64,6 @@ def handle_socket_error(error: BaseException) -> dict[str, Any]:
     """Answer any failed event with ``{"ok": false, "error": {...}}`` and drop its transaction."""
     db.session.rollback()
     return error_ack(error)
-
-
-def locale_code() -> str:
-    locale = get_locale()
-    return str(locale) if locale else "en"
 
 
 class MalformedPacketFilter(logging.Filter):

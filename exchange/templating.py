@@ -13,7 +13,7 @@ from flask_login import current_user
 from .accounts.models import Role
 from .event.models import AdministrationKind, Event
 from .event.services import current_event
-from .i18n import language_names
+from .i18n import format_locale, language_names, locale_code
 from .permissions import Action, can
 
 
@@ -33,10 +33,10 @@ def _site_event() -> Event | None:
 
 
 def _template_context() -> dict[str, Any]:
-    locale = get_locale()
     return {
         "site_event": _site_event,
-        "locale_code": str(locale) if locale else "en",
+        "locale_code": locale_code(),
+        "format_locale": format_locale(),
         "can": lambda action, target=None: can(current_user, action, target),
         "Action": Action,
         "unread_notices": _unread_notices,

@@ -136,10 +136,10 @@ def test_times_are_shown_in_the_chosen_time_zone(client, login, make_user):
         user.created_at = dt.datetime(2026, 12, 2, 20, 0, tzinfo=dt.UTC)
         db.session.commit()
     login(client, person)
-    assert "December 2, 2026" in client.get("/account").get_data(as_text=True)  # in Rome
+    assert "2 December 2026" in client.get("/account").get_data(as_text=True)  # in Rome
     with client.session_transaction() as session:
         session["timezone"] = "Asia/Tokyo"  # as sign-in copies it from the account
-    assert "December 3, 2026" in client.get("/account").get_data(as_text=True)  # 05:00 there
+    assert "3 December 2026" in client.get("/account").get_data(as_text=True)  # 05:00 there
 
 
 def test_a_bad_time_zone_is_refused(client, login, make_user):

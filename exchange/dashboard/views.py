@@ -10,9 +10,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from ..errors import NotFound
+from ..i18n import locale_code
 from ..permissions import Action, requires
 from ..rooms.schemas import iso_utc
-from ..sockets import locale_code
 from ..templating import country_name
 from . import charts, services
 

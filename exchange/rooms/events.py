@@ -12,9 +12,10 @@ from flask_socketio import ConnectionRefusedError, SocketIO, join_room, leave_ro
 from .. import realtime
 from ..errors import ExchangeError, Unauthenticated, as_exchange_error
 from ..event.services import get_room
+from ..i18n import locale_code
 from ..payloads import Payload
 from ..permissions import STAFF, Action, acting_user
-from ..sockets import locale_code, socket_event
+from ..sockets import socket_event
 from . import presence, services
 from .schemas import change_json, message_json, room_json, user_json
 
@@ -107,12 +108,16 @@ def on_leave(payload: Payload) -> dict[str, Any]:
 
 @socket_event(Action.SEND_MESSAGE)
 def on_send(payload: Payload) -> dict[str, Any]:
-    """Client sends ``send {room, body, client_id}``; the room gets ``message`` once stored."""
+    """Client sends ``send {room, body, client_id, language?}``; the room gets ``message``.
+
+    The message is stored (committed) before it is acknowledged and delivered.
+    """
     room = get_room(payload.text("room", max_length=80))
     message = services.post_message(
         room,
         acting_user(),
         body=payload.text("body"),
         client_id=payload.text("client_id", max_length=64),
+        language=payload.optional_text("language", max_length=8),
     )
     return {"ok": True, "message": message_json(message)}

@@ -37,6 +37,8 @@ class Message(Hideable, Base):
     client_id: Mapped[str] = mapped_column(sa.String(64))
     body: Mapped[str] = mapped_column(sa.Text)
     body_html: Mapped[str] = mapped_column(sa.Text)
+    #: The language the author wrote in (ISO 639-1), if they said; pages mark it up.
+    language: Mapped[str | None] = mapped_column(sa.String(8))
     created_at: Mapped[created_at]
 
     room: Mapped[Room] = relationship()

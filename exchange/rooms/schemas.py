@@ -43,6 +43,7 @@ def message_json(message: Message, *, staff: bool = False) -> dict[str, Any]:
         "body": message.body,
         "body_html": message.body_html,
         "client_id": message.client_id,
+        "language": message.language,
         "created_at": iso_utc(message.created_at),
         "author": user_json(message.author),
     }

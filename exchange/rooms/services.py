@@ -74,7 +74,17 @@ def validate_client_id(client_id: str) -> None:
         )
 
 
-def post_message(room: Room, author: User, body: str, client_id: str) -> Message:
+LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
+
+
+def validate_language(language: str | None) -> None:
+    if language is not None and not LANGUAGE_RE.match(language):
+        raise Invalid(_l("language must be a two-letter code such as it or de."), field="language")
+
+
+def post_message(
+    room: Room, author: User, body: str, client_id: str, *, language: str | None = None
+) -> Message:
     """Store a message, then deliver it to the room; return the stored message.
 
     Sending the same ``client_id`` again returns the message stored the first
@@ -88,11 +98,12 @@ def post_message(room: Room, author: User, body: str, client_id: str) -> Message
     """
     validate_body(body)
     validate_client_id(client_id)
+    validate_language(language)
     existing = _find_by_client_id(author, client_id)
     if existing is None:
         # Mute and slow mode apply to new messages, not to retries of stored ones.
         check_can_post(author, room)
-        message, created = _store(room, author, body, client_id)
+        message, created = _store(room, author, body, client_id, language)
         if created:
             logger.debug("message %r stored in %s", message.id, room.slug)
             realtime.message_posted(message)
@@ -107,7 +118,9 @@ def post_message(room: Room, author: User, body: str, client_id: str) -> Message
     return existing
 
 
-def _store(room: Room, author: User, body: str, client_id: str) -> tuple[Message, bool]:
+def _store(
+    room: Room, author: User, body: str, client_id: str, language: str | None
+) -> tuple[Message, bool]:
     """Insert a message under the room's lock; return it and whether it is new."""
     body_html = clean_chat_text(body)  # before taking the lock, to hold it briefly
     session = db.session
@@ -116,7 +129,14 @@ def _store(room: Room, author: User, body: str, client_id: str) -> tuple[Message
     if existing is not None:
         session.commit()  # end the locking transaction
         return existing, False
-    message = Message(room=room, author=author, client_id=client_id, body=body, body_html=body_html)
+    message = Message(
+        room=room,
+        author=author,
+        client_id=client_id,
+        body=body,
+        body_html=body_html,
+        language=language,
+    )
     session.add(message)
     try:
         session.commit()

@@ -19,9 +19,9 @@ from flask_babel import gettext as _
 
 from ..errors import ExchangeError
 from ..event.services import get_room, list_rooms
+from ..i18n import MESSAGE_LANGUAGES, language_names, locale_code
 from ..payloads import query_int
 from ..permissions import STAFF, Action, acting_user, can, requires
-from ..sockets import locale_code
 from . import presence, services
 from .schemas import message_json, room_json, user_json
 
@@ -46,6 +46,7 @@ def show(slug: str) -> ResponseReturnValue:
         last_change=services.last_moderation_change(room),
         can_send=can(user, Action.SEND_MESSAGE),
         fallback_client_id=uuid.uuid4().hex,
+        message_languages=language_names(MESSAGE_LANGUAGES),
         max_length=current_app.config["MESSAGE_MAX_LENGTH"],
     )
 
@@ -61,6 +62,7 @@ def post(slug: str) -> ResponseReturnValue:
             acting_user(),
             body=request.form.get("body", ""),
             client_id=request.form.get("client_id", ""),
+            language=request.form.get("language") or None,
         )
     except ExchangeError as error:
         if error.http_status >= 500:

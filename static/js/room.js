@@ -35,6 +35,7 @@
   var form = document.getElementById("composer");
   var textarea = form ? form.querySelector("textarea") : null;
   var counter = document.getElementById("composer-count");
+  var languageSelect = document.getElementById("composer-language");
   var composerStatus = document.getElementById("composer-status");
 
   var storage = safeStorage();
@@ -254,6 +255,9 @@
     var body = document.createElement("div");
     body.className = "message-body";
     body.innerHTML = message.body_html;  // sanitized by the server when stored
+    if (message.language) {
+      body.lang = message.language;  // screen readers read it in its own language
+    }
     item.appendChild(body);
     item.dataset.authorRole = message.author.role;
     markHidden(item, message.hidden);
@@ -423,7 +427,7 @@
     var data = notice.data || {};
     var text = template.replace(/\{(\w+)\}/g, function (whole, key) {
       if (key === "until" && data.until) {
-        return new Intl.DateTimeFormat(document.documentElement.lang || undefined,
+        return new Intl.DateTimeFormat(document.documentElement.dataset.locale || undefined,
           { dateStyle: "medium", timeStyle: "short" }).format(new Date(data.until));
       }
       return data[key] === undefined ? whole : String(data[key]);
@@ -524,7 +528,8 @@
       composerStatus.textContent = strings.tooLong.replace("{n}", String(body.length - MAX_LENGTH));
       return;
     }
-    var item = { client_id: newClientId(), body: body, state: "queued", created: Date.now() };
+    var item = { client_id: newClientId(), body: body, state: "queued", created: Date.now(),
+                 language: languageSelect ? languageSelect.value || null : null };
     outbox.push(item);
     saveOutbox();
     renderOutboxItem(item);
@@ -555,6 +560,9 @@
     item.state = "sending";
     renderOutboxItem(item);
     var payload = { room: ROOM, body: item.body, client_id: item.client_id };
+    if (item.language) {
+      payload.language = item.language;
+    }
     socket.timeout(ACK_TIMEOUT_MS).emit("send", payload, function (timedOut, ack) {
       sending = false;
       if (timedOut || !ack) {
@@ -684,7 +692,7 @@
     });
     var stored = outbox.map(function (item) {
       return { client_id: item.client_id, body: item.body, state: item.state === "failed" ? "failed" : "queued",
-               error: item.error || null, created: item.created };
+               error: item.error || null, created: item.created, language: item.language || null };
     });
     storage.set(OUTBOX_KEY, JSON.stringify(stored));
   }
@@ -751,7 +759,7 @@
 
   function localizeTimes(container) {
     // The reader's language, and the time zone they chose (else their device's).
-    var language = document.documentElement.lang || undefined;
+    var language = document.documentElement.dataset.locale || document.documentElement.lang || undefined;
     var zone = document.documentElement.dataset.timezone || undefined;
     var today = new Date().toDateString();
     var timeOnly = new Intl.DateTimeFormat(language, { hour: "2-digit", minute: "2-digit", timeZone: zone });

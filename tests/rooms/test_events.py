@@ -64,7 +64,16 @@ def test_a_message_is_acknowledged_and_delivered_to_the_room_only(
     )
     assert ack["ok"] is True
     message = ack["message"]
-    assert set(message) == {"id", "room", "body", "body_html", "client_id", "created_at", "author"}
+    assert set(message) == {
+        "id",
+        "room",
+        "body",
+        "body_html",
+        "client_id",
+        "language",
+        "created_at",
+        "author",
+    }
     assert message["body"] == "Buongiorno <b>a tutti</b>"
     assert message["body_html"] == "Buongiorno &lt;b&gt;a tutti&lt;/b&gt;"
     assert message["created_at"].endswith("Z")
@@ -200,3 +209,19 @@ def test_signing_out_over_http_ends_the_open_sockets(app, connect, elena):
         login = db.session.query(LoginSession).filter_by(user_id=elena.id).one()
         accounts.end_login_session(login)
     assert not connection.is_connected()
+
+
+def test_a_message_may_say_its_language(connect, elena):
+    connection = connect(elena)
+    ack = connection.emit(
+        "send",
+        {"room": "plenary", "body": "Buongiorno", "client_id": "l1", "language": "it"},
+        callback=True,
+    )
+    assert ack["message"]["language"] == "it"
+    bad = connection.emit(
+        "send",
+        {"room": "plenary", "body": "Hi", "client_id": "l2", "language": "italian"},
+        callback=True,
+    )
+    assert bad["error"]["code"] == "invalid" and bad["error"]["field"] == "language"

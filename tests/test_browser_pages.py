@@ -1,0 +1,118 @@
+"""The main pages in a real browser: usable at 360 px, with the keyboard alone, and pictured.
+
+Screenshots of every main page at phone and desktop widths are written to
+artifacts/screenshots/ for people to look at.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from exchange.accounts.models import Role
+
+from .conftest import sign_in
+from .support import databases
+from .support.browser import wait_until
+
+pytestmark = [pytest.mark.live, pytest.mark.browser]
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+WIDTHS = {"phone": (360, 740), "desktop": (1280, 800)}
+PAGES = {
+    "home": "/",
+    "administrations": "/administrations",
+    "room": "/rooms/plenary",
+    "account": "/account",
+    "moderation": "/moderation",
+    "dashboard": "/organizer",
+    "privacy": "/privacy",
+    "accessibility": "/accessibility",
+}
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """Pages look and behave the same on either database: these tests use the default one."""
+    url = f"sqlite:///{tmp_path / 'exchange.sqlite3'}"
+    databases.create_schema(url)
+    return url
+
+
+@pytest.mark.parametrize("size", list(WIDTHS))
+def test_main_pages_fit_the_screen_and_are_pictured(live_server, make_user, new_page, size):
+    organizer = make_user(Role.ORGANIZER, email="organizer@example.org", name="Giulia Bianchi")
+    delegate = make_user(Role.DELEGATE, email="elena@example.org", name="Elena Conti")
+    speaker = live_server.socket(live_server.login(delegate.email, "correct horse battery staple"))
+    bodies = ["Buongiorno a tutti! Our solar roofs cut 120 t CO2 a year.", "Who tried panels?"]
+    for number, body in enumerate(bodies):
+        ack = speaker.call(
+            "send", {"room": "plenary", "body": body, "client_id": f"shot-{number}"}, timeout=10
+        )
+        assert ack["ok"], ack
+    width, height = WIDTHS[size]
+    page = new_page(width=width, height=height)
+    sign_in(page, live_server, organizer.email)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for name, path in PAGES.items():
+        page.goto(live_server.url + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} is {overflow}px wider than a {width}px screen"
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{size}.png"), full_page=True)
+    speaker.disconnect()
+
+
+def test_the_chat_works_with_the_keyboard_alone(live_server, make_user, new_page):
+    delegate = make_user(Role.DELEGATE, email="keys@example.org")
+    page = new_page()
+    page.goto(live_server.url + "/login")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Skip to main content"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    page.keyboard.press("Enter")  # skip to the form
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "email"
+    page.keyboard.type(delegate.email)
+    page.keyboard.press("Tab")
+    page.keyboard.type("correct horse battery staple")
+    page.keyboard.press("Enter")
+    page.wait_for_url(live_server.url + "/")
+
+    page.goto(live_server.url + "/rooms/plenary")
+    page.wait_for_selector("#connection-status[data-state=connected]")
+    page.focus("#composer-body")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"  # the focus is visible
+    page.keyboard.type("Typed without a mouse")
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.type("on two lines")
+    page.keyboard.press("Enter")
+    wait_until(page, "document.querySelectorAll('#messages .message').length === 1")
+    assert page.inner_text("#messages .message-body") == "Typed without a mouse\non two lines"
+
+    # The message's own actions are reachable with Tab, and work with Enter.
+    page.focus("#messages")
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "Delete":
+            break
+    assert page.evaluate("document.activeElement.textContent") == "Delete"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.textContent") == "Delete"  # the confirmation
+    page.keyboard.press("Enter")
+    wait_until(page, "document.querySelectorAll('#messages .message').length === 0")
+    page.watch.assert_clean()
+
+
+def test_the_home_page_works_without_javascript(browser, live_server, make_user):
+    delegate = make_user(Role.DELEGATE, email="nojs@example.org")
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, live_server, delegate.email)
+    page.goto(live_server.url + "/rooms/plenary")
+    page.fill("#composer-body", "Sent with scripts switched off")
+    page.click("#composer button[type=submit]")
+    page.wait_for_url(live_server.url + "/rooms/plenary#composer")
+    assert "Sent with scripts switched off" in page.inner_text("#messages")
+    context.close()
