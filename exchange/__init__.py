@@ -43,6 +43,7 @@ def _configure_logging(app: Flask) -> None:
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # every PDF subsets its fonts
 
 
 def _init_extensions(app: Flask) -> None:
@@ -77,9 +78,10 @@ def _register_blueprints(app: Flask) -> None:
     from . import health
     from .accounts.views import bp as accounts_bp
     from .event.views import bp as event_bp
+    from .practices.views import bp as practices_bp
     from .rooms.views import bp as rooms_bp
 
-    for blueprint in (event_bp, accounts_bp, rooms_bp, health.bp):
+    for blueprint in (event_bp, accounts_bp, rooms_bp, practices_bp, health.bp):
         app.register_blueprint(blueprint)
 
 

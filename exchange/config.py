@@ -56,6 +56,15 @@ class DefaultConfig:
     #: Start the heartbeat and presence loops (tests drive them by hand).
     BACKGROUND_TASKS: bool = True
 
+    #: Longest summary of a practice, and longest long field (Markdown), in characters.
+    PRACTICE_SUMMARY_MAX_LENGTH: int = 1000
+    PRACTICE_FIELD_MAX_LENGTH: int = 20000
+    #: Longest practice, all its texts together, in characters.
+    PRACTICE_TOTAL_MAX_LENGTH: int = 100000
+    PRACTICES_PER_PAGE: int = 20
+    #: Most matching practices one search considers and ranks (practices/search.py).
+    PRACTICE_SEARCH_WINDOW: int = 1000
+
     SESSION_LIFETIME_DAYS: int = 30
     PASSWORD_MIN_LENGTH: int = 10
     #: Werkzeug password hashing method; scrypt is the modern default.
@@ -66,8 +75,9 @@ class DefaultConfig:
     DEFAULT_LOCALE: str = "en"
     DEFAULT_TIMEZONE: str = "Europe/Rome"
 
-    #: Where the demo event lives; `seed-demo` loads it.
+    #: Where the demo event and the demo practices live; `seed-demo` loads them.
     DEMO_EVENT_FILE: str | None = None
+    DEMO_PRACTICES_FILE: str | None = None
 
 
 def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
@@ -82,9 +92,11 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         app.config["ALLOWED_ORIGINS"] = [o.strip() for o in origins.split(",") if o.strip()]
     if app.config["ASYNC_MODE"] not in ASYNC_MODES:
         raise ValueError(f"EXCHANGE_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
+    examples = Path(app.root_path).parent / "examples"
     if app.config["DEMO_EVENT_FILE"] is None:
-        root = Path(app.root_path).parent
-        app.config["DEMO_EVENT_FILE"] = str(root / "examples" / "big-european-exchange.toml")
+        app.config["DEMO_EVENT_FILE"] = str(examples / "big-european-exchange.toml")
+    if app.config["DEMO_PRACTICES_FILE"] is None:
+        app.config["DEMO_PRACTICES_FILE"] = str(examples / "demo-practices.toml")
 
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _instance_secret_key(app)
     app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(

@@ -14,6 +14,7 @@ from ..errors import ExchangeError, Unauthenticated, as_exchange_error
 from ..event.services import get_room
 from ..payloads import Payload
 from ..permissions import Action, acting_user
+from ..practices.services import published_practice
 from ..sockets import locale_code, socket_event
 from . import presence, services
 from .schemas import message_json, room_json, user_json
@@ -99,12 +100,17 @@ def on_leave(payload: Payload) -> dict[str, Any]:
 
 @socket_event(Action.SEND_MESSAGE)
 def on_send(payload: Payload) -> dict[str, Any]:
-    """Client sends ``send {room, body, client_id}``; the room gets ``message`` once stored."""
+    """Client sends ``send {room, body, client_id, practice_id?}``; the room gets ``message``.
+
+    ``practice_id`` links a published best practice to the message.
+    """
     room = get_room(payload.text("room", max_length=80))
+    practice_id = payload.optional_int("practice_id", minimum=1)
     message = services.post_message(
         room,
         acting_user(),
         body=payload.text("body"),
         client_id=payload.text("client_id", max_length=64),
+        practice=published_practice(practice_id) if practice_id is not None else None,
     )
     return {"ok": True, "message": message_json(message)}

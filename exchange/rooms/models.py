@@ -13,6 +13,7 @@ from ..db import Base, created_at, intpk
 if TYPE_CHECKING:
     from ..accounts.models import LoginSession, User
     from ..event.models import Room
+    from ..practices.models import Practice
 
 
 class Message(Base):
@@ -36,10 +37,13 @@ class Message(Base):
     client_id: Mapped[str] = mapped_column(sa.String(64))
     body: Mapped[str] = mapped_column(sa.Text)
     body_html: Mapped[str] = mapped_column(sa.Text)
+    #: The best practice this message is about ("share to room"), if any.
+    practice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("practices.id"), index=True)
     created_at: Mapped[created_at]
 
     room: Mapped[Room] = relationship()
     author: Mapped[User] = relationship()
+    practice: Mapped[Practice | None] = relationship()
 
 
 class Node(Base):

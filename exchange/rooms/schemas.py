@@ -35,6 +35,8 @@ def user_json(user: User) -> dict[str, Any]:
 
 
 def message_json(message: Message) -> dict[str, Any]:
+    from ..practices.schemas import practice_ref_json  # practices build on the chat, not back
+
     return {
         "id": message.id,
         "room": message.room.slug,
@@ -43,6 +45,7 @@ def message_json(message: Message) -> dict[str, Any]:
         "client_id": message.client_id,
         "created_at": iso_utc(message.created_at),
         "author": user_json(message.author),
+        "practice": practice_ref_json(message.practice) if message.practice else None,
     }
 
 

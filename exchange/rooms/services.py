@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app
@@ -14,13 +15,17 @@ from sqlalchemy.orm import joinedload
 
 from .. import realtime
 from ..accounts.models import User
-from ..errors import Invalid, TooLong
+from ..errors import Invalid, NotFound, TooLong
 from ..event.models import Room
 from ..event.services import get_room
 from ..extensions import db
+from ..payloads import check_storable
 from ..sanitize import clean_chat_text
 from . import presence
 from .models import Message
+
+if TYPE_CHECKING:
+    from ..practices.models import Practice
 
 logger = logging.getLogger(__name__)
 
@@ -54,12 +59,7 @@ def validate_body(body: str) -> None:
             field="body",
             max_length=maximum,
         )
-    if "\x00" in body:
-        raise Invalid(_l("The message contains a character that cannot be stored."), field="body")
-    try:
-        body.encode("utf-8")
-    except UnicodeEncodeError:
-        raise Invalid(_l("The message is not valid text."), field="body") from None
+    check_storable(body, "body")
 
 
 def validate_client_id(client_id: str) -> None:
@@ -69,12 +69,15 @@ def validate_client_id(client_id: str) -> None:
         )
 
 
-def post_message(room: Room, author: User, body: str, client_id: str) -> Message:
+def post_message(
+    room: Room, author: User, body: str, client_id: str, practice: Practice | None = None
+) -> Message:
     """Store a message, then deliver it to the room; return the stored message.
 
     Sending the same ``client_id`` again returns the message stored the first
     time (and delivers it again: clients deduplicate by id), so a client may
-    retry as often as it needs to.
+    retry as often as it needs to. A message may link one best practice; the
+    caller checks that it is published.
 
     Ids must grow in commit order within a room, or a reader asking for
     messages ``after`` an id could skip one committed late. On PostgreSQL the
@@ -89,7 +92,12 @@ def post_message(room: Room, author: User, body: str, client_id: str) -> Message
     existing = _find_by_client_id(author, client_id)
     if existing is None:
         message = Message(
-            room=room, author=author, client_id=client_id, body=body, body_html=body_html
+            room=room,
+            author=author,
+            client_id=client_id,
+            body=body,
+            body_html=body_html,
+            practice=practice,
         )
         session.add(message)
         try:
@@ -105,7 +113,8 @@ def post_message(room: Room, author: User, body: str, client_id: str) -> Message
             realtime.message_posted(message)
             return message
     session.commit()  # end the locking transaction
-    if existing.room_id != room.id or existing.body != body:
+    practice_id = practice.id if practice is not None else None
+    if existing.room_id != room.id or existing.body != body or existing.practice_id != practice_id:
         raise Invalid(
             _l("This client_id was already used for a different message."), field="client_id"
         )
@@ -115,22 +124,32 @@ def post_message(room: Room, author: User, body: str, client_id: str) -> Message
 
 def _find_by_client_id(author: User, client_id: str) -> Message | None:
     return db.session.scalars(
-        sa.select(Message)
-        .where(Message.author_id == author.id, Message.client_id == client_id)
-        .options(
-            joinedload(Message.room), joinedload(Message.author).joinedload(User.administration)
+        with_authors(
+            sa.select(Message).where(Message.author_id == author.id, Message.client_id == client_id)
         )
     ).first()
 
 
-def _messages(room: Room) -> sa.Select[tuple[Message]]:
-    return (
-        sa.select(Message)
-        .where(Message.room_id == room.id)
-        .options(
-            joinedload(Message.author).joinedload(User.administration), joinedload(Message.room)
-        )
+def with_authors(select: sa.Select[tuple[Message]]) -> sa.Select[tuple[Message]]:
+    """Load what rendering messages needs (author, administration, room, practice) at once."""
+    return select.options(
+        joinedload(Message.author).joinedload(User.administration),
+        joinedload(Message.room),
+        joinedload(Message.practice),
     )
+
+
+def get_message(message_id: int) -> Message:
+    """Return a message by id, or raise :class:`NotFound`."""
+    message = db.session.scalars(with_authors(sa.select(Message).where(Message.id == message_id)))
+    found = message.first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def _messages(room: Room) -> sa.Select[tuple[Message]]:
+    return with_authors(sa.select(Message).where(Message.room_id == room.id))
 
 
 def history(
