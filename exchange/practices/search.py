@@ -25,7 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from ..db import is_postgresql
 from ..event.models import Administration, Room
@@ -144,11 +144,14 @@ def visible_practices() -> sa.Select[tuple[Practice]]:
     return sa.select(Practice).where(Practice.status == PracticeStatus.PUBLISHED)
 
 
-def search(query: PracticeQuery, *, page: int = 1, per_page: int = 20) -> ResultPage:
+def search(
+    query: PracticeQuery, *, page: int = 1, per_page: int = 20, whole: bool = False
+) -> ResultPage:
     """Return one page of the visible practices matching ``query``.
 
     With words to look for, the most relevant come first (see the module's
-    docstring); without, the most recently published.
+    docstring); without, the most recently published. The practices carry what a
+    list shows of them, or with ``whole`` everything (the API).
     """
     query = query.normalized()
     start = (page - 1) * per_page
@@ -166,7 +169,7 @@ def search(query: PracticeQuery, *, page: int = 1, per_page: int = 20) -> Result
         )
         total = db.session.scalar(_filtered(query).with_only_columns(sa.func.count())) or 0
         exact = True
-    return ResultPage(_load(ids), total, page, per_page, total_exact=exact)
+    return ResultPage(_load(ids, whole), total, page, per_page, total_exact=exact)
 
 
 def totals(query: PracticeQuery) -> Totals:
@@ -218,21 +221,37 @@ def _filtered(query: PracticeQuery) -> sa.Select[Any]:
     return select
 
 
-def _load(ids: list[int]) -> list[Practice]:
-    """Load the practices of one page, with what lists show of them, in the order given."""
+def _load(ids: list[int], whole: bool) -> list[Practice]:
+    """Load the practices of one page, in the order given.
+
+    A list needs neither the long texts (out of line on PostgreSQL) nor the
+    indicators and author of its practices: it leaves them in the database.
+    """
     if not ids:
         return []
-    rows = db.session.scalars(
-        sa.select(Practice)
-        .where(Practice.id.in_(ids))
-        .options(
-            joinedload(Practice.administration),
-            joinedload(Practice.theme),
-            joinedload(Practice.author),
-            selectinload(Practice.tags),
-            selectinload(Practice.indicators),
+    options: list[Any] = [
+        joinedload(Practice.administration),
+        joinedload(Practice.theme),
+        selectinload(Practice.tags),
+    ]
+    if whole:
+        options += [joinedload(Practice.author), selectinload(Practice.indicators)]
+    else:
+        options.append(
+            load_only(
+                Practice.status,
+                Practice.published_at,
+                Practice.theme_id,
+                Practice.administration_id,
+                Practice.year_from,
+                Practice.year_to,
+                Practice.is_demo,
+                Practice.slug,
+                Practice.title,
+                Practice.summary,
+            )
         )
-    )
+    rows = db.session.scalars(sa.select(Practice).where(Practice.id.in_(ids)).options(*options))
     by_id = {practice.id: practice for practice in rows}
     return [by_id[practice_id] for practice_id in ids if practice_id in by_id]
 
@@ -384,15 +403,14 @@ class _PostgresqlMatcher:
             "SELECT reltuples FROM pg_class WHERE relname = 'practices'"
         ).scalar_one()
         walk = estimate >= walk_from * max(practices, 1.0)
-        settings = {"jit": "off", "enable_seqscan": "off"}
-        settings["enable_bitmapscan" if walk else "enable_indexscan"] = "off"
-        for name, value in settings.items():
-            connection.exec_driver_sql(f"SET LOCAL {name} = {value}")
+        settings = ["jit", "enable_seqscan", "enable_bitmapscan" if walk else "enable_indexscan"]
+        connection.exec_driver_sql("; ".join(f"SET LOCAL {name} = off" for name in settings))
         try:
             return list(connection.execute(select.order_by(Practice.id.desc()).limit(limit)))
         finally:
-            for name in settings:
-                connection.exec_driver_sql(f"SET LOCAL {name} TO DEFAULT")
+            connection.exec_driver_sql(
+                "; ".join(f"SET LOCAL {name} TO DEFAULT" for name in settings)
+            )
 
 
 def _sums(query: PracticeQuery, ids: list[int] | None, key: Any = None) -> list[IndicatorTotals]:

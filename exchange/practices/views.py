@@ -339,7 +339,10 @@ def api_index() -> ResponseReturnValue:
     page = query_int(request.args, "page", minimum=1, maximum=100_000) or 1
     per_page = query_int(request.args, "per_page", minimum=1, maximum=50)
     results = search.search(
-        query, page=page, per_page=per_page or current_app.config["PRACTICES_PER_PAGE"]
+        query,
+        page=page,
+        per_page=per_page or current_app.config["PRACTICES_PER_PAGE"],
+        whole=True,
     )
     return jsonify(page_json(results, locale_code()))
 
