@@ -87,9 +87,17 @@ def _search_form() -> SearchForm:
     return form
 
 
+#: The query-string parameters of the filters, carried from page to page.
+FILTER_ARGS = ("q", "theme", "country", "administration", "tag", "year")
+
+
 def _filter_args() -> dict[str, str]:
-    """The current filters, to carry into links (pages, totals) without the page number."""
-    return {key: value for key, value in request.args.items() if key != "page" and value}
+    """The current filters, to carry into links (other pages, totals).
+
+    Only the known ones: any other name would reach url_for, where some
+    (``_external``, ``_scheme``) change the address itself.
+    """
+    return {key: request.args[key] for key in FILTER_ARGS if request.args.get(key)}
 
 
 @bp.get("/practices")

@@ -89,6 +89,15 @@ def test_results_are_paginated_with_the_filters_kept(client, write, elena, app):
     assert client.get("/practices?year=soon").status_code == 400
 
 
+def test_links_keep_only_the_filters_and_never_take_a_crafted_scheme(client, write, elena, app):
+    app.config["PRACTICES_PER_PAGE"] = 1
+    write(elena, published=True)
+    write(elena, published=True, title="Heat pumps")
+    html = page(client, "/practices?_external=1&_scheme=javascript&q=%0Aalert(1)&tag=&extra=x")
+    assert "javascript:" not in html and "extra=x" not in html
+    assert 'href="/practices/totals?q=%0Aalert(1)"' in html
+
+
 def test_a_practice_address_always_leads_to_its_current_name(client, write, elena):
     practice = write(elena, published=True)
     canonical = f"/practices/{practice.id}-solar-roofs-on-schools"
