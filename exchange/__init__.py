@@ -43,6 +43,7 @@ def _configure_logging(app: Flask) -> None:
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # every PDF subsets its fonts
 
 
 def _init_extensions(app: Flask) -> None:
@@ -82,12 +83,14 @@ def _register_blueprints(app: Flask) -> None:
     from .dashboard.views import bp as dashboard_bp
     from .event.views import bp as event_bp
     from .moderation.views import bp as moderation_bp
+    from .practices.views import bp as practices_bp
     from .rooms.views import bp as rooms_bp
 
     for blueprint in (
         event_bp,
         accounts_bp,
         rooms_bp,
+        practices_bp,
         moderation_bp,
         dashboard_bp,
         about_bp,

@@ -25,6 +25,8 @@ def register_commands(app: Flask) -> None:
         set_role,
         seed_demo,
         purge_expired,
+        rerender_practices,
+        export_ebook,
     ):
         app.cli.add_command(command)
 
@@ -36,8 +38,12 @@ def _fail(error: ExchangeError) -> None:
 @click.command("init-db")
 @with_appcontext
 def init_db() -> None:
-    """Create the database schema, or upgrade it to the latest version."""
+    """Create the database schema, or upgrade it to the latest version.
+
+    Practices whose HTML an older Markdown renderer made are then rendered again.
+    """
     from . import schema
+    from .practices.services import rerender_practices as rerender
 
     before = schema.current_revision()
     schema.upgrade()
@@ -46,6 +52,47 @@ def init_db() -> None:
         click.echo(f"Database schema is up to date ({after}).")
     else:
         click.echo(f"Database schema upgraded from {before or 'empty'} to {after}.")
+    rendered = rerender()
+    if rendered:
+        click.echo(f"Rendered {rendered} practices again with the current Markdown rules.")
+
+
+@click.command("rerender-practices")
+@with_appcontext
+@click.option(
+    "--all", "everything", is_flag=True, help="Render every practice, not only stale ones."
+)
+def rerender_practices(everything: bool) -> None:
+    """Render the Markdown of stored practices again with the current allowlist.
+
+    Needed after the sanitizer's rules change (sanitize.MARKDOWN_VERSION); init-db
+    does it too. It can be stopped and run again: what is done stays done.
+    """
+    from .practices.services import rerender_practices as rerender
+
+    click.echo(f"Rendered {rerender(everything=everything)} practices.")
+
+
+@click.command("export-ebook")
+@with_appcontext
+@click.option(
+    "--format",
+    "edition",
+    type=click.Choice(["epub", "pdf"]),
+    default="epub",
+    show_default=True,
+    help="EPUB 3, or PDF.",
+)
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+def export_ebook(edition: str, file: str) -> None:
+    """Write the e-book of every published practice, grouped by theme, to FILE."""
+    from pathlib import Path
+
+    from .practices.ebook import export
+
+    book = export(edition)
+    Path(file).write_bytes(book.data)
+    click.echo(f"Wrote {file} ({len(book.data):,} bytes).")
 
 
 @click.command("load-event")
@@ -162,7 +209,7 @@ def set_role(email: str, role: str, reason: str) -> None:
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo() -> None:
-    """Load the demo event and create one demo account per role, then list them.
+    """Load the demo event, one demo account per role and the demo practices; list the accounts.
 
     Passwords are drawn at random on first creation and kept in
     instance/demo-accounts.json, so they are never the same on two machines.
@@ -170,11 +217,12 @@ def seed_demo() -> None:
     from .demo import seed_demo as seed
 
     try:
-        accounts_list = seed()
+        demo = seed()
     except ExchangeError as error:
         _fail(error)
+    click.echo(f"Demo practices published: {demo.practices} (browse them at /practices)")
     click.echo("Demo accounts (sign in at /login):")
-    for account in accounts_list:
+    for account in demo.accounts:
         where = f", {account.administration}" if account.administration else ""
         click.echo(
             f"  {account.role:<10} {account.email:<28} {account.password}   ({account.name}{where})"

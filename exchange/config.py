@@ -76,6 +76,14 @@ class DefaultConfig:
     #: Where buckets live: None uses Redis when MESSAGE_QUEUE is set, else memory.
     RATE_LIMIT_STORAGE: str | None = None
     RATE_LIMIT_PREFIX: str = "exchange:ratelimit"
+    #: Longest summary of a practice, and longest long field (Markdown), in characters.
+    PRACTICE_SUMMARY_MAX_LENGTH: int = 1000
+    PRACTICE_FIELD_MAX_LENGTH: int = 20000
+    #: Longest practice, all its texts together, in characters.
+    PRACTICE_TOTAL_MAX_LENGTH: int = 100000
+    PRACTICES_PER_PAGE: int = 20
+    #: Most matching practices one search considers and ranks (practices/search.py).
+    PRACTICE_SEARCH_WINDOW: int = 1000
 
     SESSION_LIFETIME_DAYS: int = 30
     PASSWORD_MIN_LENGTH: int = 10
@@ -91,8 +99,9 @@ class DefaultConfig:
     #: Who answers questions about personal data (an email address), shown on /privacy.
     PRIVACY_CONTACT: str | None = None
 
-    #: Where the demo event lives; `seed-demo` loads it.
+    #: Where the demo event and the demo practices live; `seed-demo` loads them.
     DEMO_EVENT_FILE: str | None = None
+    DEMO_PRACTICES_FILE: str | None = None
 
 
 def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
@@ -115,9 +124,11 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         raise ValueError(f"EXCHANGE_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
     if app.config["LANGUAGES"] is None:
         app.config["LANGUAGES"] = available_languages(Path(app.root_path) / "translations")
+    examples = Path(app.root_path).parent / "examples"
     if app.config["DEMO_EVENT_FILE"] is None:
-        root = Path(app.root_path).parent
-        app.config["DEMO_EVENT_FILE"] = str(root / "examples" / "big-european-exchange.toml")
+        app.config["DEMO_EVENT_FILE"] = str(examples / "big-european-exchange.toml")
+    if app.config["DEMO_PRACTICES_FILE"] is None:
+        app.config["DEMO_PRACTICES_FILE"] = str(examples / "demo-practices.toml")
 
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _instance_secret_key(app)
     app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -14,8 +16,18 @@ from flask import current_app
 from .accounts import services as accounts
 from .accounts.models import Role, User
 from .errors import NotFound
-from .event.services import current_event, get_administration, load_event_file
+from .event.services import current_event, get_administration, get_room, load_event_file
 from .extensions import db
+from .practices import services as practices
+from .practices.models import Practice
+
+
+@dataclass(frozen=True)
+class DemoSeed:
+    """What the demo holds: its accounts and how many demo practices are published."""
+
+    accounts: list[DemoAccount]
+    practices: int
 
 
 @dataclass(frozen=True)
@@ -37,12 +49,17 @@ DEMO_PEOPLE = [
 ]
 
 
-def seed_demo() -> list[DemoAccount]:
-    """Load the demo event on first run, create missing demo accounts, and return all of them.
+def seed_demo() -> DemoSeed:
+    """Load the demo event on first run, create what is missing of the demo, and describe it.
 
     An event already in the database is left as it is: an organizer may have
     loaded a real one, and `make run` must not overwrite it.
     """
+    accounts_list = _seed_accounts()
+    return DemoSeed(accounts_list, _seed_practices())
+
+
+def _seed_accounts() -> list[DemoAccount]:
     if current_event() is None:
         load_event_file(current_app.config["DEMO_EVENT_FILE"])
     passwords_file = Path(current_app.instance_path) / "demo-accounts.json"
@@ -78,6 +95,51 @@ def seed_demo() -> list[DemoAccount]:
         )
     _write_private(passwords_file, json.dumps(passwords, indent=2))
     return result
+
+
+def _seed_practices() -> int:
+    """Write, submit and publish the demo practices that are missing; count the demo ones.
+
+    They go through the same services as everyone's, by the demo delegates and
+    the demo moderator, and only where those people and the themes exist.
+    """
+    with open(current_app.config["DEMO_PRACTICES_FILE"], "rb") as fh:
+        specs = tomllib.load(fh)["practices"]
+    moderator = _demo_user("moderator@demo.example.org")
+    for spec in specs:
+        exists = db.session.scalar(
+            sa.select(Practice.id).where(
+                Practice.is_demo.is_(True), Practice.title == spec["title"]
+            )
+        )
+        author = _demo_user(spec["author"])
+        if exists is not None or author is None or moderator is None:
+            continue
+        try:
+            content = _demo_content(spec)
+        except NotFound:
+            continue  # another event was loaded: it has no such theme
+        practice = practices.create_practice(author, content, is_demo=True)
+        practices.submit_practice(practice, author)
+        practices.publish_practice(practice, moderator)
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Practice).where(Practice.is_demo.is_(True))
+        )
+        or 0
+    )
+
+
+def _demo_user(email: str) -> User | None:
+    return db.session.scalars(sa.select(User).where(User.email == email)).first()
+
+
+def _demo_content(spec: dict[str, Any]) -> practices.PracticeContent:
+    fields = {key: value for key, value in spec.items() if key not in {"author", "theme"}}
+    fields["other_indicators"] = [
+        practices.OtherIndicator(**item) for item in spec.get("other_indicators", [])
+    ]
+    return practices.PracticeContent(theme=get_room(spec["theme"]), **fields)
 
 
 def _write_private(path: Path, text: str) -> None:

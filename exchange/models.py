@@ -8,6 +8,14 @@ from .accounts.models import Invitation, LoginSession, Role, User
 from .db import Base
 from .event.models import Administration, AdministrationKind, Event, Room
 from .moderation.models import AuditEntry, ModerationChange, Notice, Report
+from .practices.models import (
+    Practice,
+    PracticeIndicator,
+    PracticeRevision,
+    PracticeStatus,
+    PracticeTag,
+    RevisionAction,
+)
 from .rooms.models import Connection, Message, Node, RoomPresence
 
 metadata = Base.metadata
@@ -26,7 +34,13 @@ __all__ = [
     "ModerationChange",
     "Node",
     "Notice",
+    "Practice",
+    "PracticeIndicator",
+    "PracticeRevision",
+    "PracticeStatus",
+    "PracticeTag",
     "Report",
+    "RevisionAction",
     "Role",
     "Room",
     "RoomPresence",

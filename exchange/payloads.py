@@ -69,6 +69,16 @@ class Payload:
         return value
 
 
+def check_storable(text: str, field: str) -> None:
+    """Refuse text that no database can store: NUL characters and lone surrogates."""
+    if "\x00" in text:
+        raise Invalid(_l("This text contains a character that cannot be stored."), field=field)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Invalid(_l("This text is not valid Unicode."), field=field) from None
+
+
 def query_int(
     args: Mapping[str, str], key: str, *, minimum: int = 0, maximum: int = 2**63 - 1
 ) -> int | None:

@@ -38,6 +38,11 @@ class Action(StrEnum):
     MANAGE_ROLES = "manage_roles"
     MANAGE_INVITATIONS = "manage_invitations"
     VIEW_DASHBOARD = "view_dashboard"
+    POST_PRACTICE = "post_practice"
+    DEVELOP_PRACTICE = "develop_practice"
+    EDIT_PRACTICE = "edit_practice"
+    REVIEW_PRACTICE = "review_practice"
+    SHARE_PRACTICE = "share_practice"
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,7 @@ class Rule:
 
 
 EVERY_ROLE = frozenset(Role)
+DELEGATES = frozenset({Role.DELEGATE})
 STAFF = frozenset({Role.MODERATOR, Role.ORGANIZER})
 ORGANIZERS = frozenset({Role.ORGANIZER})
 
@@ -60,10 +66,27 @@ def _staff_or_author(user: User, content: Any) -> bool:
     return user.role in STAFF or getattr(content, "author_id", None) == user.id
 
 
+def _staff_or_same_administration(user: User, practice: Any) -> bool:
+    """Staff act on every practice; a delegate on those of their own administration."""
+    if user.role in STAFF:
+        return True
+    return user.administration_id is not None and (
+        practice.administration_id == user.administration_id
+    )
+
+
+def _own_message(user: User, message: Any) -> bool:
+    return message.author_id == user.id  # type: ignore[no-any-return]
+
+
+def _published(user: User, practice: Any) -> bool:
+    return practice.is_published  # type: ignore[no-any-return]
+
+
 PERMISSIONS: Mapping[Action, Rule] = {
     Action.MANAGE_OWN_ACCOUNT: Rule(EVERY_ROLE),
     Action.JOIN_ROOM: Rule(EVERY_ROLE),
-    Action.SEND_MESSAGE: Rule(frozenset({Role.DELEGATE}) | STAFF),
+    Action.SEND_MESSAGE: Rule(DELEGATES | STAFF),
     Action.HIDE_MESSAGE: Rule(
         EVERY_ROLE, _staff_or_author, "attendees and delegates: their own messages only"
     ),
@@ -77,6 +100,17 @@ PERMISSIONS: Mapping[Action, Rule] = {
     Action.MANAGE_ROLES: Rule(ORGANIZERS, condition_text="not organizers"),
     Action.MANAGE_INVITATIONS: Rule(ORGANIZERS),
     Action.VIEW_DASHBOARD: Rule(ORGANIZERS),
+    Action.POST_PRACTICE: Rule(DELEGATES, condition_text="for their own administration"),
+    Action.DEVELOP_PRACTICE: Rule(
+        DELEGATES, _own_message, "from their own chat messages, for their own administration"
+    ),
+    Action.EDIT_PRACTICE: Rule(
+        DELEGATES | STAFF,
+        _staff_or_same_administration,
+        "delegates: practices of their own administration",
+    ),
+    Action.REVIEW_PRACTICE: Rule(STAFF),
+    Action.SHARE_PRACTICE: Rule(DELEGATES | STAFF, _published, "published practices only"),
 }
 
 

@@ -8,10 +8,13 @@ templates and scripts only ever mark the resulting ``*_html`` as safe.
 from __future__ import annotations
 
 import html
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
-from bleach.linkifier import Linker, build_url_re
+from bleach.linkifier import Linker, LinkifyFilter, build_url_re
+from bleach.sanitizer import Cleaner
+from markdown_it import MarkdownIt
 
 #: Schemes a link may point to. Anything else is left as plain text.
 LINK_PROTOCOLS = ("http", "https")
@@ -51,3 +54,61 @@ def clean_chat_text(text: str) -> str:
     linked = _chat_linker.linkify(html.escape(text))
     lines = linked.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     return "<br>\n".join(lines)
+
+
+#: Version of the Markdown rendering below: the renderer's options and the allowlist.
+#: Raise it with every change to them; stored texts rendered by an older version are
+#: rendered again by ``flask --app wsgi rerender-practices`` (and by ``init-db``).
+MARKDOWN_VERSION = 1
+#: What rendered Markdown may contain. No images (their sources would be fetched from
+#: anywhere by every reader), no raw HTML, no styles, scripts or event attributes.
+MARKDOWN_TAGS = frozenset(
+    {
+        "p", "br", "hr",
+        "h3", "h4", "h5", "h6",
+        "strong", "em", "s", "code", "pre", "blockquote",
+        "ul", "ol", "li",
+        "table", "thead", "tbody", "tr", "th", "td",
+        "a",
+    }
+)  # fmt: skip
+MARKDOWN_ATTRIBUTES = {"a": ["href", "title", "rel"], "ol": ["start"]}
+#: Headings a writer types as ``#`` become ``<h3>``: the page already has its title
+#: (h1) and a heading per section (h2), so the outline stays in order.
+HEADING_OFFSET = 2
+
+_markdown = (
+    MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    .enable(["table", "strikethrough"])
+    .disable("image")
+)
+_markdown_cleaner = Cleaner(
+    tags=MARKDOWN_TAGS,
+    attributes=MARKDOWN_ATTRIBUTES,
+    protocols=list(LINK_PROTOCOLS),
+    strip=True,
+    strip_comments=True,
+    filters=[
+        partial(
+            LinkifyFilter,
+            url_re=build_url_re(protocols=LINK_PROTOCOLS),
+            callbacks=[_keep_web_links_only, _set_rel],
+            parse_email=False,
+            skip_tags={"pre", "code"},
+        )
+    ],
+)
+
+
+def clean_markdown(text: str) -> str:
+    """Render CommonMark as safe HTML, keeping only what ``MARKDOWN_TAGS`` allows.
+
+    Raw HTML is never interpreted (it shows as text); links keep their text but
+    lose their target unless it is http or https, and get ``rel="nofollow noopener"``;
+    bare web addresses become such links too.
+    """
+    tokens = _markdown.parse(text)
+    for token in tokens:
+        if token.type in {"heading_open", "heading_close"}:
+            token.tag = f"h{min(int(token.tag[1]) + HEADING_OFFSET, 6)}"
+    return _markdown_cleaner.clean(_markdown.renderer.render(tokens, _markdown.options, {}))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -35,3 +37,21 @@ def current_revision() -> str | None:
 
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def include_name(name: str | None, type_: str, parent_names: Mapping[str, Any]) -> bool:
+    """Tell Alembic's comparisons to leave out what the full-text search DDL adds.
+
+    That DDL (practices/models.py) builds an FTS5 table on SQLite and a tsvector
+    column with its index on PostgreSQL, which no model maps; autogenerate would
+    otherwise offer to drop them.
+    """
+    from .practices import models
+
+    if type_ == "table":
+        return not (name or "").startswith(models.UNMAPPED_SEARCH_TABLE_PREFIX)
+    if type_ == "column":
+        return (parent_names.get("table_name"), name) not in models.UNMAPPED_SEARCH_COLUMNS
+    if type_ == "index":
+        return name not in models.UNMAPPED_SEARCH_INDEXES
+    return True

@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(administration_kind_label)
     app.add_template_filter(role_label)
     app.add_template_filter(iso_datetime)
+    app.add_template_filter(number)
 
 
 def _site_event() -> Event | None:
@@ -58,6 +59,13 @@ def country_name(code: str) -> str:
     """Name a country (ISO 3166-1 code) in the reader's language."""
     locale = get_locale() or Locale("en")
     return locale.territories.get(code.upper(), code)  # type: ignore[no-any-return]
+
+
+def number(value: float) -> str:
+    """Write a number as the reader's language does (1,250.5 or 1.250,5)."""
+    from flask_babel import format_decimal
+
+    return str(format_decimal(value))
 
 
 def administration_kind_label(kind: AdministrationKind) -> str:

@@ -41,3 +41,24 @@ def assert_only_safe_chat_markup(html: str) -> None:
         values = dict(attrs)
         assert urlsplit(values["href"] or "").scheme in {"http", "https"}, html
         assert values["rel"] == "nofollow noopener", html
+
+
+def assert_only_safe_markdown_markup(html: str) -> None:
+    """Rendered Markdown holds only the allowlisted tags, no event handler, no script URL."""
+    from exchange.sanitize import MARKDOWN_ATTRIBUTES, MARKDOWN_TAGS
+
+    for tag, attrs in parse(html).tags:
+        assert tag in MARKDOWN_TAGS, f"unexpected <{tag}> in {html!r}"
+        names = {name for name, _ in attrs}
+        assert names <= set(MARKDOWN_ATTRIBUTES.get(tag, ())), f"{names} on <{tag}> in {html!r}"
+        assert not any(name.startswith("on") for name in names), html
+        if tag == "a":
+            values = dict(attrs)
+            assert urlsplit(values["href"] or "").scheme in {"http", "https"}, html
+            assert values["rel"] == "nofollow noopener", html
+    lowered = html.lower()
+    assert (
+        "<script" not in lowered
+        and "javascript:"
+        not in "".join(value or "" for _, attrs in parse(html).tags for _, value in attrs).lower()
+    )

@@ -3,7 +3,9 @@
 import json
 
 import sqlalchemy as sa
+from alembic import command
 
+from exchange import schema
 from exchange.accounts.models import Invitation, Role, User
 from exchange.extensions import db
 
@@ -110,3 +112,42 @@ def test_seed_demo_creates_one_account_per_role_once(runner, app):
     assert second.output == first.output  # same accounts, same passwords, nothing new
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 5
+
+
+def test_seed_demo_publishes_demo_practices_in_several_themes_once(runner, app):
+    first = runner.invoke(args=["seed-demo"])
+    assert "Demo practices published: 6" in first.output
+    assert runner.invoke(args=["seed-demo"]).output == first.output
+    with app.app_context():
+        from exchange.practices.models import Practice
+
+        practices = list(db.session.scalars(sa.select(Practice)))
+        assert len(practices) == 6
+        assert all(p.is_demo and p.is_published and p.title.endswith("(demo)") for p in practices)
+        assert len({p.theme_id for p in practices}) >= 3
+        assert all(p.results_html and p.failures_html for p in practices)
+        assert sum(len(p.indicators) for p in practices) >= 4
+
+
+def test_export_ebook_writes_the_chosen_format(runner, app, tmp_path):
+    runner.invoke(args=["seed-demo"])
+    for edition, magic in (("epub", b"PK"), ("pdf", b"%PDF-")):
+        target = tmp_path / f"book.{edition}"
+        result = runner.invoke(args=["export-ebook", "--format", edition, str(target)])
+        assert result.exit_code == 0, result.output
+        assert f"Wrote {target}" in result.output
+        assert target.read_bytes().startswith(magic)
+
+
+def test_practices_are_rendered_again_when_the_markdown_rules_change(runner, app, monkeypatch):
+    runner.invoke(args=["seed-demo"])
+    assert runner.invoke(args=["rerender-practices"]).output == "Rendered 0 practices.\n"
+    monkeypatch.setattr("exchange.practices.services.MARKDOWN_VERSION", 2)
+    with app.app_context(), db.engine.begin() as connection:
+        config = schema.alembic_config()  # built by create_all: tell Alembic it is current
+        config.attributes["connection"] = connection
+        command.stamp(config, "head")
+    result = runner.invoke(args=["init-db"])
+    assert "Rendered 6 practices again with the current Markdown rules." in result.output
+    assert runner.invoke(args=["rerender-practices"]).output == "Rendered 0 practices.\n"
+    assert runner.invoke(args=["rerender-practices", "--all"]).output == "Rendered 6 practices.\n"

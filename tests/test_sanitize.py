@@ -2,9 +2,9 @@
 
 import pytest
 
-from exchange.sanitize import clean_chat_text
+from exchange.sanitize import clean_chat_text, clean_markdown
 
-from .html_checks import assert_only_safe_chat_markup, parse
+from .html_checks import assert_only_safe_chat_markup, assert_only_safe_markdown_markup, parse
 
 
 def test_markup_is_shown_as_text():
@@ -56,3 +56,127 @@ def test_line_breaks_are_kept(newline):
 def test_naughty_strings_yield_only_links_and_line_breaks(naughty_strings):
     for text in naughty_strings:
         assert_only_safe_chat_markup(clean_chat_text(text))
+
+
+# Markdown of best practices
+
+
+def test_markdown_keeps_the_structure_writers_need():
+    html = clean_markdown(
+        "# Results\n\nSome *emphasis*, **strong**, ~~gone~~ and `code`.\n\n"
+        "- one\n- two\n\n3. three\n4. four\n\n> quoted\n\n"
+        "| kWp | MWh |\n|---:|---:|\n| 60 | 72 |\n\n```\nfenced\n```"
+    )
+    for fragment in (
+        "<h3>Results</h3>",
+        "<em>emphasis</em>",
+        "<strong>strong</strong>",
+        "<s>gone</s>",
+        "<code>code</code>",
+        "<ul>",
+        '<ol start="3">',
+        "<blockquote>",
+        "<th>kWp</th>",
+        "<td>72</td>",
+        "<pre><code>fenced",
+    ):
+        assert fragment in html
+    assert "style=" not in html and "class=" not in html
+    assert_only_safe_markdown_markup(html)
+
+
+def test_markdown_headings_start_below_the_page_sections():
+    html = clean_markdown("# one\n## two\n### three\n#### four\n###### six")
+    assert [tag for tag, _ in parse(html).tags] == ["h3", "h4", "h5", "h6", "h6"]
+
+
+def test_markdown_links_to_the_web_get_rel_and_others_lose_their_target():
+    html = clean_markdown(
+        '[report](https://example.org/r "Report") <http://example.org/a> '
+        "[local](/practices/1) [mail](mailto:a@example.org) www.example.org"
+    )
+    assert (
+        '<a href="https://example.org/r" title="Report" rel="nofollow noopener">report</a>' in html
+    )
+    assert '<a href="http://example.org/a" rel="nofollow noopener">' in html
+    assert '<a href="http://www.example.org" rel="nofollow noopener">' in html
+    assert "local" in html and "/practices/1" not in html
+    assert "mail" in html and "mailto:" not in html
+    assert_only_safe_markdown_markup(html)
+
+
+def test_markdown_never_embeds_images():
+    html = clean_markdown(
+        "![tracker](https://tracker.example/pixel.gif) <img src=x onerror=alert(1)>"
+    )
+    assert "<img" not in html
+    assert_only_safe_markdown_markup(html)
+
+
+XSS_VECTORS = [
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+    '<img src=x onerror="alert(1)">',
+    "<svg onload=alert(1)>",
+    '<a href="javascript:alert(1)">x</a>',
+    "[x](javascript:alert(1))",
+    "[x](JaVaScRiPt:alert(1))",
+    "[x](java\tscript:alert(1))",
+    "[x](&#106;avascript:alert(1))",
+    "[x](javascript&colon;alert(1))",
+    "[x](  javascript:alert(1))",
+    "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "[x](vbscript:msgbox(1))",
+    '<https://example.org/"onmouseover="alert(1)>',
+    '[x](https://example.org/"onmouseover="alert(1))',
+    '[x](https://example.org "title" onmouseover="alert(1)")',
+    "<iframe src=https://evil.example></iframe>",
+    '<div style="background:url(javascript:alert(1))">x</div>',
+    "<!-- <script>alert(1)</script> -->",
+    "<<script>script>alert(1)<</script>/script>",
+    "<details open ontoggle=alert(1)>",
+    "[x]: javascript:alert(1)\n\n[click][x]",
+    "`<script>alert(1)</script>`",
+    "```html\n<script>alert(1)</script>\n```",
+    "| a |\n|---|\n| <script>alert(1)</script> |",
+    "> <img src=x onerror=alert(1)>",
+]
+
+
+@pytest.mark.parametrize("markdown", XSS_VECTORS)
+def test_hostile_markdown_yields_no_script_no_handler_no_script_url(markdown):
+    assert_only_safe_markdown_markup(clean_markdown(markdown))
+
+
+def test_naughty_strings_yield_only_allowlisted_markdown(naughty_strings):
+    for text in naughty_strings:
+        assert_only_safe_markdown_markup(clean_markdown(text))
+    assert_only_safe_markdown_markup(clean_markdown("\n\n".join(naughty_strings)))
+
+
+#: Inputs known to make Markdown parsers work hard: deep nesting, long runs of
+#: delimiters, unclosed brackets and code spans. Each is as long as a field may be.
+PATHOLOGICAL = {
+    "nested blockquotes": ">" * 20_000,
+    "nested lists": "".join("  " * depth + "- item\n" for depth in range(300)),
+    "emphasis markers": "*a" * 10_000,
+    "mixed emphasis": "*_" * 10_000,
+    "backtick runs": "".join("`" * n + "x" for n in range(1, 190)),
+    "unclosed brackets": "[" * 20_000,
+    "unclosed links": "[a](" * 5_000,
+    "link references": "[a]: http://x.example\n" * 1_000 + "[a]" * 3_000,
+    "html-like": "<a" * 10_000,
+    "entities": "&amp;" * 4_000,
+    "table cells": "|" * 10_000 + "\n" + "|-" * 5_000 + "\n" + "|x" * 5_000,
+}
+
+
+@pytest.mark.parametrize("markdown", PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())
+def test_pathological_markdown_renders_to_bounded_safe_html(markdown):
+    """The work is bounded by the input: the output stays linear in its size.
+
+    (How long it takes is measured by the benchmark, not asserted here.)
+    """
+    html = clean_markdown(markdown)
+    assert len(html) <= 12 * len(markdown) + 1_000
+    assert_only_safe_markdown_markup(html)

@@ -22,7 +22,10 @@ def _upgrade_and_compare(url: str, tmp_path: Path) -> None:
         assert schema.current_revision() == schema.head_revision()
         schema.upgrade()  # running it again changes nothing
         with db.engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection), metadata)
+            context = MigrationContext.configure(
+                connection, opts={"include_name": schema.include_name}
+            )
+            differences = compare_metadata(context, metadata)
         assert differences == []
         db.engine.dispose()
 

@@ -8,6 +8,7 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from ..practices.services import practices_of
 from ..rooms import presence
 from ..templating import country_name
 from . import services
@@ -45,4 +46,8 @@ def administrations() -> ResponseReturnValue:
 @bp.get("/administrations/<slug>")
 def administration(slug: str) -> ResponseReturnValue:
     administration = services.get_administration(slug)
-    return render_template("event/administration.html", administration=administration)
+    return render_template(
+        "event/administration.html",
+        administration=administration,
+        practices=practices_of(administration),
+    )

@@ -11,6 +11,7 @@ from ..event.services import get_room
 from ..payloads import Payload
 from ..permissions import STAFF, Action, acting_user, check
 from ..rooms.schemas import message_json
+from ..rooms.services import get_message
 from ..sockets import socket_event
 from . import services
 from .schemas import report_json
@@ -31,7 +32,7 @@ def on_hide(payload: Payload) -> dict[str, Any]:
     The room gets ``message_hidden``; the author, if someone else hid it, a ``notice``.
     """
     user = acting_user()
-    message = services.get_message(payload.required_int("message_id"))
+    message = get_message(payload.required_int("message_id"))
     check(user, Action.HIDE_MESSAGE, message)
     reason = payload.optional_text("reason", max_length=services.REASON_MAX_LENGTH)
     message = services.hide_message(message, user, reason)
@@ -41,7 +42,7 @@ def on_hide(payload: Payload) -> dict[str, Any]:
 @socket_event(Action.RESTORE_MESSAGE)
 def on_restore(payload: Payload) -> dict[str, Any]:
     """Moderator sends ``restore {message_id}``; the room gets ``message_restored``."""
-    message = services.get_message(payload.required_int("message_id"))
+    message = get_message(payload.required_int("message_id"))
     message = services.restore_message(message, acting_user())
     return {"ok": True, "message": message_json(message, staff=True)}
 
@@ -50,7 +51,7 @@ def on_restore(payload: Payload) -> dict[str, Any]:
 def on_report(payload: Payload) -> dict[str, Any]:
     """Anyone signed in sends ``report {message_id, reason}``; moderators get ``report_created``."""
     user = acting_user()
-    message = services.get_message(payload.required_int("message_id"))
+    message = get_message(payload.required_int("message_id"))
     if message.is_hidden and user.role not in STAFF:
         raise NotFound()
     report = services.report_message(

@@ -102,17 +102,6 @@ def _excerpt(text: str, length: int = 80) -> str:
 # --- messages --------------------------------------------------------------------
 
 
-def get_message(message_id: int) -> Message:
-    message = db.session.scalars(
-        sa.select(Message)
-        .where(Message.id == message_id)
-        .options(joinedload(Message.room), joinedload(Message.author))
-    ).first()
-    if message is None:
-        raise NotFound()
-    return message
-
-
 def hide_message(message: Message, actor: User, reason: str | None) -> Message:
     """Take a message out of view: by a moderator, or by its own author (a deletion)."""
     by_author = message.author_id == actor.id  # withdrawing one's own message
@@ -123,7 +112,7 @@ def hide_message(message: Message, actor: User, reason: str | None) -> Message:
         return message
     now = utcnow()
     message.hidden_at = now
-    message.hidden_by_id = actor.id
+    message.hidden_by = actor
     message.hidden_reason = reason
     message.hidden_by_author = message.author_id == actor.id
     change = ModerationChange(room_id=message.room_id, message_id=message.id, hidden=True)
@@ -159,7 +148,7 @@ def restore_message(message: Message, actor: User) -> Message:
         raise Forbidden(_l("Its author withdrew this message; only they could post it again."))
     check_can_act_on(actor, message.author)
     message.hidden_at = None
-    message.hidden_by_id = None
+    message.hidden_by = None
     message.hidden_reason = None
     change = ModerationChange(room_id=message.room_id, message_id=message.id, hidden=False)
     db.session.add(change)
@@ -188,7 +177,7 @@ def hide_all_messages_of(user: User, actor: User, reason: str) -> int:
     changes = []
     for message in messages:
         message.hidden_at = now
-        message.hidden_by_id = actor.id
+        message.hidden_by = actor
         message.hidden_reason = reason
         message.hidden_by_author = False
         change = ModerationChange(room_id=message.room_id, message_id=message.id, hidden=True)

@@ -23,6 +23,7 @@ from ..errors import ExchangeError, Invalid
 from ..event.services import get_room, list_rooms
 from ..payloads import query_int
 from ..permissions import Action, acting_user, can, requires
+from ..rooms.services import get_message
 from ..security import safe_next_url
 from . import services
 from .models import AuditAction
@@ -65,9 +66,7 @@ def queue_fragment() -> ResponseReturnValue:
 @requires(Action.REVIEW_REPORTS)
 def hide_message(message_id: int) -> ResponseReturnValue:
     try:
-        services.hide_message(
-            services.get_message(message_id), acting_user(), request.form.get("reason")
-        )
+        services.hide_message(get_message(message_id), acting_user(), request.form.get("reason"))
     except ExchangeError as error:
         _flash_error(error)
     else:
@@ -79,7 +78,7 @@ def hide_message(message_id: int) -> ResponseReturnValue:
 @requires(Action.RESTORE_MESSAGE)
 def restore_message(message_id: int) -> ResponseReturnValue:
     try:
-        services.restore_message(services.get_message(message_id), acting_user())
+        services.restore_message(get_message(message_id), acting_user())
     except ExchangeError as error:
         _flash_error(error)
     else:
@@ -91,9 +90,7 @@ def restore_message(message_id: int) -> ResponseReturnValue:
 @requires(Action.REVIEW_REPORTS)
 def dismiss_reports(message_id: int) -> ResponseReturnValue:
     try:
-        services.dismiss_reports(
-            services.get_message(message_id), acting_user(), request.form.get("reason")
-        )
+        services.dismiss_reports(get_message(message_id), acting_user(), request.form.get("reason"))
     except ExchangeError as error:
         _flash_error(error)
     else:

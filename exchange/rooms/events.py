@@ -15,6 +15,7 @@ from ..event.services import get_room
 from ..i18n import locale_code
 from ..payloads import Payload
 from ..permissions import STAFF, Action, acting_user
+from ..practices.services import published_practice
 from ..sockets import socket_event
 from . import presence, services
 from .schemas import change_json, message_json, room_json, user_json
@@ -108,16 +109,19 @@ def on_leave(payload: Payload) -> dict[str, Any]:
 
 @socket_event(Action.SEND_MESSAGE)
 def on_send(payload: Payload) -> dict[str, Any]:
-    """Client sends ``send {room, body, client_id, language?}``; the room gets ``message``.
+    """Client sends ``send {room, body, client_id, language?, practice_id?}``.
 
-    The message is stored (committed) before it is acknowledged and delivered.
+    The message is stored (committed) before it is acknowledged and delivered
+    to the room as ``message``; ``practice_id`` links a published best practice.
     """
     room = get_room(payload.text("room", max_length=80))
+    practice_id = payload.optional_int("practice_id", minimum=1)
     message = services.post_message(
         room,
         acting_user(),
         body=payload.text("body"),
         client_id=payload.text("client_id", max_length=64),
         language=payload.optional_text("language", max_length=8),
+        practice=published_practice(practice_id) if practice_id is not None else None,
     )
     return {"ok": True, "message": message_json(message)}

@@ -14,6 +14,7 @@ from ..moderation.models import Hideable
 if TYPE_CHECKING:
     from ..accounts.models import LoginSession, User
     from ..event.models import Room
+    from ..practices.models import Practice
 
 
 class Message(Hideable, Base):
@@ -39,10 +40,13 @@ class Message(Hideable, Base):
     body_html: Mapped[str] = mapped_column(sa.Text)
     #: The language the author wrote in (ISO 639-1), if they said; pages mark it up.
     language: Mapped[str | None] = mapped_column(sa.String(8))
+    #: The best practice this message is about ("share to room"), if any.
+    practice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("practices.id"), index=True)
     created_at: Mapped[created_at]
 
     room: Mapped[Room] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
+    practice: Mapped[Practice | None] = relationship()
 
 
 class Node(Base):

@@ -37,6 +37,8 @@ def user_json(user: User) -> dict[str, Any]:
 
 def message_json(message: Message, *, staff: bool = False) -> dict[str, Any]:
     """A message as the protocol shows it; moderators also see why a hidden one is hidden."""
+    from ..practices.schemas import practice_ref_json  # practices build on the chat, not back
+
     data = {
         "id": message.id,
         "room": message.room.slug,
@@ -46,6 +48,7 @@ def message_json(message: Message, *, staff: bool = False) -> dict[str, Any]:
         "language": message.language,
         "created_at": iso_utc(message.created_at),
         "author": user_json(message.author),
+        "practice": practice_ref_json(message.practice) if message.practice else None,
     }
     if staff:
         data["hidden"] = hidden_json(message)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app
@@ -14,15 +15,19 @@ from sqlalchemy.orm import joinedload
 
 from .. import realtime
 from ..accounts.models import User
-from ..errors import Invalid, TooLong
+from ..errors import Invalid, NotFound, TooLong
 from ..event.models import Room
 from ..event.services import get_room
 from ..extensions import db
 from ..moderation.models import ModerationChange
 from ..moderation.services import check_can_post
+from ..payloads import check_storable
 from ..sanitize import clean_chat_text
 from . import presence
 from .models import Message
+
+if TYPE_CHECKING:
+    from ..practices.models import Practice
 
 logger = logging.getLogger(__name__)
 
@@ -59,12 +64,7 @@ def validate_body(body: str) -> None:
             field="body",
             max_length=maximum,
         )
-    if "\x00" in body:
-        raise Invalid(_l("The message contains a character that cannot be stored."), field="body")
-    try:
-        body.encode("utf-8")
-    except UnicodeEncodeError:
-        raise Invalid(_l("The message is not valid text."), field="body") from None
+    check_storable(body, "body")
 
 
 def validate_client_id(client_id: str) -> None:
@@ -83,13 +83,20 @@ def validate_language(language: str | None) -> None:
 
 
 def post_message(
-    room: Room, author: User, body: str, client_id: str, *, language: str | None = None
+    room: Room,
+    author: User,
+    body: str,
+    client_id: str,
+    *,
+    language: str | None = None,
+    practice: Practice | None = None,
 ) -> Message:
     """Store a message, then deliver it to the room; return the stored message.
 
     Sending the same ``client_id`` again returns the message stored the first
     time (and delivers it again: clients deduplicate by id), so a client may
-    retry as often as it needs to.
+    retry as often as it needs to. A message may link one best practice; the
+    caller checks that it is published.
 
     Ids must grow in commit order within a room, or a reader asking for
     messages ``after`` an id could skip one committed late. On PostgreSQL the
@@ -103,13 +110,14 @@ def post_message(
     if existing is None:
         # Mute and slow mode apply to new messages, not to retries of stored ones.
         check_can_post(author, room)
-        message, created = _store(room, author, body, client_id, language)
+        message, created = _store(room, author, body, client_id, language, practice)
         if created:
             logger.debug("message %r stored in %s", message.id, room.slug)
             realtime.message_posted(message)
             return message
         existing = message
-    if existing.room_id != room.id or existing.body != body:
+    practice_id = practice.id if practice is not None else None
+    if existing.room_id != room.id or existing.body != body or existing.practice_id != practice_id:
         raise Invalid(
             _l("This client_id was already used for a different message."), field="client_id"
         )
@@ -119,7 +127,12 @@ def post_message(
 
 
 def _store(
-    room: Room, author: User, body: str, client_id: str, language: str | None
+    room: Room,
+    author: User,
+    body: str,
+    client_id: str,
+    language: str | None,
+    practice: Practice | None,
 ) -> tuple[Message, bool]:
     """Insert a message under the room's lock; return it and whether it is new."""
     body_html = clean_chat_text(body)  # before taking the lock, to hold it briefly
@@ -136,6 +149,7 @@ def _store(
         body=body,
         body_html=body_html,
         language=language,
+        practice=practice,
     )
     session.add(message)
     try:
@@ -151,24 +165,33 @@ def _store(
 
 def _find_by_client_id(author: User, client_id: str) -> Message | None:
     return db.session.scalars(
-        sa.select(Message)
-        .where(Message.author_id == author.id, Message.client_id == client_id)
-        .options(
-            joinedload(Message.room), joinedload(Message.author).joinedload(User.administration)
+        with_authors(
+            sa.select(Message).where(Message.author_id == author.id, Message.client_id == client_id)
         )
     ).first()
 
 
-def _messages(room: Room, *, include_hidden: bool = False) -> sa.Select[tuple[Message]]:
-    query = (
-        sa.select(Message)
-        .where(Message.room_id == room.id)
-        .options(
-            joinedload(Message.author).joinedload(User.administration),
-            joinedload(Message.room),
-            joinedload(Message.hidden_by),
-        )
+def with_authors(select: sa.Select[tuple[Message]]) -> sa.Select[tuple[Message]]:
+    """Load what rendering messages needs (author, administration, room, practice) at once."""
+    return select.options(
+        joinedload(Message.author).joinedload(User.administration),
+        joinedload(Message.room),
+        joinedload(Message.practice),
+        joinedload(Message.hidden_by),
     )
+
+
+def get_message(message_id: int) -> Message:
+    """Return a message by id, or raise :class:`NotFound`."""
+    message = db.session.scalars(with_authors(sa.select(Message).where(Message.id == message_id)))
+    found = message.first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def _messages(room: Room, *, include_hidden: bool = False) -> sa.Select[tuple[Message]]:
+    query = with_authors(sa.select(Message).where(Message.room_id == room.id))
     return query if include_hidden else query.where(Message.visible())
 
 

@@ -16,6 +16,10 @@
   var CAN_SEND = root.dataset.canSend === "true";
   var MAX_LENGTH = parseInt(root.dataset.maxLength, 10) || 4000;
   var MESSAGES_URL = root.dataset.messagesUrl;
+  // Delegates may turn their own messages into draft practices (a plain form post).
+  var CAN_DEVELOP = root.dataset.canDevelop === "true";
+  var DEVELOP_URL = root.dataset.developUrl;
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
   var LOGIN_URL = root.dataset.loginUrl;
   var STAFF = root.dataset.staff === "true";
   var ACK_TIMEOUT_MS = 10000;
@@ -261,6 +265,20 @@
     item.appendChild(body);
     item.dataset.authorRole = message.author.role;
     markHidden(item, message.hidden);
+    if (message.practice && message.practice.url.charAt(0) === "/") {
+      var practice = document.createElement("p");
+      practice.className = "message-practice";
+      practice.appendChild(span("message-practice-label", strings.practice));
+      practice.appendChild(document.createTextNode(" "));
+      var link = document.createElement("a");
+      link.href = message.practice.url;
+      link.textContent = message.practice.title;
+      practice.appendChild(link);
+      item.appendChild(practice);
+    }
+    if (CAN_DEVELOP && csrfMeta && String(message.author.id) === USER_ID && !message.hidden) {
+      item.appendChild(developForm(message.id));
+    }
     localizeTimes(item);
     addActions(item);
     return item;
@@ -443,6 +461,25 @@
     var node = button(label, onClick);
     node.className = "link-button";
     return node;
+  }
+
+  // The same form as templates/rooms/_message.html renders for the author's messages.
+  function developForm(id) {
+    var form = document.createElement("form");
+    form.method = "post";
+    form.action = DEVELOP_URL.replace(/\/0\/develop$/, "/" + id + "/develop");
+    form.className = "message-develop";
+    var token = document.createElement("input");
+    token.type = "hidden";
+    token.name = "csrf_token";
+    token.value = csrfMeta.content;
+    form.appendChild(token);
+    var submit = document.createElement("button");
+    submit.type = "submit";
+    submit.className = "link-button";
+    submit.textContent = strings.develop;
+    form.appendChild(submit);
+    return form;
   }
 
   function loadEarlier() {

@@ -19,6 +19,7 @@ from exchange.accounts.models import Role, User
 from exchange.event.services import get_administration, get_room
 from exchange.extensions import db
 from exchange.moderation import services as moderation
+from exchange.practices import services as practices
 from exchange.rooms import services as rooms
 
 from ..conftest import PASSWORD
@@ -81,11 +82,31 @@ class World:
                 moderation.hide_message(message, db.session.get(User, self.boss.id), "matrix")
             return message.id
 
+    def practice(self, stage: str = "draft") -> int:
+        """A complete practice of Ferla (the matrix's delegates' administration), at ``stage``."""
+        with self.app.app_context():
+            writer = self._user(Role.DELEGATE, "writer")
+            content = practices.PracticeContent(
+                title=f"Solar roofs {next(_numbers)}",
+                theme=get_room("renewable-energy"),
+                summary="Panels on every school.",
+                challenge="Old roofs.",
+                actions="We rebuilt them.",
+                results="120 t CO2 less a year.",
+                year_from=2022,
+            )
+            practice = practices.create_practice(writer, content)
+            if stage in {"submitted", "published"}:
+                practices.submit_practice(practice, writer)
+            if stage == "published":
+                practices.publish_practice(practice, db.session.get(User, self.boss.id))
+            return practice.id
+
     def reported_message(self) -> int:
         message_id = self.message_by()
         with self.app.app_context():
             reporter = self._user(Role.ATTENDEE, "reporter")
-            moderation.report_message(moderation.get_message(message_id), reporter, "matrix")
+            moderation.report_message(rooms.get_message(message_id), reporter, "matrix")
         return message_id
 
 
@@ -219,6 +240,15 @@ STAFF_ONLY = {
     "organizer": "ok",
 }
 ORGANIZERS_ONLY = {**STAFF_ONLY, "moderator": "forbidden"}
+DELEGATES_ONLY = {
+    **STAFF_ONLY,
+    "delegate": "ok",
+    "muted": "ok",
+    "moderator": "forbidden",
+    "organizer": "forbidden",
+}
+#: Those who may edit a practice of Ferla: its delegates, moderators and organizers.
+EDITORS = {**STAFF_ONLY, "delegate": "ok", "muted": "ok"}
 ANY_ACCOUNT = {
     "anonymous": "login",
     "attendee": "ok",
@@ -297,6 +327,40 @@ HTTP_MATRIX: dict[
         lambda w, me: (f"/moderation/people/{w.target_user().id}/role", {"role": "attendee"}),
         ORGANIZERS_ONLY,
     ),
+    "practices.new": (
+        lambda w, me: ("/practices/new", {"title": "A new practice", "theme": "funding"}),
+        {**DELEGATES_ONLY},
+    ),
+    "practices.edit": (
+        lambda w, me: (
+            f"/practices/{w.practice()}/edit",
+            {"title": "Edited title", "theme": "renewable-energy"},
+        ),
+        EDITORS,
+    ),
+    "practices.submit": (
+        lambda w, me: (f"/practices/{w.practice()}/submit", {}),
+        EDITORS,
+    ),
+    "practices.publish": (
+        lambda w, me: (f"/practices/{w.practice('submitted')}/publish", {"comment": ""}),
+        STAFF_ONLY,
+    ),
+    "practices.send_back": (
+        lambda w, me: (f"/practices/{w.practice('submitted')}/return", {"comment": "More data"}),
+        STAFF_ONLY,
+    ),
+    "practices.share": (
+        lambda w, me: (
+            f"/practices/{w.practice('published')}/share",
+            {"body": "Have a look", "client_id": f"share{next(_numbers)}"},
+        ),
+        {**EDITORS, "muted": "forbidden"},
+    ),
+    "practices.develop": (
+        lambda w, me: (f"/messages/{w.own_messages[me.id] if me else 1}/develop", {}),
+        DELEGATES_ONLY,
+    ),
     "moderation.read_notice": (
         lambda w, me: (f"/moderation/notices/{_notice_for(w, me)}/read", {}),
         ANY_ACCOUNT,
@@ -332,7 +396,7 @@ def _invitation(world: World) -> int:
 def _author_of_a_message(world: World) -> int:
     message_id = world.message_by()
     with world.app.app_context():
-        return moderation.get_message(message_id).author_id
+        return rooms.get_message(message_id).author_id
 
 
 def _notice_for(world: World, me: User | None) -> int:

@@ -30,7 +30,7 @@ def post(app, author, body):
 def report(app, message_id, reporter, reason):
     with app.app_context():
         services.report_message(
-            services.get_message(message_id), db.session.get(User, reporter.id), reason
+            rooms.get_message(message_id), db.session.get(User, reporter.id), reason
         )
 
 
@@ -81,14 +81,14 @@ def test_dismissing_keeps_the_message(app, client, staff, author, make_user):
     )
     assert "The reports are dismissed" in page
     with app.app_context():
-        assert not services.get_message(message_id).is_hidden
+        assert not rooms.get_message(message_id).is_hidden
 
 
 def test_moderators_see_hidden_messages_greyed_with_why_in_the_room(app, client, staff, author):
     message_id = post(app, author, "out of line")
     with app.app_context():
         marco = db.session.get(User, staff.id)
-        services.hide_message(services.get_message(message_id), marco, "Personal attack")
+        services.hide_message(rooms.get_message(message_id), marco, "Personal attack")
     page = client.get("/rooms/plenary").get_data(as_text=True)
     assert 'class="message is-hidden"' in page
     assert "Hidden by Marco: Personal attack" in page

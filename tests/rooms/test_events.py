@@ -73,7 +73,9 @@ def test_a_message_is_acknowledged_and_delivered_to_the_room_only(
         "language",
         "created_at",
         "author",
+        "practice",
     }
+    assert message["practice"] is None
     assert message["body"] == "Buongiorno <b>a tutti</b>"
     assert message["body_html"] == "Buongiorno &lt;b&gt;a tutti&lt;/b&gt;"
     assert message["created_at"].endswith("Z")
@@ -116,6 +118,68 @@ def test_attendees_may_read_but_not_send(connect, make_user):
     }
 
 
+def _practice(app, author, *, published):
+    """A practice of the author's administration, published or left as a draft."""
+    from exchange.event.services import get_room
+    from exchange.practices import services as practices
+
+    with app.app_context():
+        author = db.session.merge(author)
+        practice = practices.create_practice(
+            author,
+            practices.PracticeContent(
+                title="Solar roofs on schools",
+                theme=get_room("renewable-energy"),
+                summary="Six schools.",
+                challenge="Bills.",
+                actions="Panels.",
+                results="Savings.",
+                year_from=2021,
+            ),
+        )
+        if published:
+            practices.submit_practice(practice, author)
+            reviewer = accounts.create_user(
+                email="reviewer@example.org",
+                name="Reviewer",
+                password="correct horse battery staple",
+                role=Role.MODERATOR,
+            )
+            practices.publish_practice(practice, reviewer)
+        return practice.id
+
+
+def test_a_message_may_link_a_published_practice(app, connect, elena, salvatore):
+    practice_id = _practice(app, elena, published=True)
+    listener = connect(salvatore)
+    listener.emit("join", {"room": "renewable-energy"}, callback=True)
+    listener.get_received()
+    ack = connect(elena).emit(
+        "send",
+        {"room": "renewable-energy", "body": "Read this", "client_id": "p-1",
+         "practice_id": practice_id},
+        callback=True,
+    )  # fmt: skip
+    assert ack["ok"] is True
+    assert ack["message"]["practice"] == {
+        "id": practice_id,
+        "title": "Solar roofs on schools",
+        "url": f"/practices/{practice_id}-solar-roofs-on-schools",
+    }
+    assert events_named(listener, "message") == [ack["message"]]
+
+
+def test_an_unpublished_practice_cannot_be_linked(app, connect, elena):
+    practice_id = _practice(app, elena, published=False)
+    ack = connect(elena).emit(
+        "send",
+        {"room": "plenary", "body": "Draft", "client_id": "p-2", "practice_id": practice_id},
+        callback=True,
+    )
+    assert ack["ok"] is False
+    assert ack["error"]["code"] == "not_found" and ack["error"]["field"] == "practice_id"
+
+
 def test_join_after_an_id_returns_exactly_what_was_missed(connect, elena, salvatore):
     writer = connect(elena)
     ids = [
@@ -148,6 +212,21 @@ def test_join_after_an_id_returns_exactly_what_was_missed(connect, elena, salvat
         ("send", [{"room": "plenary", "body": "hi", "client_id": "no spaces"}], "invalid"),
         ("send", [{"room": "atlantis", "body": "hi", "client_id": "c"}], "not_found"),
         ("send", [None], "invalid"),
+        (
+            "send",
+            [{"room": "plenary", "body": "hi", "client_id": "c", "practice_id": "1"}],
+            "invalid",
+        ),
+        (
+            "send",
+            [{"room": "plenary", "body": "hi", "client_id": "c", "practice_id": 0}],
+            "invalid",
+        ),
+        (
+            "send",
+            [{"room": "plenary", "body": "hi", "client_id": "c", "practice_id": 99}],
+            "not_found",
+        ),
         ("leave", [{}], "invalid"),
     ],
 )

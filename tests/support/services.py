@@ -1,12 +1,13 @@
 """Reach the real PostgreSQL and Redis of the machine, or say clearly why not.
 
-Outside CI a missing service skips the tests that need it, with the reason.
+Outside CI a missing service (or program) skips the tests that need it, with the reason.
 In CI (CI=true) it fails them: CI must run every test, not skip it.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from urllib.parse import urlsplit
 
@@ -39,3 +40,13 @@ def require(service: str, url: str, default_port: int) -> None:
     if in_ci():
         pytest.fail(f"{message}; CI must run these tests, not skip them")
     pytest.skip(f"{message} (set EXCHANGE_TEST_{service.upper()}_URL to point elsewhere)")
+
+
+def require_program(name: str, command: str) -> None:
+    """Skip (or, in CI, fail) the calling test unless ``command`` is on the PATH."""
+    if shutil.which(command):
+        return
+    message = f"{name} ({command}) is not installed"
+    if in_ci():
+        pytest.fail(f"{message}; CI must run these tests, not skip them")
+    pytest.skip(message)

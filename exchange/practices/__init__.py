@@ -1,0 +1,1 @@
+"""The best-practice library: write-ups that administrations share, reviewed and published."""

@@ -1,0 +1,410 @@
+"""The library's e-book: every published practice, grouped by theme, as EPUB 3 and as PDF.
+
+The EPUB is assembled here with zipfile from the templates in templates/practices/ebook/
+(XHTML, autoescaped by Jinja); each practice's sanitized HTML is rewritten as
+well-formed XHTML. The PDF holds the same content, printed with the vendored DejaVu
+fonts so that every language of the practices shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import logging
+import re
+import uuid
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from ..db import utcnow
+from ..event.models import Event, Room
+from ..event.services import current_event
+from ..extensions import db
+from ..i18n import locale_code
+from ..sanitize import MARKDOWN_VERSION
+from ..templating import country_name
+from . import services
+from .labels import FIELD_LABELS, indicator_lines, period_text
+from .models import MARKDOWN_FIELDS, Practice, PracticeRevision
+from .search import visible_practices
+
+logger = logging.getLogger(__name__)
+
+#: Characters XML 1.0 forbids, and C1 controls, which no text needs: removed from every
+#: document, so that nothing a writer typed can make a file unreadable.
+NOT_XML = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+FONTS = Path(__file__).resolve().parents[2] / "static" / "vendor" / "dejavu-fonts"
+EPUB_TEMPLATES = "practices/ebook/"
+
+
+@dataclass
+class Chapter:
+    theme: Room
+    practices: list[Practice]
+    filename: str
+
+
+@dataclass
+class Book:
+    """What both editions hold."""
+
+    title: str
+    event: Event | None
+    #: The reader's locale ("pt_BR"), for picking translations, and as a BCP 47 tag ("pt-BR").
+    locale: str
+    language: str
+    chapters: list[Chapter]
+    modified: dt.datetime
+
+    @property
+    def practice_count(self) -> int:
+        return sum(len(chapter.practices) for chapter in self.chapters)
+
+    @property
+    def administration_count(self) -> int:
+        return len({p.administration_id for c in self.chapters for p in c.practices})
+
+    @property
+    def identifier(self) -> str:
+        """Stable across exports: the same publication, brought up to date."""
+        slug = self.event.slug if self.event else "spazio-virtuale"
+        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'spazio-virtuale:{slug}:practices')}"
+
+
+@dataclass(frozen=True)
+class Edition:
+    """A built e-book file."""
+
+    data: bytes
+    mimetype: str
+    filename: str
+
+
+def collect_book() -> Book:
+    """Gather the published practices and what the cover says about the event."""
+    event = current_event()
+    locale = locale_code()
+    name = event.name_in(locale) if event else _("Spazio Virtuale")
+    chapters = [
+        Chapter(theme, practices, f"theme-{theme.slug}.xhtml")
+        for theme, practices in services.ebook_chapters()
+    ]
+    moments = [
+        moment
+        for chapter in chapters
+        for practice in chapter.practices
+        for moment in (practice.updated_at, practice.published_at)
+        if moment is not None
+    ]
+    return Book(
+        title=_("%(event)s: best practices", event=name),
+        event=event,
+        locale=locale,
+        language=locale.replace("_", "-"),
+        chapters=chapters,
+        modified=max(moments, default=utcnow()).replace(microsecond=0),
+    )
+
+
+def export(edition: str) -> Edition:
+    """Build one edition ("epub" or "pdf") of the e-book as it is now."""
+    mimetype, build = EDITIONS[edition]
+    book = collect_book()
+    slug = book.event.slug if book.event else "spazio-virtuale"
+    return Edition(build(book), mimetype, f"{slug}-practices.{edition}")
+
+
+def cached_edition(edition: str) -> Edition:
+    """Return an edition, building it again only when the library changed since the last one.
+
+    Building is CPU work that holds its server process, so every download of an
+    unchanged library gets the copy built before. Every change to a practice
+    writes a revision, which is what the fingerprint watches.
+    """
+    published = visible_practices().subquery()
+    fingerprint = (
+        tuple(
+            db.session.execute(
+                sa.select(sa.func.count(), sa.func.max(published.c.updated_at))
+            ).one()
+        ),
+        db.session.scalar(sa.select(sa.func.max(PracticeRevision.id))),
+        MARKDOWN_VERSION,
+        locale_code(),
+    )
+    cache: dict[str, tuple[Any, Edition]] = current_app.extensions.setdefault("exchange.ebooks", {})
+    if edition in cache and cache[edition][0] == fingerprint:
+        return cache[edition][1]
+    built = export(edition)
+    cache[edition] = (fingerprint, built)
+    return built
+
+
+# EPUB 3
+
+
+def build_epub(book: Book) -> bytes:
+    """Package the book as EPUB 3: navigation, a title page, one chapter per theme."""
+    context = {
+        "book": book,
+        "xhtml": to_xhtml,
+        "field_labels": FIELD_LABELS,
+        "markdown_fields": MARKDOWN_FIELDS,
+        "indicator_lines": indicator_lines,
+        "practice_meta": _practice_meta,
+        "contact_line": _contact_line,
+        "book_counts": _book_counts(book),
+        "event_dates": _event_dates(book.event) if book.event else "",
+        "modified": book.modified.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    documents = [
+        ("META-INF/container.xml", "container.xml", {}),
+        ("EPUB/package.opf", "package.opf.xml", {}),
+        ("EPUB/nav.xhtml", "nav.xhtml", {}),
+        ("EPUB/cover.xhtml", "cover.xhtml", {}),
+    ] + [
+        (f"EPUB/{chapter.filename}", "chapter.xhtml", {"chapter": chapter})
+        for chapter in book.chapters
+    ]
+    buffer = io.BytesIO()
+    stamp = book.modified.astimezone(dt.UTC).timetuple()[:6]
+    with zipfile.ZipFile(buffer, "w") as archive:
+        # The mimetype comes first and uncompressed, so that readers can sniff it.
+        archive.writestr(zipfile.ZipInfo("mimetype", stamp), "application/epub+zip")
+        for path, template, extra in documents:
+            text = render_template(EPUB_TEMPLATES + template, **context, **extra)
+            _write(archive, path, stamp, NOT_XML.sub("", text))
+        _write(archive, "EPUB/style.css", stamp, render_template(EPUB_TEMPLATES + "style.css"))
+    return buffer.getvalue()
+
+
+def _write(archive: zipfile.ZipFile, path: str, stamp: Any, text: str) -> None:
+    info = zipfile.ZipInfo(path, stamp)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    archive.writestr(info, text.encode("utf-8"))
+
+
+class _XhtmlWriter(HTMLParser):
+    """Re-serialize sanitized HTML as XHTML: void elements closed, text and attributes escaped."""
+
+    VOID = frozenset({"br", "hr"})
+
+    def __init__(self, heading_shift: int) -> None:
+        super().__init__(convert_charrefs=True)
+        self.heading_shift = heading_shift
+        self.parts: list[str] = []
+
+    def _name(self, tag: str) -> str:
+        if re.fullmatch(r"h[1-6]", tag):
+            return f"h{min(int(tag[1]) + self.heading_shift, 6)}"
+        return tag
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        rendered = "".join(f' {name}="{html.escape(value or "")}"' for name, value in attrs)
+        end = "/>" if tag in self.VOID else ">"
+        self.parts.append(f"<{self._name(tag)}{rendered}{end}")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag not in self.VOID:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in self.VOID:
+            self.parts.append(f"</{self._name(tag)}>")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(html.escape(data, quote=False))
+
+
+def to_xhtml(fragment: str, heading_shift: int = 1) -> Markup:
+    """Rewrite a fragment of sanitized HTML as XHTML, its headings ``heading_shift`` levels down.
+
+    Only ever given HTML that sanitize.clean_markdown produced (balanced tags from
+    its allowlist); in the e-book, each practice is one level deeper than on its page.
+    """
+    writer = _XhtmlWriter(heading_shift)
+    writer.feed(fragment)
+    writer.close()
+    return Markup("".join(writer.parts))  # noqa: S704 - sanitized, then escaped above
+
+
+# PDF
+
+
+def build_pdf(book: Book) -> bytes:
+    """Print the book as a PDF with a title page, a table of contents and bookmarks."""
+    # fpdf2 brings Pillow and fontTools: loaded only by those who print.
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace, TextStyle
+    from fpdf.outline import TableOfContents
+
+    class BookPDF(FPDF):  # type: ignore[misc]
+        def footer(self) -> None:
+            if self.page_no() > 1:
+                self.set_y(-14)
+                self.set_font("dejavu", size=8)
+                self.cell(0, 8, str(self.page_no()), align="C")
+
+    pdf = BookPDF(format="A4")
+    pdf.set_margins(20, 20, 20)
+    pdf.set_auto_page_break(True, margin=20)
+    for style, file in (("", "DejaVuSans"), ("B", "DejaVuSans-Bold"), ("I", "DejaVuSans-Oblique")):
+        pdf.add_font("dejavu", style, str(FONTS / f"{file}.ttf"))
+    pdf.add_font("dejavu", "BI", str(FONTS / "DejaVuSans-Bold.ttf"))
+    for style in ("", "B", "I", "BI"):
+        pdf.add_font("dejavumono", style, str(FONTS / "DejaVuSansMono.ttf"))
+    pdf.set_title(book.title)
+    pdf.set_lang(book.language)
+    pdf.set_creator(_("Spazio Virtuale"))
+    pdf.set_creation_date(book.modified)
+
+    write = _PdfWriter(pdf, book.locale, FontFace, TextStyle)
+    write.title_page(book)
+    pdf.add_page()
+    pdf.insert_toc_placeholder(TableOfContents(level_indent=6).render_toc, allow_extra_pages=True)
+    for chapter in book.chapters:
+        write.chapter(chapter)
+    return bytes(pdf.output())
+
+
+class _PdfWriter:
+    """Lay the book out page by page."""
+
+    def __init__(self, pdf: Any, locale: str, font_face: Any, text_style: Any) -> None:
+        self.pdf = pdf
+        self.locale = locale
+        blue = (11, 74, 162)
+        self.html_styles = {
+            **{
+                f"h{level}": text_style(
+                    font_family="dejavu", font_style="B", font_size_pt=size, color=blue,
+                    t_margin=3, b_margin=1,
+                )
+                for level, size in ((3, 12), (4, 11), (5, 10), (6, 10))
+            },
+            "code": font_face(family="dejavumono", size_pt=9),
+            "pre": text_style(font_family="dejavumono", font_size_pt=9, t_margin=2, b_margin=2),
+            "a": font_face(color=blue),
+        }  # fmt: skip
+
+    def text(self, text: str, size: float = 10, style: str = "", height: float = 5.5) -> None:
+        self.pdf.set_font("dejavu", style, size)
+        self.pdf.multi_cell(
+            0, height, NOT_XML.sub("", text), align="L", new_x="LMARGIN", new_y="NEXT"
+        )
+
+    def title_page(self, book: Book) -> None:
+        pdf = self.pdf
+        pdf.add_page()
+        pdf.set_y(70)
+        self.text(book.title, 24, "B", 12)
+        pdf.ln(6)
+        if book.event is not None:
+            self.text(_event_dates(book.event), 13)
+            if book.event.location:
+                self.text(book.event.location, 13)
+        pdf.ln(10)
+        self.text(_book_counts(book), 11)
+
+    def chapter(self, chapter: Chapter) -> None:
+        pdf = self.pdf
+        pdf.add_page()
+        name = chapter.theme.name_in(self.locale)
+        pdf.start_section(NOT_XML.sub("", name), level=0)
+        self.text(name, 18, "B", 9)
+        pdf.ln(4)
+        for practice in chapter.practices:
+            self.practice(practice)
+
+    def practice(self, practice: Practice) -> None:
+        pdf = self.pdf
+        if pdf.get_y() > pdf.h - 70:
+            pdf.add_page()
+        pdf.start_section(NOT_XML.sub("", practice.title), level=1)
+        self.text(practice.title, 14, "B", 7)
+        self.text(_practice_meta(practice), 9, "I")
+        pdf.ln(2)
+        if practice.summary:
+            self.text(practice.summary, 10.5)
+        for name, value in indicator_lines(practice):
+            self.text(f"{name}: {value}", 9.5, "", 5)
+        for name in MARKDOWN_FIELDS:
+            fragment = getattr(practice, f"{name}_html")
+            if not fragment:
+                continue
+            pdf.ln(2)
+            self.text(str(FIELD_LABELS[name]), 11.5, "B", 6.5)
+            self.html(fragment, getattr(practice, name))
+        if practice.links:
+            self.text(str(FIELD_LABELS["links"]), 11.5, "B", 6.5)
+            for link in practice.links:
+                self.text(link, 9.5)
+        self.text(_contact_line(practice), 9.5, "I")
+        pdf.ln(6)
+
+    def html(self, fragment: str, markdown: str) -> None:
+        """Print sanitized HTML; should fpdf2 refuse its layout, print the writer's text."""
+        pdf = self.pdf
+        pdf.set_font("dejavu", "", 10)
+        try:
+            pdf.write_html(
+                NOT_XML.sub("", fragment),
+                tag_styles=self.html_styles,
+                font_family="dejavu",
+                li_prefix_color=(27, 31, 36),
+                warn_on_tags_not_matching=False,
+            )
+        except Exception:
+            logger.warning("fpdf2 could not lay out a practice's HTML; printing its text")
+            self.text(markdown)
+
+
+def _event_dates(event: Event) -> str:
+    from flask_babel import format_date
+
+    if event.starts_on == event.ends_on:
+        return str(format_date(event.starts_on, "long"))
+    return f"{format_date(event.starts_on, 'long')} – {format_date(event.ends_on, 'long')}"
+
+
+def _book_counts(book: Book) -> str:
+    if not book.practice_count:
+        return _("No practice has been published yet.")
+    return _(
+        "%(practices)d practices from %(administrations)d administrations.",
+        practices=book.practice_count,
+        administrations=book.administration_count,
+    )
+
+
+def _practice_meta(practice: Practice) -> str:
+    parts = [practice.administration.name, country_name(practice.administration.country)]
+    parts.append(period_text(practice))
+    if practice.is_demo:
+        parts.append(_("Demo data"))
+    return " · ".join(part for part in parts if part)
+
+
+def _contact_line(practice: Practice) -> str:
+    if practice.public_email:
+        return _(
+            "Contact: %(name)s, %(email)s", name=practice.author.name, email=practice.public_email
+        )
+    return _("Contact: %(name)s", name=practice.author.name)
+
+
+EDITIONS: dict[str, tuple[str, Callable[[Book], bytes]]] = {
+    "epub": ("application/epub+zip", build_epub),
+    "pdf": ("application/pdf", build_pdf),
+}

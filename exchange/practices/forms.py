@@ -1,0 +1,195 @@
+"""Forms of the library's pages. The rules themselves are checked in services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField,
+    FieldList,
+    FloatField,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SearchField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ..event.models import Room
+from .labels import FIELD_LABELS, INDICATOR_LABELS
+from .models import MARKDOWN_FIELDS, STANDARD_INDICATORS
+from .services import OtherIndicator, PracticeContent
+
+#: Blank rows offered for new free indicators (the form works without JavaScript).
+BLANK_INDICATOR_ROWS = 2
+
+MARKDOWN_HINTS: dict[str, Any] = {
+    "challenge": _l("The problem or the need you started from."),
+    "actions": _l("What you did, step by step, with whom."),
+    "results": _l("What changed, measured where you can. Put the figures in the indicators too."),
+    "funding": _l("What it cost and who paid: EU funds, national funds, own budget, citizens."),
+    "failures": _l(
+        "What went less well, and why. Other administrations learn as much from this as "
+        "from the successes."
+    ),
+    "lessons": _l("What you would do again, and what differently."),
+    "transferability": _l(
+        "What another administration needs to repeat it: skills, partners, rules, time, money."
+    ),
+}
+
+
+def _indicator_label(name: str) -> Any:
+    label, unit = INDICATOR_LABELS[name]
+    return _l("%(name)s (%(unit)s)", name=label, unit=unit)
+
+
+def _markdown_field(name: str) -> TextAreaField:
+    return TextAreaField(
+        FIELD_LABELS[name], description=MARKDOWN_HINTS[name], render_kw={"rows": 8}
+    )
+
+
+class OtherIndicatorForm(Form):
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
+    value = FloatField(_l("Value"), validators=[Optional()])
+    unit = StringField(_l("Unit"), validators=[Optional(), Length(max=40)])
+
+
+class PracticeForm(FlaskForm):
+    title = StringField(FIELD_LABELS["title"], validators=[DataRequired(), Length(max=200)])
+    theme = SelectField(FIELD_LABELS["theme"], coerce=str, validators=[DataRequired()])
+    summary = TextAreaField(
+        FIELD_LABELS["summary"],
+        description=_l("One paragraph of plain text that says what, where and with which result."),
+        render_kw={"rows": 4},
+    )
+    tags = StringField(
+        FIELD_LABELS["tags"],
+        description=_l("Words that help people find it, separated by commas: solar, schools."),
+    )
+    challenge = _markdown_field("challenge")
+    actions = _markdown_field("actions")
+    results = _markdown_field("results")
+    co2_reduction_t_per_year = FloatField(
+        _indicator_label("co2_reduction_t_per_year"), validators=[Optional(), NumberRange(min=0)]
+    )
+    energy_saved_mwh_per_year = FloatField(
+        _indicator_label("energy_saved_mwh_per_year"), validators=[Optional(), NumberRange(min=0)]
+    )
+    renewable_produced_mwh_per_year = FloatField(
+        _indicator_label("renewable_produced_mwh_per_year"),
+        validators=[Optional(), NumberRange(min=0)],
+    )
+    cost_eur = IntegerField(
+        _indicator_label("cost_eur"), validators=[Optional(), NumberRange(min=0)]
+    )
+    jobs = IntegerField(_indicator_label("jobs"), validators=[Optional(), NumberRange(min=0)])
+    citizens_involved = IntegerField(
+        _indicator_label("citizens_involved"), validators=[Optional(), NumberRange(min=0)]
+    )
+    other_indicators = FieldList(FormField(OtherIndicatorForm), min_entries=BLANK_INDICATOR_ROWS)
+    funding = _markdown_field("funding")
+    failures = _markdown_field("failures")
+    lessons = _markdown_field("lessons")
+    transferability = _markdown_field("transferability")
+    year_from = IntegerField(FIELD_LABELS["year_from"], validators=[Optional()])
+    year_to = IntegerField(
+        FIELD_LABELS["year_to"],
+        validators=[Optional()],
+        description=_l("Leave empty while it is still going on."),
+    )
+    links = TextAreaField(
+        FIELD_LABELS["links"],
+        description=_l("Web pages about it (reports, videos, news), one address per line."),
+        render_kw={"rows": 3},
+    )
+    public_email = EmailField(
+        FIELD_LABELS["public_email"],
+        validators=[Optional(), Length(max=254)],
+        description=_l(
+            "You are named as the contact. Give an address here to show it to readers; "
+            "leave it empty to keep yours private."
+        ),
+    )
+    based_on_revision = HiddenField()
+
+    def fill(self, content: PracticeContent, based_on_revision: int | None) -> None:
+        """Prefill the form with a practice's content (on GET)."""
+        self.title.data = content.title
+        self.theme.data = content.theme.slug
+        self.summary.data = content.summary
+        self.tags.data = ", ".join(content.tags)
+        for name in (*MARKDOWN_FIELDS, *STANDARD_INDICATORS, "year_from", "year_to"):
+            getattr(self, name).data = getattr(content, name)
+        self.links.data = "\n".join(content.links)
+        self.public_email.data = content.public_email
+        self.based_on_revision.data = str(based_on_revision or "")
+        while len(self.other_indicators):
+            self.other_indicators.pop_entry()
+        for item in content.other_indicators:
+            self.other_indicators.append_entry(
+                {"name": item.name, "value": item.value, "unit": item.unit}
+            )
+        for _blank in range(BLANK_INDICATOR_ROWS):
+            self.other_indicators.append_entry()
+
+    def content(self, theme: Room) -> PracticeContent:
+        """What the writer sent, for the services to check and store."""
+        return PracticeContent(
+            title=self.title.data or "",
+            theme=theme,
+            summary=self.summary.data or "",
+            tags=(self.tags.data or "").split(","),
+            **{name: getattr(self, name).data or "" for name in MARKDOWN_FIELDS},
+            **{name: getattr(self, name).data for name in STANDARD_INDICATORS},
+            other_indicators=[
+                OtherIndicator(
+                    row.form.name.data or "", row.form.value.data, row.form.unit.data or ""
+                )
+                for row in self.other_indicators
+                if (row.form.name.data or "").strip() or row.form.value.data is not None
+            ],
+            year_from=self.year_from.data,
+            year_to=self.year_to.data,
+            links=(self.links.data or "").splitlines(),
+            public_email=self.public_email.data or "",
+        )
+
+    @property
+    def revision_seen(self) -> int | None:
+        raw = self.based_on_revision.data or ""
+        return int(raw) if raw.isdigit() else None
+
+
+class ReviewForm(FlaskForm):
+    comment = TextAreaField(
+        _l("Comment for the writers"),
+        description=_l("Required when sending back: say what to change."),
+        render_kw={"rows": 3},
+    )
+
+
+class ShareForm(FlaskForm):
+    body = TextAreaField(_l("Message"), validators=[DataRequired()], render_kw={"rows": 2})
+    client_id = HiddenField()
+
+
+class SearchForm(FlaskForm):
+    """The filters of the public list; read from the query string, never posted."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Search"), validators=[Optional(), Length(max=200)])
+    theme = SelectField(_l("Theme"), coerce=str, validators=[Optional()])
+    country = SelectField(_l("Country"), coerce=str, validators=[Optional()])
+    administration = SelectField(_l("Administration"), coerce=str, validators=[Optional()])
+    tag = StringField(_l("Tag"), validators=[Optional(), Length(max=40)])
+    year = IntegerField(_l("Year"), validators=[Optional(), NumberRange(min=1900, max=2100)])

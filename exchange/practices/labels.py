@@ -1,0 +1,85 @@
+"""What the fields, indicators and states of a practice are called, in the reader's language.
+
+Forms, pages, error messages and the e-book all name things from here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..templating import number
+from .models import STANDARD_INDICATORS, Practice, PracticeStatus, RevisionAction
+
+FIELD_LABELS: dict[str, Any] = {
+    "title": _l("Title"),
+    "summary": _l("Summary"),
+    "theme": _l("Theme"),
+    "tags": _l("Tags"),
+    "challenge": _l("The challenge"),
+    "actions": _l("What was done"),
+    "results": _l("Results"),
+    "funding": _l("Cost and funding sources"),
+    "failures": _l("What did not work"),
+    "lessons": _l("Lessons learned"),
+    "transferability": _l("Transferability: what another administration needs to repeat it"),
+    "other_indicators": _l("Other indicators"),
+    "year_from": _l("From (year)"),
+    "year_to": _l("To (year)"),
+    "links": _l("Links"),
+    "public_email": _l("Public contact email"),
+}
+
+#: Each standard indicator's name and unit.
+INDICATOR_LABELS: dict[str, tuple[Any, Any]] = {
+    "co2_reduction_t_per_year": (_l("CO₂ reduction"), _l("t/year")),
+    "energy_saved_mwh_per_year": (_l("Energy saved"), _l("MWh/year")),
+    "renewable_produced_mwh_per_year": (_l("Renewable energy produced"), _l("MWh/year")),
+    "cost_eur": (_l("Implementation cost"), _l("EUR")),
+    "jobs": (_l("Jobs created"), _l("jobs")),
+    "citizens_involved": (_l("Citizens involved"), _l("people")),
+}
+
+STATUS_LABELS: dict[PracticeStatus, Any] = {
+    PracticeStatus.DRAFT: _l("Draft"),
+    PracticeStatus.SUBMITTED: _l("Submitted for review"),
+    PracticeStatus.PUBLISHED: _l("Published"),
+}
+
+REVISION_LABELS: dict[RevisionAction, Any] = {
+    RevisionAction.CREATED: _l("Created"),
+    RevisionAction.EDITED: _l("Edited"),
+    RevisionAction.SUBMITTED: _l("Submitted for review"),
+    RevisionAction.PUBLISHED: _l("Published"),
+    RevisionAction.RETURNED: _l("Sent back to the writers"),
+}
+
+
+def field_label(name: str) -> str:
+    return str(FIELD_LABELS.get(name, name))
+
+
+def period_text(practice: Practice) -> str:
+    """When a practice ran: "2019–2022", "since 2021", or nothing when unknown."""
+    if practice.year_from is None:
+        return ""
+    if practice.year_to is None:
+        return _("since %(year)d", year=practice.year_from)
+    if practice.year_to == practice.year_from:
+        return str(practice.year_from)
+    return f"{practice.year_from}–{practice.year_to}"
+
+
+def indicator_lines(practice: Practice) -> list[tuple[str, str]]:
+    """Every indicator a practice gives, as (name, "value unit"), standard ones first."""
+    lines = []
+    for name in STANDARD_INDICATORS:
+        value = getattr(practice, name)
+        if value is not None:
+            label, unit = INDICATOR_LABELS[name]
+            lines.append((str(label), f"{number(value)} {unit}"))
+    for item in practice.indicators:
+        lines.append((item.name, f"{number(item.value)} {item.unit}".strip()))
+    return lines

@@ -1,0 +1,69 @@
+"""The JSON shapes of practices (docs/practices.md), built in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, has_request_context, url_for
+
+from ..rooms.schemas import iso_utc
+from .models import MARKDOWN_FIELDS, STANDARD_INDICATORS, Practice
+from .search import ResultPage
+
+
+def practice_url(practice: Practice, *, external: bool = False) -> str:
+    """The canonical address of a practice's page; outside a request, its path."""
+    values = {"practice_id": practice.id, "slug": practice.slug}
+    if has_request_context():
+        return url_for("practices.show", _external=external, **values)
+    return current_app.url_map.bind("localhost").build("practices.show", values)
+
+
+def practice_ref_json(practice: Practice) -> dict[str, Any]:
+    """A practice as a chat message links it."""
+    return {"id": practice.id, "title": practice.title, "url": practice_url(practice)}
+
+
+def practice_json(practice: Practice, locale: str) -> dict[str, Any]:
+    """Everything readers see of a practice: the Markdown each writer typed and its safe HTML."""
+    administration = practice.administration
+    data: dict[str, Any] = {
+        "id": practice.id,
+        "slug": practice.slug,
+        "url": practice_url(practice, external=True),
+        "status": practice.status.value,
+        "title": practice.title,
+        "summary": practice.summary,
+        "theme": {"slug": practice.theme.slug, "name": practice.theme.name_in(locale)},
+        "administration": {
+            "slug": administration.slug,
+            "name": administration.name,
+            "country": administration.country,
+        },
+        "tags": practice.tag_names,
+        "period": {"from": practice.year_from, "to": practice.year_to},
+    }
+    for name in MARKDOWN_FIELDS:
+        data[name] = getattr(practice, name)
+        data[f"{name}_html"] = getattr(practice, f"{name}_html")
+    data["indicators"] = {name: getattr(practice, name) for name in STANDARD_INDICATORS}
+    data["other_indicators"] = [
+        {"name": item.name, "value": item.value, "unit": item.unit} for item in practice.indicators
+    ]
+    data["links"] = list(practice.links)
+    data["contact"] = {"name": practice.author.name, "email": practice.public_email or None}
+    data["is_demo"] = practice.is_demo
+    data["published_at"] = iso_utc(practice.published_at) if practice.published_at else None
+    data["updated_at"] = iso_utc(practice.updated_at)
+    return data
+
+
+def page_json(page: ResultPage, locale: str) -> dict[str, Any]:
+    return {
+        "practices": [practice_json(practice, locale) for practice in page.practices],
+        "total": page.total,
+        "total_exact": page.total_exact,
+        "page": page.page,
+        "pages": page.pages,
+        "per_page": page.per_page,
+    }

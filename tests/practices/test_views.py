@@ -1,0 +1,355 @@
+"""The library's pages and JSON API, as people and programs use them."""
+
+import re
+from dataclasses import replace
+
+import pytest
+
+from exchange.accounts.models import Role
+from exchange.extensions import db
+from exchange.practices import services
+from exchange.practices.models import Practice, PracticeStatus
+
+from ..support.live import csrf_token
+
+FORM = {
+    "title": "Solar roofs on schools",
+    "theme": "renewable-energy",
+    "summary": "Six schools produce their own electricity.",
+    "tags": "solar, schools",
+    "challenge": "Schools were the largest item of the **bill**.",
+    "actions": "Panels on six roofs.",
+    "results": "Half of their electricity is their own.",
+    "co2_reduction_t_per_year": "170.5",
+    "cost_eur": "610000",
+    "other_indicators-0-name": "Schools",
+    "other_indicators-0-value": "6",
+    "other_indicators-0-unit": "buildings",
+    "year_from": "2021",
+    "links": "https://example.org/report",
+}
+
+
+def page(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return response.get_data(as_text=True)
+
+
+def post_form(client, url, data, form_url=None, **kwargs):
+    token = csrf_token(page(client, form_url or url))
+    return client.post(url, data={"csrf_token": token, **data}, **kwargs)
+
+
+def links_to_practices(html):
+    return re.findall(r'href="(/practices/\d+-[a-z0-9-]+)"', html)
+
+
+def test_anyone_finds_reads_and_downloads_the_solar_practices_of_italy(
+    client, write, elena, salvatore, make_user
+):
+    """An attendee without an account, in the browser: search, filter, read, download."""
+    write(elena, published=True, title="Solar roofs on schools")
+    write(salvatore, published=True, title="Energy community", actions="Solar panels on farms.")
+    write(make_user(administration="demo-musterstadt"), published=True, title="Solar register")
+    write(elena, title="Solar draft")
+
+    listing = page(client, "/practices?q=solar&country=IT")
+    assert "2 practices" in listing
+    assert "Solar register" not in listing and "Solar draft" not in listing
+    found = links_to_practices(listing)
+    assert len(found) == 2
+    practice = page(client, found[0])
+    assert "Solar roofs on schools" in practice and "Campi Bisenzio" in practice
+    assert "Italy" in practice
+    ebook = client.get("/practices/ebook.epub")
+    assert ebook.status_code == 200 and ebook.mimetype == "application/epub+zip"
+    assert "attachment" in ebook.headers["Content-Disposition"]
+
+
+def test_the_library_is_in_the_navigation_and_its_filter_form_is_labelled(client, event):
+    html = page(client, "/practices")
+    assert 'href="/practices" aria-current="page"' in html
+    assert 'role="search"' in html
+    for name in ("q", "theme", "country", "administration", "tag", "year"):
+        assert f'<label for="{name}"' in html
+    assert "Energy communities" in html and "Germany" in html
+
+
+def test_results_are_paginated_with_the_filters_kept(client, write, elena, app):
+    app.config["PRACTICES_PER_PAGE"] = 2
+    for number in range(3):
+        write(elena, published=True, title=f"Heat pump {number}")
+    first = page(client, "/practices?q=heat&theme=renewable-energy")
+    assert "Page 1 of 2" in first
+    assert 'href="/practices?page=2&amp;q=heat&amp;theme=renewable-energy"' in first
+    second = page(client, "/practices?page=2&q=heat&theme=renewable-energy")
+    assert len(links_to_practices(second)) == 1
+    assert client.get("/practices?page=0").status_code == 400
+    assert client.get("/practices?year=soon").status_code == 400
+
+
+def test_links_keep_only_the_filters_and_never_take_a_crafted_scheme(client, write, elena, app):
+    app.config["PRACTICES_PER_PAGE"] = 1
+    write(elena, published=True)
+    write(elena, published=True, title="Heat pumps")
+    html = page(client, "/practices?_external=1&_scheme=javascript&q=%0Aalert(1)&tag=&extra=x")
+    assert "javascript:" not in html and "extra=x" not in html
+    assert 'href="/practices/totals?q=%0Aalert(1)"' in html
+
+
+def test_a_practice_address_always_leads_to_its_current_name(client, write, elena):
+    practice = write(elena, published=True)
+    canonical = f"/practices/{practice.id}-solar-roofs-on-schools"
+    for address in (f"/practices/{practice.id}", f"/practices/{practice.id}-old-title"):
+        response = client.get(address)
+        assert response.status_code == 301 and response.headers["Location"] == canonical
+    assert client.get("/practices/999999").status_code == 404
+
+
+def test_unpublished_practices_are_not_found_by_the_public(client, login, write, elena, colleague):
+    draft = write(elena)
+    assert client.get(f"/practices/{draft.id}-{draft.slug}").status_code == 404
+    assert client.get(f"/api/practices/{draft.id}").status_code == 404
+    login(client, colleague)
+    html = page(client, f"/practices/{draft.id}-{draft.slug}")
+    assert "Draft" in html and "Submit for review" in html
+
+
+def test_a_delegate_posts_edits_and_submits_through_the_forms(client, login, app, elena):
+    login(client, elena)
+    assert "Post a practice" in page(client, "/practices")
+    response = post_form(client, "/practices/new", FORM)
+    assert response.status_code == 302
+    with app.app_context():
+        practice = db.session.query(Practice).one()
+        assert practice.status is PracticeStatus.DRAFT
+        assert practice.tag_names == ["schools", "solar"]
+        assert [(i.name, i.value) for i in practice.indicators] == [("Schools", 6.0)]
+        assert practice.co2_reduction_t_per_year == 170.5
+        url, edit_url = response.headers["Location"], f"/practices/{practice.id}/edit"
+    html = page(client, url)
+    assert "<strong>bill</strong>" in html and "Only delegates of Campi Bisenzio" in html
+
+    edit_form = page(client, edit_url)
+    assert 'value="Solar roofs on schools"' in edit_form
+    revision = re.search(r'name="based_on_revision" type="hidden" value="(\d+)"', edit_form)
+    changed = {**FORM, "title": "Solar roofs, phase two", "based_on_revision": revision.group(1)}
+    assert post_form(client, edit_url, changed).status_code == 302
+    assert (
+        post_form(client, f"/practices/{practice.id}/submit", {}, form_url=edit_url).status_code
+        == 302
+    )
+    html = page(client, f"/practices/{practice.id}-solar-roofs-phase-two")
+    assert "Submitted for review" in html and "Submit for review</button>" not in html
+
+
+def test_form_errors_are_announced_and_tied_to_their_fields(client, login, elena):
+    login(client, elena)
+    response = post_form(client, "/practices/new", {**FORM, "year_from": "1700", "jobs": "lots"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'role="alert"' in html and "The practice was not saved" in html
+    assert 'aria-describedby="jobs-error"' in html and 'aria-invalid="true"' in html
+    assert 'href="#jobs"' in html
+    response = post_form(client, "/practices/new", {**FORM, "links": "javascript:alert(1)"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="links-error"' in html
+    assert "is not a web address" in html
+
+
+def test_a_new_practice_asks_for_its_theme_instead_of_guessing_one(client, login, elena):
+    login(client, elena)
+    assert '<option value="">Choose a theme</option>' in page(client, "/practices/new")
+    response = post_form(client, "/practices/new", {**FORM, "theme": ""})
+    assert response.status_code == 422 and 'id="theme-error"' in response.get_data(as_text=True)
+
+
+def test_someone_elses_newer_changes_are_not_overwritten(
+    client, login, app, write, elena, colleague
+):
+    practice = write(elena)
+    login(client, elena)
+    stale = re.search(
+        r'name="based_on_revision" type="hidden" value="(\d+)"',
+        page(client, f"/practices/{practice.id}/edit"),
+    ).group(1)
+    with app.app_context():
+        stored = services.get_practice(practice.id)
+        newer = replace(services.PracticeContent.of(stored), results="Newer figures")
+        services.update_practice(stored, db.session.merge(colleague), newer)
+    edit_url = f"/practices/{practice.id}/edit"
+    response = post_form(client, edit_url, {**FORM, "based_on_revision": stale})
+    assert response.status_code == 422
+    assert "Someone else changed this practice" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("person", [None, "attendee", "salvatore"])
+def test_others_cannot_edit(client, login, request, write, elena, person):
+    practice = write(elena)
+    if person:
+        login(client, request.getfixturevalue(person))
+    response = client.get(f"/practices/{practice.id}/edit")
+    assert response.status_code == (302 if person is None else 403)
+
+
+def test_a_moderator_publishes_or_sends_back_with_a_comment(
+    client, login, app, write, elena, moderator
+):
+    first = write(elena, submitted=True)
+    second = write(elena, submitted=True, title="Heat pumps")
+    login(client, moderator)
+    queue = page(client, "/practices/review")
+    assert "Solar roofs on schools" in queue and "Heat pumps" in queue
+    url = f"/practices/{first.id}-{first.slug}"
+    html = page(client, url)
+    assert "Send back to the writers" in html and 'formaction="' in html
+    post_form(client, f"/practices/{first.id}/publish", {"comment": ""}, form_url=url)
+    other = f"/practices/{second.id}-{second.slug}"
+    response = post_form(
+        client, f"/practices/{second.id}/return", {"comment": "Add the costs."}, form_url=other
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert services.get_practice(first.id).is_published
+        assert services.get_practice(second.id).status is PracticeStatus.DRAFT
+    login(client, elena)
+    assert "Add the costs." in page(client, other)
+    revisions = client.get(f"/practices/{second.id}/revisions")
+    assert revisions.status_code == 403
+    login(client, moderator)
+    history = page(client, f"/practices/{second.id}/revisions")
+    assert "Sent back to the writers" in history and "Elena Conti" in history
+
+
+def test_a_refused_review_step_is_explained(client, login, write, elena, moderator):
+    practice = write(elena, submitted=True)
+    login(client, moderator)
+    url = f"/practices/{practice.id}-{practice.slug}"
+    response = post_form(
+        client, f"/practices/{practice.id}/return", {"comment": " "}, form_url=url,
+        follow_redirects=True,
+    )  # fmt: skip
+    assert "Tell the writers what to change" in response.get_data(as_text=True)
+
+
+def test_a_delegate_shares_a_practice_into_its_room(client, login, write, elena, salvatore):
+    practice = write(elena, published=True)
+    url = f"/practices/{practice.id}-{practice.slug}"
+    login(client, salvatore)
+    html = page(client, url)
+    assert "Share in the room “Renewable energy”" in html
+    body = re.search(r'<textarea[^>]*name="body"[^>]*>\s*([^<]*)</textarea>', html).group(1)
+    assert body.startswith("Best practice: Solar roofs on schools http://localhost" + url)
+    client_id = re.search(r'name="client_id" type="hidden" value="([0-9a-f]+)"', html).group(1)
+    response = post_form(
+        client, f"/practices/{practice.id}/share",
+        {"body": "Have a look", "client_id": client_id}, form_url=url,
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/rooms/renewable-energy#message-")
+    room = page(client, "/rooms/renewable-energy")
+    assert f'<a href="{url}">Solar roofs on schools</a>' in room
+    discussion = page(client, url)
+    assert "Have a look" in discussion and "Salvatore Greco" in discussion
+
+
+def test_attendees_cannot_share(client, login, write, elena, attendee):
+    practice = write(elena, published=True)
+    login(client, attendee)
+    html = page(client, f"/practices/{practice.id}-{practice.slug}")
+    assert "Share in the room" not in html
+    token = csrf_token(html)
+    response = client.post(
+        f"/practices/{practice.id}/share", data={"csrf_token": token, "body": "x", "client_id": "c"}
+    )
+    assert response.status_code == 403
+
+
+def test_a_delegate_develops_their_own_message_into_a_practice(
+    client, login, connect, app, elena, colleague
+):
+    connection = connect(elena)
+    ack = connection.emit(
+        "send",
+        {"room": "energy-communities", "body": "Our energy community\nDetails", "client_id": "d-1"},
+        callback=True,
+    )
+    message_id = ack["message"]["id"]
+    login(client, colleague)
+    room = page(client, "/rooms/energy-communities")
+    assert f"/messages/{message_id}/develop" not in room
+    response = client.post(f"/messages/{message_id}/develop", data={"csrf_token": csrf_token(room)})
+    assert response.status_code == 403
+    login(client, elena)
+    room = page(client, "/rooms/energy-communities")
+    assert f'action="/messages/{message_id}/develop"' in room
+    response = client.post(f"/messages/{message_id}/develop", data={"csrf_token": csrf_token(room)})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/edit")
+    form = page(client, response.headers["Location"])
+    assert 'value="Our energy community"' in form
+    assert '<option selected value="energy-communities">' in form
+
+
+def test_the_administration_page_lists_its_published_practices(client, write, elena, salvatore):
+    write(elena, published=True, title="Solar roofs on schools")
+    write(elena, title="A draft of theirs")
+    write(salvatore, published=True, title="Energy community")
+    html = page(client, "/administrations/campi-bisenzio")
+    assert "Solar roofs on schools" in html
+    assert "A draft of theirs" not in html and "Energy community" not in html
+
+
+def test_indicator_totals_follow_the_filters(client, write, elena, salvatore):
+    write(elena, published=True, co2_reduction_t_per_year=100.0)
+    write(salvatore, published=True, theme="funding", co2_reduction_t_per_year=20.5)
+    html = page(client, "/practices/totals?theme=funding")
+    assert "By theme" in html and "By country" in html
+    assert "20.5" in html and "120.5" not in html
+    assert '<th scope="col">CO₂ reduction <span class="unit">(t/year)</span></th>' in html
+    assert "120.5" in page(client, "/practices/totals")
+
+
+def test_the_api_lists_and_shows_published_practices(client, write, elena):
+    practice = write(elena, published=True, results="It **worked**", tags=["solar"])
+    write(elena, title="Unpublished")
+    listing = client.get("/api/practices?q=solar&country=IT&tag=solar&per_page=5").get_json()
+    assert (listing["total"], listing["page"], listing["pages"], listing["per_page"]) == (
+        1,
+        1,
+        1,
+        5,
+    )
+    shown = client.get(f"/api/practices/{practice.id}").get_json()["practice"]
+    assert shown == listing["practices"][0]
+    assert shown["results"] == "It **worked**"
+    assert shown["results_html"] == "<p>It <strong>worked</strong></p>\n"
+    assert shown["administration"] == {
+        "slug": "campi-bisenzio",
+        "name": "Campi Bisenzio",
+        "country": "IT",
+    }
+    assert shown["theme"] == {"slug": "renewable-energy", "name": "Renewable energy"}
+    assert shown["url"] == f"http://localhost/practices/{practice.id}-solar-roofs-on-schools"
+    assert shown["status"] == "published" and shown["published_at"].endswith("Z")
+    assert shown["contact"] == {"name": "Elena Conti", "email": None}
+
+
+@pytest.mark.parametrize("query", ["page=0", "page=x", "per_page=51", "year=soon"])
+def test_the_api_rejects_bad_parameters_with_json(client, event, query):
+    response = client.get(f"/api/practices?{query}")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid"
+
+
+def test_attendees_and_anonymous_readers_get_no_writing_controls(
+    client, login, write, elena, make_user
+):
+    practice = write(elena, published=True)
+    url = f"/practices/{practice.id}-{practice.slug}"
+    for reader in (None, make_user(Role.ATTENDEE)):
+        if reader is not None:
+            login(client, reader)
+        html = page(client, url)
+        assert "/edit" not in html and "Post a practice" not in page(client, "/practices")
+        assert "Revisions" not in html
