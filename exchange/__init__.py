@@ -102,11 +102,13 @@ def _register_blueprints(app: Flask) -> None:
 def _register_socket_handlers(app: Flask) -> None:
     from .extensions import socketio
     from .moderation.events import register_handlers as register_moderation
+    from .practices.events import register_handlers as register_library
     from .rooms.events import register_handlers as register_chat
     from .sockets import handle_socket_error, quiet_malformed_packets
 
     register_chat(socketio)
     register_moderation(socketio)
+    register_library(socketio)
     socketio.on_error_default(handle_socket_error)
     quiet_malformed_packets()
 

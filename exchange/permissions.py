@@ -43,6 +43,8 @@ class Action(StrEnum):
     EDIT_PRACTICE = "edit_practice"
     REVIEW_PRACTICE = "review_practice"
     SHARE_PRACTICE = "share_practice"
+    HIDE_PRACTICE = "hide_practice"
+    RESTORE_PRACTICE = "restore_practice"
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ def _own_message(user: User, message: Any) -> bool:
 
 
 def _published(user: User, practice: Any) -> bool:
-    return practice.is_published  # type: ignore[no-any-return]
+    return practice.is_public  # type: ignore[no-any-return]
 
 
 PERMISSIONS: Mapping[Action, Rule] = {
@@ -111,6 +113,8 @@ PERMISSIONS: Mapping[Action, Rule] = {
     ),
     Action.REVIEW_PRACTICE: Rule(STAFF),
     Action.SHARE_PRACTICE: Rule(DELEGATES | STAFF, _published, "published practices only"),
+    Action.HIDE_PRACTICE: Rule(STAFF),
+    Action.RESTORE_PRACTICE: Rule(STAFF),
 }
 
 

@@ -23,6 +23,7 @@ from .extensions import db, socketio
 if TYPE_CHECKING:
     from .event.models import Room
     from .moderation.models import Notice, Report
+    from .practices.models import Practice
     from .rooms.models import Message
 
 logger = logging.getLogger(__name__)
@@ -233,10 +234,18 @@ def report_created(report: Report) -> None:
     socketio.emit("report_created", report_json(report), to=MODERATORS, namespace=NAMESPACE)
 
 
-def reports_resolved(message_id: int) -> None:
-    socketio.emit(
-        "reports_resolved", {"message_id": message_id}, to=MODERATORS, namespace=NAMESPACE
-    )
+def reports_resolved(kind: str, target_id: int) -> None:
+    """Tell the moderators that the reports about a message or practice were dismissed."""
+    socketio.emit("reports_resolved", {f"{kind}_id": target_id}, to=MODERATORS, namespace=NAMESPACE)
+
+
+#: The namespace anyone may connect to, signed in or not, to hear about the library.
+LIBRARY_NAMESPACE = "/library"
+
+
+def practice_hidden(practice: Practice) -> None:
+    """Take a hidden practice out of every open page of the library, for every reader."""
+    socketio.emit("practice_hidden", {"id": practice.id}, namespace=LIBRARY_NAMESPACE)
 
 
 def room_updated(room: Room) -> None:

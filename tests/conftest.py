@@ -22,11 +22,14 @@ from exchange.accounts import services as accounts
 from exchange.accounts.models import Role, User
 from exchange.event.services import get_administration, load_event_file
 from exchange.extensions import db, socketio
+from exchange.practices import services as practices
+from exchange.practices.models import Practice
 
 from .support import browser as chromium
 from .support import databases
 from .support.accessibility import install_axe
 from .support.live import LiveServer
+from .support.practices import content
 from .support.services import POSTGRESQL_URL, require
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -194,6 +197,32 @@ def connect(
     for connection in clients:
         if connection.is_connected():
             connection.disconnect()
+
+
+@pytest.fixture
+def write(app: Flask, make_user: Callable[..., User]) -> Callable[..., Practice]:
+    """Write a practice through the services: ``write(author, published=True, title=...)``.
+
+    It runs in its own application context and returns the stored practice,
+    detached (its columns are loaded; fetch it again to follow relationships).
+    """
+    reviewers: list[User] = []
+
+    def write_practice(
+        author: User, *, published: bool = False, submitted: bool = False, **fields: Any
+    ) -> Practice:
+        with app.app_context():
+            author = db.session.merge(author)
+            practice = practices.create_practice(author, content(**fields))
+            if submitted or published:
+                practices.submit_practice(practice, author)
+            if published:
+                if not reviewers:
+                    reviewers.append(make_user(Role.MODERATOR, name="Reviewer"))
+                practices.publish_practice(practice, db.session.merge(reviewers[0]))
+            return practice
+
+    return write_practice
 
 
 @pytest.fixture

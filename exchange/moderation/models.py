@@ -13,6 +13,7 @@ from ..db import Base, created_at, enum_type, intpk
 
 if TYPE_CHECKING:
     from ..accounts.models import User
+    from ..practices.models import Practice
     from ..rooms.models import Message
 
 
@@ -71,11 +72,16 @@ class Report(Base):
     """
 
     __tablename__ = "reports"
-    __table_args__ = (sa.UniqueConstraint("reporter_id", "message_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("reporter_id", "message_id"),
+        sa.UniqueConstraint("reporter_id", "practice_id"),
+    )
 
     id: Mapped[intpk]
     reporter_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    #: What is reported: a message, or a best practice.
     message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("messages.id"), index=True)
+    practice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("practices.id"), index=True)
     reason: Mapped[str] = mapped_column(sa.String(500))
     created_at: Mapped[created_at]
     state: Mapped[ReportState] = mapped_column(
@@ -87,6 +93,7 @@ class Report(Base):
     reporter: Mapped[User] = relationship(foreign_keys=[reporter_id])
     resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
     message: Mapped[Message | None] = relationship()
+    practice: Mapped[Practice | None] = relationship()
 
 
 class Notice(Base):
@@ -129,7 +136,7 @@ class AuditEntry(Base):
     created_at: Mapped[created_at] = mapped_column(index=True)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     action: Mapped[AuditAction] = mapped_column(enum_type(AuditAction, length=20), index=True)
-    #: "message", "user", "room" or "report".
+    #: "message", "practice", "user" or "room".
     target_type: Mapped[str] = mapped_column(sa.String(20))
     target_id: Mapped[int]
     #: The person affected (the author of hidden content, the muted person...).

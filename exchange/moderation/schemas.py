@@ -9,12 +9,15 @@ from .models import Notice, Report
 
 
 def report_json(report: Report) -> dict[str, Any]:
+    from ..practices.schemas import practice_ref_json
+
     return {
         "id": report.id,
         "reason": report.reason,
         "created_at": iso_utc(report.created_at),
         "reporter": user_json(report.reporter),
         "message": message_json(report.message, staff=True) if report.message else None,
+        "practice": practice_ref_json(report.practice) if report.practice else None,
     }
 
 

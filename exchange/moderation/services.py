@@ -28,6 +28,7 @@ from ..errors import Forbidden, Invalid, Muted, NotFound, RateLimited
 from ..event.models import Room
 from ..extensions import db
 from ..permissions import STAFF
+from ..practices.models import Practice
 from ..rooms.models import Message
 from ..rooms.schemas import iso_utc
 from .models import AuditAction, AuditEntry, ModerationChange, Notice, Report, ReportState
@@ -124,7 +125,7 @@ def hide_message(message: Message, actor: User, reason: str | None) -> Message:
         _audit(
             actor, AuditAction.HIDE, "message", message.id, subject=message.author, reason=reason
         )
-        _resolve_reports(message, actor, ReportState.HIDDEN, now)
+        _resolve_reports(Report.message_id == message.id, actor, ReportState.HIDDEN, now)
         notice = _notice(
             message.author,
             "message_hidden",
@@ -184,7 +185,7 @@ def hide_all_messages_of(user: User, actor: User, reason: str) -> int:
         db.session.add(change)
         changes.append((message, change))
         _audit(actor, AuditAction.HIDE, "message", message.id, subject=user, reason=reason)
-        _resolve_reports(message, actor, ReportState.HIDDEN, now)
+        _resolve_reports(Report.message_id == message.id, actor, ReportState.HIDDEN, now)
     notice = _notice(user, "messages_hidden", count=len(messages), reason=reason)
     db.session.commit()
     logger.info("%d messages of user %r hidden by %r", len(messages), user.id, actor.id)
@@ -199,10 +200,11 @@ def hide_all_messages_of(user: User, actor: User, reason: str) -> int:
 
 @dataclass
 class ReportGroup:
-    """The open reports about one message, as the queue shows them."""
+    """The open reports about one message or one practice, as the queue shows them."""
 
-    message: Message
     reports: list[Report]
+    message: Message | None = None
+    practice: Practice | None = None
 
     @property
     def first_reported_at(self) -> dt.datetime:
@@ -211,32 +213,44 @@ class ReportGroup:
 
 def report_message(message: Message, reporter: User, reason: str) -> Report:
     """Flag a message for the moderators; reporting it again changes nothing."""
-    reason = _reason(reason, required=True)
     if message.author_id == reporter.id:
         raise Invalid(_l("You cannot report your own message; you can delete it."))
+    return _report(reporter, reason, message=message)
+
+
+def report_practice(practice: Practice, reporter: User, reason: str) -> Report:
+    """Flag a best practice for the moderators; reporting it again changes nothing."""
+    if practice.author_id == reporter.id:
+        raise Invalid(_l("You cannot report your own practice; you can edit it."))
+    return _report(reporter, reason, practice=practice)
+
+
+def _report(
+    reporter: User, reason: str, *, message: Message | None = None, practice: Practice | None = None
+) -> Report:
+    reason = _reason(reason, required=True)
+    target = Report.message_id == message.id if message else Report.practice_id == practice.id
     existing = db.session.scalars(
-        sa.select(Report).where(Report.reporter_id == reporter.id, Report.message_id == message.id)
+        sa.select(Report).where(Report.reporter_id == reporter.id, target)
     ).first()
     if existing is not None:
         return existing
-    report = Report(reporter_id=reporter.id, message_id=message.id, reason=reason)
+    report = Report(reporter_id=reporter.id, message=message, practice=practice, reason=reason)
     db.session.add(report)
     try:
         db.session.commit()
     except sa.exc.IntegrityError:  # the same report raced in twice
         db.session.rollback()
         return db.session.scalars(
-            sa.select(Report).where(
-                Report.reporter_id == reporter.id, Report.message_id == message.id
-            )
+            sa.select(Report).where(Report.reporter_id == reporter.id, target)
         ).one()
-    logger.info("message %r reported by %r", message.id, reporter.id)
+    logger.info("report %r by %r", report.id, reporter.id)
     realtime.report_created(report)
     return report
 
 
 def open_reports() -> list[ReportGroup]:
-    """The queue: open reports grouped by message, oldest first."""
+    """The queue: open reports grouped by what they are about, oldest first."""
     reports = db.session.scalars(
         sa.select(Report)
         .where(Report.state == ReportState.OPEN)
@@ -244,44 +258,96 @@ def open_reports() -> list[ReportGroup]:
             joinedload(Report.reporter),
             joinedload(Report.message).joinedload(Message.author),
             joinedload(Report.message).joinedload(Message.room),
+            joinedload(Report.practice),
         )
         .order_by(Report.created_at, Report.id)
     )
-    groups: dict[int, ReportGroup] = {}
+    groups: dict[tuple[str, int], ReportGroup] = {}
     for report in reports:
-        if report.message is None:
+        if report.message is not None:
+            key, group = ("message", report.message.id), ReportGroup([], message=report.message)
+        elif report.practice is not None:
+            key, group = ("practice", report.practice.id), ReportGroup([], practice=report.practice)
+        else:
             continue
-        groups.setdefault(report.message.id, ReportGroup(report.message, [])).reports.append(report)
+        groups.setdefault(key, group).reports.append(report)
     return list(groups.values())
 
 
 def dismiss_reports(message: Message, actor: User, reason: str | None = "") -> int:
     """Close the open reports about a message without hiding it; return how many."""
+    return _dismiss(
+        Report.message_id == message.id, actor, reason, "message", message.id, message.author
+    )
+
+
+def dismiss_practice_reports(practice: Practice, actor: User, reason: str | None = "") -> int:
+    """Close the open reports about a practice without hiding it; return how many."""
+    return _dismiss(
+        Report.practice_id == practice.id, actor, reason, "practice", practice.id, practice.author
+    )
+
+
+def _dismiss(
+    target: Any, actor: User, reason: str | None, kind: str, target_id: int, subject: User
+) -> int:
     reason = _reason(reason, required=False)
-    count = _resolve_reports(message, actor, ReportState.DISMISSED, utcnow())
+    count = _resolve_reports(target, actor, ReportState.DISMISSED, utcnow())
     if not count:
-        raise NotFound(_l("There are no open reports about this message."))
+        raise NotFound(_l("There are no open reports about this."))
     _audit(
-        actor,
-        AuditAction.DISMISS,
-        "message",
-        message.id,
-        subject=message.author,
-        reason=reason,
-        reports=count,
+        actor, AuditAction.DISMISS, kind, target_id, subject=subject, reason=reason, reports=count
     )
     db.session.commit()
-    realtime.reports_resolved(message.id)
+    realtime.reports_resolved(kind, target_id)
     return count
 
 
-def _resolve_reports(message: Message, actor: User, state: ReportState, now: dt.datetime) -> int:
+def _resolve_reports(target: Any, actor: User, state: ReportState, now: dt.datetime) -> int:
     result = db.session.execute(
         sa.update(Report)
-        .where(Report.message_id == message.id, Report.state == ReportState.OPEN)
+        .where(target, Report.state == ReportState.OPEN)
         .values(state=state, resolved_at=now, resolved_by_id=actor.id)
     )
     return int(result.rowcount)
+
+
+# --- practices -------------------------------------------------------------------
+
+
+def hide_practice(practice: Practice, actor: User, reason: str) -> Practice:
+    """Take a best practice out of every list, search, API answer and the e-book."""
+    check_can_act_on(actor, practice.author)
+    reason = _reason(reason, required=True)
+    if practice.is_hidden:
+        return practice
+    now = utcnow()
+    practice.hidden_at = now
+    practice.hidden_by = actor
+    practice.hidden_reason = reason
+    practice.hidden_by_author = False
+    _audit(actor, AuditAction.HIDE, "practice", practice.id, subject=practice.author, reason=reason)
+    _resolve_reports(Report.practice_id == practice.id, actor, ReportState.HIDDEN, now)
+    notice = _notice(practice.author, "practice_hidden", title=practice.title, reason=reason)
+    db.session.commit()
+    logger.info("practice %r hidden by %r", practice.id, actor.id)
+    realtime.practice_hidden(practice)
+    realtime.notice_created(notice)
+    return practice
+
+
+def restore_practice(practice: Practice, actor: User) -> Practice:
+    """Bring a hidden best practice back into the library."""
+    if not practice.is_hidden:
+        return practice
+    check_can_act_on(actor, practice.author)
+    practice.hidden_at = None
+    practice.hidden_by = None
+    practice.hidden_reason = None
+    _audit(actor, AuditAction.RESTORE, "practice", practice.id, subject=practice.author)
+    db.session.commit()
+    logger.info("practice %r restored by %r", practice.id, actor.id)
+    return practice
 
 
 # --- people ----------------------------------------------------------------------

@@ -23,6 +23,7 @@ from ..errors import ExchangeError, Invalid
 from ..event.services import get_room, list_rooms
 from ..payloads import query_int
 from ..permissions import Action, acting_user, can, requires
+from ..practices.services import get_practice
 from ..rooms.services import get_message
 from ..security import safe_next_url
 from . import services
@@ -95,6 +96,46 @@ def dismiss_reports(message_id: int) -> ResponseReturnValue:
         _flash_error(error)
     else:
         flash(_("The reports are dismissed; the message stays."), "success")
+    return _back(url_for("moderation.queue"))
+
+
+@bp.post("/practices/<int:practice_id>/hide")
+@requires(Action.HIDE_PRACTICE)
+def hide_practice(practice_id: int) -> ResponseReturnValue:
+    try:
+        services.hide_practice(
+            get_practice(practice_id), acting_user(), request.form.get("reason", "")
+        )
+    except ExchangeError as error:
+        _flash_error(error)
+    else:
+        flash(_("The practice is hidden, and its reports are closed."), "success")
+    return _back(url_for("moderation.queue"))
+
+
+@bp.post("/practices/<int:practice_id>/restore")
+@requires(Action.RESTORE_PRACTICE)
+def restore_practice(practice_id: int) -> ResponseReturnValue:
+    try:
+        services.restore_practice(get_practice(practice_id), acting_user())
+    except ExchangeError as error:
+        _flash_error(error)
+    else:
+        flash(_("The practice is back in the library."), "success")
+    return _back(url_for("moderation.queue"))
+
+
+@bp.post("/practices/<int:practice_id>/dismiss")
+@requires(Action.REVIEW_REPORTS)
+def dismiss_practice_reports(practice_id: int) -> ResponseReturnValue:
+    try:
+        services.dismiss_practice_reports(
+            get_practice(practice_id), acting_user(), request.form.get("reason")
+        )
+    except ExchangeError as error:
+        _flash_error(error)
+    else:
+        flash(_("The reports are dismissed; the practice stays."), "success")
     return _back(url_for("moderation.queue"))
 
 

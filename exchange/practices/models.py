@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, created_at, enum_type, intpk, short_str, utcnow
+from ..moderation.models import Hideable
 
 if TYPE_CHECKING:
     from ..accounts.models import User
@@ -74,24 +75,37 @@ def _markdown_column() -> Any:
     return mapped_column(sa.Text, default="")
 
 
-class Practice(Base):
-    """A best practice of one administration, written by its delegates."""
+class Practice(Hideable, Base):
+    """A best practice of one administration, written by its delegates.
+
+    Moderators can hide one (Hideable): it then leaves every public list,
+    search, API answer and the e-book, and stays in the database.
+    """
 
     __tablename__ = "practices"
     __table_args__ = (
         # The public list: published practices, newest first, optionally by theme
-        # or administration.
-        sa.Index("ix_practices_status_published_at", "status", "published_at", "id"),
-        sa.Index("ix_practices_theme_id_status", "theme_id", "status", "published_at", "id"),
+        # or administration. Each index also holds hidden_at, so that telling a
+        # visible practice from a hidden one never reads the row.
+        sa.Index("ix_practices_status_published_at", "status", "published_at", "id", "hidden_at"),
+        sa.Index(
+            "ix_practices_theme_id_status",
+            "theme_id",
+            "status",
+            "published_at",
+            "id",
+            "hidden_at",
+        ),
         sa.Index(
             "ix_practices_administration_id_status",
             "administration_id",
             "status",
             "published_at",
             "id",
+            "hidden_at",
         ),
         # Counting the practices going on in a year reads this index only.
-        sa.Index("ix_practices_status_year_from", "status", "year_from", "year_to"),
+        sa.Index("ix_practices_status_year_from", "status", "year_from", "year_to", "hidden_at"),
         # Searches and tag lists check thousands of practices by id: this index answers
         # "is it visible, and does it pass the filters?" without reading their rows.
         sa.Index(
@@ -103,6 +117,7 @@ class Practice(Base):
             "administration_id",
             "year_from",
             "year_to",
+            "hidden_at",
         ),
     )
 
@@ -165,7 +180,7 @@ class Practice(Base):
 
     theme: Mapped[Room] = relationship()
     administration: Mapped[Administration] = relationship()
-    author: Mapped[User] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
     tags: Mapped[list[PracticeTag]] = relationship(
         back_populates="practice", cascade="all, delete-orphan", order_by="PracticeTag.tag"
     )
@@ -181,6 +196,11 @@ class Practice(Base):
     @property
     def is_published(self) -> bool:
         return self.status is PracticeStatus.PUBLISHED
+
+    @property
+    def is_public(self) -> bool:
+        """Published and not hidden: what anyone may read."""
+        return self.is_published and self.hidden_at is None
 
     @property
     def tag_names(self) -> list[str]:

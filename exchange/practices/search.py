@@ -136,12 +136,13 @@ def search_terms(text: str) -> list[str]:
 
 
 def visible_practices() -> sa.Select[tuple[Practice]]:
-    """Select the practices every reader may see: published ones.
+    """Select the practices every reader may see: published ones that no moderator hid.
 
-    Every public list, search, total and e-book starts here, so that hiding a
-    practice (moderation) is one more condition in this one place.
+    Every public list, search, total and e-book starts here.
     """
-    return sa.select(Practice).where(Practice.status == PracticeStatus.PUBLISHED)
+    return sa.select(Practice).where(
+        Practice.status == PracticeStatus.PUBLISHED, Practice.visible()
+    )
 
 
 def search(

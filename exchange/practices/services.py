@@ -157,9 +157,14 @@ def readable_practice(practice_id: int, reader: Any) -> Practice:
     """Return a practice that ``reader`` (maybe anonymous) may read, or raise :class:`NotFound`.
 
     Everyone reads published practices; unfinished ones only those who may edit
-    them, and the others are not told that they exist.
+    them; hidden ones only moderators and organizers. The others are not told
+    that they exist.
     """
     practice = get_practice(practice_id)
+    if practice.is_hidden:
+        if not permissions.can(reader, Action.RESTORE_PRACTICE):
+            raise NotFound()
+        return practice
     if not practice.is_published and not permissions.can(reader, Action.EDIT_PRACTICE, practice):
         raise NotFound()
     return practice

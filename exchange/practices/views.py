@@ -24,6 +24,7 @@ from ..errors import ExchangeError, Invalid
 from ..event.services import get_room, list_administrations, list_rooms
 from ..forms import apply_error
 from ..i18n import locale_code
+from ..moderation.services import report_practice
 from ..payloads import query_int
 from ..permissions import Action, acting_user, can, check, requires
 from ..rooms.services import get_message
@@ -187,7 +188,7 @@ def new() -> ResponseReturnValue:
 @bp.route("/practices/<int:practice_id>/edit", methods=["GET", "POST"])
 @requires(Action.EDIT_PRACTICE)
 def edit(practice_id: int) -> ResponseReturnValue:
-    practice = services.get_practice(practice_id)
+    practice = services.readable_practice(practice_id, current_user)
     user = acting_user()
     check(user, Action.EDIT_PRACTICE, practice)
     form = _practice_form()
@@ -223,7 +224,7 @@ def _practice_form() -> PracticeForm:
 @bp.post("/practices/<int:practice_id>/submit")
 @requires(Action.EDIT_PRACTICE)
 def submit(practice_id: int) -> ResponseReturnValue:
-    practice = services.get_practice(practice_id)
+    practice = services.readable_practice(practice_id, current_user)
     return _workflow_step(
         lambda: services.submit_practice(practice, acting_user()),
         practice,
@@ -359,3 +360,19 @@ def api_index() -> ResponseReturnValue:
 def api_show(practice_id: int) -> ResponseReturnValue:
     practice = services.readable_practice(practice_id, current_user)
     return jsonify({"practice": practice_json(practice, locale_code())})
+
+
+@bp.post("/practices/<int:practice_id>/report")
+@requires(Action.REPORT_CONTENT)
+def report(practice_id: int) -> ResponseReturnValue:
+    """Anyone signed in flags a practice for the moderators (once; again changes nothing)."""
+    practice = services.readable_practice(practice_id, current_user)
+    try:
+        report_practice(practice, acting_user(), request.form.get("reason", ""))
+    except ExchangeError as error:
+        if error.http_status >= 500:
+            raise
+        flash(_("Not sent: %(reason)s", reason=error.message), "error")
+    else:
+        flash(_("Thank you. The moderators will look at this practice."), "success")
+    return redirect(practice_url(practice))

@@ -48,7 +48,11 @@ def message_json(message: Message, *, staff: bool = False) -> dict[str, Any]:
         "language": message.language,
         "created_at": iso_utc(message.created_at),
         "author": user_json(message.author),
-        "practice": practice_ref_json(message.practice) if message.practice else None,
+        "practice": (
+            practice_ref_json(message.practice)
+            if message.practice is not None and (staff or not message.practice.is_hidden)
+            else None
+        ),
     }
     if staff:
         data["hidden"] = hidden_json(message)

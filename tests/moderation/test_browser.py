@@ -74,3 +74,40 @@ def test_a_delegate_reports_and_the_queue_updates_itself(live_server, make_user,
     assert "Advertising" in queue_page.inner_text("#report-queue")
     for page in (author_page, reader_page, queue_page):
         page.watch.assert_clean()
+
+
+def test_a_hidden_practice_leaves_every_open_library_page_without_reload(
+    live_server, make_user, new_page, write
+):
+    writer = make_user(Role.DELEGATE, email="writer@example.org", administration="ferla")
+    moderator = make_user(Role.MODERATOR, email="moderator@example.org", name="Marco")
+    practice = write(writer, published=True, title="Solar roofs on schools")
+    write(writer, published=True, title="Bike lanes to the station")
+    page_url = f"{live_server.url}/practices/{practice.id}-{practice.slug}"
+
+    listing, reading = new_page(), new_page()  # two readers without an account
+    listing.goto(live_server.url + "/practices")
+    reading.goto(page_url)
+    items = "document.querySelectorAll('.practice-item').length"
+    wait_until(listing, f"{items} === 2")
+    connected = "document.documentElement.dataset.library === 'connected'"
+    wait_until(listing, connected)
+    wait_until(reading, connected)
+
+    staff = new_page()
+    sign_in(staff, live_server, moderator.email)
+    staff.goto(page_url)
+    staff.get_by_label("Reason (its writers read it)").fill("Copied from elsewhere")
+    staff.get_by_role("button", name="Hide this practice").click()
+    staff.wait_for_selector("text=Hidden by Marco: Copied from elsewhere")
+
+    wait_until(listing, f"{items} === 1")  # gone from the list, without a reload
+    assert "Bike lanes" in listing.inner_text("main")
+    reading.wait_for_selector("#practice-withdrawn:not([hidden])")
+    assert reading.locator("article.practice").is_hidden()
+
+    staff.get_by_role("button", name="Restore this practice").click()
+    listing.reload()
+    wait_until(listing, f"{items} === 2")
+    for page in (listing, reading, staff):
+        page.watch.assert_clean()

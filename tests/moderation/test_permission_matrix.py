@@ -96,10 +96,16 @@ class World:
                 year_from=2022,
             )
             practice = practices.create_practice(writer, content)
-            if stage in {"submitted", "published"}:
+            if stage in {"submitted", "published", "hidden", "reported"}:
                 practices.submit_practice(practice, writer)
-            if stage == "published":
-                practices.publish_practice(practice, db.session.get(User, self.boss.id))
+            boss = db.session.get(User, self.boss.id)
+            if stage in {"published", "hidden", "reported"}:
+                practices.publish_practice(practice, boss)
+            if stage == "hidden":
+                moderation.hide_practice(practice, boss, "matrix")
+            if stage == "reported":
+                reporter = self._user(Role.ATTENDEE, "reporter")
+                moderation.report_practice(practice, reporter, "matrix")
             return practice.id
 
     def reported_message(self) -> int:
@@ -360,6 +366,22 @@ HTTP_MATRIX: dict[
     "practices.develop": (
         lambda w, me: (f"/messages/{w.own_messages[me.id] if me else 1}/develop", {}),
         DELEGATES_ONLY,
+    ),
+    "practices.report": (
+        lambda w, me: (f"/practices/{w.practice('published')}/report", {"reason": "matrix"}),
+        ANY_ACCOUNT,
+    ),
+    "moderation.hide_practice": (
+        lambda w, me: (f"/moderation/practices/{w.practice('published')}/hide", {"reason": "m"}),
+        STAFF_ONLY,
+    ),
+    "moderation.restore_practice": (
+        lambda w, me: (f"/moderation/practices/{w.practice('hidden')}/restore", {}),
+        STAFF_ONLY,
+    ),
+    "moderation.dismiss_practice_reports": (
+        lambda w, me: (f"/moderation/practices/{w.practice('reported')}/dismiss", {}),
+        STAFF_ONLY,
     ),
     "moderation.read_notice": (
         lambda w, me: (f"/moderation/notices/{_notice_for(w, me)}/read", {}),

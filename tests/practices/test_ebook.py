@@ -12,8 +12,8 @@ from exchange.extensions import db
 from exchange.practices import ebook, services
 from exchange.practices.models import MARKDOWN_FIELDS
 
+from ..support.practices import content
 from ..support.services import require_program
-from .conftest import content
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 

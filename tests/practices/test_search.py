@@ -302,3 +302,33 @@ def test_the_migration_can_be_undone(tmp_path):
         schema.upgrade()
         assert schema.current_revision() == schema.head_revision()
         db.engine.dispose()
+
+
+def test_search_still_works_after_undoing_and_redoing_every_migration(tmp_path):
+    """Rebuilding the practices table on SQLite must not lose its full-text triggers."""
+    from alembic import command
+
+    url = f"sqlite:///{Path(tmp_path) / 'redo.sqlite3'}"
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"})
+    with app.app_context():
+        schema.upgrade()
+        with db.engine.begin() as connection:
+            config = schema.alembic_config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0007")
+        with db.engine.connect() as connection:
+            triggers = (
+                connection.exec_driver_sql(
+                    "SELECT name FROM sqlite_master "
+                    "WHERE type = 'trigger' AND tbl_name = 'practices'"
+                )
+                .scalars()
+                .all()
+            )
+        assert sorted(triggers) == [
+            "practices_fts_after_delete",
+            "practices_fts_after_insert",
+            "practices_fts_after_update",
+        ]
+        schema.upgrade()
+        db.engine.dispose()

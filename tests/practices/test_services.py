@@ -19,7 +19,7 @@ from exchange.rooms.models import Message
 from exchange.sanitize import MARKDOWN_VERSION
 
 from ..html_checks import assert_only_safe_markdown_markup
-from .conftest import content
+from ..support.practices import content
 
 
 def merged(user):
