@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -21,13 +22,15 @@ TRANSLATIONS = ROOT / "exchange" / "translations"
 
 
 def source_messages() -> set[str]:
-    """Every message id in the code and templates, as `make messages` extracts them."""
+    """Every message id in the code and templates, as `make messages` extracts them (babel.cfg)."""
     from babel.messages.extract import DEFAULT_KEYWORDS
+    from babel.messages.frontend import parse_mapping_cfg
 
-    method_map = [("exchange/**.py", "python"), ("templates/**.html", "jinja2")]
+    with open(ROOT / "babel.cfg", encoding="utf-8") as fh:
+        method_map, options_map = parse_mapping_cfg(fh)
     keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
     found = set()
-    for _, _, message, _, _ in extract_from_dir(ROOT, method_map, keywords=keywords):
+    for _, _, message, _, _ in extract_from_dir(ROOT, method_map, options_map, keywords=keywords):
         if isinstance(message, tuple):
             found.update(part for part in message if part)
         else:
@@ -64,6 +67,37 @@ def test_every_language_translates_every_message(catalogue):
         if entry is None or entry.fuzzy or not all(strings) or not strings:
             missing.append(message_id)
     assert missing == [], f"{catalogue.parts[-3]}: {len(missing)} untranslated, e.g. {missing[:5]}"
+
+
+#: The languages of the MULTIPLY countries, besides English.
+LANGUAGES = ["de", "hu", "it", "pl", "sv"]
+
+
+def test_every_language_of_the_multiply_countries_has_its_catalogue():
+    assert [path.parts[-3] for path in catalogues()] == LANGUAGES
+    assert available_languages(TRANSLATIONS) == ["en", *LANGUAGES]
+
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+@pytest.mark.parametrize("catalogue", catalogues(), ids=lambda path: path.parts[-3])
+def test_translations_keep_every_placeholder(catalogue):
+    """A translation that drops or renames %(name)s would fail, or lose a fact, when shown."""
+    wrong = []
+    with open(catalogue, "rb") as fh:
+        for message in read_po(fh):
+            if not message.id:
+                continue
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            expected = set(PLACEHOLDER.findall(ids[-1])) | set(PLACEHOLDER.findall(ids[0]))
+            for string in strings:
+                found = set(PLACEHOLDER.findall(string))
+                # A plural form may leave out the number when the words say it ("one report").
+                if string and (found - expected or expected - found - {"num"}):
+                    wrong.append((ids[0], string))
+    assert wrong == [], f"{catalogue.parts[-3]}: {wrong[:5]}"
 
 
 @pytest.mark.parametrize("catalogue", catalogues(), ids=lambda path: path.parts[-3])
