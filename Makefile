@@ -41,7 +41,7 @@ bench: $(VENV)/.dev
 ## Extract the interface's strings, update every catalogue, compile them.
 ## A new language: pybabel init -i exchange/translations/messages.pot -d exchange/translations -l CODE
 messages: $(VENV)/.dev
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _nl:1,2 -k lazy_ngettext:1,2 --no-location --sort-output \
 		--project "Spazio Virtuale" -o exchange/translations/messages.pot .
 	@if ls exchange/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 		$(BIN)/pybabel update -i exchange/translations/messages.pot -d exchange/translations \

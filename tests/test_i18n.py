@@ -28,7 +28,10 @@ def source_messages() -> set[str]:
 
     with open(ROOT / "babel.cfg", encoding="utf-8") as fh:
         method_map, options_map = parse_mapping_cfg(fh)
-    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+    keywords = {
+        **DEFAULT_KEYWORDS,
+        **{"_l": None, "lazy_gettext": None, "_nl": (1, 2), "lazy_ngettext": (1, 2)},
+    }
     found = set()
     for _, _, message, _, _ in extract_from_dir(ROOT, method_map, options_map, keywords=keywords):
         if isinstance(message, tuple):

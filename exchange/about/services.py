@@ -7,6 +7,7 @@ import math
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _nl
 
 from ..errors import Invalid, RateLimited
 from ..extensions import db
@@ -34,9 +35,10 @@ def send_accessibility_feedback(
     wait = limiter().hit("feedback_address", address)
     if wait:
         raise RateLimited(
-            _l(
-                "Thank you; please wait %(minutes)d minute(s) before sending more.",
-                minutes=math.ceil(wait / 60),
+            _nl(
+                "Thank you; please wait %(num)d minute before sending more.",
+                "Thank you; please wait %(num)d minutes before sending more.",
+                math.ceil(wait / 60),
             ),
             retry_after=math.ceil(wait),
         )

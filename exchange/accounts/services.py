@@ -12,6 +12,7 @@ import secrets
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _nl
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -218,9 +219,10 @@ def sign_in(email: str, password: str, address: str) -> User:
     )
     if wait:
         raise RateLimited(
-            _l(
-                "Too many sign-in attempts. Please wait %(minutes)d minute(s) and try again.",
-                minutes=math.ceil(wait / 60),
+            _nl(
+                "Too many sign-in attempts. Please wait %(num)d minute and try again.",
+                "Too many sign-in attempts. Please wait %(num)d minutes and try again.",
+                math.ceil(wait / 60),
             ),
             retry_after=math.ceil(wait),
         )
@@ -246,10 +248,12 @@ def check_registration_allowed(address: str) -> None:
     wait = limiter().hit("register_address", address)
     if wait:
         raise RateLimited(
-            _l(
+            _nl(
                 "Too many accounts were created from your network. "
-                "Please try again in %(minutes)d minute(s).",
-                minutes=math.ceil(wait / 60),
+                "Please try again in %(num)d minute.",
+                "Too many accounts were created from your network. "
+                "Please try again in %(num)d minutes.",
+                math.ceil(wait / 60),
             ),
             retry_after=math.ceil(wait),
         )

@@ -489,7 +489,7 @@ def check_can_post(user: User, room: Room) -> None:
         assert user.muted_until is not None
         raise Muted(
             _l(
-                "A moderator muted you until %(until)s: %(reason)s",
+                "A moderator muted you until %(until)s. Reason: %(reason)s",
                 until=user.muted_until.strftime("%Y-%m-%d %H:%M UTC"),
                 reason=user.mute_reason or "",
             ),

@@ -16,6 +16,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..accounts.models import Role
 from ..db import utcnow
@@ -191,7 +192,12 @@ def _person_action(user_id: int, act: str) -> ResponseReturnValue:
             message = _("%(name)s may sign in again.", name=person.name)
         elif act == "hide-messages":
             count = services.hide_all_messages_of(person, actor, reason)
-            message = _("%(count)d message(s) of %(name)s hidden.", count=count, name=person.name)
+            message = ngettext(
+                "%(num)d message of %(name)s hidden.",
+                "%(num)d messages of %(name)s hidden.",
+                count,
+                name=person.name,
+            )
         else:  # role
             role = Role(request.form.get("role", ""))
             services.set_role(person, role, actor, reason)

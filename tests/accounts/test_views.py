@@ -126,7 +126,7 @@ def test_repeated_wrong_passwords_lock_the_account_for_a_while(app, client, make
         assert wrong.status_code == 422
     locked = post_form(client, "/login", {"email": user.email, "password": PASSWORD})
     assert locked.status_code == 429
-    assert "Too many sign-in attempts. Please wait 5 minute(s)" in locked.get_data(as_text=True)
+    assert "Too many sign-in attempts. Please wait 5 minutes" in locked.get_data(as_text=True)
 
 
 def test_a_locked_account_does_not_lock_out_other_people(app, client, make_user):

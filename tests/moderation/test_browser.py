@@ -97,7 +97,7 @@ def test_a_hidden_practice_leaves_every_open_library_page_without_reload(
     staff = new_page()
     sign_in(staff, live_server, moderator.email)
     staff.goto(page_url)
-    staff.get_by_label("Reason (its writers read it)").fill("Copied from elsewhere")
+    staff.get_by_label("Reason (its writers will read it)").fill("Copied from elsewhere")
     staff.get_by_role("button", name="Hide this practice").click()
     staff.wait_for_selector("text=Hidden by Marco: Copied from elsewhere")
 
