@@ -54,10 +54,11 @@ def test_the_interface_has_its_strings_marked_for_translation():
 @pytest.mark.parametrize("catalogue", catalogues(), ids=lambda path: path.parts[-3])
 def test_every_language_translates_every_message(catalogue):
     with open(catalogue, "rb") as fh:
-        translated = {
-            message.id if isinstance(message.id, str) else message.id[0]: message
+        translated = {  # a plural entry answers for both its wordings
+            wording: message
             for message in read_po(fh)
             if message.id
+            for wording in (message.id if isinstance(message.id, tuple) else (message.id,))
         }
     missing = []
     for message_id in sorted(source_messages()):
