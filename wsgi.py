@@ -38,9 +38,33 @@ if not SERVING and "EXCHANGE_LOG_LEVEL" not in os.environ:
 app = create_app(overrides)
 
 
+def raise_open_file_limit(connections: int) -> None:
+    """Let this process hold a socket for every connection it accepts, and files besides.
+
+    Many systems start processes with a soft limit of 1,024 open files, which
+    would cap connections long before eventlet's ``max_size`` does; the soft
+    limit may be raised up to the hard one without privileges.
+    """
+    import resource
+
+    wanted = connections + 256  # the database, log files, Redis, the listening socket
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        soft = target
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        logging.getLogger(__name__).warning(
+            "only %d open files allowed (hard limit); fewer than %d connections will fit",
+            soft,
+            connections,
+        )
+
+
 def serve() -> None:
     """Run the Socket.IO server with the configured host, port and limits."""
     host, port = app.config["HOST"], int(app.config["PORT"])
+    raise_open_file_limit(int(app.config["MAX_CONNECTIONS"]))
     options = {}
     if ASYNC_MODE == "eventlet":
         # eventlet accepts 1,024 connections at a time unless told otherwise.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Mapping
@@ -47,7 +48,7 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from . import i18n, ratelimit, realtime, security, socket_json, templating
+    from . import i18n, message_queue, ratelimit, realtime, security, socket_json, templating
     from .accounts.services import user_for_token
     from .extensions import babel, csrf, db, login_manager, socketio
 
@@ -67,7 +68,12 @@ def _init_extensions(app: Flask) -> None:
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],
-        message_queue=app.config["MESSAGE_QUEUE"],
+        # Always given, so that no app inherits another's manager from the shared extension.
+        client_manager=message_queue.client_manager(
+            app.config["MESSAGE_QUEUE"],
+            app.config["MESSAGE_QUEUE_CHANNEL"],
+            functools.partial(realtime.resync_cursors, app),
+        ),
         cors_allowed_origins=app.config["ALLOWED_ORIGINS"],
         max_http_buffer_size=app.config["MAX_SOCKET_PAYLOAD"],
         json=socket_json,

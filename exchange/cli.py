@@ -23,6 +23,7 @@ def register_commands(app: Flask) -> None:
         create_user,
         create_invite,
         set_role,
+        announce,
         seed_demo,
         purge_expired,
         rerender_practices,
@@ -204,6 +205,39 @@ def set_role(email: str, role: str, reason: str) -> None:
     except ExchangeError as error:
         _fail(error)
     click.echo(f"{user.email} is now {user.role.value}.")
+
+
+@click.command("announce")
+@with_appcontext
+@click.option("--as", "email", required=True, help="The organizer or moderator who speaks.")
+@click.option("--room", "slugs", multiple=True, help="A room's slug; repeat it for several rooms.")
+@click.option("--all-rooms", is_flag=True, help="Post in every open room.")
+@click.argument("text")
+def announce(email: str, slugs: tuple[str, ...], all_rooms: bool, text: str) -> None:
+    """Post TEXT as an announcement of an organizer or moderator, live in the rooms.
+
+    For example: announce --as organizer@example.org --room plenary "We start in 10 minutes".
+    It is an ordinary message of that account: kept in the history, and shown at
+    once to everyone in the room, whichever server process they are connected to.
+    """
+    from .errors import NotFound
+    from .event.services import get_room, list_rooms
+    from .rooms.services import announce as post_announcement
+
+    if all_rooms == bool(slugs):
+        raise click.UsageError("Give --room SLUG (one or more), or --all-rooms.")
+    rooms = list_rooms() if all_rooms else []
+    for slug in slugs:
+        try:
+            rooms.append(get_room(slug))
+        except NotFound:
+            raise click.ClickException(f"There is no open room {slug!r}.") from None
+    try:
+        messages = post_announcement(accounts.get_user_by_email(email), rooms, text)
+    except ExchangeError as error:
+        _fail(error)
+    for message in messages:
+        click.echo(f"Posted in {message.room.slug} (message {message.id}).")
 
 
 @click.command("seed-demo")

@@ -40,6 +40,9 @@ class DefaultConfig:
     ASYNC_MODE: str = "threading"
     #: Redis URL for Flask-SocketIO's message queue when running several processes.
     MESSAGE_QUEUE: str | None = None
+    #: The Redis channel the processes of one exchange share; another exchange on the
+    #: same Redis needs another channel.
+    MESSAGE_QUEUE_CHANNEL: str = "exchange"
     #: Origins allowed to open Socket.IO connections; None means the site itself.
     ALLOWED_ORIGINS: list[str] | None = None
     #: Largest Socket.IO packet accepted, in bytes.

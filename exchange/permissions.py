@@ -43,6 +43,7 @@ class Action(StrEnum):
     EDIT_PRACTICE = "edit_practice"
     REVIEW_PRACTICE = "review_practice"
     SHARE_PRACTICE = "share_practice"
+    ANNOUNCE = "announce"
     HIDE_PRACTICE = "hide_practice"
     RESTORE_PRACTICE = "restore_practice"
 
@@ -113,6 +114,7 @@ PERMISSIONS: Mapping[Action, Rule] = {
     ),
     Action.REVIEW_PRACTICE: Rule(STAFF),
     Action.SHARE_PRACTICE: Rule(DELEGATES | STAFF, _published, "published practices only"),
+    Action.ANNOUNCE: Rule(STAFF),
     Action.HIDE_PRACTICE: Rule(STAFF),
     Action.RESTORE_PRACTICE: Rule(STAFF),
 }

@@ -7,6 +7,7 @@ queue configured, every emit reaches clients connected to any process.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import socket
@@ -16,6 +17,7 @@ import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from flask import Flask, current_app
 
 from .extensions import db, socketio
@@ -294,6 +296,28 @@ def _end_sockets(sids: Iterable[str], reason: str) -> None:
         # Say why first, so that the client shows it instead of reconnecting.
         socketio.emit("session_ended", {"reason": reason}, to=sid, namespace=NAMESPACE)
         socketio.server.disconnect(sid, namespace=NAMESPACE)
+
+
+#: How long before an outage of the message queue clients catch up from: events of
+#: the seconds before it may have been published, and lost, during it; and the
+#: clocks of several machines differ a little.
+RESYNC_MARGIN_SECONDS = 10.0
+
+
+def resync_cursors(app: Flask, outage_started_at: float) -> dict[str, Any]:
+    """The ``resync`` payload: catch up from the last message and change before the outage."""
+    from .moderation.models import ModerationChange
+    from .rooms.models import Message
+
+    cutoff = dt.datetime.fromtimestamp(outage_started_at - RESYNC_MARGIN_SECONDS, dt.UTC)
+    with app.app_context():
+        after = db.session.scalar(
+            sa.select(sa.func.max(Message.id)).where(Message.created_at < cutoff)
+        )
+        changes_after = db.session.scalar(
+            sa.select(sa.func.max(ModerationChange.id)).where(ModerationChange.created_at < cutoff)
+        )
+    return {"reason": "queue_recovered", "after": after or 0, "changes_after": changes_after or 0}
 
 
 def emit_to_room(slug: str, event: str, payload: dict[str, Any]) -> None:

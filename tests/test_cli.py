@@ -8,6 +8,7 @@ from alembic import command
 from exchange import schema
 from exchange.accounts.models import Invitation, Role, User
 from exchange.extensions import db
+from exchange.rooms.models import Message
 
 from .conftest import DEMO_EVENT, PASSWORD
 
@@ -151,3 +152,38 @@ def test_practices_are_rendered_again_when_the_markdown_rules_change(runner, app
     assert "Rendered 6 practices again with the current Markdown rules." in result.output
     assert runner.invoke(args=["rerender-practices"]).output == "Rendered 0 practices.\n"
     assert runner.invoke(args=["rerender-practices", "--all"]).output == "Rendered 6 practices.\n"
+
+
+def test_announce_posts_in_the_rooms_named_as_an_organizer(runner, app, make_user):
+    make_user(Role.ORGANIZER, email="olga@example.org", name="Olga")
+    result = runner.invoke(
+        args=["announce", "--as", "olga@example.org", "--room", "plenary", "--room", "funding"]
+        + ["The plenary starts at ten."]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Posted in plenary" in result.output and "Posted in funding" in result.output
+    with app.app_context():
+        messages = db.session.scalars(sa.select(Message).order_by(Message.id)).all()
+        assert [(m.room.slug, m.body, m.author.name) for m in messages] == [
+            ("plenary", "The plenary starts at ten.", "Olga"),
+            ("funding", "The plenary starts at ten.", "Olga"),
+        ]
+
+
+def test_announce_in_every_room_or_explain_what_is_missing(runner, app, make_user):
+    make_user(Role.MODERATOR, email="marco@example.org")
+    everywhere = runner.invoke(args=["announce", "--as", "marco@example.org", "--all-rooms", "Hi"])
+    assert everywhere.exit_code == 0, everywhere.output
+    assert everywhere.output.count("Posted in") == 11
+    nowhere = runner.invoke(args=["announce", "--as", "marco@example.org", "Hi"])
+    assert nowhere.exit_code == 2 and "--all-rooms" in nowhere.output
+    unknown = runner.invoke(args=["announce", "--as", "marco@example.org", "--room", "x", "Hi"])
+    assert unknown.exit_code == 1 and "There is no open room 'x'" in unknown.output
+
+
+def test_only_staff_may_announce(runner, make_user):
+    make_user(Role.DELEGATE, email="elena@example.org")
+    result = runner.invoke(
+        args=["announce", "--as", "elena@example.org", "--room", "plenary", "Hello all"]
+    )
+    assert result.exit_code == 1 and "not allowed" in result.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from .. import realtime
+from .. import permissions, realtime
 from ..accounts.models import User
 from ..errors import Invalid, NotFound, TooLong
 from ..event.models import Room
@@ -124,6 +125,16 @@ def post_message(
     if not existing.is_hidden:  # a retry must never bring a hidden message back
         realtime.message_posted(existing)
     return existing
+
+
+def announce(author: User, rooms: list[Room], body: str) -> list[Message]:
+    """Post one announcement of an organizer or moderator in each of ``rooms``.
+
+    Each is an ordinary message (stored, delivered live on every process, kept
+    in the history), posted once per room.
+    """
+    permissions.check(author, permissions.Action.ANNOUNCE)
+    return [post_message(room, author, body, f"announce-{uuid.uuid4().hex}") for room in rooms]
 
 
 def _store(

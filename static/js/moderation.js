@@ -16,6 +16,7 @@
   socket.on("report_created", function () { refresh(true); });
   socket.on("reports_resolved", function () { refresh(false); });
   socket.on("connect", function () { refresh(false); });
+  socket.on("resync", function () { refresh(false); });
 
   function refresh(announceNew) {
     if (refreshing) {

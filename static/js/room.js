@@ -48,6 +48,8 @@
 
   var seen = {};
   var lastId = 0;
+  // Where the next join catches up from, when not from lastId (paging, resync).
+  var catchUpFrom = null;
   var lastChange = parseInt(root.dataset.lastChange, 10) || 0;
   var firstId = null;
   var acknowledged = {};
@@ -127,6 +129,19 @@
     }
   });
   socket.on("notice", showNotice);
+  // Events were lost between server processes (their Redis was away): catch up from
+  // where the server says, since messages seen live meanwhile may be later than lost ones.
+  socket.on("resync", function (event) {
+    if (!joined) {
+      return;  // the join under way catches up anyway
+    }
+    event = event || {};
+    catchUpFrom = typeof event.after === "number" ? Math.min(lastId, event.after) : lastId;
+    if (typeof event.changes_after === "number") {
+      lastChange = Math.min(lastChange, event.changes_after);
+    }
+    join();
+  });
 
   if (form) {
     setUpComposer();
@@ -145,10 +160,11 @@
 
   function join() {
     setStatus("connecting");
-    var catchingUp = lastId > 0;
+    var from = catchUpFrom !== null ? catchUpFrom : (lastId > 0 ? lastId : null);
+    var catchingUp = from !== null;
     var payload = { room: ROOM, changes_after: lastChange };
     if (catchingUp) {
-      payload.after = lastId;
+      payload.after = from;
     }
     socket.timeout(ACK_TIMEOUT_MS).emit("join", payload, function (timedOut, ack) {
       if (timedOut || !ack) {
@@ -164,9 +180,12 @@
       lastChange = Math.max(lastChange, ack.last_change || 0);
       renderOnline(ack.online, ack.online_count);
       if (catchingUp && ack.has_more) {
-        join();  // more than one page was missed: ask for the next one
+        // More than one page was missed: ask for the next one.
+        catchUpFrom = ack.messages.length ? ack.messages[ack.messages.length - 1].id : from;
+        join();
         return;
       }
+      catchUpFrom = null;
       if (!catchingUp && ack.has_more && earlierButton) {
         earlierButton.hidden = false;
       }

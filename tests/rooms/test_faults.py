@@ -146,6 +146,7 @@ def test_a_client_cut_off_for_30_seconds_receives_everything_it_missed(live_serv
     say = lambda text: speaker.call(  # noqa: E731
         "send", {"room": "energy-communities", "body": text, "client_id": text}, timeout=10
     )["message"]["id"]
+    assert follower.wait_for(lambda: follower.joins == 1)  # in the room before the drop
     before = say("before-the-drop")
     assert follower.wait_for(lambda: before in follower.messages)
 

@@ -47,7 +47,8 @@ class LiveServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 20) -> LiveServer:
+    def environment(self) -> dict[str, str]:
+        """The environment the server runs with; CLI commands of its site get the same."""
         env = {key: value for key, value in os.environ.items() if not key.startswith("EXCHANGE_")}
         env.update(
             {
@@ -75,9 +76,18 @@ class LiveServer:
             }
         )
         env.update(self.extra_env)
+        return env
+
+    def start(self, timeout: float = 20, **popen: Any) -> LiveServer:
+        """Start ``python wsgi.py`` and wait until it answers ``/healthz``."""
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the process
         self.process = subprocess.Popen(
-            [sys.executable, "wsgi.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, "wsgi.py"],
+            cwd=ROOT,
+            env=self.environment(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            **popen,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -101,6 +111,18 @@ class LiveServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=10)
+
+    def command(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run ``flask --app wsgi ARGS`` as an operator would on this server's machine."""
+        return subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+            cwd=ROOT,
+            env=self.environment(),
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
     def log_tail(self, lines: int = 60) -> str:
         if not self.log_path.exists():
@@ -180,11 +202,15 @@ class FollowingClient(RecordingClient):
         self.messages: dict[int, Any] = {}
         self.duplicates = 0
         self.joins = 0
+        self.resyncs = 0
+        #: Where the next join catches up from, when not from the last id (paging, resync).
+        self.catch_up_from: int | None = None
         self.last_change = 0
         self.on("connect", self._join)
         self.on("message", self._keep)
         self.on("message_hidden", self._change)
         self.on("message_restored", self._change)
+        self.on("resync", self._resync)
 
     @property
     def last_id(self) -> int:
@@ -210,11 +236,20 @@ class FollowingClient(RecordingClient):
         elif "message" in change:
             self.messages[change["id"]] = change["message"]
 
+    def _resync(self, event: Any) -> None:
+        """Catch up from where the server says: live messages may be later than lost ones."""
+        self.received.append(("resync", event))
+        self.resyncs += 1
+        self.catch_up_from = min(self.last_id, event.get("after", self.last_id))
+        self.last_change = min(self.last_change, event.get("changes_after", self.last_change))
+        self._join()
+
     def _join(self) -> None:
-        catching_up = bool(self.messages)
+        start = self.catch_up_from if self.catch_up_from is not None else self.last_id
+        catching_up = self.catch_up_from is not None or bool(self.messages)
         payload: dict[str, Any] = {"room": self.room, "changes_after": self.last_change}
         if catching_up:
-            payload["after"] = self.last_id
+            payload["after"] = start
         self.emit("join", payload, callback=lambda ack: self._joined(ack, catching_up))
 
     def _joined(self, ack: Any, catching_up: bool) -> None:
@@ -227,7 +262,11 @@ class FollowingClient(RecordingClient):
             self._apply(change)
         self.last_change = max(self.last_change, ack["last_change"])
         if catching_up and ack["has_more"]:
-            self._join()  # more than a page was missed: ask for the next one
+            # More than a page was missed: ask for the next one.
+            self.catch_up_from = ack["messages"][-1]["id"] if ack["messages"] else None
+            self._join()
+            return
+        self.catch_up_from = None
 
 
 def csrf_token(html: str) -> str:
