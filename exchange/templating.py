@@ -13,6 +13,7 @@ from flask_login import current_user
 from .accounts.models import Role
 from .event.models import AdministrationKind, Event
 from .event.services import current_event
+from .moderation.models import AuditAction
 from .i18n import format_locale, language_names, locale_code
 from .permissions import Action, can
 
@@ -22,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(country_name)
     app.add_template_filter(administration_kind_label)
     app.add_template_filter(role_label)
+    app.add_template_filter(audit_action_label)
     app.add_template_filter(iso_datetime)
     app.add_template_filter(number)
 
@@ -43,7 +45,22 @@ def _template_context() -> dict[str, Any]:
         "unread_notices": _unread_notices,
         "language_choices": lambda: language_names(current_app.config["LANGUAGES"]),
         "chosen_timezone": lambda: session.get("timezone"),
+        "plural_samples": plural_samples,
     }
+
+
+def plural_samples() -> list[tuple[str, int]]:
+    """One number of each plural category of the reader's language: ("one", 1), ("few", 2)...
+
+    Scripts fill in counts themselves; pages give them each wording of a
+    counted message, keyed by the category ``Intl.PluralRules`` names, so that
+    a Polish reader reads "2 znaki" and "5 znaków" (both CLDR's categories).
+    """
+    rule = (get_locale() or Locale("en")).plural_form
+    samples: dict[str, int] = {}
+    for number in range(200):
+        samples.setdefault(rule(number), number)
+    return sorted(samples.items())
 
 
 def _unread_notices() -> list[Any]:
@@ -91,6 +108,25 @@ def role_label(role: Role) -> str:
         Role.ORGANIZER: _("Organizer"),
     }
     return labels[role]
+
+
+def audit_action_label(action: AuditAction) -> str:
+    """Name a moderation act in the reader's language (the log, its filter)."""
+    from flask_babel import gettext as _
+
+    labels = {
+        AuditAction.HIDE: _("Hidden"),
+        AuditAction.RESTORE: _("Restored"),
+        AuditAction.DELETE_OWN: _("Withdrawn by its author"),
+        AuditAction.DISMISS: _("Reports dismissed"),
+        AuditAction.MUTE: _("Muted"),
+        AuditAction.UNMUTE: _("Mute lifted"),
+        AuditAction.BAN: _("Banned"),
+        AuditAction.UNBAN: _("Ban lifted"),
+        AuditAction.SLOW_MODE: _("Slow mode set"),
+        AuditAction.ROLE_CHANGE: _("Role changed"),
+    }
+    return labels[action]
 
 
 def iso_datetime(text: str) -> dt.datetime:

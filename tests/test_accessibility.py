@@ -136,3 +136,45 @@ def test_the_statement_takes_feedback_from_anyone(live_server, event, new_page, 
     with app.app_context():
         [feedback] = open_feedback()
         assert feedback.message == "The map has no text alternative."
+
+
+def test_the_library_is_accessible_to_readers_writers_and_reviewers(
+    live_server, make_user, write, new_page
+):
+    elena = make_user(Role.DELEGATE, email="elena@example.org", administration="ferla")
+    published = write(elena, published=True, title="Solar roofs on schools")
+    draft = write(elena, submitted=True, title="Bike lanes to the station")
+    reviewer = make_user(Role.MODERATOR, email="marco@example.org")
+    public = [
+        "/practices",
+        "/practices?q=solar&country=IT",
+        "/practices?q=nothing-matches-this",
+        f"/practices/{published.id}-{published.slug}",
+        "/practices/totals",
+        "/administrations/ferla",
+    ]
+    for width in (1280, 360):
+        page = new_page(width=width)
+        for path in public:
+            page.goto(live_server.url + path)
+            assert_accessible(page, f"{path} at {width}px")
+
+    writer = new_page()
+    sign_in(writer, live_server, elena.email)
+    for path in ["/practices/new", "/practices/mine", f"/practices/{draft.id}/edit"]:
+        writer.goto(live_server.url + path)
+        assert_accessible(writer, path)
+    writer.goto(live_server.url + "/practices/new")
+    writer.get_by_role("button", name="Save the draft").click()
+    writer.wait_for_selector(".form-errors")
+    assert_accessible(writer, "a practice form with errors")
+
+    staff = new_page()
+    sign_in(staff, live_server, reviewer.email)
+    for path in [
+        "/practices/review",
+        f"/practices/{draft.id}-{draft.slug}",
+        f"/practices/{published.id}/revisions",
+    ]:
+        staff.goto(live_server.url + path)
+        assert_accessible(staff, path)

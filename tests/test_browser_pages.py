@@ -23,6 +23,10 @@ WIDTHS = {"phone": (360, 740), "desktop": (1280, 800)}
 PAGES = {
     "home": "/",
     "administrations": "/administrations",
+    "practices": "/practices?q=solar",
+    "practice": "/practices/1-solar-roofs-on-schools",
+    "totals": "/practices/totals",
+    "review": "/practices/review",
     "room": "/rooms/plenary",
     "account": "/account",
     "moderation": "/moderation",
@@ -41,9 +45,12 @@ def database_url(tmp_path):
 
 
 @pytest.mark.parametrize("size", list(WIDTHS))
-def test_main_pages_fit_the_screen_and_are_pictured(live_server, make_user, new_page, size):
+def test_main_pages_fit_the_screen_and_are_pictured(live_server, make_user, write, new_page, size):
     organizer = make_user(Role.ORGANIZER, email="organizer@example.org", name="Giulia Bianchi")
     delegate = make_user(Role.DELEGATE, email="elena@example.org", name="Elena Conti")
+    practice = write(delegate, published=True, title="Solar roofs on schools")
+    assert (practice.id, practice.slug) == (1, "solar-roofs-on-schools")
+    write(delegate, submitted=True, title="Bike lanes to the station")
     speaker = live_server.socket(live_server.login(delegate.email, "correct horse battery staple"))
     bodies = ["Buongiorno a tutti! Our solar roofs cut 120 t CO2 a year.", "Who tried panels?"]
     for number, body in enumerate(bodies):

@@ -15,6 +15,8 @@ from ..event.models import Administration, Room
 from ..event.services import list_rooms
 from ..extensions import db
 from ..moderation.models import Report, ReportState
+from ..practices.models import Practice, PracticeStatus
+from ..practices.search import visible_practices
 from ..rooms import presence
 from ..rooms.models import Message
 
@@ -24,6 +26,8 @@ class AdministrationActivity:
     administration: Administration
     delegates: int
     messages: int
+    #: Published practices, as the library shows them.
+    practices: int = 0
 
     @property
     def has_joined(self) -> bool:
@@ -32,6 +36,10 @@ class AdministrationActivity:
     @property
     def has_posted(self) -> bool:
         return self.messages > 0
+
+    @property
+    def has_published(self) -> bool:
+        return self.practices > 0
 
 
 @dataclass
@@ -46,6 +54,10 @@ class Overview:
     administrations: list[AdministrationActivity]
     open_reports: int
     open_feedback: int
+    #: The library: published practices by theme (in the rooms' order) and by country.
+    practices_by_theme: list[tuple[Room, int]] = field(default_factory=list)
+    practices_by_country: list[tuple[str, int]] = field(default_factory=list)
+    practices_in_review: int = 0
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -55,6 +67,15 @@ class Overview:
     @property
     def not_posted(self) -> list[AdministrationActivity]:
         return [a for a in self.administrations if a.has_joined and not a.has_posted]
+
+    @property
+    def not_published(self) -> list[AdministrationActivity]:
+        """Administrations with delegates but no practice in the library yet."""
+        return [a for a in self.administrations if a.has_joined and not a.has_published]
+
+    @property
+    def practices_total(self) -> int:
+        return sum(count for _, count in self.practices_by_theme)
 
     def messages_per_hour(self) -> list[tuple[dt.datetime, int]]:
         totals: Counter[dt.datetime] = Counter()
@@ -112,12 +133,34 @@ def overview(*, hours: int = 24) -> Overview:
             .group_by(User.administration_id)
         ).all()
     )
+    published = (
+        visible_practices()
+        .with_only_columns(Practice.theme_id, Practice.administration_id)
+        .subquery()
+    )
+    by_theme = dict(
+        session.execute(
+            sa.select(published.c.theme_id, sa.func.count()).group_by(published.c.theme_id)
+        ).all()
+    )
+    by_administration = dict(
+        session.execute(
+            sa.select(published.c.administration_id, sa.func.count()).group_by(
+                published.c.administration_id
+            )
+        ).all()
+    )
     administrations = [
-        AdministrationActivity(a, delegates.get(a.id, 0), posted.get(a.id, 0))
+        AdministrationActivity(
+            a, delegates.get(a.id, 0), posted.get(a.id, 0), by_administration.get(a.id, 0)
+        )
         for a in session.scalars(
             sa.select(Administration).order_by(Administration.country, Administration.name)
         )
     ]
+    by_country: Counter[str] = Counter()
+    for activity in administrations:
+        by_country[activity.administration.country] += activity.practices
 
     return Overview(
         generated_at=now,
@@ -136,6 +179,17 @@ def overview(*, hours: int = 24) -> Overview:
             sa.select(sa.func.count())
             .select_from(AccessibilityFeedback)
             .where(AccessibilityFeedback.handled_at.is_(None))
+        )
+        or 0,
+        practices_by_theme=[(room, by_theme.get(room.id, 0)) for room in rooms],
+        practices_by_country=sorted(
+            ((country, count) for country, count in by_country.items() if count),
+            key=lambda item: (-item[1], item[0]),
+        ),
+        practices_in_review=session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Practice)
+            .where(Practice.status == PracticeStatus.SUBMITTED)
         )
         or 0,
     )

@@ -28,6 +28,14 @@ def _context() -> dict[str, object]:
             _("People online per room"),
             [(room.name_in(locale), count) for room, count in overview.online_by_room],
         ),
+        "themes_chart": charts.bar_chart(
+            _("Published practices per theme"),
+            [(room.name_in(locale), count) for room, count in overview.practices_by_theme],
+        ),
+        "countries_chart": charts.bar_chart(
+            _("Published practices per country"),
+            [(country_name(country), count) for country, count in overview.practices_by_country],
+        ),
         "hours_chart": charts.column_chart(
             _("Messages per hour, last 24 hours (UTC)"),
             [(hour.strftime("%H:00"), count) for hour, count in overview.messages_per_hour()],
@@ -71,6 +79,7 @@ def export(table: str) -> ResponseReturnValue:
     elif table == "administrations":
         writer.writerow(
             ["administration", "name", "country", "kind", "demo", "delegates", "messages"]
+            + ["practices"]
         )
         for activity in overview.administrations:
             administration = activity.administration
@@ -83,8 +92,15 @@ def export(table: str) -> ResponseReturnValue:
                     "yes" if administration.is_demo else "no",
                     activity.delegates,
                     activity.messages,
+                    activity.practices,
                 ]
             )
+    elif table == "practices":
+        writer.writerow(["by", "key", "name", "published_practices"])
+        for room, count in overview.practices_by_theme:
+            writer.writerow(["theme", room.slug, room.name_in(locale), count])
+        for country, count in overview.practices_by_country:
+            writer.writerow(["country", country, country_name(country), count])
     else:
         raise NotFound()
     return Response(

@@ -27,6 +27,7 @@ from ..permissions import Action, acting_user, can, requires
 from ..practices.services import get_practice
 from ..rooms.services import get_message
 from ..security import safe_next_url
+from ..templating import role_label
 from . import services
 from .models import AuditAction
 
@@ -201,7 +202,7 @@ def _person_action(user_id: int, act: str) -> ResponseReturnValue:
         else:  # role
             role = Role(request.form.get("role", ""))
             services.set_role(person, role, actor, reason)
-            message = _("%(name)s is now: %(role)s.", name=person.name, role=role.value)
+            message = _("%(name)s is now: %(role)s.", name=person.name, role=role_label(role))
     except ValueError:
         flash(_("Not done: unknown role."), "error")
     except ExchangeError as error:

@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 
 from ..db import utcnow
@@ -73,6 +74,12 @@ class Book:
     @property
     def administration_count(self) -> int:
         return len({p.administration_id for c in self.chapters for p in c.practices})
+
+    @property
+    def content_languages(self) -> list[str]:
+        """The languages practices are written in besides the book's own (``language``)."""
+        used = {p.language for c in self.chapters for p in c.practices if p.language}
+        return sorted(used - {self.language})
 
     @property
     def identifier(self) -> str:
@@ -382,9 +389,11 @@ def _book_counts(book: Book) -> str:
     if not book.practice_count:
         return _("No practice has been published yet.")
     return _(
-        "%(practices)d practices from %(administrations)d administrations.",
-        practices=book.practice_count,
-        administrations=book.administration_count,
+        "%(practices)s from %(administrations)s.",
+        practices=ngettext("%(num)d practice", "%(num)d practices", book.practice_count),
+        administrations=ngettext(
+            "%(num)d administration", "%(num)d administrations", book.administration_count
+        ),
     )
 
 

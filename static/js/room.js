@@ -27,6 +27,7 @@
   var RETRYABLE = { rate_limited: true, unavailable: true, internal: true };
 
   var strings = readStrings();
+  var pluralRules = window.Intl && Intl.PluralRules ? new Intl.PluralRules(document.documentElement.lang || "en") : null;
   var list = document.getElementById("messages");
   var emptyNote = document.getElementById("no-messages");
   var outboxList = document.getElementById("outbox");
@@ -457,11 +458,12 @@
   }
 
   function showNotice(notice) {
-    var template = strings["notice." + notice.kind];
+    var data = notice.data || {};
+    var template = strings["notice." + notice.kind] ||
+      (typeof data.count === "number" ? counted("notice." + notice.kind, data.count) : null);
     if (!template) {
       return;
     }
-    var data = notice.data || {};
     var text = template.replace(/\{(\w+)\}/g, function (whole, key) {
       if (key === "until" && data.until) {
         return new Intl.DateTimeFormat(document.documentElement.dataset.locale || undefined,
@@ -581,7 +583,7 @@
       return;
     }
     if (body.length > MAX_LENGTH) {
-      composerStatus.textContent = strings.tooLong.replace("{n}", String(body.length - MAX_LENGTH));
+      composerStatus.textContent = counted("tooLong", body.length - MAX_LENGTH);
       return;
     }
     var item = { client_id: newClientId(), body: body, state: "queued", created: Date.now(),
@@ -756,15 +758,22 @@
   function updateCounter() {
     var left = MAX_LENGTH - textarea.value.length;
     if (left < 0) {
-      counter.textContent = strings.tooLong.replace("{n}", String(-left));
+      counter.textContent = counted("tooLong", -left);
     } else if (left <= 500) {
-      counter.textContent = strings.remaining.replace("{n}", String(left));
+      counter.textContent = counted("remaining", left);
     } else {
       counter.textContent = "";
     }
   }
 
   // --- small helpers ---------------------------------------------------------
+
+  // The wording of a counted message for n, in the page's language ("2 znaki", "5 znaków").
+  function counted(key, n) {
+    var category = pluralRules ? pluralRules.select(n) : (n === 1 ? "one" : "other");
+    var text = strings[key + "." + category] || strings[key + ".other"] || "";
+    return text.replace("{n}", String(n));
+  }
 
   function setStatus(state, detail) {
     if (sessionEnded) {

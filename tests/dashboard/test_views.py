@@ -40,7 +40,7 @@ def test_the_dashboard_shows_who_is_online_what_is_said_and_who_is_missing(
     assert "People online per room" in page
     missing = page[page.index("No delegate registered yet") :]
     assert "Montechiarugolo" in missing and "Ferla" not in missing.split("Registered but")[0]
-    silent = page[page.index("Registered but not written yet") :]
+    silent = page[page.index("Registered but not written yet") :].split("no practice published")[0]
     assert "Aprilia" in silent and "Ferla" not in silent
 
 
@@ -80,3 +80,37 @@ def test_charts_escape_their_labels_and_scale_to_the_largest_value():
     assert 'width="1.0"' not in svg  # both bars drawn
     empty = str(column_chart("Hours", []))
     assert empty.startswith("<svg") and "Hours" in empty
+
+
+def test_the_dashboard_counts_the_library_by_theme_and_country(client, organizer, make_user, write):
+    ferla = make_user(Role.DELEGATE, administration="ferla")
+    aprilia = make_user(Role.DELEGATE, administration="aprilia")
+    make_user(Role.DELEGATE, administration="montechiarugolo")  # registered, nothing published
+    write(ferla, published=True, title="Solar roofs")
+    write(ferla, published=True, title="Bike lanes", theme="sustainable-mobility")
+    write(aprilia, published=True, title="Energy community", theme="energy-communities")
+    write(aprilia, submitted=True, title="Still in review")
+    page = client.get("/organizer").get_data(as_text=True)
+    assert "Published practices per theme" in page and "Published practices per country" in page
+    library = page[page.index("The library of best practices") :]
+    assert '>3</span> <span class="tile-label">published practices' in page
+    assert '>1</span> <span class="tile-label">practices waiting for review' in page
+    assert '<th scope="row">Italy</th><td>3</td>' in library
+    unpublished = page[page.index("Registered but no practice published yet") :]
+    assert "Montechiarugolo" in unpublished and "Ferla" not in unpublished
+
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get("/organizer/export/practices.csv").get_data(as_text=True))
+        )
+    )
+    counts = {(row["by"], row["key"]): int(row["published_practices"]) for row in rows}
+    assert counts[("theme", "renewable-energy")] == 1
+    assert counts[("theme", "sustainable-mobility")] == 1
+    assert counts[("theme", "funding")] == 0
+    assert counts[("country", "IT")] == 3
+    administrations = client.get("/organizer/export/administrations.csv").get_data(as_text=True)
+    ferla_row = next(
+        r for r in csv.DictReader(io.StringIO(administrations)) if r["name"] == "Ferla"
+    )
+    assert ferla_row["practices"] == "2"

@@ -119,7 +119,7 @@ def test_people_can_be_found_muted_banned_and_given_roles(app, client, login, ma
     ).get_data(as_text=True)
     assert "Banned" in client.get("/moderation/people?q=elena").get_data(as_text=True)
     attendee = make_user(Role.ATTENDEE, name="Volunteer")
-    assert "is now: moderator" in submit(
+    assert "is now: Moderator" in submit(
         client, f"{people}/{attendee.id}/role", people, role="moderator"
     ).get_data(as_text=True)
     refused = submit(client, f"{people}/{attendee.id}/role", people, role="organizer")

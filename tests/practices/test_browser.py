@@ -1,0 +1,112 @@
+"""The library in a real browser (Debian's chromium): found by anyone, posted by delegates."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+
+from exchange.accounts.models import Role
+
+from ..conftest import sign_in
+from ..support import databases
+from ..support.browser import wait_until
+
+pytestmark = [pytest.mark.live, pytest.mark.browser]
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """The pages behave the same on either database (the searches are tested on both)."""
+    url = f"sqlite:///{tmp_path / 'exchange.sqlite3'}"
+    databases.create_schema(url)
+    return url
+
+
+def test_a_visitor_without_an_account_finds_reads_and_downloads_the_practices(
+    live_server, make_user, write, new_page, tmp_path
+):
+    ferla = make_user(Role.DELEGATE, administration="ferla")
+    aprilia = make_user(Role.DELEGATE, administration="aprilia")
+    musterstadt = make_user(Role.DELEGATE, administration="demo-musterstadt")
+    write(ferla, published=True, title="Solar roofs on six schools")
+    write(aprilia, published=True, title="A solar farm on a closed landfill")
+    write(musterstadt, published=True, title="Solar panels on the town hall")  # in Germany
+    write(ferla, published=True, title="Bike lanes to the station", theme="sustainable-mobility")
+    write(ferla, title="A solar draft nobody may read yet")
+
+    page = new_page(width=360, height=740)  # on a phone
+    page.goto(live_server.url + "/practices")
+    assert page.locator(".practice-item").count() == 4
+    page.get_by_role("searchbox", name="Search").fill("solar")
+    page.get_by_label("Country").select_option(label="Italy")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url("**/practices?*q=solar*")
+    titles = page.locator(".practice-item .practice-title").all_inner_texts()
+    assert sorted(titles) == ["A solar farm on a closed landfill", "Solar roofs on six schools"]
+
+    page.get_by_role("link", name="Solar roofs on six schools").click()
+    assert page.locator("h1").inner_text() == "Solar roofs on six schools"
+    assert "Ferla" in page.inner_text("main") and "Italy" in page.inner_text("main")
+    page.go_back()
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the e-book of every practice (EPUB)").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.suffix == ".epub"
+    with zipfile.ZipFile(saved) as book:
+        assert book.read("mimetype") == b"application/epub+zip"
+        contents = " ".join(
+            book.read(name).decode() for name in book.namelist() if ".xhtml" in name
+        )
+    assert "Solar roofs on six schools" in contents and "Bike lanes" in contents
+    assert "draft nobody may read" not in contents
+    page.watch.assert_clean()
+
+
+def test_a_delegate_posts_a_practice_and_shares_it_into_its_room(live_server, make_user, new_page):
+    elena = make_user(Role.DELEGATE, email="elena@example.org", administration="campi-bisenzio")
+    kasia = make_user(Role.DELEGATE, email="kasia@example.org", administration="demo-przykladowo")
+    marco = make_user(Role.MODERATOR, email="marco@example.org", name="Marco")
+
+    writer = new_page()
+    sign_in(writer, live_server, elena.email)
+    writer.goto(live_server.url + "/practices/new")
+    writer.get_by_label("Title").fill("Energy community of the industrial area")
+    writer.get_by_label("Theme").select_option(label="Energy communities")
+    writer.get_by_label("Summary").fill("Twelve firms share the energy of their roofs.")
+    writer.get_by_label("The challenge").fill("Firms paid **twice** the household price.")
+    writer.get_by_label("What was done").fill("- A legal entity\n- 1.2 MW of panels")
+    writer.get_by_label("Results", exact=True).fill("A third less on every bill.")
+    writer.get_by_label("From (year)").fill("2023")
+    writer.get_by_role("button", name="Save the draft").click()
+    writer.wait_for_selector("h1:text('Energy community of the industrial area')")
+    assert writer.locator(".practice strong").first.inner_text() == "twice"  # Markdown, rendered
+    writer.get_by_role("button", name="Submit for review").click()
+    writer.wait_for_selector("text=Submitted for review")
+    practice_url = writer.url
+
+    reviewer = new_page()
+    sign_in(reviewer, live_server, marco.email)
+    reviewer.goto(live_server.url + "/practices/review")
+    reviewer.get_by_role("link", name="Energy community of the industrial area").click()
+    reviewer.get_by_role("button", name="Publish").click()
+    reviewer.wait_for_selector("text=Published")
+
+    room = new_page()
+    sign_in(room, live_server, kasia.email)
+    room.goto(live_server.url + "/rooms/energy-communities")
+    room.wait_for_selector("#connection-status[data-state=connected]")
+
+    writer.goto(practice_url)
+    writer.get_by_label("Message").fill("Our energy community, with figures: questions welcome!")
+    writer.get_by_role("button", name="Share in the room “Energy communities”").click()
+    wait_until(room, "document.querySelectorAll('#messages .message-practice a').length === 1")
+    link = room.locator("#messages .message-practice a")
+    assert link.inner_text() == "Energy community of the industrial area"
+    link.click()
+    room.wait_for_selector("h1:text('Energy community of the industrial area')")
+    assert "Our energy community, with figures" in room.inner_text(".discussion")
+    for page in (writer, reviewer, room):
+        page.watch.assert_clean()
