@@ -80,6 +80,7 @@ def _init_extensions(app: Flask) -> None:
         logger=False,
         engineio_logger=False,
     )
+    security.trust_proxies(app)
 
 
 def _register_blueprints(app: Flask) -> None:

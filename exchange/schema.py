@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -22,9 +23,21 @@ def alembic_config() -> Config:
     return config
 
 
+#: The PostgreSQL advisory lock that makes two ``init-db`` runs take turns.
+MIGRATION_LOCK = 0x53505654  # "SPVT"
+
+
 def upgrade(revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (the latest by default); safe to run again."""
+    """Bring the schema to ``revision`` (the latest by default); safe to run again.
+
+    On PostgreSQL, machines that run it at once take turns: the second one finds
+    the schema already upgraded (its DDL is transactional, and so is this lock).
+    """
     with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+            )
         config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

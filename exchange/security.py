@@ -35,13 +35,20 @@ SECURITY_HEADERS = {
 
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
+    app.after_request(add_security_headers)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind nginx: believe its X-Forwarded-* headers, and only as many as it sets.
+
+    Called last, once Socket.IO has wrapped the app, so that socket requests
+    too see the visitor's address and scheme, not the proxy's.
+    """
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:
-        # Behind nginx: believe its X-Forwarded-* headers, and only as many as it sets.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
         )
-    app.after_request(add_security_headers)
 
 
 def add_security_headers(response: Response) -> Response:

@@ -55,3 +55,37 @@ def test_init_db_command_reports_what_it_did(tmp_path):
     assert "upgraded from empty" in first.output
     again = runner.invoke(args=["init-db"])
     assert "up to date" in again.output
+
+
+@pytest.mark.postgresql
+def test_two_machines_upgrading_at_once_take_turns(tmp_path):
+    """Two init-db runs at once on PostgreSQL: both succeed, the schema is built once."""
+    import threading
+
+    require("PostgreSQL", POSTGRESQL_URL, 5432)
+    with postgresql_database() as url:
+        apps = [
+            create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"})
+            for _ in range(2)
+        ]
+        start, errors = threading.Barrier(2), []
+
+        def upgrade(app):
+            with app.app_context():
+                start.wait()
+                try:
+                    schema.upgrade()
+                except Exception as error:  # noqa: BLE001 - reported below
+                    errors.append(error)
+                finally:
+                    db.engine.dispose()
+
+        threads = [threading.Thread(target=upgrade, args=(app,)) for app in apps]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert errors == []
+        with apps[0].app_context():
+            assert schema.current_revision() == schema.head_revision()
+            db.engine.dispose()
