@@ -15,7 +15,7 @@ from flask import current_app
 
 from .accounts import services as accounts
 from .accounts.models import Role, User
-from .errors import NotFound
+from .errors import Forbidden, Invalid, NotFound
 from .event.services import current_event, get_administration, get_room, load_event_file
 from .extensions import db
 from .practices import services as practices
@@ -107,13 +107,13 @@ def _seed_practices() -> int:
         specs = tomllib.load(fh)["practices"]
     moderator = _demo_user("moderator@demo.example.org")
     for spec in specs:
-        exists = db.session.scalar(
-            sa.select(Practice.id).where(
-                Practice.is_demo.is_(True), Practice.title == spec["title"]
-            )
-        )
+        existing = db.session.scalars(
+            sa.select(Practice).where(Practice.is_demo.is_(True), Practice.title == spec["title"])
+        ).first()
         author = _demo_user(spec["author"])
-        if exists is not None or author is None or moderator is None:
+        if existing is not None and author is not None:
+            _add_language(existing, author, spec.get("language"))
+        if existing is not None or author is None or moderator is None:
             continue
         try:
             content = _demo_content(spec)
@@ -128,6 +128,18 @@ def _seed_practices() -> int:
         )
         or 0
     )
+
+
+def _add_language(practice: Practice, author: User, language: str | None) -> None:
+    """Say the language of a demo practice seeded before practices said theirs."""
+    if practice.language is not None or language is None:
+        return
+    content = practices.PracticeContent.of(practice)
+    content.language = language
+    try:
+        practices.update_practice(practice, author, content)
+    except (Forbidden, Invalid):
+        pass  # someone changed the demo since (a closed room, another role): leave it as it is
 
 
 def _demo_user(email: str) -> User | None:

@@ -83,8 +83,10 @@ def timezone_choices() -> list[str]:
     )
 
 
-#: Languages people may say they wrote in: the official languages of the EU.
-MESSAGE_LANGUAGES = [
+#: Languages people may say they wrote something in (a chat message, a best practice):
+#: the official languages of the EU, as ISO 639-1 codes. Content is never translated;
+#: pages mark it up with its language so that screen readers read it correctly.
+CONTENT_LANGUAGES = [
     "bg",
     "cs",
     "da",
@@ -114,7 +116,12 @@ MESSAGE_LANGUAGES = [
 
 def language_names(languages: list[str]) -> list[tuple[str, str]]:
     """Each language in its own words ("Italiano", "Deutsch"), for the picker."""
-    return [(code, Locale.parse(code).get_display_name(code).capitalize()) for code in languages]
+    return [(code, language_name(code)) for code in languages]
+
+
+def language_name(code: str) -> str:
+    """A language in its own words: "it" → "Italiano"."""
+    return Locale.parse(code).get_display_name(code).capitalize()
 
 
 def remember_choices(user: Any) -> None:

@@ -13,8 +13,8 @@ from flask_login import current_user
 from .accounts.models import Role
 from .event.models import AdministrationKind, Event
 from .event.services import current_event
-from .moderation.models import AuditAction
 from .i18n import format_locale, language_names, locale_code
+from .moderation.models import AuditAction
 from .permissions import Action, can
 
 

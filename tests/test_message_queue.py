@@ -22,6 +22,7 @@ from .conftest import PASSWORD
 from .support.live import FollowingClient, LiveServer, csrf_token, free_port
 from .support.services import REDIS_URL, require, require_program
 
+
 def test_without_a_queue_one_process_manages_its_own_clients():
     assert client_manager(None, "exchange", dict) is None
 

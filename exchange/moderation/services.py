@@ -146,7 +146,12 @@ def restore_message(message: Message, actor: User) -> Message:
     if not message.is_hidden:
         return message
     if message.hidden_by_author:
-        raise Forbidden(_l("Its author withdrew this message: only they can bring it back, by posting it again."))
+        raise Forbidden(
+            _l(
+                "Its author withdrew this message: "
+                "only they can bring it back, by posting it again."
+            )
+        )
     check_can_act_on(actor, message.author)
     message.hidden_at = None
     message.hidden_by = None

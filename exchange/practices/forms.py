@@ -70,6 +70,16 @@ class PracticeForm(FlaskForm):
         description=_l("One paragraph of plain text that says what, where and with which result."),
         render_kw={"rows": 4},
     )
+    # The services check the choice, and say what is wrong with it.
+    language = SelectField(
+        FIELD_LABELS["language"],
+        coerce=str,
+        validate_choice=False,
+        description=_l(
+            "The language of your texts. Readers can look for practices in their language, "
+            "and screen readers read it correctly."
+        ),
+    )
     tags = StringField(
         FIELD_LABELS["tags"],
         description=_l("Words that help people find it, separated by commas: solar, schools."),
@@ -125,6 +135,7 @@ class PracticeForm(FlaskForm):
         self.title.data = content.title
         self.theme.data = content.theme.slug
         self.summary.data = content.summary
+        self.language.data = content.language or ""
         self.tags.data = ", ".join(content.tags)
         for name in (*MARKDOWN_FIELDS, *STANDARD_INDICATORS, "year_from", "year_to"):
             getattr(self, name).data = getattr(content, name)
@@ -146,6 +157,7 @@ class PracticeForm(FlaskForm):
             title=self.title.data or "",
             theme=theme,
             summary=self.summary.data or "",
+            language=self.language.data or None,
             tags=(self.tags.data or "").split(","),
             **{name: getattr(self, name).data or "" for name in MARKDOWN_FIELDS},
             **{name: getattr(self, name).data for name in STANDARD_INDICATORS},
@@ -193,3 +205,4 @@ class SearchForm(FlaskForm):
     administration = SelectField(_l("Administration"), coerce=str, validators=[Optional()])
     tag = StringField(_l("Tag"), validators=[Optional(), Length(max=40)])
     year = IntegerField(_l("Year"), validators=[Optional(), NumberRange(min=1900, max=2100)])
+    language = SelectField(_l("Language"), coerce=str, validators=[Optional()])

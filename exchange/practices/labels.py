@@ -16,6 +16,7 @@ from .models import STANDARD_INDICATORS, Practice, PracticeStatus, RevisionActio
 FIELD_LABELS: dict[str, Any] = {
     "title": _l("Title"),
     "summary": _l("Summary"),
+    "language": _l("Language of the practice"),
     "theme": _l("Theme"),
     "tags": _l("Tags"),
     "challenge": _l("The challenge"),

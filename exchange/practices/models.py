@@ -104,6 +104,11 @@ class Practice(Hideable, Base):
             "id",
             "hidden_at",
         ),
+        # The list in one language, and which languages the published practices use
+        # (one probe per language, for the filter's choices).
+        sa.Index(
+            "ix_practices_language_status", "language", "status", "published_at", "id", "hidden_at"
+        ),
         # Counting the practices going on in a year reads this index only.
         sa.Index("ix_practices_status_year_from", "status", "year_from", "year_to", "hidden_at"),
         # Searches and tag lists check thousands of practices by id: this index answers
@@ -117,6 +122,7 @@ class Practice(Hideable, Base):
             "administration_id",
             "year_from",
             "year_to",
+            "language",
             "hidden_at",
         ),
     )
@@ -135,6 +141,11 @@ class Practice(Hideable, Base):
     year_from: Mapped[int | None]
     #: None while the practice is still going on.
     year_to: Mapped[int | None]
+    #: The language its writers wrote it in (ISO 639-1, one of i18n.CONTENT_LANGUAGES),
+    #: if they said; pages mark its texts up with it. Databases migrated from before it
+    #: existed store it after the long texts (SQLite adds columns at the end of the row),
+    #: which is why the indexes that filter by it hold it.
+    language: Mapped[str | None] = mapped_column(sa.String(8))
     #: Invented practices that only exist to make the demo richer.
     is_demo: Mapped[bool] = mapped_column(default=False)
     #: sanitize.MARKDOWN_VERSION that rendered the ``*_html`` columns.

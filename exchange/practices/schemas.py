@@ -34,6 +34,7 @@ def practice_json(practice: Practice, locale: str) -> dict[str, Any]:
         "status": practice.status.value,
         "title": practice.title,
         "summary": practice.summary,
+        "language": practice.language,
         "theme": {"slug": practice.theme.slug, "name": practice.theme.name_in(locale)},
         "administration": {
             "slug": administration.slug,

@@ -30,6 +30,7 @@ from sqlalchemy.orm import joinedload, load_only, selectinload
 from ..db import is_postgresql
 from ..event.models import Administration, Room
 from ..extensions import db
+from ..i18n import CONTENT_LANGUAGES
 from .models import (
     FTS_HEAD_WEIGHTS,
     FTS_TABLE,
@@ -65,6 +66,8 @@ class PracticeQuery:
     tag: str = ""
     #: Practices going on in that year.
     year: int | None = None
+    #: ISO 639-1 code of the language the practices are written in.
+    language: str = ""
 
     def normalized(self) -> PracticeQuery:
         return replace(
@@ -74,6 +77,7 @@ class PracticeQuery:
             country=self.country.strip().upper(),
             administration=self.administration.strip(),
             tag=normalize_tag(self.tag),
+            language=self.language.strip().lower(),
         )
 
     @property
@@ -143,6 +147,20 @@ def visible_practices() -> sa.Select[tuple[Practice]]:
     return sa.select(Practice).where(
         Practice.status == PracticeStatus.PUBLISHED, Practice.visible()
     )
+
+
+def languages_in_use() -> list[str]:
+    """Return the languages the visible practices are written in, in CONTENT_LANGUAGES' order.
+
+    One probe of ix_practices_language_status per language, however many
+    practices there are: a DISTINCT would read the whole index.
+    """
+    probes = [
+        visible_practices().with_only_columns(Practice.id).where(Practice.language == code).exists()
+        for code in CONTENT_LANGUAGES
+    ]
+    used = db.session.execute(sa.select(*probes)).one()
+    return [code for code, is_used in zip(CONTENT_LANGUAGES, used, strict=True) if is_used]
 
 
 def search(
@@ -219,6 +237,8 @@ def _filtered(query: PracticeQuery) -> sa.Select[Any]:
             Practice.year_from <= query.year,
             sa.or_(Practice.year_to.is_(None), Practice.year_to >= query.year),
         )
+    if query.language:
+        select = select.where(Practice.language == query.language)
     return select
 
 
@@ -246,6 +266,7 @@ def _load(ids: list[int], whole: bool) -> list[Practice]:
                 Practice.administration_id,
                 Practice.year_from,
                 Practice.year_to,
+                Practice.language,
                 Practice.is_demo,
                 Practice.slug,
                 Practice.title,

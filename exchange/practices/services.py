@@ -25,6 +25,7 @@ from ..errors import Invalid, NotFound, TooLong
 from ..event.models import Administration, Room
 from ..event.services import get_room
 from ..extensions import db
+from ..i18n import CONTENT_LANGUAGES
 from ..payloads import check_storable
 from ..permissions import Action
 from ..rooms import services as rooms
@@ -76,6 +77,8 @@ class PracticeContent:
     title: str
     theme: Room
     summary: str = ""
+    #: ISO 639-1 code of the language it is written in (one of CONTENT_LANGUAGES), if said.
+    language: str | None = None
     tags: list[str] = field(default_factory=list)
     challenge: str = ""
     actions: str = ""
@@ -103,6 +106,7 @@ class PracticeContent:
             title=practice.title,
             theme=practice.theme,
             summary=practice.summary,
+            language=practice.language,
             tags=practice.tag_names,
             **{name: getattr(practice, name) for name in MARKDOWN_FIELDS},
             **{name: getattr(practice, name) for name in STANDARD_INDICATORS},
@@ -394,6 +398,8 @@ def develop_message(message: Message, author: User) -> Practice:
         title=_shorten(first_line, 120) or str(_l("Practice from the chat")),
         theme=get_room(message.room.slug),
         summary=summary,
+        # What its author said they wrote in, if a practice may be written in it.
+        language=message.language if message.language in CONTENT_LANGUAGES else None,
         # A message too long for a summary is kept whole where the story goes.
         actions=body if summary != paragraph else "",
     )
@@ -483,6 +489,7 @@ def _apply(practice: Practice, content: PracticeContent) -> None:
     practice.slug = slugify(content.title)
     practice.theme = content.theme
     practice.summary = content.summary
+    practice.language = content.language
     for name in (*MARKDOWN_FIELDS, *STANDARD_INDICATORS):
         setattr(practice, name, getattr(content, name))
     practice.year_from = content.year_from
@@ -537,6 +544,7 @@ def _validate(content: PracticeContent) -> None:
     _check_length(content.title, "title", TITLE_MAX_LENGTH)
     content.summary = content.summary.strip()
     _check_length(content.summary, "summary", config["PRACTICE_SUMMARY_MAX_LENGTH"])
+    content.language = _validated_language(content.language)
     for name in MARKDOWN_FIELDS:
         setattr(content, name, getattr(content, name).strip())
         _check_length(getattr(content, name), name, config["PRACTICE_FIELD_MAX_LENGTH"])
@@ -564,6 +572,22 @@ def _validate(content: PracticeContent) -> None:
         not EMAIL_RE.match(content.public_email) or len(content.public_email) > 254
     ):
         raise Invalid(_l("Enter a valid email address, or leave it empty."), field="public_email")
+
+
+def _validated_language(language: str | None) -> str | None:
+    code = (language or "").strip().lower()
+    if not code:
+        return None
+    if code not in CONTENT_LANGUAGES:
+        raise Invalid(
+            _l(
+                "Choose the language the practice is written in from the list "
+                "(“%(code)s” is not one of them).",
+                code=code[:20],
+            ),
+            field="language",
+        )
+    return code
 
 
 def _validated_tags(tags: list[str]) -> list[str]:

@@ -23,7 +23,7 @@ from flask_login import current_user
 from ..errors import ExchangeError, Invalid
 from ..event.services import get_room, list_administrations, list_rooms
 from ..forms import apply_error
-from ..i18n import locale_code
+from ..i18n import CONTENT_LANGUAGES, language_name, language_names, locale_code
 from ..moderation.services import report_practice
 from ..payloads import query_int
 from ..permissions import Action, acting_user, can, check, requires
@@ -57,6 +57,7 @@ def _labels() -> dict[str, Any]:
         "standard_indicators": STANDARD_INDICATORS,
         "period_text": period_text,
         "indicator_lines": indicator_lines,
+        "language_name": language_name,
     }
 
 
@@ -70,6 +71,7 @@ def _query() -> search.PracticeQuery:
         administration=args.get("administration", "")[:80],
         tag=args.get("tag", "")[:40],
         year=query_int(args, "year", minimum=1900, maximum=2100),
+        language=args.get("language", "")[:8],
     )
 
 
@@ -85,11 +87,23 @@ def _search_form() -> SearchForm:
     form.administration.choices = [("", _("All administrations"))] + [
         (a.slug, a.name) for a in administrations
     ]
+    # The languages practices are published in, and the one asked for even if none is.
+    languages = search.languages_in_use()
+    asked = (form.language.data or "").strip().lower()
+    if asked in CONTENT_LANGUAGES and asked not in languages:
+        languages = [code for code in CONTENT_LANGUAGES if code in {*languages, asked}]
+    form.language.data = asked
+    form.language.choices = [("", _("All languages")), *_language_choices(languages)]
     return form
 
 
+def _language_choices(codes: list[str]) -> list[tuple[str, str, dict[str, str]]]:
+    """Options naming each language in its own words, and marked up with it."""
+    return [(code, name, {"lang": code}) for code, name in language_names(codes)]
+
+
 #: The query-string parameters of the filters, carried from page to page.
-FILTER_ARGS = ("q", "theme", "country", "administration", "tag", "year")
+FILTER_ARGS = ("q", "theme", "country", "administration", "tag", "year", "language")
 
 
 def _filter_args() -> dict[str, str]:
@@ -168,6 +182,10 @@ def show(practice_id: int, slug: str | None = None) -> ResponseReturnValue:
 @requires(Action.POST_PRACTICE)
 def new() -> ResponseReturnValue:
     form = _practice_form()
+    if request.method == "GET":
+        # Like the chat's composer: people mostly write in the language they read in.
+        interface = locale_code()
+        form.language.data = interface if interface in CONTENT_LANGUAGES else ""
     if form.validate_on_submit():
         try:
             practice = services.create_practice(
@@ -218,6 +236,7 @@ def _practice_form() -> PracticeForm:
     form.theme.choices = [("", _("Choose a theme"))] + [
         (room.slug, room.name_in(locale_code())) for room in list_rooms()
     ]
+    form.language.choices = [("", _("(not said)")), *_language_choices(CONTENT_LANGUAGES)]
     return form
 
 

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 
 from ..errors import ExchangeError
 from ..event.services import get_room, list_rooms
-from ..i18n import MESSAGE_LANGUAGES, language_names, locale_code
+from ..i18n import CONTENT_LANGUAGES, language_names, locale_code
 from ..payloads import query_int
 from ..permissions import STAFF, Action, acting_user, can, requires
 from . import presence, services
@@ -46,7 +46,7 @@ def show(slug: str) -> ResponseReturnValue:
         last_change=services.last_moderation_change(room),
         can_send=can(user, Action.SEND_MESSAGE),
         fallback_client_id=uuid.uuid4().hex,
-        message_languages=language_names(MESSAGE_LANGUAGES),
+        message_languages=language_names(CONTENT_LANGUAGES),
         max_length=current_app.config["MESSAGE_MAX_LENGTH"],
     )
 

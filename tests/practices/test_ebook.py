@@ -1,6 +1,7 @@
 """The e-book: a valid EPUB 3 that real readers open, and a PDF of the same content."""
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -27,6 +28,7 @@ def library(app, write, elena, salvatore, make_user):
         published=True,
         title="Ενεργειακή κοινότητα — 太陽能 — Przykładowo — Példavölgy",
         theme="energy-communities",
+        language="el",
         results="| kWp | MWh |\n|---:|---:|\n| 60 | 72 |\n\n> quoted\n\n```\ncode & <tags>\n```",
     )
     write(make_user(administration="demo-musterstadt"), published=True, theme="funding")
@@ -127,6 +129,21 @@ def test_the_epub_is_a_well_formed_package(app, library, tmp_path):
         chapter = archive.read("EPUB/theme-energy-communities.xhtml").decode()
         assert "<th>kWp</th>" in chapter and "<blockquote>" in chapter
         assert "code &amp; &lt;tags&gt;" in chapter
+
+
+def test_each_practice_of_the_epub_is_marked_with_its_language(app, library, tmp_path):
+    with zipfile.ZipFile(_epub(app, tmp_path)) as archive:
+        greek = archive.read("EPUB/theme-energy-communities.xhtml").decode()
+        unsaid = archive.read("EPUB/theme-renewable-energy.xhtml").decode()
+        navigation = archive.read("EPUB/nav.xhtml").decode()
+        package = archive.read("EPUB/package.opf").decode()
+    assert re.search(r'<section class="practice" [^>]*xml:lang="el" lang="el">', greek)
+    # What the book says about the practice stays in the book's language.
+    assert '<h3 xml:lang="en" lang="en">Results</h3>' in greek
+    assert '<p class="meta" xml:lang="en" lang="en">' in greek
+    assert re.search(r'<a href="[^"]*" xml:lang="el" lang="el">Ενεργειακή', navigation)
+    assert re.findall(r"<dc:language>(\w+)</dc:language>", package) == ["en", "el"]
+    assert re.search(r'<section class="practice" [^>]*-title">', unsaid)  # it did not say
 
 
 def test_writer_headings_sit_below_the_practice_headings_in_the_epub():

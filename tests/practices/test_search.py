@@ -10,7 +10,8 @@ from exchange import create_app, schema
 from exchange.db import is_postgresql
 from exchange.extensions import db
 from exchange.models import metadata
-from exchange.practices import search
+from exchange.moderation.services import hide_practice
+from exchange.practices import search, services
 from exchange.practices.models import MARKDOWN_FIELDS
 from exchange.practices.search import PracticeQuery
 
@@ -27,7 +28,13 @@ def titles(query=None, **filters):
 def library(write, elena, salvatore, make_user):
     """Published practices from Italy and Germany, and unpublished ones that must stay hidden."""
     musterstadt = make_user(administration="demo-musterstadt")
-    write(elena, published=True, title="Solar roofs on schools", tags=["solar", "schools"])
+    write(
+        elena,
+        published=True,
+        title="Solar roofs on schools",
+        tags=["solar", "schools"],
+        language="it",
+    )
     write(
         salvatore,
         published=True,
@@ -37,6 +44,7 @@ def library(write, elena, salvatore, make_user):
         actions="Photovoltaic and solar thermal panels on farm roofs.",
         year_from=2023,
         tags=["energy community"],
+        language="en",
     )
     write(
         musterstadt,
@@ -46,8 +54,9 @@ def library(write, elena, salvatore, make_user):
         year_from=2018,
         year_to=2020,
         tags=["solar", "open data"],
+        language="de",
     )
-    write(elena, title="Solar draft nobody may see")
+    write(elena, title="Solar draft nobody may see", language="fr")
     write(salvatore, submitted=True, title="Solar practice under review")
 
 
@@ -127,12 +136,29 @@ def test_hidden_practices_never_appear(app_ctx, library):
         ({"year": 2019}, {"Solar land register"}),
         ({"year": 2024}, {"Solar roofs on schools", "Energy community of Ferla"}),
         ({"year": 2021, "text": "solar"}, {"Solar roofs on schools"}),
+        ({"language": "it"}, {"Solar roofs on schools"}),
+        ({"language": "DE", "text": "solar"}, {"Solar land register"}),
+        ({"language": "de", "country": "IT"}, set()),
+        ({"language": "en", "year": 2024}, {"Energy community of Ferla"}),
+        ({"language": "fr"}, set()),  # only a draft is written in French
+        ({"language": "klingon"}, set()),
         ({"theme": "atlantis"}, set()),
         ({"country": "FR"}, set()),
     ],
 )
 def test_filters_combine_with_each_other_and_with_search(app_ctx, library, filters, expected):
     assert set(titles(**filters)) == expected
+
+
+def test_the_language_filter_offers_the_languages_of_published_practices(app_ctx, library):
+    assert search.languages_in_use() == ["de", "en", "it"]  # not the French draft
+
+
+def test_a_hidden_practice_takes_its_language_out_of_the_filter(app_ctx, write, elena, moderator):
+    practice = services.get_practice(write(elena, published=True, language="pl").id)
+    assert search.languages_in_use() == ["pl"]
+    hide_practice(practice, db.session.merge(moderator), "Spam")
+    assert search.languages_in_use() == []
 
 
 def test_results_come_in_pages(app_ctx, write, elena):
@@ -214,14 +240,24 @@ def _statements_of(call):
         PracticeQuery(year=2019),
         PracticeQuery(text="solar"),
         PracticeQuery(text="solar panels", country="IT", tag="solar"),
+        PracticeQuery(language="it"),
+        PracticeQuery(language="it", year=2024),
+        PracticeQuery(text="solar", language="de"),
     ],
     ids=lambda query: ",".join(f"{k}={v}" for k, v in vars(query).items() if v) or "newest",
 )
 def test_lists_and_searches_never_read_the_whole_table(app_ctx, library, query):
     """At 100,000 practices a full scan is too slow; bench/practices_search.py measures it."""
+    _assert_no_full_scan(_statements_of(lambda: search.search(query)))
+
+
+def test_the_languages_in_use_are_found_without_reading_the_table(app_ctx, library):
+    _assert_no_full_scan(_statements_of(search.languages_in_use))
+
+
+def _assert_no_full_scan(statements):
     connection = db.session.connection()
     postgresql = is_postgresql(db.session)
-    statements = _statements_of(lambda: search.search(query))
     assert statements
     for statement, parameters in statements:
         if statement.startswith(("EXPLAIN", "SELECT reltuples")):

@@ -206,12 +206,32 @@ def test_edits_keep_a_published_practice_published(app_ctx, write, elena):
             "other_indicators",
         ),
         ({"public_email": "not an address"}, Invalid, "public_email"),
+        ({"language": "xx"}, Invalid, "language"),
+        ({"language": "italian"}, Invalid, "language"),
+        ({"language": "uk"}, Invalid, "language"),  # not an official language of the EU
     ],
 )
 def test_unusable_content_is_refused_naming_its_field(app_ctx, elena, fields, error, field):
     with pytest.raises(error) as raised:
         services.create_practice(merged(elena), content(**fields))
     assert raised.value.details.get("field") == field
+
+
+def test_a_practice_says_its_language_and_its_revisions_keep_it(app_ctx, write, elena, moderator):
+    practice = services.get_practice(write(elena, language=" IT ").id)
+    assert practice.language == "it"
+    services.update_practice(practice, merged(elena), content(language="de"))
+    history = services.revision_history(practice, merged(moderator))
+    assert [revision.snapshot["language"] for revision in history] == ["it", "de"]
+    assert services.revision_changes(history) == {history[1].id: ["language"]}
+    services.update_practice(practice, merged(elena), content(language=""))
+    assert practice.language is None  # not said
+
+
+def test_an_unknown_language_is_refused_with_a_clear_message(app_ctx, elena):
+    with pytest.raises(Invalid, match="Choose the language the practice is written in") as raised:
+        services.create_practice(merged(elena), content(language="xx"))
+    assert "“xx” is not one of them" in str(raised.value.message)
 
 
 def test_links_are_stored_as_valid_web_addresses(app_ctx, elena):
@@ -298,6 +318,13 @@ def test_a_long_message_is_kept_whole_when_developed(app_ctx, elena):
     practice = services.develop_message(message, merged(elena))
     assert len(practice.summary) <= 1000 and practice.summary.endswith("…")
     assert practice.actions == body.strip()
+
+
+@pytest.mark.parametrize(("said", "language"), [("it", "it"), (None, None), ("tl", None)])
+def test_a_developed_message_keeps_the_language_its_author_said(app_ctx, elena, said, language):
+    room = get_room("plenary")
+    message = rooms.post_message(room, merged(elena), "Tetti solari", f"m-{said}", language=said)
+    assert services.develop_message(message, merged(elena)).language == language
 
 
 @pytest.mark.parametrize("person", ["colleague", "moderator"])

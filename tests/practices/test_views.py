@@ -71,7 +71,7 @@ def test_the_library_is_in_the_navigation_and_its_filter_form_is_labelled(client
     html = page(client, "/practices")
     assert 'href="/practices" aria-current="page"' in html
     assert 'role="search"' in html
-    for name in ("q", "theme", "country", "administration", "tag", "year"):
+    for name in ("q", "theme", "country", "administration", "tag", "year", "language"):
         assert f'<label for="{name}"' in html
     assert "Energy communities" in html and "Germany" in html
 
@@ -94,8 +94,64 @@ def test_links_keep_only_the_filters_and_never_take_a_crafted_scheme(client, wri
     write(elena, published=True)
     write(elena, published=True, title="Heat pumps")
     html = page(client, "/practices?_external=1&_scheme=javascript&q=%0Aalert(1)&tag=&extra=x")
-    assert "javascript:" not in html and "extra=x" not in html
+    assert "javascript:" not in html
+    # (The footer's language switch returns to the address as it was, in a form field.)
+    assert not [link for link in re.findall(r'href="([^"]*)"', html) if "extra=x" in link]
     assert 'href="/practices/totals?q=%0Aalert(1)"' in html
+
+
+def test_readers_find_the_practices_written_in_their_language(client, write, elena, salvatore):
+    write(elena, published=True, title="Tetti solari sulle scuole", language="it")
+    write(salvatore, published=True, title="Energy community", language="en")
+    write(elena, title="Bozza in tedesco", language="de")  # a draft: no German in the filter
+    listing = page(client, "/practices?language=it")
+    assert "1 practice" in listing and "Energy community" not in listing
+    assert '<h3 class="practice-title" lang="it"><a href=' in listing
+    filter_form = re.search(r'<select [^>]*id="language".*?</select>', listing, re.S).group(0)
+    assert re.findall(r'<option ([^>]*)>', filter_form) == [
+        'value=""', 'lang="en" value="en"', 'lang="it" selected value="it"'
+    ]  # fmt: skip
+    assert "Tetti solari" not in page(client, "/practices?language=de")
+    assert "Tetti solari" in page(client, "/practices?q=tetti&language=IT")
+    assert 'href="/practices/totals?language=it"' in listing
+
+
+def test_the_language_asked_for_stays_chosen_even_when_nothing_is_written_in_it(client, event):
+    html = page(client, "/practices?language=fi")
+    assert '<option lang="fi" selected value="fi">Suomi</option>' in html
+    assert "No published practice matches" in html
+
+
+def test_the_language_filter_is_kept_across_pages(client, write, elena, app):
+    app.config["PRACTICES_PER_PAGE"] = 1
+    for number in range(2):
+        write(elena, published=True, title=f"Pompe di calore {number}", language="it")
+    html = page(client, "/practices?language=it")
+    assert 'href="/practices?page=2&amp;language=it"' in html
+
+
+def test_a_practice_page_marks_its_writers_texts_with_their_language(client, write, elena):
+    practice = write(
+        elena,
+        published=True,
+        title="Tetti solari",
+        summary="Sei scuole producono la loro elettricità.",
+        language="it",
+    )
+    html = page(client, f"/practices/{practice.id}-{practice.slug}")
+    assert re.search(r'<html lang="en"', html)  # the interface stays the reader's
+    assert '<h1 id="practice-title" lang="it">Tetti solari</h1>' in html
+    assert '<p class="lead practice-summary" lang="it">Sei scuole' in html
+    assert html.count('<div class="prose" lang="it">') == 3  # challenge, actions, results
+    assert '<h2 id="field-challenge">The challenge</h2>' in html
+    assert '<a href="/practices?language=it" lang="it">Italiano</a>' in html
+
+
+def test_a_practice_that_does_not_say_its_language_is_not_marked(client, write, elena):
+    practice = write(elena, published=True)
+    html = page(client, f"/practices/{practice.id}-{practice.slug}")
+    assert '<h1 id="practice-title">' in html and '<div class="prose">' in html
+    assert "Language of the practice" not in html
 
 
 def test_a_practice_address_always_leads_to_its_current_name(client, write, elena):
@@ -142,6 +198,44 @@ def test_a_delegate_posts_edits_and_submits_through_the_forms(client, login, app
     )
     html = page(client, f"/practices/{practice.id}-solar-roofs-phase-two")
     assert "Submitted for review" in html and "Submit for review</button>" not in html
+
+
+@pytest.mark.parametrize(("interface", "chosen"), [("en", "en"), ("it", "it")])
+def test_the_form_proposes_the_writers_interface_language(
+    client, login, app, elena, interface, chosen
+):
+    app.config["LANGUAGES"] = ["en", "it"]
+    login(client, elena)
+    with client.session_transaction() as session:
+        session["locale"] = interface
+    form = page(client, "/practices/new")
+    select = re.search(r'<select [^>]*id="language".*?</select>', form, re.S).group(0)
+    assert re.findall(r"<option [^>]*selected[^>]*>", select) == [
+        f'<option lang="{chosen}" selected value="{chosen}">'
+    ]
+    assert '<option value="">' in select and 'lang="mt" value="mt">Malti</option>' in select
+
+
+def test_the_written_language_is_saved_and_shown_again_in_the_edit_form(client, login, app, elena):
+    login(client, elena)
+    response = post_form(client, "/practices/new", {**FORM, "language": "de"})
+    assert response.status_code == 302
+    with app.app_context():
+        practice = db.session.query(Practice).one()
+        assert practice.language == "de"
+    edit_form = page(client, f"/practices/{practice.id}/edit")
+    assert '<option lang="de" selected value="de">Deutsch</option>' in edit_form
+
+
+def test_an_unknown_language_is_refused_next_to_its_field(client, login, app, elena):
+    login(client, elena)
+    response = post_form(client, "/practices/new", {**FORM, "language": "xx"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="language-error"' in html and 'href="#language"' in html
+    assert "Choose the language the practice is written in from the list" in html
+    with app.app_context():
+        assert db.session.query(Practice).count() == 0
 
 
 def test_form_errors_are_announced_and_tied_to_their_fields(client, login, elena):
@@ -303,11 +397,14 @@ def test_the_administration_page_lists_its_published_practices(client, write, el
 
 
 def test_indicator_totals_follow_the_filters(client, write, elena, salvatore):
-    write(elena, published=True, co2_reduction_t_per_year=100.0)
+    write(elena, published=True, co2_reduction_t_per_year=100.0, language="it")
     write(salvatore, published=True, theme="funding", co2_reduction_t_per_year=20.5)
     html = page(client, "/practices/totals?theme=funding")
     assert "By theme" in html and "By country" in html
     assert "20.5" in html and "120.5" not in html
+    in_italian = page(client, "/practices/totals?language=it")
+    assert "100" in in_italian and "20.5" not in in_italian
+    assert '<option lang="it" selected value="it">' in in_italian
     assert '<th scope="col">CO₂ reduction <span class="unit">(t/year)</span></th>' in html
     assert "120.5" in page(client, "/practices/totals")
 
@@ -335,6 +432,20 @@ def test_the_api_lists_and_shows_published_practices(client, write, elena):
     assert shown["url"] == f"http://localhost/practices/{practice.id}-solar-roofs-on-schools"
     assert shown["status"] == "published" and shown["published_at"].endswith("Z")
     assert shown["contact"] == {"name": "Elena Conti", "email": None}
+
+
+def test_the_api_filters_by_language_and_says_each_practices(client, write, elena):
+    practice = write(elena, published=True, title="Tetti solari", language="it")
+    write(elena, published=True, title="Unsaid")
+    italian = client.get("/api/practices?language=it").get_json()
+    assert [p["title"] for p in italian["practices"]] == ["Tetti solari"]
+    assert italian["practices"][0]["language"] == "it"
+    assert client.get("/api/practices?language=de").get_json()["total"] == 0
+    assert client.get("/api/practices?q=tetti&language=de").get_json()["practices"] == []
+    shown = client.get(f"/api/practices/{practice.id}").get_json()["practice"]
+    assert shown["language"] == "it"
+    unsaid = client.get("/api/practices?q=unsaid").get_json()["practices"][0]
+    assert unsaid["language"] is None
 
 
 @pytest.mark.parametrize("query", ["page=0", "page=x", "per_page=51", "year=soon"])
