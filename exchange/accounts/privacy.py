@@ -21,6 +21,8 @@ from .. import realtime
 from ..db import utcnow
 from ..errors import Invalid
 from ..extensions import db
+from ..moderation.models import AuditEntry, Notice, Report
+from ..practices.models import Practice, PracticeRevision
 from ..rooms.models import Connection, Message
 from ..rooms.schemas import iso_utc
 from .models import Invitation, LoginSession, Role, User
@@ -44,6 +46,25 @@ def personal_data(user: User) -> dict[str, Any]:
     invitations = db.session.scalars(
         sa.select(Invitation).where(Invitation.created_by_id == user.id).order_by(Invitation.id)
     )
+    practices = db.session.scalars(
+        sa.select(Practice).where(Practice.author_id == user.id).order_by(Practice.id)
+    )
+    revisions = db.session.scalars(
+        sa.select(PracticeRevision)
+        .where(PracticeRevision.editor_id == user.id)
+        .order_by(PracticeRevision.id)
+    )
+    reports = db.session.scalars(
+        sa.select(Report).where(Report.reporter_id == user.id).order_by(Report.id)
+    )
+    notices = db.session.scalars(
+        sa.select(Notice).where(Notice.user_id == user.id).order_by(Notice.id)
+    )
+    moderation = db.session.scalars(
+        sa.select(AuditEntry)
+        .where(sa.or_(AuditEntry.subject_id == user.id, AuditEntry.actor_id == user.id))
+        .order_by(AuditEntry.id)
+    )
     administration = user.administration
     return {
         "exported_at": iso_utc(utcnow()),
@@ -58,7 +79,12 @@ def personal_data(user: User) -> dict[str, Any]:
                 else None
             ),
             "language": user.locale,
+            "timezone": user.timezone,
             "created_at": iso_utc(user.created_at),
+            "muted_until": iso_utc(user.muted_until) if user.muted_until else None,
+            "mute_reason": user.mute_reason,
+            "banned_at": iso_utc(user.banned_at) if user.banned_at else None,
+            "ban_reason": user.ban_reason,
             "password": "stored only as a salted hash, which is not included",
         },
         "sign_in_sessions": [
@@ -74,9 +100,65 @@ def personal_data(user: User) -> dict[str, Any]:
                 "id": message.id,
                 "room": message.room.slug,
                 "body": message.body,
+                "language": message.language,
+                "practice_id": message.practice_id,
                 "created_at": iso_utc(message.created_at),
+                "hidden_at": iso_utc(message.hidden_at) if message.hidden_at else None,
+                "hidden_reason": message.hidden_reason,
             }
             for message in messages
+        ],
+        "practices_written": [
+            {
+                "id": practice.id,
+                "title": practice.title,
+                "status": practice.status.value,
+                "language": practice.language,
+                "public_email": practice.public_email,
+                "created_at": iso_utc(practice.created_at),
+                "hidden_at": iso_utc(practice.hidden_at) if practice.hidden_at else None,
+            }
+            for practice in practices
+        ],
+        "practice_revisions": [
+            {
+                "practice_id": revision.practice_id,
+                "action": revision.action.value,
+                "comment": revision.comment,
+                "created_at": iso_utc(revision.created_at),
+            }
+            for revision in revisions
+        ],
+        "reports_made": [
+            {
+                "message_id": report.message_id,
+                "practice_id": report.practice_id,
+                "reason": report.reason,
+                "state": report.state.value,
+                "created_at": iso_utc(report.created_at),
+            }
+            for report in reports
+        ],
+        "notices_received": [
+            {
+                "kind": notice.kind,
+                "data": notice.data,
+                "created_at": iso_utc(notice.created_at),
+                "read_at": iso_utc(notice.read_at) if notice.read_at else None,
+            }
+            for notice in notices
+        ],
+        # Acts of moderation about this person, and, for moderators, their own acts.
+        "moderation_log": [
+            {
+                "action": entry.action.value,
+                "by_you": entry.actor_id == user.id,
+                "about_you": entry.subject_id == user.id,
+                "target": f"{entry.target_type}:{entry.target_id}",
+                "reason": entry.reason,
+                "created_at": iso_utc(entry.created_at),
+            }
+            for entry in moderation
         ],
         "invitation_codes_created": [
             {
@@ -101,6 +183,11 @@ def delete_account(user: User, password: str) -> None:
     user.role = Role.ATTENDEE
     user.locale = None
     user.deleted_at = now
+    user.timezone = None
+    # Practices stay in the library, but no longer give the person's address.
+    db.session.execute(
+        sa.update(Practice).where(Practice.author_id == user.id).values(public_email="")
+    )
     revoke_login_sessions(user, now)
     db.session.commit()
     realtime.end_user_sessions(user.id, reason="account_deleted")

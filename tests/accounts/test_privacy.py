@@ -48,6 +48,47 @@ def test_the_export_holds_the_account_sessions_and_messages_but_no_secret(
     assert "pbkdf2" not in dumped and "token" not in dumped
 
 
+def test_the_export_holds_what_they_wrote_reported_and_were_told(
+    app, client, login, connect, elena, make_user, write
+):
+    from exchange.moderation import services as moderation
+    from exchange.rooms.services import get_message
+
+    practice = write(elena, published=True, title="Heat pumps", public_email="e@example.org")
+    marco = make_user(Role.MODERATOR, name="Marco")
+    other = make_user(Role.DELEGATE, name="Paolo", administration="ferla")
+    spam = say(connect, other, "Cheap panels here")
+    mine = say(connect, elena, "Off topic sorry")
+    with app.app_context():
+        moderation.report_message(get_message(spam["id"]), db.session.merge(elena), "Advertising")
+        moderation.hide_message(get_message(mine["id"]), db.session.merge(marco), "Off topic")
+    login(client, elena)
+    data = client.get("/account/export.json").get_json()
+    [written] = data["practices_written"]
+    assert (written["id"], written["public_email"]) == (practice.id, "e@example.org")
+    assert {r["action"] for r in data["practice_revisions"]} >= {"created", "submitted"}
+    assert [(r["message_id"], r["reason"]) for r in data["reports_made"]] == [
+        (spam["id"], "Advertising")
+    ]
+    assert [n["kind"] for n in data["notices_received"]] == ["message_hidden"]
+    [act] = data["moderation_log"]
+    assert act["action"] == "hide" and act["about_you"] and act["reason"] == "Off topic"
+    hidden = next(m for m in data["messages"] if m["id"] == mine["id"])
+    assert hidden["hidden_reason"] == "Off topic"
+
+
+def test_deleting_an_account_takes_its_address_off_its_practices(app, client, login, elena, write):
+    practice = write(elena, published=True, title="Heat pumps", public_email="e@example.org")
+    login(client, elena)
+    page = client.get("/account").get_data(as_text=True)
+    client.post(
+        "/account/delete",
+        data={"csrf_token": csrf_token(page), "password": PASSWORD, "confirm": "y"},
+    )
+    page = client.get(f"/practices/{practice.id}-{practice.slug}").get_data(as_text=True)
+    assert "Heat pumps" in page and "e@example.org" not in page
+
+
 def test_deleting_an_account_keeps_its_messages_under_deleted_user(
     app, client, login, connect, elena
 ):
