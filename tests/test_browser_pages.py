@@ -18,7 +18,8 @@ from .support.browser import wait_until
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 WIDTHS = {"phone": (360, 740), "desktop": (1280, 800)}
 PAGES = {
     "home": "/",
@@ -122,4 +123,58 @@ def test_the_home_page_works_without_javascript(browser, live_server, make_user)
     page.click("#composer button[type=submit]")
     page.wait_for_url(live_server.url + "/rooms/plenary#composer")
     assert "Sent with scripts switched off" in page.inner_text("#messages")
+    context.close()
+
+
+def english_sentences_italian_translates() -> set[str]:
+    """The interface's English sentences that read differently in Italian."""
+    from babel.messages.pofile import read_po
+
+    catalogue = ROOT / "exchange" / "translations" / "it" / "LC_MESSAGES" / "messages.po"
+    with open(catalogue, "rb") as fh:
+        entries = [entry for entry in read_po(fh) if entry.id]
+    sentences = set()
+    for entry in entries:
+        english = entry.id if isinstance(entry.id, tuple) else (entry.id,)
+        italian = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+        for wording in english:
+            # Whole words only: fragments around placeholders are too short to tell.
+            if "%(" in wording or " " not in wording or len(wording) < 12:
+                continue
+            if wording not in italian:
+                sentences.add(wording)
+    return sentences
+
+
+def test_an_italian_delegate_sees_the_whole_interface_in_italian(
+    browser, live_server, make_user, write
+):
+    elena = make_user(Role.DELEGATE, email="elena@example.org", administration="ferla")
+    practice = write(elena, published=True, title="Tetti solari sulle scuole")
+    context = browser.new_context(locale="it-IT")  # the browser asks for Italian
+    page = context.new_page()
+    page.goto(live_server.url + "/login")
+    page.get_by_label("Email").fill(elena.email)
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Accedi").click()
+    page.wait_for_url(live_server.url + "/")
+    english = english_sentences_italian_translates()
+    for path in [
+        "/",
+        "/rooms/plenary",
+        "/practices",
+        f"/practices/{practice.id}-{practice.slug}",
+        "/practices/new",
+        "/administrations",
+        "/account",
+        "/privacy",
+        "/accessibility",
+    ]:
+        page.goto(live_server.url + path)
+        if path.startswith("/rooms/"):
+            page.wait_for_selector("#connection-status[data-state=connected]")
+        assert page.evaluate("document.documentElement.lang") == "it", path
+        text = page.inner_text("body")
+        left = sorted(sentence for sentence in english if sentence in text)
+        assert left == [], f"{path} still says, in English: {left}"
     context.close()
