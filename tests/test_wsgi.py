@@ -73,8 +73,10 @@ def slow_inserts(database_url):
 def test_a_slow_query_does_not_stall_other_clients(live_server, make_user, slow_inserts):
     """psycopg2 waits for PostgreSQL through eventlet's hub (psycogreen), so others go on.
 
-    A driver that blocked the process (psycopg 3 under eventlet) would hold every
-    other client until the slow insert returned: Kasia's answers would come last.
+    A driver that blocked the process would hold every other client until the
+    slow insert returned. With psycopg 3 swapped in (COOPERATIVE_POSTGRESQL_DRIVER
+    = "postgresql+psycopg"), this test fails so: the slow send is answered first,
+    the quick events only after it.
     """
     elena = make_user(Role.DELEGATE, email="elena@example.org")
     kasia = make_user(Role.DELEGATE, email="kasia@example.org", administration="ferla")
