@@ -31,6 +31,7 @@ import logging  # noqa: E402
 
 from exchange import create_app  # noqa: E402
 from exchange.extensions import socketio  # noqa: E402
+from exchange.serving import listening_socket, raise_open_file_limit  # noqa: E402
 
 overrides = {"ASYNC_MODE": ASYNC_MODE}
 if not SERVING and "EXCHANGE_LOG_LEVEL" not in os.environ:
@@ -38,41 +39,28 @@ if not SERVING and "EXCHANGE_LOG_LEVEL" not in os.environ:
 app = create_app(overrides)
 
 
-def raise_open_file_limit(connections: int) -> None:
-    """Let this process hold a socket for every connection it accepts, and files besides.
-
-    Many systems start processes with a soft limit of 1,024 open files, which
-    would cap connections long before eventlet's ``max_size`` does; the soft
-    limit may be raised up to the hard one without privileges.
-    """
-    import resource
-
-    wanted = connections + 256  # the database, log files, Redis, the listening socket
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-    if soft != resource.RLIM_INFINITY and soft < target:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-        soft = target
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        logging.getLogger(__name__).warning(
-            "only %d open files allowed (hard limit); fewer than %d connections will fit",
-            soft,
-            connections,
-        )
-
-
 def serve() -> None:
-    """Run the Socket.IO server with the configured host, port and limits."""
+    """Run the Socket.IO server with the configured host, port and limits.
+
+    As ``socketio.run`` would, with our own listening socket (see listening_socket).
+    """
     host, port = app.config["HOST"], int(app.config["PORT"])
-    raise_open_file_limit(int(app.config["MAX_CONNECTIONS"]))
-    options = {}
-    if ASYNC_MODE == "eventlet":
-        # eventlet accepts 1,024 connections at a time unless told otherwise.
-        options["max_size"] = int(app.config["MAX_CONNECTIONS"])
-    elif ASYNC_MODE == "threading":
-        options["allow_unsafe_werkzeug"] = True
+    connections = int(app.config["MAX_CONNECTIONS"])
+    raise_open_file_limit(connections)
     logging.getLogger(__name__).info("serving on http://%s:%s (%s)", host, port, ASYNC_MODE)
-    socketio.run(app, host=host, port=port, log_output=False, **options)
+    if ASYNC_MODE == "eventlet":
+        import eventlet.wsgi
+
+        # eventlet accepts 1,024 connections at a time unless told otherwise.
+        eventlet.wsgi.server(
+            listening_socket(host, port), app, log_output=False, max_size=connections
+        )
+    elif ASYNC_MODE == "gevent":
+        from gevent import pywsgi
+
+        pywsgi.WSGIServer(listening_socket(host, port), app, log=None).serve_forever()
+    else:
+        socketio.run(app, host=host, port=port, log_output=False, allow_unsafe_werkzeug=True)
 
 
 if SERVING:

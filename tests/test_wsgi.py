@@ -108,3 +108,21 @@ def test_a_slow_query_does_not_stall_other_clients(live_server, make_user, slow_
     assert order == [*(f"quick {i} answered" for i in range(3)), "slow send answered"]
     for client in (slow, other):
         client.disconnect()
+
+
+def test_gevent_serves_the_chat_too(database_url, tmp_path, make_user):
+    """EXCHANGE_ASYNC_MODE is one switch: the same contract holds under gevent."""
+    person = make_user(Role.DELEGATE, email="elena@example.org")
+    server = LiveServer(database_url, tmp_path, env={"EXCHANGE_ASYNC_MODE": "gevent"}).start()
+    try:
+        client = server.socket(server.login(person.email, PASSWORD))
+        assert client.call("join", {"room": "plenary"}, timeout=10)["ok"]
+        ack = client.call(
+            "send", {"room": "plenary", "body": "Ciao", "client_id": "gevent-1"}, timeout=10
+        )
+        assert ack["ok"] and ack["message"]["body"] == "Ciao"
+        assert client.wait_for(lambda: client.events("message"))
+        client.disconnect()
+    finally:
+        server.stop()
+    assert "(gevent)" in server.log_path.read_text()

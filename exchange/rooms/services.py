@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from .. import permissions, realtime
@@ -26,6 +25,7 @@ from ..payloads import check_storable
 from ..sanitize import clean_chat_text
 from . import presence
 from .models import Message
+from .writer import PendingMessage, message_writer
 
 if TYPE_CHECKING:
     from ..practices.models import Practice
@@ -103,6 +103,7 @@ def post_message(
     messages ``after`` an id could skip one committed late. On PostgreSQL the
     room's row is locked before the id is drawn, so writers to one room take
     turns and commit in id order; SQLite writers are serialized by SQLite.
+    Messages sent at the same moment share one transaction (rooms/writer.py).
     """
     validate_body(body)
     validate_client_id(client_id)
@@ -145,41 +146,36 @@ def _store(
     language: str | None,
     practice: Practice | None,
 ) -> tuple[Message, bool]:
-    """Insert a message under the room's lock; return it and whether it is new."""
-    body_html = clean_chat_text(body)  # before taking the lock, to hold it briefly
-    session = db.session
-    session.execute(sa.select(Room.id).where(Room.id == room.id).with_for_update())
-    existing = _find_by_client_id(author, client_id)  # it may have raced in meanwhile
-    if existing is not None:
-        session.commit()  # end the locking transaction
-        return existing, False
-    message = Message(
-        room=room,
-        author=author,
+    """Commit a message (or find it stored under its client id); return it and whether it is new."""
+    pending = PendingMessage(
+        room_id=room.id,
+        author_id=author.id,
         client_id=client_id,
         body=body,
-        body_html=body_html,
+        body_html=clean_chat_text(body),  # before taking a turn, to keep turns short
         language=language,
-        practice=practice,
+        practice_id=practice.id if practice is not None else None,
     )
-    session.add(message)
-    try:
-        session.commit()
-    except IntegrityError:  # the same client_id was stored for another room concurrently
-        session.rollback()
-        existing = _find_by_client_id(author, client_id)
-        if existing is None:
-            raise
-        return existing, False
-    return message, True
+    message_id, created = message_writer(room.id).store(pending)
+    if pending.message is not None and pending.message in db.session:
+        return pending.message, created  # this sender wrote it, in this session
+    # Another sender's turn stored it: one read by id (its author, room and practice
+    # are this session's already).
+    message = db.session.get(Message, message_id)
+    assert message is not None
+    return message, created
 
 
 def _find_by_client_id(author: User, client_id: str) -> Message | None:
-    return db.session.scalars(
-        with_authors(
-            sa.select(Message).where(Message.author_id == author.id, Message.client_id == client_id)
-        )
-    ).first()
+    """Return the message ``author`` stored under ``client_id``, if any.
+
+    Nearly every send is new: asking the unique index for an id alone is cheap,
+    and only a retry loads the whole message.
+    """
+    message_id = db.session.scalar(
+        sa.select(Message.id).where(Message.author_id == author.id, Message.client_id == client_id)
+    )
+    return get_message(message_id) if message_id is not None else None
 
 
 def with_authors(select: sa.Select[tuple[Message]]) -> sa.Select[tuple[Message]]:

@@ -1,0 +1,171 @@
+"""Group commit: messages sent at the same moment are stored in one transaction.
+
+An acknowledged message is a committed one (docs/protocol.md), and a commit
+costs a flush to disk. One commit per message caps a process at a few hundred
+messages a second, and on PostgreSQL the room's row lock is held through each
+flush in turn, so the senders of one room queue behind each other's disks.
+
+So the senders of a room take turns at its writer (one per room and process).
+Whoever takes it stores, in one transaction, every message that arrived while
+the previous turn wrote; the others find theirs already stored when their turn
+comes. Each sender is still answered only after the commit that holds its
+message, and ids still grow in commit order within the room (its row is locked
+before any is drawn). Rooms do not wait for each other: a slow write in one
+holds no sender of another.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..event.models import Room
+from ..extensions import db, socketio
+from .models import Message
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)  # compared by identity: two senders may send equal messages
+class PendingMessage:
+    """A message on its way to the database, and, once there, what became of it."""
+
+    room_id: int
+    author_id: int
+    client_id: str
+    body: str
+    body_html: str
+    language: str | None
+    practice_id: int | None
+    #: Set once committed: the stored message's id, and whether this send created it.
+    message_id: int | None = None
+    created: bool = False
+    #: The stored row, as the session of the sender who wrote it holds it.
+    message: Message | None = None
+    #: Set instead when storing failed; the sender raises it.
+    error: BaseException | None = None
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return (self.author_id, self.client_id)
+
+    @property
+    def done(self) -> bool:
+        return self.message_id is not None or self.error is not None
+
+
+class MessageWriter:
+    """One per room and application (process): the turn to write, and who waits for it."""
+
+    def __init__(self) -> None:
+        # wsgi.py monkey-patches threading before anything is imported: green locks when served.
+        self._turn = threading.Lock()
+        self._queue_lock = threading.Lock()
+        self._queue: list[PendingMessage] = []
+        #: How many transactions stored how many messages, for the curious and the tests.
+        self.commits = 0
+        self.stored = 0
+
+    def store(self, pending: PendingMessage) -> tuple[int, bool]:
+        """Store ``pending`` (or find it stored under its client id); return (id, created)."""
+        with self._queue_lock:
+            self._queue.append(pending)
+        with self._turn:
+            if not pending.done:
+                socketio.sleep(0)  # let the senders already here join this transaction
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                if pending not in batch:  # taken by a turn that failed before marking it
+                    batch.append(pending)
+                self._write(db.session, batch)
+        if pending.error is not None:
+            raise pending.error
+        assert pending.message_id is not None
+        return pending.message_id, pending.created
+
+    def _write(self, session: Session, batch: list[PendingMessage]) -> None:
+        try:
+            self._write_together(session, batch)
+        except IntegrityError:
+            # Another process stored one of these client ids meanwhile: one at a time,
+            # so that only that one is found instead of stored.
+            session.rollback()
+            for pending in batch:
+                try:
+                    self._write_together(session, [pending])
+                except Exception as error:
+                    session.rollback()
+                    pending.error = error
+        except BaseException as error:
+            session.rollback()
+            for pending in batch:
+                if not pending.done:
+                    pending.error = error
+            if not isinstance(error, Exception):
+                raise
+
+    @staticmethod
+    def _stored_ids(session: Session, keys: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
+        """The ids of the messages already stored under these (author, client id) pairs."""
+        rows = session.execute(
+            sa.select(Message.id, Message.author_id, Message.client_id).where(
+                sa.tuple_(Message.author_id, Message.client_id).in_(keys)
+            )
+        )
+        return {(author_id, client_id): message_id for message_id, author_id, client_id in rows}
+
+    def _write_together(self, session: Session, batch: list[PendingMessage]) -> None:
+        stored = self._stored_ids(session, {pending.key for pending in batch})
+        # Writers to the room take turns on its row from here to the commit, across
+        # processes too, so that ids are drawn and committed in the same order.
+        (room_id,) = {pending.room_id for pending in batch}  # a writer serves one room
+        session.execute(sa.select(Room.id).where(Room.id == room_id).with_for_update())
+        new: dict[tuple[int, str], Message] = {}
+        outcome: list[tuple[PendingMessage, int | Message, bool]] = []
+        for pending in batch:
+            if pending.key in stored:  # a retry of a message stored before
+                outcome.append((pending, stored[pending.key], False))
+            elif pending.key in new:  # a retry racing its first send
+                outcome.append((pending, new[pending.key], False))
+            else:
+                message = Message(
+                    room_id=pending.room_id,
+                    author_id=pending.author_id,
+                    client_id=pending.client_id,
+                    body=pending.body,
+                    body_html=pending.body_html,
+                    language=pending.language,
+                    practice_id=pending.practice_id,
+                )
+                session.add(message)
+                new[pending.key] = message
+                outcome.append((pending, message, True))
+        session.commit()
+        self.commits += 1
+        self.stored += len(new)
+        # Only now, once committed, may anyone be told.
+        for pending, message, created in outcome:
+            if isinstance(message, int):
+                pending.message_id = message
+            else:
+                pending.message_id, pending.message = message.id, message
+            pending.created = created
+        if len(batch) > 1:
+            logger.debug("%d messages stored in one transaction", len(new))
+
+
+def message_writer(room_id: int) -> MessageWriter:
+    """The writer of one room in this application (each app, and so each test, has its own)."""
+    writers: dict[int, MessageWriter] = current_app.extensions.setdefault(
+        "exchange.message_writers", {}
+    )
+    writer = writers.get(room_id)
+    if writer is None:
+        writer = writers.setdefault(room_id, MessageWriter())
+    return writer

@@ -1,0 +1,56 @@
+"""What serving needs from the operating system: enough open files, and a listening socket.
+
+wsgi.py chooses the server loop (eventlet or gevent) and patches the standard
+library first; these functions use the standard library only, so they work the
+same whichever loop patched it.
+"""
+
+from __future__ import annotations
+
+import logging
+import resource
+import socket
+
+logger = logging.getLogger(__name__)
+
+
+def raise_open_file_limit(connections: int) -> None:
+    """Let this process hold a socket for every connection it accepts, and files besides.
+
+    Many systems start processes with a soft limit of 1,024 open files, which
+    would cap connections long before eventlet's ``max_size`` does; the soft
+    limit may be raised up to the hard one without privileges.
+    """
+    wanted = connections + 256  # the database, log files, Redis, the listening socket
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        soft = target
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        logger.warning(
+            "only %d open files allowed (hard limit); fewer than %d connections will fit",
+            soft,
+            connections,
+        )
+
+
+#: Connections the kernel may hold for us before we accept them: a room full of people
+#: reconnecting at once after a restart must not find the door shut (eventlet's is 50).
+LISTEN_BACKLOG = 1024
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """Listen on ``host:port``; the connections accepted send small frames at once.
+
+    Without TCP_NODELAY, an acknowledgement written right after a broadcast to
+    the same socket waits for the client's delayed TCP acknowledgement, up to
+    40 ms (Nagle's algorithm); Linux gives accepted sockets the listener's option.
+    """
+    family, kind, protocol, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    listener = socket.socket(family, kind, protocol)  # eventlet's or gevent's, once patched
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    listener.bind(address)
+    listener.listen(LISTEN_BACKLOG)
+    return listener
