@@ -1,0 +1,383 @@
+"""The load generator: real Socket.IO clients over WebSocket, many in one asyncio process.
+
+    .venv/bin/python -m bench.load login SPEC.json   # sign accounts in, write their cookies
+    .venv/bin/python -m bench.load run SPEC.json     # connect, join, send, count
+
+The benchmark's driver (bench/scenarios.py) spawns it, apart from the servers, so
+that the clients' work is not counted as the server's. python-socketio's
+AsyncClient (asyncio and aiohttp) holds thousands of connections in one process
+where the threaded client would need two threads each.
+
+``run`` talks to the driver in JSON lines on standard output: ``connected`` once
+every client is connected and has joined its room (then it waits for a line on
+standard input, while the driver reads the server's memory), ``sent`` when the
+sending (or idle holding) ends, ``result`` with the counts. Each message carries
+its sequence number and send time in its ``client_id`` (``TAG.SEQ.MILLISECONDS``,
+``time.time()``; every process reads the machine's one clock), so each receiver
+knows the latency of each delivery and which deliveries it missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from exchange.serving import raise_open_file_limit
+
+logger = logging.getLogger(__name__)
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+META_CSRF_RE = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+COOKIE_NAME = "exchange_session"
+#: Words of a chat message of ordinary length (about 120 characters with the prefix).
+BODY = "how did your municipality finance the solar roofs on its schools, and who ran the tender?"
+
+
+def percentile(values: Sequence[float], fraction: float) -> float | None:
+    """The nearest-rank percentile of ``values`` (None when there are none)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+def summary(values: Sequence[float]) -> dict[str, float | int | None]:
+    return {
+        "count": len(values),
+        "p50": percentile(values, 0.50),
+        "p99": percentile(values, 0.99),
+        "max": max(values) if values else None,
+    }
+
+
+# ---------------------------------------------------------------- signing in
+
+
+async def _login_one(http: Any, url: str, email: str, password: str) -> str:
+    """Sign in through the real /login form (its CSRF token included); return the Cookie header."""
+    import aiohttp
+    from yarl import URL
+
+    jar = aiohttp.CookieJar(unsafe=True)  # keep cookies of 127.0.0.1, an address
+    async with aiohttp.ClientSession(cookie_jar=jar, connector=http, connector_owner=False) as s:
+        async with s.get(url + "/login") as page:
+            html = await page.text()
+        match = CSRF_RE.search(html) or META_CSRF_RE.search(html)
+        if match is None:
+            raise RuntimeError("the login page has no CSRF token")
+        form = {"csrf_token": match.group(1), "email": email, "password": password}
+        async with s.post(url + "/login", data=form, allow_redirects=False) as response:
+            if response.status != 302:
+                raise RuntimeError(f"login of {email} answered {response.status}")
+        cookies = jar.filter_cookies(URL(url))
+        if COOKIE_NAME not in cookies:
+            raise RuntimeError(f"login of {email} set no {COOKIE_NAME} cookie")
+        return f"{COOKIE_NAME}={cookies[COOKIE_NAME].value}"
+
+
+async def login_all(spec: dict[str, Any]) -> list[str]:
+    """Sign every account of the spec in, a few at a time; return their Cookie headers in order."""
+    import aiohttp
+
+    raise_open_file_limit(768 + int(spec.get("concurrency", 16)) * 4)
+    semaphore = asyncio.Semaphore(int(spec.get("concurrency", 16)))
+    connector = aiohttp.TCPConnector(limit=0)
+
+    async def one(email: str) -> str:
+        async with semaphore:
+            return await _login_one(connector, spec["url"], email, spec["password"])
+
+    try:
+        return list(await asyncio.gather(*(one(email) for email in spec["emails"])))
+    finally:
+        await connector.close()
+
+
+# ---------------------------------------------------------------- running a scenario
+
+
+@dataclass
+class Stats:
+    """What every client of the run saw, counted in one place."""
+
+    tag: str
+    latencies_ms: list[float] = field(default_factory=list)
+    ack_ms: list[float] = field(default_factory=list)
+    sent_by_room: dict[str, set[int]] = field(default_factory=dict)
+    acked_ok: int = 0
+    ack_errors: Counter[str] = field(default_factory=Counter)
+    ack_timeouts: int = 0
+    send_failures: int = 0
+    first_send: float | None = None
+    last_send: float | None = None
+    last_receive: float | None = None
+    received_total: int = 0
+    closed: bool = False
+    seq: int = 0
+
+    def next_seq(self) -> int:
+        self.seq += 1
+        return self.seq
+
+    def ack(self, started: float, answer: Any) -> None:
+        if self.closed:
+            return
+        self.ack_ms.append((time.perf_counter() - started) * 1000)
+        if isinstance(answer, dict) and answer.get("ok"):
+            self.acked_ok += 1
+        else:
+            error = answer.get("error", {}) if isinstance(answer, dict) else {}
+            self.ack_errors[str(error.get("code", "no answer"))] += 1
+
+
+class BenchClient:
+    """One connection: joins one room and records the benchmark's messages it receives."""
+
+    def __init__(self, index: int, url: str, room: str, cookie: str | None, stats: Stats) -> None:
+        import socketio
+
+        self.index = index
+        self.url = url
+        self.room = room
+        self.cookie = cookie
+        self.stats = stats
+        self.prefix = stats.tag + "."
+        self.received: set[int] = set()
+        self.joined = False
+        self.dropped = False
+        self.sio = socketio.AsyncClient(reconnection=False, handle_sigint=False)
+        self.sio.on("message", self._on_message)
+        self.sio.on("disconnect", self._on_disconnect)
+
+    def _on_message(self, message: Any) -> None:
+        stats = self.stats
+        if stats.closed or not isinstance(message, dict):
+            return
+        client_id = str(message.get("client_id") or "")
+        if not client_id.startswith(self.prefix):
+            return
+        _, seq, sent_ms = client_id.split(".")
+        now = time.time()
+        number = int(seq)
+        if number not in self.received:
+            self.received.add(number)
+            stats.received_total += 1
+            stats.latencies_ms.append(now * 1000 - int(sent_ms))
+        stats.last_receive = now
+
+    def _on_disconnect(self, *reason: Any) -> None:
+        if not self.stats.closed:
+            self.dropped = True
+
+    async def connect(self) -> None:
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        await self.sio.connect(self.url, headers=headers, transports=["websocket"], wait_timeout=60)
+        answer = await self.sio.call("join", {"room": self.room}, timeout=120)
+        if not isinstance(answer, dict) or not answer.get("ok"):
+            raise RuntimeError(f"join refused: {answer!r}")
+        self.joined = True
+
+    def payload(self) -> dict[str, Any]:
+        """The next message: its sequence number and send time are in its client_id."""
+        stats = self.stats
+        seq = stats.next_seq()
+        now = time.time()
+        stats.sent_by_room.setdefault(self.room, set()).add(seq)
+        if stats.first_send is None:
+            stats.first_send = now
+        stats.last_send = now
+        return {
+            "room": self.room,
+            "body": f"[{seq}] {BODY}",
+            "client_id": f"{stats.tag}.{seq}.{int(now * 1000)}",
+        }
+
+    async def send_open_loop(self, interval: float, offset: float, end: float) -> None:
+        """Send one message every ``interval`` seconds until ``end``, never waiting for acks."""
+        loop = asyncio.get_running_loop()
+        next_at = loop.time() + offset
+        while next_at < end:
+            await asyncio.sleep(max(0.0, next_at - loop.time()))
+            started = time.perf_counter()
+            try:
+                await self.sio.emit(
+                    "send", self.payload(), callback=lambda *a, s=started: self._acked(s, a)
+                )
+            except Exception:
+                self.stats.send_failures += 1
+            next_at += interval
+
+    async def send_closed_loop(self, end: float) -> None:
+        """Send the next message as soon as the previous one is acknowledged, until ``end``."""
+        import socketio
+
+        loop = asyncio.get_running_loop()
+        while loop.time() < end:
+            started = time.perf_counter()
+            try:
+                answer = await self.sio.call("send", self.payload(), timeout=30)
+            except socketio.exceptions.TimeoutError:
+                self.stats.ack_timeouts += 1
+                continue
+            except Exception:
+                self.stats.send_failures += 1
+                await asyncio.sleep(0.1)
+                continue
+            self.stats.ack(started, answer)
+
+    def _acked(self, started: float, args: tuple[Any, ...]) -> None:
+        self.stats.ack(started, args[0] if args else None)
+
+
+def _emit(event: str, **data: Any) -> None:
+    """Tell the driver where the run is: one JSON line on standard output."""
+    sys.stdout.write(json.dumps({"event": event, **data}) + "\n")
+    sys.stdout.flush()
+
+
+async def _connect_all(clients: list[BenchClient], concurrency: int) -> tuple[float, list[str]]:
+    semaphore = asyncio.Semaphore(concurrency)
+    errors: list[str] = []
+
+    async def one(client: BenchClient) -> None:
+        async with semaphore:
+            try:
+                await client.connect()
+            except Exception as error:
+                errors.append(f"{type(error).__name__}: {error}")
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(client) for client in clients))
+    return time.perf_counter() - started, errors
+
+
+async def run(spec: dict[str, Any]) -> dict[str, Any]:
+    """Connect the clients, wait for the driver, send (or hold), and count what arrived."""
+    loop = asyncio.get_running_loop()
+    count = int(spec["clients"])
+    raise_open_file_limit(count * 2 + 256)
+    urls: list[str] = spec["urls"]
+    rooms: list[str] = spec["rooms"]
+    cookies: list[str] | None = None
+    if spec.get("cookies"):
+        cookies = json.loads(Path(spec["cookies"]).read_text())
+        if len(cookies) < count:
+            raise SystemExit(f"{count} clients need {count} signed-in accounts")
+    stats = Stats(tag=spec["tag"])
+    clients = [
+        BenchClient(
+            i, urls[i % len(urls)], rooms[i % len(rooms)], cookies[i] if cookies else None, stats
+        )
+        for i in range(count)
+    ]
+
+    connect_seconds, errors = await _connect_all(clients, int(spec.get("connect_concurrency", 50)))
+    joined = [client for client in clients if client.joined]
+    await asyncio.sleep(float(spec.get("settle", 0)))  # let presence updates of the joins pass
+    _emit(
+        "connected",
+        connected=len(joined),
+        failed=count - len(joined),
+        connect_seconds=connect_seconds,
+        errors=errors[:5],
+    )
+    await loop.run_in_executor(None, sys.stdin.readline)  # the driver has read the memory
+
+    duration = float(spec.get("duration", 0))
+    senders = [client for client in joined[: int(spec.get("senders", 0))]]
+    started = loop.time()
+    end = started + duration
+    if senders and spec.get("rate"):
+        interval = len(senders) / float(spec["rate"])
+        await asyncio.gather(
+            *(
+                sender.send_open_loop(interval, interval * i / len(senders), end)
+                for i, sender in enumerate(senders)
+            )
+        )
+    elif senders:
+        await asyncio.gather(*(sender.send_closed_loop(end) for sender in senders))
+    else:
+        await asyncio.sleep(float(spec.get("hold", duration)))
+    send_seconds = loop.time() - started
+    _emit("sent", seconds=send_seconds)
+
+    members = Counter(client.room for client in joined)
+    expected = sum(len(seqs) * members[room] for room, seqs in stats.sent_by_room.items())
+    grace_end = loop.time() + float(spec.get("grace", 5))
+    while loop.time() < grace_end and stats.received_total < expected:
+        await asyncio.sleep(0.05)
+    stats.closed = True
+    still_connected = sum(1 for client in joined if client.sio.connected and not client.dropped)
+    lost = sum(
+        len(stats.sent_by_room.get(client.room, set()) - client.received) for client in joined
+    )
+    sent = sum(len(seqs) for seqs in stats.sent_by_room.values())
+    window = None
+    if stats.first_send is not None:
+        window = max(stats.last_receive or 0.0, stats.last_send or 0.0) - stats.first_send
+    result = {
+        "clients": count,
+        "connected": len(joined),
+        "failed": count - len(joined),
+        "connect_seconds": connect_seconds,
+        "connect_errors": errors[:5],
+        "still_connected": still_connected,
+        "dropped": sum(1 for client in joined if client.dropped),
+        "senders": len(senders),
+        "send_seconds": send_seconds,
+        "sent": sent,
+        "acked_ok": stats.acked_ok,
+        "ack_errors": dict(stats.ack_errors),
+        "ack_timeouts": stats.ack_timeouts,
+        "send_failures": stats.send_failures,
+        "unanswered": sent - stats.acked_ok - sum(stats.ack_errors.values()) - stats.ack_timeouts,
+        "expected": expected,
+        "received": stats.received_total,
+        "lost": lost,
+        "window_seconds": window,
+        "deliveries_per_second": stats.received_total / window if window else None,
+        "sends_per_second": sent / send_seconds if send_seconds and sent else None,
+        "persisted_per_second": stats.acked_ok / send_seconds if send_seconds and sent else None,
+        "latency_ms": summary(stats.latencies_ms),
+        "ack_ms": summary(stats.ack_ms),
+    }
+    try:
+        await asyncio.wait_for(
+            asyncio.gather(*(client.sio.disconnect() for client in joined), return_exceptions=True),
+            timeout=30,
+        )
+    except TimeoutError:
+        logger.warning("some clients did not disconnect in 30 s")
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("command", choices=("login", "run"))
+    parser.add_argument("spec", type=Path, help="the JSON spec the driver wrote")
+    options = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="load: %(levelname)s %(name)s: %(message)s")
+    spec = json.loads(options.spec.read_text())
+    if options.command == "login":
+        cookies = asyncio.run(login_all(spec))
+        Path(spec["output"]).write_text(json.dumps(cookies))
+        _emit("result", result={"signed_in": len(cookies)})
+    else:
+        _emit("result", result=asyncio.run(run(spec)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""How the benchmark measures, in the report's words (what the figures mean).
+
+What the figures of a run say about the exchange is written by people, below the
+report's analysis marker, and kept when the report is written again (__main__.py).
+"""
+
+from __future__ import annotations
+
+METHOD = [
+    "- The exchange is served as the README serves it, `python wsgi.py` (eventlet after "
+    "monkey patching; gevent with `EXCHANGE_ASYNC_MODE=gevent`), on a throwaway database: a "
+    "SQLite file in a temporary folder on disk, or a database created on the PostgreSQL server "
+    "and dropped at the end. The bare stack is `python -m bench.relay`: Flask and Flask-SocketIO "
+    "with the same `join`/`send` contract, the same message shape, no accounts and no storage, "
+    "served the same way.",
+    "- The clients are real python-socketio clients (`AsyncClient`, WebSocket only) in a process "
+    "of their own (`python -m bench.load`), on the same two cores as the servers. The app's "
+    "clients are delegates created with `exchange.accounts.services.create_user` and signed in "
+    "through the real `/login` form (CSRF token included); they connect with their session "
+    "cookie.",
+    "- The app runs with `EXCHANGE_PASSWORD_HASH_METHOD=pbkdf2:sha256:1000`, "
+    "`EXCHANGE_PRESENCE_INTERVAL=1` (the default), `EXCHANGE_LOG_LEVEL=WARNING`, and **every "
+    "flood-control limit raised** (`EXCHANGE_RATE_LIMITS__<name>=1000000/1s` for default, send, "
+    "join, flood, login_address, login_account, login_account_total and register_address), so "
+    "that flood control never throttles the benchmark; everything else is the default "
+    "(`EXCHANGE_SQLITE_SYNCHRONOUS=FULL`, pool of 10).",
+    "- Every measurement starts fresh server processes. A message carries its sequence number and "
+    "send time (`time.time()`, ms) in its `client_id`. Deliveries per second = deliveries "
+    "received / (last delivery or last send − first send). Latency = receive time − send time, "
+    "for every delivery to every receiver (the sender too: the room includes it). Expected "
+    "deliveries = messages sent × clients in the room; one not received 5 s after the sending "
+    "ends is lost. Memory per client = (server RSS after every client joined − before the first "
+    "connected) / clients, from `/proc/<pid>/status`. CPU rows are `/proc` times over the sending "
+    "window, as % of one core: a row near 100 for a server or the load generator means that "
+    "process was the bottleneck.",
+]
+
+SEARCH_METHOD = [
+    "`bench.practices_search.run`, as `python -m bench.practices_search` runs it: a throwaway "
+    "database filled once per database with synthetic practices, then 100 queries of each kind, "
+    "warm, one at a time; p50 and p95 are over those queries (the library is filled once per "
+    "run, not once per repeat: filling 100,000 practices takes minutes).",
+]

@@ -1,0 +1,396 @@
+"""The scenarios of the socket benchmark and how one measurement of one of them is taken.
+
+A measurement starts the server process(es) of one variant (the exchange, or the
+bare relay), reads their memory, spawns the load generator (bench/load.py) in a
+process of its own, waits until every client is connected and has joined, reads
+the memory again, lets the clients send (or stay idle), and reads the CPU time
+that the servers, the load generator and the whole machine used meanwhile. Then
+it stops the servers: every measurement starts from fresh processes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import subprocess
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from . import servers
+from .profile import Profile, Profiler
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Load:
+    """What the clients do: how many, in how many rooms, who sends, how fast, how long."""
+
+    clients: int
+    rooms: int = 1
+    senders: int = 0
+    #: Messages per second from all senders together; None: each sender sends its next
+    #: message as soon as the previous one is acknowledged (closed loop).
+    rate: float | None = None
+    duration: float = 0.0
+    #: Idle scenarios: how long the clients stay connected without sending.
+    hold: float = 0.0
+    #: How long after the sending ends a delivery may still arrive before it counts as lost.
+    grace: float = 5.0
+    #: Pause after the last join, so that the joins' presence updates are over.
+    settle: float = 2.5
+    connect_concurrency: int = 50
+
+    def describe(self) -> str:
+        where = "one room" if self.rooms == 1 else f"{self.rooms} rooms"
+        text = f"{self.clients:,} clients in {where}"
+        if self.senders and self.rate:
+            text += (
+                f", {self.senders} senders, {self.rate:g} messages/s in all, {self.duration:g} s"
+            )
+        elif self.senders:
+            text += (
+                f", {self.senders} senders each sending on the previous ack (closed loop), "
+                f"{self.duration:g} s"
+            )
+        else:
+            text += f", idle for {self.hold:g} s"
+        return text
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One server setup: the exchange or the bare relay, its loop, database and processes."""
+
+    label: str
+    kind: str  # "app" or "bare"
+    async_mode: str = "eventlet"
+    database: str = "sqlite"  # the exchange's; the relay stores nothing
+    processes: int = 1
+    message_queue: bool = False
+
+
+APP = Variant("app (eventlet, SQLite)", "app")
+BARE = Variant("bare (eventlet)", "bare")
+APP_GEVENT = Variant("app (gevent, SQLite)", "app", async_mode="gevent")
+BARE_GEVENT = Variant("bare (gevent)", "bare", async_mode="gevent")
+APP_POSTGRESQL = Variant("app (eventlet, PostgreSQL)", "app", database="postgresql")
+
+
+@dataclass
+class Measurement:
+    """One run of one variant: the load generator's counts and the servers' costs."""
+
+    variant: Variant
+    result: dict[str, Any]
+    rss_before_kib: int
+    rss_after_kib: int
+    window_seconds: float
+    server_cpu_seconds: float
+    loadgen_cpu_seconds: float
+    machine_busy_seconds: float
+    loadavg: tuple[float, float, float]
+    profile: Profile | None = None
+
+    @property
+    def memory_per_client_kib(self) -> float | None:
+        connected = self.result.get("connected") or 0
+        return (self.rss_after_kib - self.rss_before_kib) / connected if connected else None
+
+    def cpu_percent(self, seconds: float) -> float:
+        """CPU time as a percentage of one core over the window (the machine has two)."""
+        return 100 * seconds / self.window_seconds if self.window_seconds else 0.0
+
+
+@dataclass(frozen=True)
+class Target:
+    """A promise about one figure: of the left variant, or of the left/right ratio."""
+
+    metric: str
+    text: str
+    #: "min": the figure must be at least ``bound``; "max": at most.
+    op: str
+    bound: float
+    of: str = "ratio"  # "ratio", "left", or "worst" (the worst left value of any repeat)
+
+    def check(self, value: float) -> bool:
+        return value >= self.bound if self.op == "min" else value <= self.bound
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two variants measured back to back in each repeat, and what their comparison promises."""
+
+    left: Variant
+    right: Variant
+    relation: str = "app/bare"
+    targets: tuple[Target, ...] = ()
+    #: Informational pairs (gevent, the relay over Redis) show targets without counting them.
+    informational: bool = False
+
+
+@dataclass
+class Scenario:
+    key: str
+    title: str
+    load: Load
+    pairs: list[Pair]
+    metrics: tuple[str, ...]
+    #: Run with a different load than the one described (e.g. which load (e) uses).
+    note: str = ""
+
+
+@dataclass
+class Bench:
+    """What every measurement of one benchmark run shares."""
+
+    workdir: Path
+    deployments: dict[str, servers.Deployment]
+    rooms: dict[str, list[str]]
+    redis_url: str = servers.DEFAULT_REDIS_URL
+    tag_counter: int = 0
+    profiles: dict[str, Profile] = field(default_factory=dict)
+
+    def tag(self) -> str:
+        self.tag_counter += 1
+        return f"b{os.getpid()}r{self.tag_counter}"
+
+
+def _start(variant: Variant, bench: Bench, channel: str | None) -> list[servers.Server]:
+    queue = bench.redis_url if variant.message_queue else None
+    started: list[servers.Server] = []
+    try:
+        for _ in range(variant.processes):
+            if variant.kind == "app":
+                started.append(
+                    servers.start_app(
+                        bench.deployments[variant.database],
+                        variant.async_mode,
+                        queue,
+                        channel,
+                    )
+                )
+            else:
+                started.append(
+                    servers.start_relay(bench.workdir, variant.async_mode, queue, channel)
+                )
+    except Exception:
+        for server in started:
+            server.stop()
+        raise
+    return started
+
+
+def _read(process: subprocess.Popen[str], expected: str) -> dict[str, Any]:
+    """The next JSON line of the load generator, which must be the ``expected`` event."""
+    assert process.stdout is not None
+    while True:
+        line = process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the load generator stopped before {expected!r}")
+        try:
+            data: dict[str, Any] = json.loads(line)
+        except ValueError:
+            logger.debug("load generator said: %s", line.rstrip())
+            continue
+        if data.get("event") != expected:
+            raise RuntimeError(f"the load generator said {data!r}, not {expected!r}")
+        return data
+
+
+def measure(variant: Variant, load: Load, bench: Bench, *, profile: bool = False) -> Measurement:
+    """Run one load against fresh processes of one variant; return what was seen."""
+    channel = f"bench-{secrets.token_hex(4)}" if variant.message_queue else None
+    started = _start(variant, bench, channel)
+    try:
+        pids = [server.pid for server in started]
+        time.sleep(0.5)
+        rss_before = sum(servers.rss_kib(pid) for pid in pids)
+        database = variant.database if variant.kind == "app" else "sqlite"
+        rooms = bench.rooms[database][: load.rooms]
+        tag = bench.tag()
+        spec = {
+            "urls": [server.url for server in started],
+            "clients": load.clients,
+            "rooms": rooms,
+            "cookies": (
+                str(bench.deployments[variant.database].cookies_path)
+                if variant.kind == "app"
+                else None
+            ),
+            "senders": load.senders,
+            "rate": load.rate,
+            "duration": load.duration,
+            "hold": load.hold,
+            "grace": load.grace,
+            "settle": load.settle,
+            "connect_concurrency": load.connect_concurrency,
+            "tag": tag,
+        }
+        spec_path = bench.workdir / f"{tag}.json"
+        spec_path.write_text(json.dumps(spec))
+        generator = subprocess.Popen(
+            servers.load_command("run", spec_path),
+            cwd=servers.CODE,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=open(bench.workdir / f"{tag}.load.log", "w"),  # noqa: SIM115
+            text=True,
+        )
+        try:
+            connected = _read(generator, "connected")
+            rss_after = sum(servers.rss_kib(pid) for pid in pids)
+            if connected["failed"]:
+                logger.warning(
+                    "%s: %d clients could not connect: %s\nthe server's log ends with:\n%s",
+                    variant.label,
+                    connected["failed"],
+                    "; ".join(sorted(set(connected["errors"]))),
+                    started[0].log_tail(30),
+                )
+            profiler = None
+            if profile:
+                seconds = max(2.0, (load.duration or load.hold) - 1)
+                profiler = Profiler(pids[0], seconds, bench.workdir / f"{tag}.profile.txt").start()
+            cpu_before = sum(servers.cpu_seconds(pid) for pid in pids)
+            load_before = servers.cpu_seconds(generator.pid)
+            busy_before = servers.machine_busy_seconds()
+            window_started = time.monotonic()
+            assert generator.stdin is not None
+            generator.stdin.write("go\n")
+            generator.stdin.flush()
+            _read(generator, "sent")
+            window = time.monotonic() - window_started
+            cpu = sum(servers.cpu_seconds(pid) for pid in pids) - cpu_before
+            load_cpu = servers.cpu_seconds(generator.pid) - load_before
+            busy = servers.machine_busy_seconds() - busy_before
+            loadavg = os.getloadavg()
+            result = _read(generator, "result")["result"]
+            generator.wait(timeout=60)
+        finally:
+            if generator.poll() is None:
+                generator.kill()
+                generator.wait()
+        measurement = Measurement(
+            variant=variant,
+            result=result,
+            rss_before_kib=rss_before,
+            rss_after_kib=rss_after,
+            window_seconds=window,
+            server_cpu_seconds=cpu,
+            loadgen_cpu_seconds=load_cpu,
+            machine_busy_seconds=busy,
+            loadavg=loadavg,
+            profile=profiler.finish() if profiler else None,
+        )
+    finally:
+        for server in started:
+            server.stop()
+    logger.info(
+        "%s: %s deliveries/s, p99 %s ms, lost %s, connected %s/%s",
+        variant.label,
+        _rounded(result.get("deliveries_per_second")),
+        _rounded(result["latency_ms"]["p99"]),
+        result["lost"],
+        result["still_connected"],
+        result["clients"],
+    )
+    return measurement
+
+
+def _rounded(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.0f}"
+
+
+# ---------------------------------------------------------------- the scenarios
+
+
+NO_LOSS = Target("lost", "0 lost deliveries", "max", 0, of="worst")
+
+
+def scenarios(quick: bool = False) -> dict[str, Scenario]:
+    """The scenarios (a) to (e), at full size or, with ``quick``, at a tiny one."""
+    a = Load(200, senders=10, rate=50, duration=20)
+    b = Load(1000, senders=4, rate=4, duration=20, settle=4)
+    c = Load(2000, rooms=11, hold=60, settle=4)
+    d = Load(50, senders=50, duration=15)
+    e = Load(200, senders=20, duration=20)
+    if quick:
+        a = Load(6, senders=3, rate=10, duration=2, grace=3, settle=1.2)
+        b = Load(10, senders=2, rate=4, duration=2, grace=3, settle=1.2)
+        c = Load(12, rooms=11, hold=3, settle=1.2)
+        d = Load(4, senders=4, duration=2, grace=3, settle=1.2)
+        e = Load(6, senders=2, duration=2, grace=3, settle=1.2)
+    latency = ("deliveries", "latency_p50", "latency_p99", "ack_p99", "lost", "sent", "errors")
+    costs = ("connect", "memory", "server_cpu", "loadgen_cpu", "machine_busy", "loadavg")
+    throughput = Target("deliveries", "app/bare >= 0.8", "min", 0.8)
+    p99 = Target("latency_p99", "app <= 1.5 x bare", "max", 1.5)
+    persisted = Target("persisted", ">= 500 messages/s", "min", 500, of="left")
+    held = Target("still_connected", f"all {c.clients:,} connected", "min", c.clients, of="worst")
+    scaling = Target("deliveries", "two >= 1.6 x one", "min", 1.6)
+    queue = {"database": "postgresql", "message_queue": True}
+    app_one = Variant("app x1 (PostgreSQL, Redis queue)", "app", **queue)  # type: ignore[arg-type]
+    app_two = replace(app_one, label="app x2 (PostgreSQL, Redis queue)", processes=2)
+    bare_one = Variant("bare x1 (Redis queue)", "bare", message_queue=True)
+    bare_two = replace(bare_one, label="bare x2 (Redis queue)", processes=2)
+    return {
+        "a": Scenario(
+            "a",
+            "one busy room",
+            a,
+            [
+                Pair(APP, BARE, targets=(throughput, p99, NO_LOSS)),
+                Pair(
+                    APP_GEVENT, BARE_GEVENT, targets=(throughput, p99, NO_LOSS), informational=True
+                ),
+            ],
+            latency + costs,
+        ),
+        "b": Scenario(
+            "b",
+            "a thousand in the plenary",
+            b,
+            [
+                Pair(APP, BARE, targets=(p99, NO_LOSS)),
+                Pair(APP_GEVENT, BARE_GEVENT, targets=(p99, NO_LOSS), informational=True),
+            ],
+            latency + costs,
+        ),
+        "c": Scenario(
+            "c",
+            "idle clients over every room",
+            c,
+            [Pair(APP, BARE, targets=(held,))],
+            ("still_connected", "dropped", *costs),
+        ),
+        "d": Scenario(
+            "d",
+            "senders as fast as acks come back",
+            d,
+            [
+                Pair(APP, BARE, targets=(persisted, NO_LOSS)),
+                Pair(APP_POSTGRESQL, BARE, targets=(persisted, NO_LOSS)),
+            ],
+            ("persisted", "ack_p50", "ack_p99", "deliveries", "latency_p50", "latency_p99")
+            + ("lost", "sent", "errors", *costs),
+        ),
+        "e": Scenario(
+            "e",
+            "two processes sharing a Redis queue",
+            e,
+            [
+                Pair(app_two, app_one, "two/one", targets=(scaling, NO_LOSS)),
+                Pair(bare_two, bare_one, "two/one", informational=True),
+            ],
+            ("deliveries", "persisted", *latency[1:], *costs),
+            note=(
+                "The load of (a), 200 clients in one room, made heavier: 20 senders send in a "
+                "closed loop (each its next message as soon as the previous is acknowledged), so "
+                "that the servers, not a fixed rate, set the pace and one process is saturated."
+            ),
+        ),
+    }

@@ -1,0 +1,67 @@
+"""The socket benchmark works end to end: its quick mode of (a) and (d), real processes throughout.
+
+The real figures come from ``make bench``; this only shows that the exchange and
+the bare relay are started, signed in to, driven and measured, and the report
+written.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import __main__ as bench
+
+pytestmark = pytest.mark.live
+
+
+def test_quick_benchmark_measures_the_app_and_the_bare_relay_and_writes_the_report(tmp_path):
+    # SQLite only, one loop: PostgreSQL and Redis are for `make bench`, not for this smoke test.
+    output = tmp_path / "performance.md"
+    options = bench.parse_args(
+        [
+            "--quick",
+            "--scenarios",
+            "a,d",
+            "--databases",
+            "sqlite",
+            "--async-modes",
+            "eventlet",
+            "--repeat",
+            "1",
+            "--output",
+            str(output),
+        ]
+    )
+    report = bench.execute(options)
+    output.write_text(bench.render(report), encoding="utf-8")
+
+    assert [result.scenario.key for result in report.results] == ["a", "d"]
+    for result in report.results:
+        kinds = set()
+        for pair, runs, _ in result.pairs:
+            for left, right in runs:
+                for measurement in (left, right):
+                    kinds.add(measurement.variant.kind)
+                    figures = measurement.result
+                    assert figures["connected"] == figures["clients"] > 0
+                    assert figures["sent"] > 0 and figures["received"] > 0
+                    assert figures["deliveries_per_second"] > 0
+                    assert figures["latency_ms"]["p99"] is not None
+                    assert figures["lost"] == 0, (pair.left.label, figures)
+                    assert figures["expected"] == figures["received"]
+                    assert measurement.rss_after_kib > 0
+        assert kinds == {"app", "bare"}
+    text = output.read_text(encoding="utf-8")
+    assert "## (a) one busy room" in text and "## (d) senders as fast as acks come back" in text
+    assert "| deliveries/s |" in text and "app (eventlet, SQLite)" in text
+    assert "bare (eventlet)" in text and bench.ANALYSIS_MARKER in text
+
+
+def test_writing_the_report_again_keeps_what_people_wrote_below_the_marker(tmp_path):
+    report_file = tmp_path / "performance.md"
+    assert bench.kept_analysis(report_file) is None
+    report_file.write_text(
+        f"# old figures\n\n{bench.ANALYSIS_MARKER}\n\n## What we found\n\nThe commit.\n",
+        encoding="utf-8",
+    )
+    assert bench.kept_analysis(report_file) == "## What we found\n\nThe commit."
