@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
-from . import method, practices_search, servers
+from . import markdown_render, method, practices_search, servers
 from .report import (  # Report and ScenarioResult here too: pickles of a run name them so
     Outcome,
     Report,
@@ -74,6 +74,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--practices", type=int, help="practices for (f) (default 100,000)")
     parser.add_argument(
+        "--app-setting",
+        dest="app_settings",
+        action="append",
+        default=[],
+        type=_app_setting,
+        metavar="EXCHANGE_NAME=VALUE",
+        help="run the app with this setting changed (repeatable; the report lists it), "
+        "e.g. EXCHANGE_SQLITE_SYNCHRONOUS=NORMAL",
+    )
+    parser.add_argument(
         "--render",
         type=Path,
         metavar="PICKLE",
@@ -81,6 +91,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         f"(each run saves them in {LAST_RUN.relative_to(ROOT)})",
     )
     return parser.parse_args(argv)
+
+
+def _app_setting(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name.startswith("EXCHANGE_"):
+        raise argparse.ArgumentTypeError(f"expected EXCHANGE_NAME=VALUE, not {text!r}")
+    return name, value
 
 
 def _split(text: str) -> list[str]:
@@ -187,6 +204,7 @@ def execute(options: argparse.Namespace) -> Report:
         repeat=options.repeat,
         quick=options.quick,
         started=now(),
+        app_settings=list(options.app_settings),
     )
     chosen, accounts = _plan(options)
     databases = _split(options.databases)
@@ -212,7 +230,12 @@ def execute(options: argparse.Namespace) -> Report:
         for database, count in accounts.items():
             logger.info("preparing %s with %d signed-in delegates", database, count)
             deployment = stack.enter_context(
-                servers.deployment(database, count, postgresql_url=_postgresql_url())
+                servers.deployment(
+                    database,
+                    count,
+                    postgresql_url=_postgresql_url(),
+                    settings=dict(options.app_settings),
+                )
             )
             deployments[database] = deployment
             rooms[database] = servers.room_slugs(deployment.database_url, deployment.workdir)
@@ -236,6 +259,8 @@ def execute(options: argparse.Namespace) -> Report:
                 (label, met)
                 for label, _, met in search_verdicts(report.search, practices_search.TARGETS_MS)
             ]
+            logger.info("(f) the Markdown renderer on hostile input")
+            report.markdown = markdown_render.run(repeat=1 if options.quick else 5)
     report.seconds = time.monotonic() - started
     return report
 
@@ -284,6 +309,15 @@ def render(report: Report, rerendered: str | None = None, analysis: str | None =
         "## How it was measured",
         "",
         *method.METHOD,
+        *(
+            [
+                "- **This run changed the app's settings**: "
+                + ", ".join(f"`{name}={value}`" for name, value in report.app_settings)
+                + " (`--app-setting`); they override the above."
+            ]
+            if report.app_settings
+            else []
+        ),
         f"- Each scenario ran {report.repeat} time(s); each figure is the median of the runs, "
         "the spread (lowest–highest) in brackets; each ratio is the median of the ratios of the "
         "runs, whose two sides were measured back to back.",
@@ -301,6 +335,13 @@ def render(report: Report, rerendered: str | None = None, analysis: str | None =
     verdicts = search_verdicts(report.search, practices_search.TARGETS_MS)
     for label, p95, met in verdicts:
         lines.append(f"| {label} | {p95:.1f} ms | {_mark(met)} |")
+    slow_renderings = [timing for timing in report.markdown if not timing.met]
+    if report.markdown:
+        worst = max(report.markdown, key=lambda timing: timing.worst_ms)
+        lines.append(
+            f"| (f) Markdown: any field, however hostile, <= {markdown_render.TARGET_MS:.0f} ms "
+            f"| {worst.worst_ms:.1f} ms ({worst.name}) | {_mark(not slow_renderings)} |"
+        )
     for result in report.results:
         scenario = result.scenario
         lines += ["", f"## ({scenario.key}) {scenario.title}: {scenario.load.describe()}", ""]
@@ -318,10 +359,19 @@ def render(report: Report, rerendered: str | None = None, analysis: str | None =
             "",
             table,
         ]
+    if report.markdown:
+        lines += [
+            "",
+            "### The Markdown renderer on hostile input",
+            "",
+            *method.MARKDOWN_METHOD,
+            "",
+            markdown_render.table(report.markdown),
+        ]
     lines += ["", "## Targets missed in this run, with the app's profile", ""]
     missed = [o for o in report.outcomes if o.met is False and not o.pair.informational]
     missed_search = [(label, p95) for label, p95, met in verdicts if not met]
-    if not missed and not missed_search:
+    if not missed and not missed_search and not slow_renderings:
         lines.append("Every target was met.")
     for result in report.results:
         scenario = result.scenario
@@ -341,6 +391,13 @@ def render(report: Report, rerendered: str | None = None, analysis: str | None =
     if missed_search:
         lines += ["### (f) the library", ""]
         lines += [f"- missed: {label} (p95 {p95:.1f} ms)" for label, p95 in missed_search]
+        lines.append("")
+    if slow_renderings:
+        lines += ["### (f) the Markdown renderer", ""]
+        lines += [
+            f"- missed: {timing.name} (worst {timing.worst_ms:.1f} ms)"
+            for timing in slow_renderings
+        ]
         lines.append("")
     informational = [o for o in report.outcomes if o.met is False and o.pair.informational]
     if informational:

@@ -41,3 +41,13 @@ SEARCH_METHOD = [
     "warm, one at a time; p50 and p95 are over those queries (the library is filled once per "
     "run, not once per repeat: filling 100,000 practices takes minutes).",
 ]
+
+MARKDOWN_METHOD = [
+    "`bench.markdown_render.run`, as `python -m bench.markdown_render` runs it: "
+    "`exchange.sanitize.clean_markdown` (markdown-it-py, then bleach), which renders every "
+    "long field of a practice when it is saved, on ordinary prose and on inputs known to make "
+    "Markdown parsers work hard, each cut to the most a field takes "
+    "(`EXCHANGE_PRACTICE_FIELD_MAX_LENGTH`, 20,000 characters); one warm-up, then 5 timed "
+    "renderings of each (wall clock, in this process). The target is that none takes more than "
+    "250 ms, however hostile: a save renders its fields in the request, on the process's loop.",
+]

@@ -335,6 +335,10 @@ class Report:
     search_verdicts: list[tuple[str, bool]] = field(default_factory=list)
     machine_lines: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: The Markdown renderer's timings (bench.markdown_render), with (f).
+    markdown: list[Any] = field(default_factory=list)
+    #: Settings of the app changed for this run (--app-setting), as (name, value).
+    app_settings: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def outcomes(self) -> list[Outcome]:

@@ -22,7 +22,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -196,6 +196,8 @@ class Deployment:
     secret_key: str
     #: Cookie headers of the benchmark's accounts, signed in on this database.
     cookies_path: Path
+    #: Settings of the app changed for this run (``--app-setting``), applied last.
+    settings: Mapping[str, str] = field(default_factory=dict)
 
 
 def app_env(
@@ -226,6 +228,7 @@ def app_env(
         env["EXCHANGE_MESSAGE_QUEUE"] = message_queue
         env["EXCHANGE_MESSAGE_QUEUE_CHANNEL"] = channel or f"bench-{secrets.token_hex(4)}"
         env["EXCHANGE_RATE_LIMIT_PREFIX"] = f"{env['EXCHANGE_MESSAGE_QUEUE_CHANNEL']}:ratelimit"
+    env.update(deployment.settings)
     return env
 
 
@@ -383,7 +386,10 @@ def sign_in_accounts(server: Server, emails: Sequence[str], output: Path) -> Non
 
 @contextmanager
 def deployment(
-    kind: str, accounts: int, postgresql_url: str = DEFAULT_POSTGRESQL_URL
+    kind: str,
+    accounts: int,
+    postgresql_url: str = DEFAULT_POSTGRESQL_URL,
+    settings: Mapping[str, str] | None = None,
 ) -> Iterator[Deployment]:
     """A throwaway database of ``kind`` with the event and ``accounts`` signed-in delegates."""
     with tempfile.TemporaryDirectory(prefix=f"bench-{kind}-", dir=_scratch()) as folder:
@@ -394,7 +400,9 @@ def deployment(
         with maker as url:
             started = time.perf_counter()
             emails = prepare_database(url, workdir, accounts)
-            result = Deployment(url, workdir, secrets.token_hex(16), workdir / "cookies.json")
+            result = Deployment(
+                url, workdir, secrets.token_hex(16), workdir / "cookies.json", dict(settings or {})
+            )
             server = start_app(result)
             try:
                 sign_in_accounts(server, emails, result.cookies_path)

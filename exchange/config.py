@@ -75,6 +75,7 @@ class DefaultConfig:
         "login_account_total": "30/3600s",  # failed sign-ins per account from anywhere
         "register_address": "10/3600s",  # new accounts per network address
         "feedback_address": "5/3600s",  # accessibility feedback per network address
+        "practice_save": "30/600s",  # saves of best practices per person (each renders Markdown)
     }
     #: Where buckets live: None uses Redis when MESSAGE_QUEUE is set, else memory.
     RATE_LIMIT_STORAGE: str | None = None

@@ -2,6 +2,7 @@
 
 import pytest
 
+from bench.markdown_render import PATHOLOGICAL
 from exchange.sanitize import clean_chat_text, clean_markdown
 
 from .html_checks import assert_only_safe_chat_markup, assert_only_safe_markdown_markup, parse
@@ -154,28 +155,12 @@ def test_naughty_strings_yield_only_allowlisted_markdown(naughty_strings):
     assert_only_safe_markdown_markup(clean_markdown("\n\n".join(naughty_strings)))
 
 
-#: Inputs known to make Markdown parsers work hard: deep nesting, long runs of
-#: delimiters, unclosed brackets and code spans. Each is as long as a field may be.
-PATHOLOGICAL = {
-    "nested blockquotes": ">" * 20_000,
-    "nested lists": "".join("  " * depth + "- item\n" for depth in range(300)),
-    "emphasis markers": "*a" * 10_000,
-    "mixed emphasis": "*_" * 10_000,
-    "backtick runs": "".join("`" * n + "x" for n in range(1, 190)),
-    "unclosed brackets": "[" * 20_000,
-    "unclosed links": "[a](" * 5_000,
-    "link references": "[a]: http://x.example\n" * 1_000 + "[a]" * 3_000,
-    "html-like": "<a" * 10_000,
-    "entities": "&amp;" * 4_000,
-    "table cells": "|" * 10_000 + "\n" + "|-" * 5_000 + "\n" + "|x" * 5_000,
-}
-
-
 @pytest.mark.parametrize("markdown", PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())
 def test_pathological_markdown_renders_to_bounded_safe_html(markdown):
     """The work is bounded by the input: the output stays linear in its size.
 
-    (How long it takes is measured by the benchmark, not asserted here.)
+    (How long it takes is measured by ``python -m bench.markdown_render``, part of
+    ``make bench``, not asserted here.)
     """
     html = clean_markdown(markdown)
     assert len(html) <= 12 * len(markdown) + 1_000

@@ -21,13 +21,14 @@ from .. import permissions
 from ..accounts.models import User
 from ..accounts.services import EMAIL_RE
 from ..db import utcnow
-from ..errors import Invalid, NotFound, TooLong
+from ..errors import Invalid, NotFound, RateLimited, TooLong
 from ..event.models import Administration, Room
 from ..event.services import get_room
 from ..extensions import db
 from ..i18n import CONTENT_LANGUAGES
 from ..payloads import check_storable
 from ..permissions import Action
+from ..ratelimit import limiter
 from ..rooms import services as rooms
 from ..rooms.models import Message
 from ..sanitize import MARKDOWN_VERSION, clean_markdown
@@ -282,6 +283,18 @@ def ebook_chapters() -> list[tuple[Room, list[Practice]]]:
 
 
 # Writing
+
+
+def count_practice_save(user: User) -> None:
+    """Count one save of a practice by ``user``; refuse it when they save too often.
+
+    A save renders up to ``PRACTICE_TOTAL_MAX_LENGTH`` characters of Markdown on
+    the process's loop, about a second at worst (bench/markdown_render.py): the
+    limit keeps one account from holding a process, and with it its rooms.
+    """
+    wait = limiter().hit("practice_save", str(user.id))
+    if wait:
+        raise RateLimited(retry_after=math.ceil(wait))
 
 
 def create_practice(author: User, content: PracticeContent, *, is_demo: bool = False) -> Practice:

@@ -20,9 +20,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..errors import ExchangeError, Invalid
+from ..errors import ExchangeError, Invalid, RateLimited
 from ..event.services import get_room, list_administrations, list_rooms
-from ..forms import apply_error
+from ..forms import apply_error, form_status
 from ..i18n import CONTENT_LANGUAGES, language_name, language_names, locale_code
 from ..moderation.services import report_practice
 from ..payloads import query_int
@@ -186,20 +186,22 @@ def new() -> ResponseReturnValue:
         # Like the chat's composer: people mostly write in the language they read in.
         interface = locale_code()
         form.language.data = interface if interface in CONTENT_LANGUAGES else ""
+    status = 422 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
+            services.count_practice_save(acting_user())
             practice = services.create_practice(
                 acting_user(), form.content(get_room(form.theme.data or ""))
             )
-        except Invalid as error:
+        except (Invalid, RateLimited) as error:
             apply_error(form, error)
+            status = form_status(error)
         else:
             flash(
                 _("Your draft is saved. Complete it, then submit it for review."),
                 "success",
             )
             return redirect(practice_url(practice))
-    status = 422 if request.method == "POST" else 200
     return render_template("practices/edit.html", form=form, practice=None), status
 
 
@@ -210,24 +212,26 @@ def edit(practice_id: int) -> ResponseReturnValue:
     user = acting_user()
     check(user, Action.EDIT_PRACTICE, practice)
     form = _practice_form()
+    status = 422 if request.method == "POST" else 200
     if request.method == "GET":
         form.fill(services.PracticeContent.of(practice), services.latest_revision_id(practice))
     elif form.validate_on_submit():
         try:
+            services.count_practice_save(user)
             services.update_practice(
                 practice,
                 user,
                 form.content(get_room(form.theme.data or "")),
                 based_on_revision=form.revision_seen,
             )
-        except Invalid as error:
+        except (Invalid, RateLimited) as error:
             apply_error(form, error)
+            status = form_status(error)
             if "current_revision" in error.details:
                 form.based_on_revision.data = str(error.details["current_revision"])
         else:
             flash(_("Your changes are saved."), "success")
             return redirect(practice_url(practice))
-    status = 422 if request.method == "POST" else 200
     return render_template("practices/edit.html", form=form, practice=practice), status
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import pytest
 
 from bench import __main__ as bench
+from bench import servers
+from bench.report import Report
 
 pytestmark = pytest.mark.live
 
@@ -65,3 +67,35 @@ def test_writing_the_report_again_keeps_what_people_wrote_below_the_marker(tmp_p
         encoding="utf-8",
     )
     assert bench.kept_analysis(report_file) == "## What we found\n\nThe commit."
+
+
+def test_a_changed_setting_reaches_the_app_and_is_named_in_the_report(tmp_path):
+    options = bench.parse_args(["--app-setting", "EXCHANGE_SQLITE_SYNCHRONOUS=NORMAL"])
+    assert options.app_settings == [("EXCHANGE_SQLITE_SYNCHRONOUS", "NORMAL")]
+    deployment = servers.Deployment(
+        "sqlite:///x.db", tmp_path, "key", tmp_path / "c.json", dict(options.app_settings)
+    )
+    env = servers.app_env(deployment, 5001, "eventlet")
+    assert env["EXCHANGE_SQLITE_SYNCHRONOUS"] == "NORMAL"
+    assert env["EXCHANGE_DATABASE_URL"] == "sqlite:///x.db"
+
+    report = Report(
+        command="python -m bench",
+        repeat=1,
+        quick=True,
+        started="now",
+        app_settings=[("EXCHANGE_SQLITE_SYNCHRONOUS", "NORMAL")],
+    )
+    assert "changed the app's settings**: `EXCHANGE_SQLITE_SYNCHRONOUS=NORMAL`" in bench.render(
+        report
+    )
+    assert "changed the app's settings" not in bench.render(
+        Report(command="python -m bench", repeat=1, quick=True, started="now")
+    )
+
+
+@pytest.mark.parametrize("text", ["SQLITE_SYNCHRONOUS=NORMAL", "EXCHANGE_SQLITE_SYNCHRONOUS"])
+def test_a_setting_that_is_not_the_apps_is_refused(text, capsys):
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--app-setting", text])
+    assert "expected EXCHANGE_NAME=VALUE" in capsys.readouterr().err

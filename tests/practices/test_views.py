@@ -200,6 +200,27 @@ def test_a_delegate_posts_edits_and_submits_through_the_forms(client, login, app
     assert "Submitted for review" in html and "Submit for review</button>" not in html
 
 
+def test_saving_too_often_is_refused_and_the_text_stays_in_the_form(client, login, app, elena):
+    app.config["RATE_LIMITS"]["practice_save"] = "2/600s"
+    login(client, elena)
+    assert post_form(client, "/practices/new", FORM).status_code == 302
+    with app.app_context():
+        practice = db.session.query(Practice).one()
+        edit_url = f"/practices/{practice.id}/edit"
+    assert (
+        post_form(client, edit_url, {**FORM, "title": "Solar roofs, phase two"}).status_code == 302
+    )
+
+    response = post_form(client, edit_url, {**FORM, "title": "Solar roofs, phase three"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 429
+    assert "You are going too fast. Please wait a moment." in html
+    assert 'value="Solar roofs, phase three"' in html
+    with app.app_context():
+        assert db.session.get(Practice, practice.id).title == "Solar roofs, phase two"
+    assert post_form(client, "/practices/new", FORM).status_code == 429
+
+
 @pytest.mark.parametrize(("interface", "chosen"), [("en", "en"), ("it", "it")])
 def test_the_form_proposes_the_writers_interface_language(
     client, login, app, elena, interface, chosen
