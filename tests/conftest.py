@@ -8,6 +8,7 @@ PostgreSQL skips its half with the reason; in CI it fails.
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -35,8 +36,32 @@ from .support.services import POSTGRESQL_URL, require
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_EVENT = ROOT / "examples" / "big-european-exchange.toml"
 PASSWORD = "correct horse battery staple"
-#: What every developer and CI have beside the project (../shared from its root).
-SHARED = Path(os.environ.get("EXCHANGE_TEST_SHARED_DIR", ROOT.parent / "shared"))
+
+
+def _shared_folder() -> Path:
+    """What every developer and CI have beside the project: ../shared from its root.
+
+    A clone of a local checkout (``git clone . "$(mktemp -d)"``, to try the suite
+    as CI does) finds it beside the checkout it was cloned from.
+    EXCHANGE_TEST_SHARED_DIR names it outright.
+    """
+    if "EXCHANGE_TEST_SHARED_DIR" in os.environ:
+        return Path(os.environ["EXCHANGE_TEST_SHARED_DIR"])
+    beside = ROOT.parent / "shared"
+    if beside.exists():
+        return beside
+    origin = subprocess.run(
+        ["git", "-C", str(ROOT), "config", "--get", "remote.origin.url"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    if origin and Path(origin).is_dir() and (Path(origin).resolve().parent / "shared").exists():
+        return Path(origin).resolve().parent / "shared"
+    return beside
+
+
+SHARED = _shared_folder()
 
 
 @pytest.fixture(autouse=True, scope="session")
