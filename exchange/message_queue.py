@@ -10,7 +10,11 @@ and from where.
 - When this process is subscribed again after losing Redis, it sends
   ``resync`` to its own clients.
 - When a publish failed, then works again, it sends ``resync`` through Redis to
-  the clients of every other process (its own clients got the event locally).
+  the clients of every other process, and again a few seconds later for a
+  process whose subscription came back after that; and to its own clients too:
+  a failed publish proves that Redis was away, so this process's subscription
+  may have missed events whether or not its listener noticed the loss (in the
+  outage test, a listener once reported no loss at all).
 
 A client's last message id is no safe starting point then: it may have seen
 later messages of its own process live while earlier ones of another process
@@ -46,6 +50,8 @@ class RecoveringRedisManager(socketio.RedisManager):  # type: ignore[misc]
     MAX_RETRY_SECONDS = 2.0
     #: How often a process whose publish failed tries to tell the others.
     WATCH_SECONDS = 1.0
+    #: When to tell the others once more: longer than a listener takes to subscribe again.
+    RESYNC_AGAIN_SECONDS = 3 * MAX_RETRY_SECONDS
 
     def __init__(self, url: str, channel: str, cursors: ResyncCursors) -> None:
         super().__init__(
@@ -71,20 +77,34 @@ class RecoveringRedisManager(socketio.RedisManager):  # type: ignore[misc]
         return result
 
     def _watch_publishing(self) -> None:
-        """Once publishing works again after failing, make every other process's clients resync."""
+        """Once publishing works again after failing, make every client catch up."""
         while True:
             self.server.sleep(self.WATCH_SECONDS)
-            failed_at = self.publishing_failed_at
-            if failed_at is None:
-                continue
-            try:
-                payload = self.cursors(failed_at)
-            except Exception:
-                logger.exception("could not read where clients should catch up from")
-                continue
-            if self._publish_to_others(payload) is not None:
-                self.publishing_failed_at = None
-                logger.info("Redis is back: clients of the other processes catch up")
+            payload = self.recover_publishing()
+            if payload is not None:
+                self.server.sleep(self.RESYNC_AGAIN_SECONDS)
+                self._publish_to_others(payload)
+
+    def recover_publishing(self) -> dict[str, Any] | None:
+        """If a publish failed and publishing works now, send ``resync`` everywhere.
+
+        Returns what was sent, or None when there was nothing to recover from or
+        Redis is still away (the watcher tries again).
+        """
+        failed_at = self.publishing_failed_at
+        if failed_at is None:
+            return None
+        try:
+            payload = self.cursors(failed_at)
+        except Exception:
+            logger.exception("could not read where clients should catch up from")
+            return None
+        if self._publish_to_others(payload) is None:
+            return None
+        self.publishing_failed_at = None
+        self.emit(RESYNC_EVENT, payload, namespace=NAMESPACE, ignore_queue=True)
+        logger.info("Redis is back: clients of every process catch up")
+        return payload
 
     def _publish_to_others(self, payload: dict[str, Any]) -> Any:
         """Publish ``resync`` to the other processes (our own listener skips our host id)."""

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -259,3 +260,56 @@ def test_clients_catch_up_from_before_an_outage_with_a_margin(app, make_user):
         "changes_after": 0,
     }
     assert realtime.resync_cursors(app, time.time() - 3600)["after"] == 0
+
+
+class RecordingManager(RecoveringRedisManager):
+    """The exchange's manager, keeping what it emits to this process's own clients."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.local_emits: list[tuple[str, Any]] = []
+
+    def emit(self, event, data, namespace=None, room=None, skip_sid=None, callback=None, **kwargs):
+        if kwargs.get("ignore_queue"):
+            self.local_emits.append((event, data))
+        return super().emit(event, data, namespace, room, skip_sid, callback, **kwargs)
+
+
+def next_message(pubsub: Any, timeout: float = 5) -> Any:
+    """The next message on a subscription (the confirmation of subscribing is skipped)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        message = pubsub.get_message(timeout=0.1)
+        if message is not None:
+            return message
+    return None
+
+
+@pytest.mark.redis
+def test_a_process_whose_publish_failed_tells_every_client_to_catch_up_once_it_works():
+    """Its own clients too: Redis was away for its subscription, noticed or not."""
+    import json
+
+    import redis
+    import socketio
+
+    require("Redis", REDIS_URL, 6379)
+    channel = f"test-recover-{uuid.uuid4().hex[:8]}"
+    cursors = {"reason": "queue_recovered", "after": 41, "changes_after": 7}
+    manager = RecordingManager(REDIS_URL, channel, lambda failed_at: cursors)
+    socketio.Server(client_manager=manager, async_mode="threading")
+    watcher = redis.Redis.from_url(REDIS_URL).pubsub(ignore_subscribe_messages=True)
+    watcher.subscribe(channel)
+    try:
+        assert manager.recover_publishing() is None  # nothing failed: nothing to say
+        manager.publishing_failed_at = time.time() - 5
+        assert manager.recover_publishing() == cursors
+        assert manager.publishing_failed_at is None
+        assert manager.local_emits == [("resync", cursors)]
+        published = json.loads(next_message(watcher)["data"])
+        assert published["event"] == "resync" and published["data"] == [cursors]
+        assert published["host_id"] == manager.host_id  # the others act on it, not us
+        assert manager.recover_publishing() is None  # said once per failure
+        assert next_message(watcher, timeout=0.5) is None
+    finally:
+        watcher.close()
