@@ -31,7 +31,19 @@ import logging  # noqa: E402
 
 from exchange import create_app  # noqa: E402
 from exchange.extensions import socketio  # noqa: E402
+from exchange.offload import install_runner  # noqa: E402
 from exchange.serving import listening_socket, raise_open_file_limit  # noqa: E402
+
+if SERVING and ASYNC_MODE == "eventlet":
+    from eventlet import tpool
+
+    install_runner(tpool.execute)  # image decoding and the like, off the loop
+elif SERVING and ASYNC_MODE == "gevent":
+    import gevent
+
+    install_runner(
+        lambda func, *args, **kwargs: gevent.get_hub().threadpool.apply(func, args, kwargs)
+    )
 
 overrides = {"ASYNC_MODE": ASYNC_MODE}
 if not SERVING and "EXCHANGE_LOG_LEVEL" not in os.environ:

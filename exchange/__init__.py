@@ -31,6 +31,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     _configure_logging(app)
     _init_extensions(app)
     _register_blueprints(app)
+    _register_file_owners(app)
     _register_socket_handlers(app)
     _register_cli(app)
     _register_error_handlers(app)
@@ -48,7 +49,7 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from . import i18n, message_queue, ratelimit, realtime, security, socket_json, templating
+    from . import files, i18n, message_queue, ratelimit, realtime, security, socket_json, templating
     from .accounts.services import user_for_token
     from .extensions import babel, csrf, db, login_manager, socketio
 
@@ -59,6 +60,7 @@ def _init_extensions(app: Flask) -> None:
     realtime.init_app(app)
     ratelimit.init_app(app)
     templating.init_app(app)
+    files.init_app(app)
 
     login_manager.init_app(app)
     login_manager.user_loader(user_for_token)
@@ -89,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .dashboard.views import bp as dashboard_bp
     from .event.views import bp as event_bp
+    from .files.views import bp as files_bp
     from .moderation.views import bp as moderation_bp
     from .practices.views import bp as practices_bp
     from .rooms.views import bp as rooms_bp
@@ -98,12 +101,21 @@ def _register_blueprints(app: Flask) -> None:
         accounts_bp,
         rooms_bp,
         practices_bp,
+        files_bp,
         moderation_bp,
         dashboard_bp,
         about_bp,
         health.bp,
     ):
         app.register_blueprint(blueprint)
+
+
+def _register_file_owners(app: Flask) -> None:
+    """Tell the files package what files can be attached to (files/owners.py)."""
+    from .files.owners import register
+    from .rooms.attachments import MESSAGE_FILES
+
+    register(app, MESSAGE_FILES)
 
 
 def _register_socket_handlers(app: Flask) -> None:

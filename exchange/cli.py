@@ -266,11 +266,14 @@ def seed_demo() -> None:
 @click.command("purge-expired")
 @with_appcontext
 def purge_expired() -> None:
-    """Delete records of sign-in sessions that ended over 30 days ago.
+    """Delete records of sign-in sessions that ended over 30 days ago, and files never attached.
 
-    The server also does this every hour; this command is for deployments
-    that want to run it on their own schedule.
+    Files uploaded but never attached to a message (or anything else) are
+    deleted a day after their upload. The server also does this every hour;
+    this command is for deployments that want to run it on their own schedule.
     """
     from .accounts.privacy import purge_ended_login_sessions
+    from .files.services import delete_unattached_files
 
     click.echo(f"Deleted {purge_ended_login_sessions()} ended sign-in session record(s).")
+    click.echo(f"Deleted {delete_unattached_files()} file(s) never attached.")

@@ -18,6 +18,9 @@ from typing import Any
 from flask import Flask
 
 ASYNC_MODES = ("threading", "eventlet", "gevent")
+FILE_STORAGES = ("database", "directory")
+#: What a multipart upload may carry besides its file (boundaries, headers, token, alt).
+UPLOAD_FORM_OVERHEAD = 64 * 1024
 
 
 class DefaultConfig:
@@ -76,6 +79,7 @@ class DefaultConfig:
         "register_address": "10/3600s",  # new accounts per network address
         "feedback_address": "5/3600s",  # accessibility feedback per network address
         "practice_save": "30/600s",  # saves of best practices per person (each renders Markdown)
+        "upload": "20/60s",  # uploaded files per person (each image is decoded and encoded)
     }
     #: Where buckets live: None uses Redis when MESSAGE_QUEUE is set, else memory.
     RATE_LIMIT_STORAGE: str | None = None
@@ -88,6 +92,22 @@ class DefaultConfig:
     PRACTICES_PER_PAGE: int = 20
     #: Most matching practices one search considers and ranks (practices/search.py).
     PRACTICE_SEARCH_WINDOW: int = 1000
+
+    #: Where uploaded files live: "database" (every process reaches them, nothing more to
+    #: run) or "directory" (FILE_DIRECTORY, a folder every machine mounts). docs/files.md.
+    FILE_STORAGE: str = "database"
+    FILE_DIRECTORY: str | None = None
+    #: Largest file one upload may carry, in bytes.
+    UPLOAD_MAX_BYTES: int = 10 * 1024 * 1024
+    #: Most files one chat message may carry.
+    ATTACHMENTS_PER_MESSAGE: int = 5
+    #: What one person may upload in any 24 hours: bytes and files.
+    UPLOAD_DAILY_BYTES: int = 200 * 1024 * 1024
+    UPLOAD_DAILY_FILES: int = 100
+    #: Largest image accepted, in pixels (width x height, over all its frames).
+    UPLOAD_MAX_PIXELS: int = 50_000_000
+    #: Longest side of a stored image, in pixels; larger ones are scaled down.
+    IMAGE_MAX_SIDE: int = 4096
 
     SESSION_LIFETIME_DAYS: int = 30
     PASSWORD_MIN_LENGTH: int = 10
@@ -126,6 +146,10 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         app.config["ALLOWED_ORIGINS"] = [o.strip() for o in origins.split(",") if o.strip()]
     if app.config["ASYNC_MODE"] not in ASYNC_MODES:
         raise ValueError(f"EXCHANGE_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
+    if app.config["FILE_STORAGE"] not in FILE_STORAGES:
+        raise ValueError(f"EXCHANGE_FILE_STORAGE must be one of {', '.join(FILE_STORAGES)}")
+    if app.config["FILE_STORAGE"] == "directory" and not app.config["FILE_DIRECTORY"]:
+        raise ValueError("EXCHANGE_FILE_STORAGE=directory needs EXCHANGE_FILE_DIRECTORY")
     if app.config["LANGUAGES"] is None:
         app.config["LANGUAGES"] = available_languages(Path(app.root_path) / "translations")
     examples = Path(app.root_path).parent / "examples"
@@ -134,6 +158,10 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     if app.config["DEMO_PRACTICES_FILE"] is None:
         app.config["DEMO_PRACTICES_FILE"] = str(examples / "demo-practices.toml")
 
+    # No request may be larger than an upload: Werkzeug refuses the rest while reading.
+    app.config["MAX_CONTENT_LENGTH"] = (
+        app.config["MAX_CONTENT_LENGTH"] or app.config["UPLOAD_MAX_BYTES"] + UPLOAD_FORM_OVERHEAD
+    )
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _instance_secret_key(app)
     app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(
         days=app.config["SESSION_LIFETIME_DAYS"]

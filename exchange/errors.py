@@ -68,6 +68,14 @@ class TooLong(ExchangeError):
     default_message = _l("This is too long.")
 
 
+class TooLarge(ExchangeError):
+    """A request or a file over a size limit (details say which)."""
+
+    code = "too_large"
+    http_status = 413
+    default_message = _l("What you sent is too large.")
+
+
 class RateLimited(ExchangeError):
     code = "rate_limited"
     http_status = 429
@@ -206,7 +214,7 @@ def register_error_handlers(app: Any) -> None:
         if status == 405:
             return render(Invalid(_l("This address does not accept this kind of request.")), 405)
         if status == 413:
-            return render(TooLong(_l("What you sent is too large.")), 413)
+            return render(TooLarge(), 413)
         return render(known.get(status, ExchangeError)(), status)
 
     @app.errorhandler(Exception)

@@ -7,6 +7,7 @@ from .about.models import AccessibilityFeedback
 from .accounts.models import Invitation, LoginSession, Role, User
 from .db import Base
 from .event.models import Administration, AdministrationKind, Event, Room
+from .files.models import FileChunk, StoredFile
 from .moderation.models import AuditEntry, ModerationChange, Notice, Report
 from .practices.models import (
     Practice,
@@ -28,6 +29,7 @@ __all__ = [
     "Base",
     "Connection",
     "Event",
+    "FileChunk",
     "Invitation",
     "LoginSession",
     "Message",
@@ -44,6 +46,7 @@ __all__ = [
     "Role",
     "Room",
     "RoomPresence",
+    "StoredFile",
     "User",
     "metadata",
 ]

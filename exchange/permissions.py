@@ -46,6 +46,10 @@ class Action(StrEnum):
     ANNOUNCE = "announce"
     HIDE_PRACTICE = "hide_practice"
     RESTORE_PRACTICE = "restore_practice"
+    UPLOAD_FILE = "upload_file"
+    READ_FILE = "read_file"
+    HIDE_FILE = "hide_file"
+    RESTORE_FILE = "restore_file"
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,12 @@ def _published(user: User, practice: Any) -> bool:
     return practice.is_public  # type: ignore[no-any-return]
 
 
+def _may_read_file(user: User, file: Any) -> bool:
+    from .files.services import may_read  # files build on this table, not the reverse
+
+    return may_read(user, file)
+
+
 PERMISSIONS: Mapping[Action, Rule] = {
     Action.MANAGE_OWN_ACCOUNT: Rule(EVERY_ROLE),
     Action.JOIN_ROOM: Rule(EVERY_ROLE),
@@ -117,6 +127,14 @@ PERMISSIONS: Mapping[Action, Rule] = {
     Action.ANNOUNCE: Rule(STAFF),
     Action.HIDE_PRACTICE: Rule(STAFF),
     Action.RESTORE_PRACTICE: Rule(STAFF),
+    Action.UPLOAD_FILE: Rule(DELEGATES | STAFF),
+    Action.READ_FILE: Rule(
+        EVERY_ROLE,
+        _may_read_file,
+        "who may read what it is attached to; not yet attached: its uploader only",
+    ),
+    Action.HIDE_FILE: Rule(STAFF),
+    Action.RESTORE_FILE: Rule(STAFF),
 }
 
 

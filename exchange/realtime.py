@@ -24,6 +24,7 @@ from .extensions import db, socketio
 
 if TYPE_CHECKING:
     from .event.models import Room
+    from .files.models import StoredFile
     from .moderation.models import Notice, Report
     from .practices.models import Practice
     from .rooms.models import Message
@@ -88,6 +89,7 @@ def ensure_node_started() -> None:
 def _heartbeat_loop(app: Flask) -> None:
     """Keep this node alive, purge dead ones, and once an hour apply the retention rules."""
     from .accounts.privacy import purge_ended_login_sessions
+    from .files.services import delete_unattached_files
     from .rooms import presence
 
     interval = app.config["NODE_HEARTBEAT_SECONDS"]
@@ -102,6 +104,7 @@ def _heartbeat_loop(app: Flask) -> None:
                 presence_changed(changed)
                 if time.monotonic() >= next_purge:
                     purge_ended_login_sessions()
+                    delete_unattached_files()
                     next_purge = time.monotonic() + 3600
         except Exception:
             logger.exception("heartbeat failed; trying again in %s s", interval)
@@ -248,6 +251,34 @@ LIBRARY_NAMESPACE = "/library"
 def practice_hidden(practice: Practice) -> None:
     """Take a hidden practice out of every open page of the library, for every reader."""
     socketio.emit("practice_hidden", {"id": practice.id}, namespace=LIBRARY_NAMESPACE)
+
+
+def file_changed(file: StoredFile) -> None:
+    """Tell the pages showing a file's owner that the file was hidden or restored.
+
+    ``file_hidden {id, owner}`` or ``file_restored {id, owner, file}``, where
+    ``owner`` is ``{type, id}``; clients of staff keep showing a hidden file.
+    """
+    from .files.owners import owner_kinds
+    from .files.schemas import file_json
+
+    if file.owner_type is None:
+        return
+    kind = owner_kinds().by_name.get(file.owner_type)
+    owner = db.session.get(kind.model, file.owner_id) if kind is not None else None
+    channel = kind.channel(owner) if kind is not None and owner is not None else None
+    if channel is None:
+        return
+    payload: dict[str, Any] = {
+        "id": file.id,
+        "owner": {"type": file.owner_type, "id": file.owner_id},
+    }
+    if file.is_hidden:
+        socketio.emit("file_hidden", payload, to=channel, namespace=NAMESPACE)
+    else:
+        socketio.emit(
+            "file_restored", {**payload, "file": file_json(file)}, to=channel, namespace=NAMESPACE
+        )
 
 
 def room_updated(room: Room) -> None:

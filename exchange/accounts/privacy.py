@@ -3,13 +3,18 @@
 Deleting an account removes what identifies the person (name, email,
 password, administration) and keeps what they wrote, attributed to "deleted
 user": a conversation with holes in it would be unreadable for everyone else.
-Moderators can still hide any message on request.
+Files they attached stay with their messages for the same reason; files they
+uploaded and never attached are deleted. Moderators can still hide any
+message or file on request.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+import zipfile
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +26,8 @@ from .. import realtime
 from ..db import utcnow
 from ..errors import Invalid
 from ..extensions import db
+from ..files import services as files
+from ..files.models import StoredFile, Variant
 from ..moderation.models import AuditEntry, Notice, Report
 from ..practices.models import Practice, PracticeRevision
 from ..rooms.models import Connection, Message
@@ -66,6 +73,7 @@ def personal_data(user: User) -> dict[str, Any]:
         .order_by(AuditEntry.id)
     )
     administration = user.administration
+    uploads = files.files_uploaded_by(user)
     return {
         "exported_at": iso_utc(utcnow()),
         "account": {
@@ -107,6 +115,24 @@ def personal_data(user: User) -> dict[str, Any]:
                 "hidden_reason": message.hidden_reason,
             }
             for message in messages
+        ],
+        # The files themselves are in the ZIP download, under each file's "path".
+        "files": [
+            {
+                "id": file.id,
+                "name": file.name,
+                "content_type": file.content_type,
+                "size": file.size,
+                "description": file.alt_text,
+                "created_at": iso_utc(file.created_at),
+                "attached_to": (
+                    {"type": file.owner_type, "id": file.owner_id} if file.owner_type else None
+                ),
+                "hidden_at": iso_utc(file.hidden_at) if file.hidden_at else None,
+                "hidden_reason": file.hidden_reason,
+                "path": archive_path(file),
+            }
+            for file in uploads
         ],
         "practices_written": [
             {
@@ -171,6 +197,58 @@ def personal_data(user: User) -> dict[str, Any]:
     }
 
 
+#: The name of the JSON document inside the ZIP download.
+ARCHIVE_DATA_NAME = "my-data.json"
+
+
+def archive_path(file: StoredFile) -> str:
+    """Where a file is inside the ZIP download: its id keeps two of the same name apart."""
+    return f"files/{file.id}-{file.name}"
+
+
+def personal_archive(user: User) -> Iterator[bytes]:
+    """Everything stored about ``user`` as a ZIP: the JSON document and every file they uploaded.
+
+    Written as it is sent, a chunk at a time, so that neither the archive nor
+    a large file is ever held whole in memory.
+    """
+    data = personal_data(user)
+    uploads = files.files_uploaded_by(user)
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr(ARCHIVE_DATA_NAME, json.dumps(data, ensure_ascii=False, indent=2))
+        yield sink.take()
+        for file in uploads:
+            with archive.open(archive_path(file), "w") as entry:
+                for chunk in files.read_bytes(file, Variant.ORIGINAL):
+                    entry.write(chunk)
+                    yield sink.take()
+    yield sink.take()
+
+
+class _Sink:
+    """A write-only stream that hands over what was written since it was last asked."""
+
+    def __init__(self) -> None:
+        self._parts: list[bytes] = []
+        self._written = 0
+
+    def write(self, data: bytes) -> int:
+        self._parts.append(bytes(data))
+        self._written += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self._written
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data, self._parts = b"".join(self._parts), []
+        return data
+
+
 def delete_account(user: User, password: str) -> None:
     """Delete ``user``'s account after checking their password; end every session of theirs."""
     if not check_password_hash(user.password_hash, password):
@@ -188,8 +266,11 @@ def delete_account(user: User, password: str) -> None:
     db.session.execute(
         sa.update(Practice).where(Practice.author_id == user.id).values(public_email="")
     )
+    # Files never attached go; attached ones stay with their messages, like the messages.
+    unattached = files.remove_unattached_files_of(user)
     revoke_login_sessions(user, now)
     db.session.commit()
+    files.discard(unattached)
     realtime.end_user_sessions(user.id, reason="account_deleted")
     logger.info("user %r deleted their account", user.id)
 

@@ -13,6 +13,7 @@ from flask import (
     render_template,
     request,
     session,
+    stream_with_context,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -234,6 +235,21 @@ def export() -> ResponseReturnValue:
         json.dumps(data, ensure_ascii=False, indent=2),
         mimetype="application/json",
         headers={"Content-Disposition": 'attachment; filename="my-data-spazio-virtuale.json"'},
+    )
+
+
+@bp.get("/account/export.zip")
+@requires(Action.MANAGE_OWN_ACCOUNT)
+def export_archive() -> ResponseReturnValue:
+    """Hand a person everything stored about them with the files they uploaded, as a ZIP."""
+    archive = privacy.personal_archive(acting_user())
+    return Response(
+        stream_with_context(archive),
+        mimetype="application/zip",
+        headers={
+            "Content-Disposition": 'attachment; filename="my-data-spazio-virtuale.zip"',
+            "Cache-Control": "private, no-store",
+        },
     )
 
 

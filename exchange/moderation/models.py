@@ -136,7 +136,7 @@ class AuditEntry(Base):
     created_at: Mapped[created_at] = mapped_column(index=True)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     action: Mapped[AuditAction] = mapped_column(enum_type(AuditAction, length=20), index=True)
-    #: "message", "practice", "user" or "room".
+    #: "message", "practice", "file", "user" or "room".
     target_type: Mapped[str] = mapped_column(sa.String(20))
     target_id: Mapped[int]
     #: The person affected (the author of hidden content, the muted person...).

@@ -20,14 +20,15 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from .. import realtime
+from .. import permissions, realtime
 from ..accounts.models import Role, User
 from ..accounts.services import revoke_login_sessions
 from ..db import utcnow
 from ..errors import Forbidden, Invalid, Muted, NotFound, RateLimited
 from ..event.models import Room
 from ..extensions import db
-from ..permissions import STAFF
+from ..files.models import StoredFile
+from ..permissions import STAFF, Action
 from ..practices.models import Practice
 from ..rooms.models import Message
 from ..rooms.schemas import iso_utc
@@ -353,6 +354,60 @@ def restore_practice(practice: Practice, actor: User) -> Practice:
     db.session.commit()
     logger.info("practice %r restored by %r", practice.id, actor.id)
     return practice
+
+
+# --- files -----------------------------------------------------------------------
+
+
+def hide_file(file: StoredFile, actor: User, reason: str | None) -> StoredFile:
+    """Take one file out of view, leaving what it is attached to (a message, a practice)."""
+    permissions.check(actor, Action.HIDE_FILE, file)
+    check_can_act_on(actor, file.uploader)
+    reason = _reason(reason, required=True)
+    if file.is_hidden:
+        return file
+    file.hidden_at = utcnow()
+    file.hidden_by = actor
+    file.hidden_reason = reason
+    file.hidden_by_author = False
+    _audit(
+        actor,
+        AuditAction.HIDE,
+        "file",
+        file.id,
+        subject=file.uploader,
+        reason=reason,
+        name=file.name,
+    )
+    notice = _notice(file.uploader, "file_hidden", name=file.name, reason=reason)
+    db.session.commit()
+    logger.info("file %r hidden by %r", file.id, actor.id)
+    realtime.file_changed(file)
+    realtime.notice_created(notice)
+    return file
+
+
+def restore_file(file: StoredFile, actor: User) -> StoredFile:
+    """Bring a hidden file back into view."""
+    permissions.check(actor, Action.RESTORE_FILE, file)
+    if not file.is_hidden:
+        return file
+    check_can_act_on(actor, file.uploader)
+    file.hidden_at = None
+    file.hidden_by = None
+    file.hidden_reason = None
+    _audit(actor, AuditAction.RESTORE, "file", file.id, subject=file.uploader, name=file.name)
+    db.session.commit()
+    logger.info("file %r restored by %r", file.id, actor.id)
+    realtime.file_changed(file)
+    return file
+
+
+def get_file(file_id: int) -> StoredFile:
+    file = db.session.get(StoredFile, file_id) if 0 < file_id < 2**63 else None
+    if file is None:
+        raise NotFound()
+    return file
 
 
 # --- people ----------------------------------------------------------------------

@@ -127,6 +127,30 @@ def restore_practice(practice_id: int) -> ResponseReturnValue:
     return _back(url_for("moderation.queue"))
 
 
+@bp.post("/files/<int:file_id>/hide")
+@requires(Action.HIDE_FILE)
+def hide_file(file_id: int) -> ResponseReturnValue:
+    try:
+        services.hide_file(services.get_file(file_id), acting_user(), request.form.get("reason"))
+    except ExchangeError as error:
+        _flash_error(error)
+    else:
+        flash(_("The file is hidden; what it is attached to stays."), "success")
+    return _back(url_for("moderation.queue"))
+
+
+@bp.post("/files/<int:file_id>/restore")
+@requires(Action.RESTORE_FILE)
+def restore_file(file_id: int) -> ResponseReturnValue:
+    try:
+        services.restore_file(services.get_file(file_id), acting_user())
+    except ExchangeError as error:
+        _flash_error(error)
+    else:
+        flash(_("The file is visible again."), "success")
+    return _back(url_for("moderation.queue"))
+
+
 @bp.post("/practices/<int:practice_id>/dismiss")
 @requires(Action.REVIEW_REPORTS)
 def dismiss_practice_reports(practice_id: int) -> ResponseReturnValue:

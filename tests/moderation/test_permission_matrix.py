@@ -7,6 +7,7 @@ docs/permissions.md is the same table in words.
 
 from __future__ import annotations
 
+import io
 import itertools
 from collections.abc import Callable
 from typing import Any
@@ -18,11 +19,14 @@ from exchange.accounts import services as accounts
 from exchange.accounts.models import Role, User
 from exchange.event.services import get_administration, get_room
 from exchange.extensions import db
+from exchange.files import services as files
+from exchange.files.models import StoredFile
 from exchange.moderation import services as moderation
 from exchange.practices import services as practices
 from exchange.rooms import services as rooms
 
 from ..conftest import PASSWORD
+from ..support import files as samples
 from ..support.live import csrf_token
 
 ACTORS = ["anonymous", "attendee", "delegate", "muted", "banned", "moderator", "organizer"]
@@ -107,6 +111,23 @@ class World:
                 reporter = self._user(Role.ATTENDEE, "reporter")
                 moderation.report_practice(practice, reporter, "matrix")
             return practice.id
+
+    def file(self, *, state: str = "attached") -> int:
+        """A picture by a fresh delegate: ``unattached``, ``attached`` to a message of theirs,
+        attached to a ``hidden message``, or ``hidden`` itself."""
+        with self.app.app_context():
+            writer = self._user(Role.DELEGATE, "writer")
+            file = files.upload_file(writer, samples.image(), "plan.png")
+            if state == "unattached":
+                return file.id
+            message = rooms.post_message(get_room("plenary"), writer, "plan", f"f{next(_numbers)}")
+            files.attach_files(writer, [file.id], message)
+            boss = db.session.get(User, self.boss.id)
+            if state == "hidden message":
+                moderation.hide_message(message, boss, "matrix")
+            if state == "hidden":
+                moderation.hide_file(db.session.get(StoredFile, file.id), boss, "matrix")
+            return file.id
 
     def reported_message(self) -> int:
         message_id = self.message_by()
@@ -387,6 +408,18 @@ HTTP_MATRIX: dict[
         lambda w, me: (f"/moderation/notices/{_notice_for(w, me)}/read", {}),
         ANY_ACCOUNT,
     ),
+    "files.upload": (
+        lambda w, me: ("/api/attachments", {"file": (io.BytesIO(samples.image()), "plan.png")}),
+        {**ANY_ACCOUNT, "attendee": "forbidden"},
+    ),
+    "moderation.hide_file": (
+        lambda w, me: (f"/moderation/files/{w.file()}/hide", {"reason": "matrix"}),
+        STAFF_ONLY,
+    ),
+    "moderation.restore_file": (
+        lambda w, me: (f"/moderation/files/{w.file(state='hidden')}/restore", {}),
+        STAFF_ONLY,
+    ),
     "accounts.delete_account": (
         lambda w, me: ("/account/delete", {"password": PASSWORD, "confirm": "y"}),
         ANY_ACCOUNT,
@@ -445,6 +478,8 @@ def test_the_http_matrix_covers_every_state_changing_route(app):
 def outcome(client: Any, response: Any) -> str:
     if response.status_code == 403:
         return "forbidden"
+    if response.is_json:  # the JSON API answers with a status, not a page
+        return {201: "ok", 200: "ok", 401: "login"}.get(response.status_code, "refused")
     assert response.status_code == 302, response.status_code
     location = response.headers["Location"]
     if location.startswith("/login"):
@@ -486,3 +521,43 @@ def test_every_act_of_the_matrix_is_in_the_audit_log(app, world, connect):
         ]
     # The mute and ban of the setup, the hide that prepared the restore, then the acts.
     assert actions == ["mute", "ban", "hide", "hide", "restore", "slow_mode"]
+
+
+# --- reading files (GET) -----------------------------------------------------------
+
+EVERYONE_SIGNED_IN = {**{actor: "ok" for actor in ACTORS}, "anonymous": "404", "banned": "404"}
+STAFF_READ = {**{actor: "404" for actor in ACTORS}, "moderator": "ok", "organizer": "ok"}
+#: file state -> who gets it (a picture, and its thumbnail alike)
+READ_MATRIX = {
+    "unattached": {actor: "404" for actor in ACTORS},
+    "attached": EVERYONE_SIGNED_IN,
+    "hidden message": STAFF_READ,
+    "hidden": STAFF_READ,
+}
+
+
+@pytest.mark.parametrize("state", list(READ_MATRIX))
+def test_files_are_served_to_exactly_those_who_may_read_them(app, world, login, state):
+    file_id = world.file(state=state)
+    outcomes = {}
+    for actor in ACTORS:
+        client = app.test_client()
+        if world.actors[actor] is not None:
+            login(client, world.actors[actor])
+        answers = {
+            client.get(f"/files/{file_id}/plan.png").status_code,
+            client.get(f"/files/{file_id}/thumbnail/plan.webp").status_code,
+        }
+        assert len(answers) == 1, (actor, answers)
+        outcomes[actor] = {200: "ok", 404: "404"}[answers.pop()]
+    assert outcomes == READ_MATRIX[state]
+
+
+def test_an_uploader_alone_reads_a_file_not_yet_attached(app, world, login):
+    for actor in ("delegate", "muted", "moderator", "organizer"):
+        person = world.actors[actor]
+        with app.app_context():
+            file = files.upload_file(db.session.get(User, person.id), samples.image(), "mine.png")
+        client = app.test_client()
+        login(client, person)
+        assert client.get(f"/files/{file.id}/mine.png").status_code == 200, actor

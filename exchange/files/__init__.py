@@ -1,0 +1,17 @@
+"""Files and images, stored once for the whole exchange (docs/files.md).
+
+Chat messages, practices and sessions attach them; this package stores,
+examines, serves and forgets them, and knows none of its owners.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from . import owners, services, storage
+
+    storage.init_app(app)
+    owners.init_app(app)
+    services.init_app(app)
