@@ -7,7 +7,8 @@
 Scenarios: (a) one busy room, (b) a thousand in the plenary, (c) 2,000 idle clients
 over every room, (d) senders as fast as acks come back (SQLite and PostgreSQL),
 (e) two processes sharing a Redis queue against one, (f) the library's search and
-list (bench/practices_search.py). Each of (a) to (e) runs the exchange and the
+list (bench/practices_search.py), (g) uploads of 10 MB pictures while /healthz is
+timed (bench/uploads.py). Each of (a) to (e) runs the exchange and the
 bare relay (bench/relay.py) back to back in every repeat, driven by the same load
 generator (bench/load.py) in a process of its own. It needs PostgreSQL at
 EXCHANGE_BENCH_POSTGRESQL_URL (default postgresql://127.0.0.1:5432/test) for (d),
@@ -29,7 +30,7 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
-from . import markdown_render, method, practices_search, servers
+from . import markdown_render, method, practices_search, servers, uploads
 from .report import (  # Report and ScenarioResult here too: pickles of a run name them so
     Outcome,
     Report,
@@ -47,7 +48,7 @@ from .scenarios import Bench, Measurement, Pair, Scenario, Variant, measure, sce
 logger = logging.getLogger("bench")
 
 ROOT = Path(__file__).resolve().parent.parent
-ALL = ("a", "b", "c", "d", "e", "f")
+ALL = ("a", "b", "c", "d", "e", "f", "g")
 #: Where a run keeps its figures, so that the report can be written again (--render).
 LAST_RUN = ROOT / "instance" / "bench" / "last-run.pickle"
 
@@ -56,7 +57,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=(__doc__ or "").split("\n")[0]
     )
-    parser.add_argument("--scenarios", default=",".join(ALL), help="which of a,b,c,d,e,f to run")
+    parser.add_argument("--scenarios", default=",".join(ALL), help="which of a,b,c,d,e,f,g to run")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each scenario (medians)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "performance.md")
@@ -261,6 +262,15 @@ def execute(options: argparse.Namespace) -> Report:
             ]
             logger.info("(f) the Markdown renderer on hostile input")
             report.markdown = markdown_render.run(repeat=1 if options.quick else 5)
+        if "g" in _split(options.scenarios):
+            logger.info("(g) uploads of 10 MB pictures while /healthz is timed")
+            report.uploads = uploads.run(
+                databases,
+                uploads=4 if options.quick else 24,
+                at_once=2 if options.quick else 8,
+                postgresql_url=_postgresql_url(),
+                report=logger.info,
+            )
     report.seconds = time.monotonic() - started
     return report
 
@@ -342,6 +352,11 @@ def render(report: Report, rerendered: str | None = None, analysis: str | None =
             f"| (f) Markdown: any field, however hostile, <= {markdown_render.TARGET_MS:.0f} ms "
             f"| {worst.worst_ms:.1f} ms ({worst.name}) | {_mark(not slow_renderings)} |"
         )
+    for run in report.uploads:
+        lines.append(
+            f"| (g) {run.database}: /healthz p99 during uploads <= {uploads.TARGET_P99_MS:.0f} ms "
+            f"| {run.busy_p99:.1f} ms | {_mark(run.met, run.database != 'postgresql')} |"
+        )
     for result in report.results:
         scenario = result.scenario
         lines += ["", f"## ({scenario.key}) {scenario.title}: {scenario.load.describe()}", ""]
@@ -368,10 +383,20 @@ def render(report: Report, rerendered: str | None = None, analysis: str | None =
             "",
             markdown_render.table(report.markdown),
         ]
+    if report.uploads:
+        lines += [
+            "",
+            "## (g) uploads: 10 MB pictures, many at once, while /healthz is timed",
+            "",
+            *method.UPLOAD_METHOD,
+            "",
+            uploads.table(report.uploads),
+        ]
     lines += ["", "## Targets missed in this run, with the app's profile", ""]
     missed = [o for o in report.outcomes if o.met is False and not o.pair.informational]
     missed_search = [(label, p95) for label, p95, met in verdicts if not met]
-    if not missed and not missed_search and not slow_renderings:
+    missed_uploads = [run for run in report.uploads if run.database == "postgresql" and not run.met]
+    if not missed and not missed_search and not slow_renderings and not missed_uploads:
         lines.append("Every target was met.")
     for result in report.results:
         scenario = result.scenario
@@ -398,6 +423,10 @@ def render(report: Report, rerendered: str | None = None, analysis: str | None =
             f"- missed: {timing.name} (worst {timing.worst_ms:.1f} ms)"
             for timing in slow_renderings
         ]
+        lines.append("")
+    if missed_uploads:
+        lines += ["### (g) uploads", ""]
+        lines += [f"- missed: {run.database} (p99 {run.busy_p99:.1f} ms)" for run in missed_uploads]
         lines.append("")
     informational = [o for o in report.outcomes if o.met is False and o.pair.informational]
     if informational:
@@ -441,6 +470,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.stdout.write(text)
     counted = [o.met for o in report.outcomes if not o.pair.informational]
     counted += [met for _, met in report.search_verdicts]
+    counted += [run.met for run in report.uploads if run.database == "postgresql"]
     logger.info(
         "wrote %s: %d of %d targets met", options.output, sum(map(bool, counted)), len(counted)
     )

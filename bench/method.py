@@ -21,8 +21,8 @@ METHOD = [
     "- The app runs with `EXCHANGE_PASSWORD_HASH_METHOD=pbkdf2:sha256:1000`, "
     "`EXCHANGE_PRESENCE_INTERVAL=1` (the default), `EXCHANGE_LOG_LEVEL=WARNING`, and **every "
     "flood-control limit raised** (`EXCHANGE_RATE_LIMITS__<name>=1000000/1s` for default, send, "
-    "join, flood, login_address, login_account, login_account_total and register_address), so "
-    "that flood control never throttles the benchmark; everything else is the default "
+    "join, flood, login_address, login_account, login_account_total, register_address and "
+    "upload), so that flood control never throttles the benchmark; everything else is the default "
     "(`EXCHANGE_SQLITE_SYNCHRONOUS=FULL`, pool of 10).",
     "- Every measurement starts fresh server processes. A message carries its sequence number and "
     "send time (`time.time()`, ms) in its `client_id`. Deliveries per second = deliveries "
@@ -50,4 +50,18 @@ MARKDOWN_METHOD = [
     "(`EXCHANGE_PRACTICE_FIELD_MAX_LENGTH`, 20,000 characters); one warm-up, then 5 timed "
     "renderings of each (wall clock, in this process). The target is that none takes more than "
     "250 ms, however hostile: a save renders its fields in the request, on the process's loop.",
+]
+
+UPLOAD_METHOD = [
+    "`bench.uploads.run`, as `python -m bench.uploads` runs it: a fresh `python wsgi.py` "
+    "(eventlet) on a throwaway database per database, with the delegates' daily upload quota "
+    "raised; a JPEG of noise just under 10 MB (it compresses as badly as a photo) is sent to "
+    "`POST /api/attachments` 24 times, 8 at once, from threads of this process with `requests`, "
+    "each by its own signed-in delegate. Meanwhile another thread asks `/healthz` (which asks "
+    "the database `SELECT 1`) every 20 ms; the same is measured for 3 s before the uploads "
+    "(idle). Every upload is examined as in production: decoded, turned upright, encoded again "
+    "without metadata, a thumbnail made, then stored in the database in 256 KiB chunks. The "
+    "target (p99 of `/healthz` during the uploads at most 200 ms) counts on PostgreSQL, the "
+    "database of a deployment; SQLite's row is for information: its driver holds the loop "
+    "while it writes and commits (see below).",
 ]

@@ -339,6 +339,8 @@ class Report:
     markdown: list[Any] = field(default_factory=list)
     #: Settings of the app changed for this run (--app-setting), as (name, value).
     app_settings: list[tuple[str, str]] = field(default_factory=list)
+    #: (g): /healthz during uploads (bench.uploads), one run per database.
+    uploads: list[Any] = field(default_factory=list)
 
     @property
     def outcomes(self) -> list[Outcome]:

@@ -45,6 +45,7 @@ RATE_LIMIT_NAMES = (
     "login_account",
     "login_account_total",
     "register_address",
+    "upload",
 )
 UNLIMITED = "1000000/1s"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")

@@ -82,6 +82,9 @@ def _init_extensions(app: Flask) -> None:
         logger=False,
         engineio_logger=False,
     )
+    from .offload import cooperative_bodies
+
+    app.wsgi_app = cooperative_bodies(app.wsgi_app)  # type: ignore[method-assign]
     security.trust_proxies(app)
 
 

@@ -14,6 +14,7 @@ plain values and take plain values back.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
@@ -38,3 +39,52 @@ def run_off_loop(func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> 
     if _runner is None:
         return func(*args, **kwargs)
     return _runner(func, *args, **kwargs)  # type: ignore[no-any-return]
+
+
+def let_others_run() -> None:
+    """Let the loop serve other connections before going on with long work done in pieces.
+
+    ``time.sleep`` is what eventlet and gevent patch into a switch to their loop;
+    in threading mode it lets other threads have the interpreter.
+    """
+    time.sleep(0)
+
+
+class CooperativeInput:
+    """A request body read in pieces, letting the loop serve others after each piece.
+
+    A large body sent over a fast link is always ready to read, so reading and
+    parsing it would otherwise never give the loop a turn: a 10 MB upload would
+    hold every other connection of the process until it was parsed.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        data: bytes = self._stream.read(size)
+        let_others_run()
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        line: bytes = self._stream.readline(size)
+        return line
+
+    def __iter__(self) -> Any:
+        return iter(self.readline, b"")
+
+    def close(self) -> None:
+        close = getattr(self._stream, "close", None)
+        if close is not None:
+            close()
+
+
+def cooperative_bodies(wsgi_app: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a WSGI app so that request bodies are read cooperatively (:class:`CooperativeInput`)."""
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("REQUEST_METHOD") in {"POST", "PUT", "PATCH"} and "wsgi.input" in environ:
+            environ["wsgi.input"] = CooperativeInput(environ["wsgi.input"])
+        return wsgi_app(environ, start_response)
+
+    return app

@@ -25,9 +25,10 @@ from typing import Protocol
 import sqlalchemy as sa
 from flask import Flask, current_app
 
+from ..db import is_postgresql
 from ..errors import ExchangeError
 from ..extensions import db
-from ..offload import run_off_loop
+from ..offload import let_others_run, run_off_loop
 from .models import CHUNK_SIZE, FileChunk, StoredFile, Variant
 
 logger = logging.getLogger(__name__)
@@ -55,12 +56,23 @@ class DatabaseStorage:
     name = "database"
 
     def put(self, file: StoredFile, variant: str, data: bytes) -> None:
-        db.session.add_all(
-            FileChunk(
-                file_id=file.id, variant=variant, seq=seq, data=data[offset : offset + CHUNK_SIZE]
+        # One statement a chunk. On PostgreSQL the loop serves others in between (one
+        # statement for all would hold it while the driver encodes megabytes). Never on
+        # SQLite: its write lock is the whole database's, and whoever else wrote meanwhile
+        # would wait for it with the loop held.
+        cooperative = is_postgresql(db.session)
+        for seq, offset in enumerate(range(0, max(len(data), 1), CHUNK_SIZE)):
+            db.session.execute(
+                sa.insert(FileChunk),
+                {
+                    "file_id": file.id,
+                    "variant": variant,
+                    "seq": seq,
+                    "data": data[offset : offset + CHUNK_SIZE],
+                },
             )
-            for seq, offset in enumerate(range(0, max(len(data), 1), CHUNK_SIZE))
-        )
+            if cooperative:
+                let_others_run()
 
     def read(self, file: StoredFile, variant: str, start: int, stop: int) -> Iterator[bytes]:
         # The engine is taken now: the chunks may be read after the request's context ended.

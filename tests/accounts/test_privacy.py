@@ -187,3 +187,50 @@ def test_the_privacy_notice_is_public_and_says_how_long(client, event):
 def test_the_account_page_needs_an_account(client, event):
     assert client.get("/account").status_code == 302
     assert client.get("/account/export.json").status_code == 302
+
+
+def test_the_zip_export_holds_the_data_and_every_file_uploaded(app, client, login, elena):
+    import io
+    import zipfile
+
+    from exchange.event.services import get_room
+    from exchange.files import services as files
+    from exchange.rooms.services import get_message, post_message
+
+    from ..support import files as samples
+
+    with app.app_context():
+        person = db.session.get(User, elena.id)
+        photo = files.upload_file(person, samples.jpeg_with_gps(), "Tetto.jpg")
+        tender = files.upload_file(person, samples.pdf(), "Bando.pdf")
+        files.upload_file(person, samples.pdf(), "Bando.pdf")  # the same name twice
+        message = post_message(get_room("plenary"), person, "The tender", "t1")
+        files.attach_files(person, [tender.id], get_message(message.id))
+        photo_bytes = b"".join(files.read_bytes(photo, "original"))
+    login(client, elena)
+
+    response = client.get("/account/export.zip")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert "attachment" in response.headers["Content-Disposition"]
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    assert archive.testzip() is None
+    data = json.loads(archive.read("my-data.json"))
+    assert data["account"]["email"] == "elena@example.org"
+    listed = {file["name"]: file for file in data["files"] if file["id"] != 3}
+    assert listed["Tetto.jpg"]["attached_to"] is None
+    assert listed["Bando.pdf"]["attached_to"] == {"type": "message", "id": message.id}
+    paths = [file["path"] for file in data["files"]]
+    assert sorted(archive.namelist()) == sorted(["my-data.json", *paths])
+    assert len(set(paths)) == 3
+    assert archive.read(listed["Tetto.jpg"]["path"]) == photo_bytes
+    assert archive.read(listed["Bando.pdf"]["path"]) == samples.pdf()
+
+    # The JSON download still works, and lists the same files without their bytes.
+    alone = json.loads(client.get("/account/export.json").get_data(as_text=True))
+    assert [file["path"] for file in alone["files"]] == paths
+
+
+def test_the_account_page_offers_both_downloads(client, login, elena):
+    login(client, elena)
+    page = client.get("/account").get_data(as_text=True)
+    assert 'href="/account/export.zip"' in page and 'href="/account/export.json"' in page

@@ -44,3 +44,36 @@ def test_the_report_shows_the_renderer_and_judges_its_slowest_input():
     assert "900.0 ms (nested lists) | **missed** |" in text
     assert "- missed: nested lists (worst 900.0 ms)" in text
     assert "Every target was met." not in text
+
+
+def test_the_report_shows_uploads_and_judges_postgresql_only():
+    from bench import uploads
+
+    def run(database: str, busy: list[float]) -> uploads.UploadRun:
+        return uploads.UploadRun(
+            database,
+            24,
+            8,
+            9_900_000,
+            idle_ms=[3.0, 4.0],
+            busy_ms=busy,
+            upload_seconds=[1.0, 2.0],
+            seconds=10.0,
+            server_cpu_seconds=12.0,
+        )
+
+    report = Report(command="python -m bench", repeat=1, quick=True, started="now")
+    report.uploads = [run("sqlite", [10.0, 900.0]), run("postgresql", [10.0, 50.0])]
+    text = bench.render(report)
+    assert "## (g) uploads: 10 MB pictures, many at once, while /healthz is timed" in text
+    assert "| (g) postgresql: /healthz p99 during uploads <= 200 ms | 50.0 ms | met |" in text
+    assert "| 900.0 ms | **missed** (for information) |" in text
+    assert (
+        "| postgresql | 24 (8) | 3.5 / 4.0 | 30.0 / 50.0 / 50.0 | 1.50 / 2.00 | 23.8 | 0.50 |"
+        in text
+    )
+    assert "Every target was met." in text
+
+    report.uploads[1].busy_ms = [10.0, 450.0]
+    text = bench.render(report)
+    assert "- missed: postgresql (p99 450.0 ms)" in text and "Every target was met." not in text
