@@ -60,10 +60,9 @@ class UploadRun:
 
 
 def percentile(values: Sequence[float], share: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+    from .practices_search import percentile as nearest_rank
+
+    return nearest_rank(values, share) if values else float("nan")
 
 
 def picture(target: int = PICTURE_BYTES) -> bytes:

@@ -97,6 +97,20 @@ def _notice(user: User, kind: str, **data: Any) -> Notice:
     return notice
 
 
+def _take_out_of_view(content: Any, actor: User, reason: str, now: dt.datetime) -> None:
+    """Mark hideable content hidden by ``actor`` (a moderator, not its author)."""
+    content.hidden_at = now
+    content.hidden_by = actor
+    content.hidden_reason = reason
+    content.hidden_by_author = False
+
+
+def _bring_back(content: Any) -> None:
+    content.hidden_at = None
+    content.hidden_by = None
+    content.hidden_reason = None
+
+
 def _excerpt(text: str, length: int = 80) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
@@ -154,9 +168,7 @@ def restore_message(message: Message, actor: User) -> Message:
             )
         )
     check_can_act_on(actor, message.author)
-    message.hidden_at = None
-    message.hidden_by = None
-    message.hidden_reason = None
+    _bring_back(message)
     change = ModerationChange(room_id=message.room_id, message_id=message.id, hidden=False)
     db.session.add(change)
     _audit(actor, AuditAction.RESTORE, "message", message.id, subject=message.author)
@@ -328,10 +340,7 @@ def hide_practice(practice: Practice, actor: User, reason: str) -> Practice:
     if practice.is_hidden:
         return practice
     now = utcnow()
-    practice.hidden_at = now
-    practice.hidden_by = actor
-    practice.hidden_reason = reason
-    practice.hidden_by_author = False
+    _take_out_of_view(practice, actor, reason, now)
     _audit(actor, AuditAction.HIDE, "practice", practice.id, subject=practice.author, reason=reason)
     _resolve_reports(Report.practice_id == practice.id, actor, ReportState.HIDDEN, now)
     notice = _notice(practice.author, "practice_hidden", title=practice.title, reason=reason)
@@ -347,9 +356,7 @@ def restore_practice(practice: Practice, actor: User) -> Practice:
     if not practice.is_hidden:
         return practice
     check_can_act_on(actor, practice.author)
-    practice.hidden_at = None
-    practice.hidden_by = None
-    practice.hidden_reason = None
+    _bring_back(practice)
     _audit(actor, AuditAction.RESTORE, "practice", practice.id, subject=practice.author)
     db.session.commit()
     logger.info("practice %r restored by %r", practice.id, actor.id)
@@ -366,10 +373,7 @@ def hide_file(file: StoredFile, actor: User, reason: str | None) -> StoredFile:
     reason = _reason(reason, required=True)
     if file.is_hidden:
         return file
-    file.hidden_at = utcnow()
-    file.hidden_by = actor
-    file.hidden_reason = reason
-    file.hidden_by_author = False
+    _take_out_of_view(file, actor, reason, utcnow())
     _audit(
         actor,
         AuditAction.HIDE,
@@ -393,9 +397,7 @@ def restore_file(file: StoredFile, actor: User) -> StoredFile:
     if not file.is_hidden:
         return file
     check_can_act_on(actor, file.uploader)
-    file.hidden_at = None
-    file.hidden_by = None
-    file.hidden_reason = None
+    _bring_back(file)
     _audit(actor, AuditAction.RESTORE, "file", file.id, subject=file.uploader, name=file.name)
     db.session.commit()
     logger.info("file %r restored by %r", file.id, actor.id)
