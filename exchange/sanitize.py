@@ -7,7 +7,11 @@ templates and scripts only ever mark the resulting ``*_html`` as safe.
 
 from __future__ import annotations
 
+import csv
 import html
+import io
+import re
+from collections.abc import Iterable
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
@@ -112,3 +116,39 @@ def clean_markdown(text: str) -> str:
         if token.type in {"heading_open", "heading_close"}:
             token.tag = f"h{min(int(token.tag[1]) + HEADING_OFFSET, 6)}"
     return _markdown_cleaner.clean(_markdown.renderer.render(tokens, _markdown.options, {}))
+
+
+#: Characters a spreadsheet takes as the start of a formula (with their full-width
+#: forms, which some locales read the same way), and the separators after which a
+#: spreadsheet may start a new cell: Excel in Italian or German splits on ``;``.
+CSV_FORMULA_STARTS = "=+-@\t\r|\uff1d\uff0b\uff0d\uff20"
+CSV_SEPARATORS = ",;\t\r\n|"
+_formula_start = re.compile(
+    rf"(^|[{re.escape(CSV_SEPARATORS)}])([ \u00a0]*)(?=[{re.escape(CSV_FORMULA_STARTS)}])"
+)
+
+
+def csv_cell(value: object) -> object:
+    """Make one value harmless to a spreadsheet (CSV injection).
+
+    Numbers stay numbers. In text, every place where a cell could begin (its start,
+    and after any separator a spreadsheet might split on) is kept from starting a
+    formula by an apostrophe, which spreadsheets read as "this is text".
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return _formula_start.sub(r"\1\2'", str(value))
+    return value
+
+
+def csv_text(rows: Iterable[Iterable[object]]) -> str:
+    """Write rows as CSV text that is safe to open in a spreadsheet.
+
+    Every field is quoted, so no separator inside it splits it, and every text goes
+    through :func:`csv_cell`. Every CSV the exchange writes is made here.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
+    writer.writerows([csv_cell(value) for value in row] for row in rows)
+    return buffer.getvalue()

@@ -3,8 +3,9 @@
 import pytest
 
 from bench.markdown_render import PATHOLOGICAL
-from exchange.sanitize import clean_chat_text, clean_markdown
+from exchange.sanitize import clean_chat_text, clean_markdown, csv_text
 
+from .csv_checks import assert_safe_for_spreadsheets
 from .html_checks import assert_only_safe_chat_markup, assert_only_safe_markdown_markup, parse
 
 
@@ -165,3 +166,34 @@ def test_pathological_markdown_renders_to_bounded_safe_html(markdown):
     html = clean_markdown(markdown)
     assert len(html) <= 12 * len(markdown) + 1_000
     assert_only_safe_markdown_markup(html)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "=1+1",
+        "+1",
+        "-1",
+        "@SUM(A1)",
+        "\t=1",
+        "Anna;=cmd|' /C calc'!A0",
+        'Anna,=HYPERLINK("http://evil")',
+        "a\n=1",
+        "a\tb|=1",
+        "a; =1",
+        "\uff1dcmd",
+    ],
+)
+def test_no_spreadsheet_cell_of_a_csv_can_start_a_formula(text):
+    rows = assert_safe_for_spreadsheets(csv_text([["name"], [text]]))
+    assert rows[1][0].replace("'", "") == text.replace("'", "")  # only apostrophes added
+
+
+def test_csv_keeps_numbers_and_plain_text_as_they_are():
+    assert (
+        csv_text([[1, 2.5, "Anna Rossi - Ferla", None]]) == '"1","2.5","Anna Rossi - Ferla",""\r\n'
+    )
+
+
+def test_every_naughty_string_is_safe_in_a_csv(naughty_strings):
+    assert_safe_for_spreadsheets(csv_text([text] for text in naughty_strings))

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, Response, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -13,6 +10,7 @@ from ..errors import NotFound
 from ..i18n import locale_code
 from ..permissions import Action, requires
 from ..rooms.schemas import iso_utc
+from ..sanitize import csv_text
 from ..templating import country_name
 from . import charts, services
 
@@ -61,29 +59,28 @@ def figures() -> ResponseReturnValue:
 def export(table: str) -> ResponseReturnValue:
     overview = services.overview()
     locale = locale_code()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    rows: list[list[object]] = []
     if table == "rooms":
-        writer.writerow(["room", "name", "online_now", "messages_last_24h"])
+        rows.append(["room", "name", "online_now", "messages_last_24h"])
         for room, online in overview.online_by_room:
             recent = sum(overview.messages_by_room_hour.get(room.id, {}).values())
-            writer.writerow([room.slug, room.name_in(locale), online, recent])
+            rows.append([room.slug, room.name_in(locale), online, recent])
     elif table == "hours":
         rooms = [room for room, _ in overview.online_by_room]
-        writer.writerow(["hour_utc", *[room.slug for room in rooms]])
+        rows.append(["hour_utc", *[room.slug for room in rooms]])
         for hour in overview.hours:
-            writer.writerow(
+            rows.append(
                 [iso_utc(hour)]
                 + [overview.messages_by_room_hour.get(room.id, {}).get(hour, 0) for room in rooms]
             )
     elif table == "administrations":
-        writer.writerow(
+        rows.append(
             ["administration", "name", "country", "kind", "demo", "delegates", "messages"]
             + ["practices"]
         )
         for activity in overview.administrations:
             administration = activity.administration
-            writer.writerow(
+            rows.append(
                 [
                     administration.slug,
                     administration.name,
@@ -96,15 +93,15 @@ def export(table: str) -> ResponseReturnValue:
                 ]
             )
     elif table == "practices":
-        writer.writerow(["by", "key", "name", "published_practices"])
+        rows.append(["by", "key", "name", "published_practices"])
         for room, count in overview.practices_by_theme:
-            writer.writerow(["theme", room.slug, room.name_in(locale), count])
+            rows.append(["theme", room.slug, room.name_in(locale), count])
         for country, count in overview.practices_by_country:
-            writer.writerow(["country", country, country_name(country), count])
+            rows.append(["country", country, country_name(country), count])
     else:
         raise NotFound()
     return Response(
-        buffer.getvalue(),
+        csv_text(rows),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="exchange-{table}.csv"'},
     )

@@ -8,9 +8,7 @@ against themselves.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,6 +30,7 @@ from ..permissions import STAFF, Action
 from ..practices.models import Practice
 from ..rooms.models import Message
 from ..rooms.schemas import iso_utc
+from ..sanitize import csv_text
 from .models import AuditAction, AuditEntry, ModerationChange, Notice, Report, ReportState
 
 logger = logging.getLogger(__name__)
@@ -644,10 +643,7 @@ def audit_csv(filters: AuditFilter) -> Iterator[str]:
         "reason",
         "details",
     ]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(columns)
-    yield buffer.getvalue()
+    yield csv_text([columns])
     last_id = 0
     while True:
         batch = list(
@@ -664,27 +660,19 @@ def audit_csv(filters: AuditFilter) -> Iterator[str]:
         )
         if not batch:
             return
-        buffer.seek(0)
-        buffer.truncate()
-        for entry in batch:
-            writer.writerow(
-                [
-                    entry.id,
-                    iso_utc(entry.created_at),
-                    _csv_safe(entry.actor.name) if entry.actor else "(command line)",
-                    _csv_safe(entry.actor.email) if entry.actor else "",
-                    entry.action.value,
-                    entry.target_type,
-                    entry.target_id,
-                    _csv_safe(entry.subject.name) if entry.subject else "",
-                    _csv_safe(entry.reason),
-                    _csv_safe(",".join(f"{k}={v}" for k, v in sorted(entry.details.items()))),
-                ]
-            )
-        yield buffer.getvalue()
+        yield csv_text(
+            [
+                entry.id,
+                iso_utc(entry.created_at),
+                entry.actor.name if entry.actor else "(command line)",
+                entry.actor.email if entry.actor else "",
+                entry.action.value,
+                entry.target_type,
+                entry.target_id,
+                entry.subject.name if entry.subject else "",
+                entry.reason,
+                ",".join(f"{k}={v}" for k, v in sorted(entry.details.items())),
+            ]
+            for entry in batch
+        )
         last_id = batch[-1].id
-
-
-def _csv_safe(text: str) -> str:
-    """Keep spreadsheets from running a reason as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -4,9 +4,14 @@ import csv
 import io
 
 import pytest
+import sqlalchemy as sa
 
 from exchange.accounts.models import Role
 from exchange.dashboard.charts import bar_chart, column_chart
+from exchange.event.models import Administration, Room
+from exchange.extensions import db
+
+from ..csv_checks import assert_safe_for_spreadsheets
 
 
 @pytest.fixture
@@ -114,3 +119,19 @@ def test_the_dashboard_counts_the_library_by_theme_and_country(client, organizer
         r for r in csv.DictReader(io.StringIO(administrations)) if r["name"] == "Ferla"
     )
     assert ferla_row["practices"] == "2"
+
+
+@pytest.mark.parametrize("table", ["rooms", "hours", "administrations", "practices"])
+def test_every_dashboard_export_is_safe_to_open_in_a_spreadsheet(
+    app, client, organizer, make_user, write, table
+):
+    hostile = "Ferla;=cmd|' /C calc'!A0"
+    with app.app_context():
+        db.session.scalars(sa.select(Administration).filter_by(slug="ferla")).one().name = hostile
+        room = db.session.scalars(sa.select(Room).filter_by(slug="renewable-energy")).one()
+        room.names = {language: "@SUM(1+1)*cmd" for language in room.names}
+        db.session.commit()
+    write(make_user(Role.DELEGATE, administration="ferla"), published=True, title="Solar roofs")
+    export = client.get(f"/organizer/export/{table}.csv").get_data(as_text=True)
+    rows = assert_safe_for_spreadsheets(export)
+    assert len(rows) > 1

@@ -23,6 +23,7 @@ from exchange.rooms import services as rooms
 from exchange.rooms.models import Message
 
 from ..conftest import PASSWORD
+from ..csv_checks import assert_safe_for_spreadsheets
 
 
 @pytest.fixture
@@ -243,13 +244,16 @@ def test_the_audit_log_cannot_be_changed_or_deleted(people):
     assert db.session.get(AuditEntry, entry.id).reason == "test"
 
 
-def test_the_csv_export_is_complete_and_safe_for_spreadsheets(people):
-    services.mute(people["elena"], people["marco"], 5, '=HYPERLINK("http://evil")')
-    services.ban(people["salvatore"], people["marco"], "spam")
+def test_the_csv_export_is_complete_and_safe_for_spreadsheets(people, make_user):
+    anna = db.session.get(User, make_user(Role.MODERATOR, name="Anna;=cmd|' /C calc'!A0").id)
+    services.mute(people["elena"], anna, 5, '=HYPERLINK("http://evil")')
+    services.ban(people["salvatore"], people["marco"], "spam, -2+3;@SUM(A1)")
     text = "".join(services.audit_csv(services.AuditFilter()))
-    lines = text.strip().splitlines()
-    assert lines[0].startswith("id,time_utc,actor")
-    assert len(lines) == 3
-    assert "'=HYPERLINK" in text
+    rows = assert_safe_for_spreadsheets(text)
+    assert rows[0][:3] == ["id", "time_utc", "actor"]
+    assert len(rows) == 3
+    assert rows[1][2] == "Anna;'=cmd|' /C calc'!A0"
+    assert rows[1][8] == '\'=HYPERLINK("http://evil")'
+    assert rows[2][8] == "spam, '-2+3;'@SUM(A1)"
     only_bans = "".join(services.audit_csv(services.AuditFilter(action=AuditAction.BAN)))
     assert len(only_bans.strip().splitlines()) == 2

@@ -146,7 +146,7 @@ def test_the_log_lists_filters_and_exports(app, client, staff, author):
     assert export.headers["Content-Type"].startswith("text/csv")
     assert "attachment" in export.headers["Content-Disposition"]
     rows = export.get_data(as_text=True).strip().splitlines()
-    assert len(rows) == 2 and ",mute," in rows[1] and "first" in rows[1]
+    assert len(rows) == 2 and ',"mute",' in rows[1] and "first" in rows[1]
 
 
 def test_cli_set_role_makes_a_moderator(app, runner, author):
