@@ -36,6 +36,7 @@ from ..sanitize import MARKDOWN_VERSION
 from ..templating import country_name
 from . import services
 from .labels import FIELD_LABELS, indicator_lines, period_text
+from .licences import licence_of
 from .models import MARKDOWN_FIELDS, Practice, PracticeRevision
 from .search import visible_practices
 
@@ -170,6 +171,7 @@ def build_epub(book: Book) -> bytes:
         "indicator_lines": indicator_lines,
         "practice_meta": _practice_meta,
         "contact_line": _contact_line,
+        "licence_line": _licence_line,
         "book_counts": _book_counts(book),
         "event_dates": _event_dates(book.event) if book.event else "",
         "modified": book.modified.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -358,6 +360,7 @@ class _PdfWriter:
             for link in practice.links:
                 self.text(link, 9.5)
         self.text(_contact_line(practice), 9.5, "I")
+        self.text(_licence_line(practice), 9.5, "I")
         pdf.ln(6)
 
     def html(self, fragment: str, markdown: str) -> None:
@@ -411,6 +414,11 @@ def _contact_line(practice: Practice) -> str:
             "Contact: %(name)s, %(email)s", name=practice.author.name, email=practice.public_email
         )
     return _("Contact: %(name)s", name=practice.author.name)
+
+
+def _licence_line(practice: Practice) -> str:
+    licence = licence_of(practice.licence)
+    return _("Licence: %(licence)s (%(url)s)", licence=licence.name, url=licence.url)
 
 
 EDITIONS: dict[str, tuple[str, Callable[[Book], bytes]]] = {

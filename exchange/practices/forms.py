@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..event.models import Room
 from .labels import FIELD_LABELS, INDICATOR_LABELS
+from .licences import DEFAULT_LICENCE, LICENCES
 from .models import MARKDOWN_FIELDS, STANDARD_INDICATORS
 from .services import OtherIndicator, PracticeContent
 
@@ -128,6 +129,17 @@ class PracticeForm(FlaskForm):
             "leave it empty to keep yours private."
         ),
     )
+    # The services check the choice, and say what is wrong with it.
+    licence = SelectField(
+        FIELD_LABELS["licence"],
+        choices=[(licence.id, licence.name) for licence in LICENCES.values()],
+        default=DEFAULT_LICENCE,
+        validate_choice=False,
+        description=_l(
+            "When it is published, anyone may reuse your texts under this licence, naming "
+            "your administration. It stays published after the event."
+        ),
+    )
     based_on_revision = HiddenField()
 
     def fill(self, content: PracticeContent, based_on_revision: int | None) -> None:
@@ -141,6 +153,7 @@ class PracticeForm(FlaskForm):
             getattr(self, name).data = getattr(content, name)
         self.links.data = "\n".join(content.links)
         self.public_email.data = content.public_email
+        self.licence.data = content.licence
         self.based_on_revision.data = str(based_on_revision or "")
         while len(self.other_indicators):
             self.other_indicators.pop_entry()
@@ -172,6 +185,7 @@ class PracticeForm(FlaskForm):
             year_to=self.year_to.data,
             links=(self.links.data or "").splitlines(),
             public_email=self.public_email.data or "",
+            licence=self.licence.data or DEFAULT_LICENCE,
         )
 
     @property

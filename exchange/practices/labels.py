@@ -31,6 +31,7 @@ FIELD_LABELS: dict[str, Any] = {
     "year_to": _l("To (year)"),
     "links": _l("Links"),
     "public_email": _l("Public contact email"),
+    "licence": _l("Licence"),
 }
 
 #: Each standard indicator's name and unit.

@@ -146,6 +146,11 @@ class Practice(Hideable, Base):
     #: existed store it after the long texts (SQLite adds columns at the end of the row),
     #: which is why the indexes that filter by it hold it.
     language: Mapped[str | None] = mapped_column(sa.String(8))
+    #: SPDX identifier of the open licence it is published under (licences.LICENCES):
+    #: its writers agree to it when they submit it, so it stays after the event.
+    licence: Mapped[str] = mapped_column(
+        sa.String(20), default="CC-BY-4.0", server_default="CC-BY-4.0"
+    )
     #: Invented practices that only exist to make the demo richer.
     is_demo: Mapped[bool] = mapped_column(default=False)
     #: sanitize.MARKDOWN_VERSION that rendered the ``*_html`` columns.

@@ -7,6 +7,7 @@ from typing import Any
 from flask import current_app, has_request_context, url_for
 
 from ..rooms.schemas import iso_utc
+from .licences import licence_of
 from .models import MARKDOWN_FIELDS, STANDARD_INDICATORS, Practice
 from .search import ResultPage
 
@@ -53,6 +54,7 @@ def practice_json(practice: Practice, locale: str) -> dict[str, Any]:
     ]
     data["links"] = list(practice.links)
     data["contact"] = {"name": practice.author.name, "email": practice.public_email or None}
+    data["licence"] = licence_of(practice.licence).json()
     data["is_demo"] = practice.is_demo
     data["published_at"] = iso_utc(practice.published_at) if practice.published_at else None
     data["updated_at"] = iso_utc(practice.updated_at)

@@ -33,6 +33,7 @@ from ..rooms import services as rooms
 from ..rooms.models import Message
 from ..sanitize import MARKDOWN_VERSION, clean_markdown
 from .labels import field_label
+from .licences import DEFAULT_LICENCE, LICENCES
 from .models import (
     MARKDOWN_FIELDS,
     STANDARD_INDICATORS,
@@ -99,6 +100,8 @@ class PracticeContent:
     year_to: int | None = None
     links: list[str] = field(default_factory=list)
     public_email: str = ""
+    #: SPDX identifier of the licence it is published under (one of licences.LICENCES).
+    licence: str = DEFAULT_LICENCE
 
     @classmethod
     def of(cls, practice: Practice) -> PracticeContent:
@@ -118,6 +121,7 @@ class PracticeContent:
             year_to=practice.year_to,
             links=list(practice.links),
             public_email=practice.public_email,
+            licence=practice.licence,
         )
 
     def snapshot(self) -> dict[str, Any]:
@@ -509,6 +513,7 @@ def _apply(practice: Practice, content: PracticeContent) -> None:
     practice.year_to = content.year_to
     practice.links = list(content.links)
     practice.public_email = content.public_email
+    practice.licence = content.licence
     # Keep the tags that stay (their rows are keyed by the tag itself).
     wanted = list(dict.fromkeys(content.tags))
     practice.tags = [tag for tag in practice.tags if tag.tag in wanted] + [
@@ -585,6 +590,9 @@ def _validate(content: PracticeContent) -> None:
         not EMAIL_RE.match(content.public_email) or len(content.public_email) > 254
     ):
         raise Invalid(_l("Enter a valid email address, or leave it empty."), field="public_email")
+    content.licence = content.licence.strip()
+    if content.licence not in LICENCES:
+        raise Invalid(_l("Choose the licence from the list."), field="licence")
 
 
 def _validated_language(language: str | None) -> str | None:

@@ -39,6 +39,7 @@ from .labels import (
     indicator_lines,
     period_text,
 )
+from .licences import licence_of
 from .models import MARKDOWN_FIELDS, STANDARD_INDICATORS, Practice
 from .schemas import page_json, practice_json, practice_url
 
@@ -58,6 +59,7 @@ def _labels() -> dict[str, Any]:
         "period_text": period_text,
         "indicator_lines": indicator_lines,
         "language_name": language_name,
+        "licence_of": licence_of,
     }
 
 
