@@ -31,6 +31,7 @@ import logging  # noqa: E402
 
 from exchange import create_app  # noqa: E402
 from exchange.extensions import socketio  # noqa: E402
+from exchange.mail import sender  # noqa: E402
 from exchange.offload import install_runner  # noqa: E402
 from exchange.serving import listening_socket, raise_open_file_limit  # noqa: E402
 
@@ -60,6 +61,7 @@ def serve() -> None:
     connections = int(app.config["MAX_CONNECTIONS"])
     raise_open_file_limit(connections)
     logging.getLogger(__name__).info("serving on http://%s:%s (%s)", host, port, ASYNC_MODE)
+    sender.start(app)
     if ASYNC_MODE == "eventlet":
         import eventlet.wsgi
 

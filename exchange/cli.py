@@ -28,12 +28,46 @@ def register_commands(app: Flask) -> None:
         purge_expired,
         rerender_practices,
         export_ebook,
+        send_mail,
+        send_test_mail,
     ):
         app.cli.add_command(command)
 
 
 def _fail(error: ExchangeError) -> None:
     raise click.ClickException(str(error.message))
+
+
+@click.command("send-mail")
+@with_appcontext
+def send_mail() -> None:
+    """Deliver the mail that is due now (serving processes do it by themselves)."""
+    from .mail.services import deliver_due
+
+    taken = total = deliver_due()
+    while taken:
+        taken = deliver_due()
+        total += taken
+    click.echo(f"Took {total} mails from the outbox.")
+
+
+@click.command("send-test-mail")
+@with_appcontext
+@click.argument("address")
+def send_test_mail(address: str) -> None:
+    """Send a test mail to ADDRESS now, and say whether the mail server took it."""
+    from .extensions import db
+    from .mail import services as mail
+
+    try:
+        queued = mail.send_test_mail(address)
+    except ExchangeError as error:
+        _fail(error)
+    mail.deliver_due()
+    db.session.refresh(queued)
+    if queued.sent_at is None:
+        raise click.ClickException(f"The mail server did not take the mail: {queued.last_error}")
+    click.echo(f"Sent {queued.message_id} to {queued.recipient}.")
 
 
 @click.command("init-db")

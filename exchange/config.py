@@ -123,6 +123,28 @@ class DefaultConfig:
     #: Who answers questions about personal data (an email address), shown on /privacy.
     PRIVACY_CONTACT: str | None = None
 
+    #: The site's own address as people reach it ("https://exchange.example.eu"): links in
+    #: mail are built on it. None: http://HOST:PORT, right only for a demo on one machine.
+    SITE_URL: str | None = None
+    #: Where mail goes out: "smtp://user:password@host:587" (STARTTLS), "smtps://user:password@host:465"
+    #: (TLS from the start) or "smtp://localhost:25" (a local relay). None: mail is not sent but
+    #: written to the log in full and kept in the outbox (the demo).
+    SMTP_URL: str | None = None
+    #: The sender of every mail: an address, or "Name <address>".
+    MAIL_FROM: str = "Spazio Virtuale <noreply@localhost>"
+    #: Seconds to wait for the mail server before counting the attempt as failed.
+    MAIL_TIMEOUT: float = 15.0
+    #: Seconds between the sender's looks at the outbox (at once again after a full batch).
+    MAIL_POLL_SECONDS: float = 2.0
+    #: Most mails one process takes from the outbox at a time.
+    MAIL_BATCH_SIZE: int = 50
+    #: Seconds before the 1st, 2nd, ... retry of a mail the server did not take (the last repeats).
+    MAIL_RETRY_DELAYS: list[float] = [10, 30, 60, 300, 900, 3600]
+    #: Attempts after which a mail is given up (and stays on the dashboard).
+    MAIL_MAX_ATTEMPTS: int = 15
+    #: Attempts after which a mail still not sent shows on the organizers' dashboard.
+    MAIL_FAILING_AFTER: int = 3
+
     #: Where the demo event and the demo practices live; `seed-demo` loads them.
     DEMO_EVENT_FILE: str | None = None
     DEMO_PRACTICES_FILE: str | None = None
@@ -150,6 +172,9 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         raise ValueError(f"EXCHANGE_FILE_STORAGE must be one of {', '.join(FILE_STORAGES)}")
     if app.config["FILE_STORAGE"] == "directory" and not app.config["FILE_DIRECTORY"]:
         raise ValueError("EXCHANGE_FILE_STORAGE=directory needs EXCHANGE_FILE_DIRECTORY")
+    if not app.config["SITE_URL"]:
+        app.config["SITE_URL"] = f"http://{app.config['HOST']}:{app.config['PORT']}"
+    app.config["SITE_URL"] = app.config["SITE_URL"].rstrip("/")
     if app.config["LANGUAGES"] is None:
         app.config["LANGUAGES"] = available_languages(Path(app.root_path) / "translations")
     examples = Path(app.root_path).parent / "examples"

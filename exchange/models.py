@@ -8,6 +8,7 @@ from .accounts.models import Invitation, LoginSession, Role, User
 from .db import Base
 from .event.models import Administration, AdministrationKind, Event, Room
 from .files.models import FileChunk, StoredFile
+from .mail.models import OutgoingMail
 from .moderation.models import AuditEntry, ModerationChange, Notice, Report
 from .practices.models import (
     Practice,
@@ -36,6 +37,7 @@ __all__ = [
     "ModerationChange",
     "Node",
     "Notice",
+    "OutgoingMail",
     "Practice",
     "PracticeIndicator",
     "PracticeRevision",

@@ -32,6 +32,7 @@ from .support.accessibility import install_axe
 from .support.live import LiveServer
 from .support.practices import content
 from .support.services import POSTGRESQL_URL, require
+from .support.smtp import MailServer
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_EVENT = ROOT / "examples" / "big-european-exchange.toml"
@@ -256,6 +257,34 @@ def live_server(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
     server = LiveServer(database_url, tmp_path).start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def mail_server() -> Iterator[MailServer]:
+    """A real SMTP server (aiosmtpd) on a free port that keeps every mail it receives."""
+    server = MailServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail_app(app: Flask, mail_server: MailServer) -> Flask:
+    """The application, sending its mail to ``mail_server``."""
+    app.config["SMTP_URL"] = mail_server.url
+    app.config["SITE_URL"] = "https://exchange.example.eu"
+    return app
+
+
+@pytest.fixture
+def deliver(mail_app: Flask) -> Callable[[], int]:
+    """Run the sender once, as a serving process's background task does."""
+    from exchange.mail.services import deliver_due
+
+    def run() -> int:
+        with mail_app.app_context():
+            return deliver_due()
+
+    return run
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from ..errors import NotFound
 from ..i18n import locale_code
+from ..mail.services import failing_mails
 from ..permissions import Action, requires
 from ..rooms.schemas import iso_utc
 from ..sanitize import csv_text
@@ -44,7 +45,10 @@ def _context() -> dict[str, object]:
 @bp.get("")
 @requires(Action.VIEW_DASHBOARD)
 def index() -> ResponseReturnValue:
-    return render_template("dashboard/index.html", **_context())
+    failing_count, failing = failing_mails()
+    return render_template(
+        "dashboard/index.html", failing_count=failing_count, failing_mails=failing, **_context()
+    )
 
 
 @bp.get("/figures")

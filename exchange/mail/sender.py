@@ -1,0 +1,34 @@
+"""The background task of a serving process that empties the outbox."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from ..extensions import socketio
+
+logger = logging.getLogger(__name__)
+
+
+def start(app: Flask) -> None:
+    """Start this process's sender (``python wsgi.py`` calls it; tests drive it by hand)."""
+    if app.config["BACKGROUND_TASKS"]:
+        socketio.start_background_task(_sender_loop, app)
+
+
+def _sender_loop(app: Flask) -> None:
+    """Deliver what is due; look again at once after a full batch, else after a pause."""
+    from .services import deliver_due
+
+    pause = app.config["MAIL_POLL_SECONDS"]
+    batch = app.config["MAIL_BATCH_SIZE"]
+    while True:
+        taken = 0
+        try:
+            with app.app_context():
+                taken = deliver_due()
+        except Exception:
+            logger.exception("the mail sender failed; trying again in %s s", pause)
+        if taken < batch:
+            socketio.sleep(pause)
