@@ -49,13 +49,15 @@ messages: $(VENV)/.dev
 		$(BIN)/pybabel compile -d exchange/translations --statistics; \
 	fi
 
+## Check the code without running it: ruff's rules, ruff's format, mypy --strict on exchange/.
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -10,7 +10,7 @@ import datetime as dt
 import enum
 import logging
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, mapped_column
@@ -91,7 +91,16 @@ short_str = Annotated[str, mapped_column(sa.String(200))]
 def is_postgresql(session_or_bind: Any) -> bool:
     """Tell whether a session or engine talks to PostgreSQL."""
     bind = session_or_bind.get_bind() if hasattr(session_or_bind, "get_bind") else session_or_bind
-    return bind.dialect.name == "postgresql"
+    return bool(bind.dialect.name == "postgresql")
+
+
+def changed_rows(result: sa.Result[Any]) -> int:
+    """Return how many rows an UPDATE or DELETE statement matched.
+
+    ``Session.execute`` is typed to return a ``Result``; for these statements it
+    is a ``CursorResult``, the class that knows the row count.
+    """
+    return cast("sa.CursorResult[Any]", result).rowcount
 
 
 class Database:
@@ -147,7 +156,7 @@ class Database:
     def _state() -> _DatabaseState:
         from flask import current_app
 
-        return current_app.extensions[Database.extension_key]
+        return cast(_DatabaseState, current_app.extensions[Database.extension_key])
 
     @property
     def engine(self) -> sa.Engine:
@@ -157,7 +166,7 @@ class Database:
     def session(self) -> sa.orm.Session:
         from flask import g
 
-        session = g.get("_db_session")
+        session: sa.orm.Session | None = g.get("_db_session")
         if session is None:
             session = g._db_session = self._state().factory()
         return session

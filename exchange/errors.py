@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 logger = logging.getLogger(__name__)
@@ -168,7 +169,7 @@ def wants_json() -> bool:
     return best == "application/json"
 
 
-def register_error_handlers(app: Any) -> None:
+def register_error_handlers(app: Flask) -> None:
     """Map errors to responses once: JSON for the API, a page for people."""
     from flask import redirect, render_template, request, url_for
     from flask_wtf.csrf import CSRFError

@@ -40,14 +40,14 @@ def select_locale() -> str:
     """
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # the CLI, a background task
-        code = current_app.config["DEFAULT_LOCALE"]
+        code: str = current_app.config["DEFAULT_LOCALE"]
         return FORMAT_LOCALES.get(code, code)
     chosen = session.get("locale")
     if chosen not in languages:
         chosen = getattr(g.get("_login_user"), "locale", None)
     if chosen not in languages:
         chosen = request.accept_languages.best_match(languages)
-    code = chosen or current_app.config["DEFAULT_LOCALE"]
+    code = str(chosen or current_app.config["DEFAULT_LOCALE"])
     return FORMAT_LOCALES.get(code, code)
 
 
@@ -121,7 +121,9 @@ def language_names(languages: list[str]) -> list[tuple[str, str]]:
 
 def language_name(code: str) -> str:
     """A language in its own words: "it" → "Italiano"."""
-    return Locale.parse(code).get_display_name(code).capitalize()
+    name = Locale.parse(code).get_display_name(code)
+    # Babel knows every language the settings offer; an unknown one keeps its code.
+    return name.capitalize() if name else code
 
 
 def remember_choices(user: Any) -> None:

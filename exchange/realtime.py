@@ -34,6 +34,12 @@ logger = logging.getLogger(__name__)
 NAMESPACE = "/"
 
 
+def _server() -> Any:
+    """Return python-socketio's server, which Flask-SocketIO makes in init_app."""
+    # types-Flask-SocketIO does not declare the attribute; python-socketio is untyped.
+    return socketio.server  # type: ignore[attr-defined]
+
+
 def room_channel(slug: str) -> str:
     """The Socket.IO room of a themed room (prefixed so it never clashes with others)."""
     return f"room:{slug}"
@@ -123,8 +129,8 @@ def _recover_lost_node() -> None:
         "node %s was purged by another process; asking clients to reconnect", state.node_id
     )
     presence.register_node(state.node_id, sole_node=False)
-    for sid, _eio_sid in list(socketio.server.manager.get_participants(NAMESPACE, None)):
-        socketio.server.disconnect(sid, namespace=NAMESPACE)
+    for sid, _eio_sid in list(_server().manager.get_participants(NAMESPACE, None)):
+        _server().disconnect(sid, namespace=NAMESPACE)
 
 
 def _presence_loop(app: Flask) -> None:
@@ -319,14 +325,14 @@ def reconnect_user(user_id: int) -> None:
     from .rooms import presence
 
     for sid in presence.sids_of_user(user_id):
-        socketio.server.disconnect(sid, namespace=NAMESPACE)
+        _server().disconnect(sid, namespace=NAMESPACE)
 
 
 def _end_sockets(sids: Iterable[str], reason: str) -> None:
     for sid in sids:
         # Say why first, so that the client shows it instead of reconnecting.
         socketio.emit("session_ended", {"reason": reason}, to=sid, namespace=NAMESPACE)
-        socketio.server.disconnect(sid, namespace=NAMESPACE)
+        _server().disconnect(sid, namespace=NAMESPACE)
 
 
 #: How long before an outage of the message queue clients catch up from: events of

@@ -42,9 +42,13 @@ def _set_rel(attrs: dict[Any, str], new: bool = False) -> dict[Any, str]:
     return attrs
 
 
+#: What happens to each link, in order. bleach drops a link whose callback returns
+#: None, which types-bleach's callback type does not allow for: hence ``Any``.
+_LINK_CALLBACKS: list[Any] = [_keep_web_links_only, _set_rel]
+
 _chat_linker = Linker(
     url_re=build_url_re(protocols=LINK_PROTOCOLS),
-    callbacks=[_keep_web_links_only, _set_rel],
+    callbacks=_LINK_CALLBACKS,
     parse_email=False,
 )
 
@@ -96,7 +100,7 @@ _markdown_cleaner = Cleaner(
         partial(
             LinkifyFilter,
             url_re=build_url_re(protocols=LINK_PROTOCOLS),
-            callbacks=[_keep_web_links_only, _set_rel],
+            callbacks=_LINK_CALLBACKS,
             parse_email=False,
             skip_tags={"pre", "code"},
         )

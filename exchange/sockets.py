@@ -23,6 +23,19 @@ logger = logging.getLogger(__name__)
 Handler = Callable[[Payload], dict[str, Any]]
 
 
+def connection_id() -> str:
+    """Return the Socket.IO id of the connection whose event is being handled."""
+    # Flask-SocketIO sets request.sid on the request context it makes for each event;
+    # Flask's Request type does not know it.
+    return str(request.sid)  # type: ignore[attr-defined]
+
+
+def event_name() -> str:
+    """Return the name of the Socket.IO event being handled."""
+    # Flask-SocketIO sets request.event too ({"message": name, "args": ...}).
+    return str(request.event["message"])  # type: ignore[attr-defined]
+
+
 def socket_event(action: Action) -> Callable[[Handler], Callable[..., dict[str, Any]]]:
     """Wrap a handler: flood control, then ``action`` for the user loaded afresh, then its payload.
 
@@ -33,7 +46,7 @@ def socket_event(action: Action) -> Callable[[Handler], Callable[..., dict[str, 
     def decorator(func: Handler) -> Callable[..., dict[str, Any]]:
         @functools.wraps(func)
         def handler(*args: Any) -> dict[str, Any]:
-            throttle(request.event["message"])
+            throttle(event_name())
             check(current_user, action)
             return func(Payload.from_event_args(args))
 
@@ -50,12 +63,12 @@ def throttle(event: str) -> None:
     connection that keeps going after being told to wait is closed.
     """
     limits = limiter()
-    who = str(session.get("_user_id") or request.sid)
+    who = str(session.get("_user_id") or connection_id())
     wait = limits.hit(event if event in limits.limits else "default", who)
     if not wait:
         return
-    if limits.hit("flood", request.sid):
-        logger.warning("closing connection %s: it keeps flooding %r", request.sid, event)
+    if limits.hit("flood", connection_id()):
+        logger.warning("closing connection %s: it keeps flooding %r", connection_id(), event)
         disconnect()
     raise RateLimited(retry_after=max(1, math.ceil(wait)))
 

@@ -67,8 +67,11 @@ class User(Base):
         return self.banned_at is not None
 
     #: The sign-in session this object was loaded through (set by the user loader);
-    #: a plain attribute, not a column.
-    current_login = None  # LoginSession | None
+    #: a plain attribute, not a column. (The annotation is for the type checker only:
+    #: the declarative mapping would take an annotated attribute for a column.)
+    if TYPE_CHECKING:
+        current_login: LoginSession | None
+    current_login = None
 
     # Flask-Login's protocol.
     is_authenticated = True
@@ -111,8 +114,10 @@ class LoginSession(Base):
     user: Mapped[User] = relationship(back_populates="login_sessions")
 
     #: The clear token, known only right after sign-in or when loaded from a cookie;
-    #: a plain attribute, never stored.
-    token = None  # str | None
+    #: a plain attribute, never stored (annotated for the type checker only, as above).
+    if TYPE_CHECKING:
+        token: str | None
+    token = None
 
 
 class Invitation(Base):

@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash
 
 from .. import realtime
-from ..db import utcnow
+from ..db import changed_rows, utcnow
 from ..errors import Invalid
 from ..extensions import db
 from ..files import services as files
@@ -244,6 +244,11 @@ class _Sink:
     def flush(self) -> None:
         pass
 
+    def close(self) -> None:
+        # Nothing to release; ZipFile's type asks for it, though ZipFile never
+        # closes a stream it was given.
+        pass
+
     def take(self) -> bytes:
         data, self._parts = b"".join(self._parts), []
         return data
@@ -291,6 +296,7 @@ def purge_ended_login_sessions() -> int:
         sa.delete(LoginSession).where(ended, LoginSession.id.not_in(in_use))
     )
     db.session.commit()
-    if result.rowcount:
-        logger.info("purged %d ended sign-in session(s)", result.rowcount)
-    return int(result.rowcount)
+    purged = changed_rows(result)
+    if purged:
+        logger.info("purged %d ended sign-in session(s)", purged)
+    return purged

@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import realtime
-from ..db import utcnow
+from ..db import changed_rows, utcnow
 from ..errors import Forbidden, Invalid, NotFound, RateLimited
 from ..event.models import Administration
 from ..extensions import db
@@ -149,7 +149,7 @@ def register(*, email: str, name: str, password: str, invitation_code: str = "")
             )
             .values(uses=Invitation.uses + 1)
         )
-        if used.rowcount != 1:
+        if changed_rows(used) != 1:
             db.session.rollback()
             raise Invalid(_l("This invitation code has been used up."), field="invitation_code")
     try:

@@ -34,6 +34,7 @@ from .forms import (
     PreferencesForm,
     RegisterForm,
 )
+from .models import User
 
 bp = Blueprint("accounts", __name__)
 
@@ -43,7 +44,7 @@ def _client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-def _sign_in(user: services.User) -> None:
+def _sign_in(user: User) -> None:
     services.start_login_session(user)
     session.clear()
     session.permanent = True
@@ -170,7 +171,7 @@ def revoke_invitation(invitation_id: int) -> ResponseReturnValue:
     return redirect(url_for("accounts.invitations"))
 
 
-def _preferences_form(user: services.User | None = None) -> PreferencesForm:
+def _preferences_form(user: User | None = None) -> PreferencesForm:
     form = PreferencesForm(
         data={"locale": user.locale or "", "timezone": user.timezone or ""} if user else None
     )

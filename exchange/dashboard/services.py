@@ -138,12 +138,12 @@ def overview(*, hours: int = 24) -> Overview:
         .with_only_columns(Practice.theme_id, Practice.administration_id)
         .subquery()
     )
-    by_theme = dict(
+    by_theme: dict[int, int] = dict(
         session.execute(
             sa.select(published.c.theme_id, sa.func.count()).group_by(published.c.theme_id)
         ).all()
     )
-    by_administration = dict(
+    by_administration: dict[int, int] = dict(
         session.execute(
             sa.select(published.c.administration_id, sa.func.count()).group_by(
                 published.c.administration_id

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from flask import Blueprint, Response, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -75,12 +77,20 @@ def export(table: str) -> ResponseReturnValue:
         for hour in overview.hours:
             rows.append(
                 [iso_utc(hour)]
-                + [overview.messages_by_room_hour.get(room.id, {}).get(hour, 0) for room in rooms]
+                + [overview.messages_by_room_hour.get(room.id, Counter())[hour] for room in rooms]
             )
     elif table == "administrations":
         rows.append(
-            ["administration", "name", "country", "kind", "demo", "delegates", "messages"]
-            + ["practices"]
+            [
+                "administration",
+                "name",
+                "country",
+                "kind",
+                "demo",
+                "delegates",
+                "messages",
+                "practices",
+            ]
         )
         for activity in overview.administrations:
             administration = activity.administration

@@ -10,7 +10,7 @@ import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import sqlalchemy as sa
 
@@ -96,12 +96,12 @@ def load_event(data: Mapping[str, Any]) -> LoadReport:
     session.flush()
 
     rooms_by_slug = {room.slug: room for room in session.scalars(sa.select(Room))}
-    for position, values in enumerate(spec.rooms):
-        values = {**values, "position": position, "is_archived": False, "event_id": event.id}
-        room = rooms_by_slug.pop(values["slug"], None)
+    for position, room_values in enumerate(spec.rooms):
+        values = {**room_values, "position": position, "is_archived": False, "event_id": event.id}
+        room = rooms_by_slug.pop(room_values["slug"], None)
         if room is None:
             session.add(Room(**values))
-            report.created.append(f"room {values['slug']}")
+            report.created.append(f"room {room_values['slug']}")
         else:
             _apply(room, values, f"room {room.slug}", report)
     for room in rooms_by_slug.values():
@@ -110,13 +110,13 @@ def load_event(data: Mapping[str, Any]) -> LoadReport:
             report.archived.append(f"room {room.slug}")
 
     admins_by_slug = {a.slug: a for a in session.scalars(sa.select(Administration))}
-    for values in spec.administrations:
-        administration = admins_by_slug.pop(values["slug"], None)
+    for admin_values in spec.administrations:
+        administration = admins_by_slug.pop(admin_values["slug"], None)
         if administration is None:
-            session.add(Administration(**values))
-            report.created.append(f"administration {values['slug']}")
+            session.add(Administration(**admin_values))
+            report.created.append(f"administration {admin_values['slug']}")
         else:
-            _apply(administration, values, f"administration {administration.slug}", report)
+            _apply(administration, admin_values, f"administration {administration.slug}", report)
     report.not_in_file.extend(f"administration {slug}" for slug in sorted(admins_by_slug))
 
     session.commit()
@@ -124,7 +124,7 @@ def load_event(data: Mapping[str, Any]) -> LoadReport:
     return report
 
 
-def _apply(obj: Any, values: Mapping[str, Any], label: str, report: LoadReport) -> None:
+def _apply(obj: object, values: Mapping[str, object], label: str, report: LoadReport) -> None:
     changed = False
     for key, value in values.items():
         if getattr(obj, key) != value:
@@ -133,129 +133,126 @@ def _apply(obj: Any, values: Mapping[str, Any], label: str, report: LoadReport) 
     (report.updated if changed else report.unchanged).append(label)
 
 
+class _EventValues(TypedDict):
+    slug: str
+    names: dict[str, str]
+    descriptions: dict[str, str]
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    timezone: str
+    location: str
+    website: str
+
+
+class _RoomValues(TypedDict):
+    slug: str
+    names: dict[str, str]
+    descriptions: dict[str, str]
+
+
+class _AdministrationValues(TypedDict):
+    slug: str
+    name: str
+    country: str
+    kind: AdministrationKind
+    website: str
+    is_demo: bool
+
+
 @dataclass
 class _EventSpec:
-    event: dict[str, Any]
-    rooms: list[dict[str, Any]]
-    administrations: list[dict[str, Any]]
+    event: _EventValues
+    rooms: list[_RoomValues]
+    administrations: list[_AdministrationValues]
 
 
 def _validate(data: Mapping[str, Any]) -> _EventSpec:
     """Check the whole description and report every problem at once, with its place."""
-    problems: list[str] = []
-
-    def text(where: str, value: Any, *, max_length: int = 200, required: bool = True) -> str:
-        if value is None and not required:
-            return ""
-        if not isinstance(value, str) or (required and not value.strip()):
-            problems.append(f"{where}: expected a non-empty text")
-            return ""
-        if len(value) > max_length:
-            problems.append(f"{where}: longer than {max_length} characters")
-        return value.strip()
-
-    def translations(
-        where: str, value: Any, *, max_length: int, required: bool = True
-    ) -> dict[str, str]:
-        if value is None and not required:
-            return {}
-        if isinstance(value, str):
-            value = {"en": value}
-        if not isinstance(value, Mapping) or not value:
-            problems.append(
-                f'{where}: expected a table of languages, such as {{ en = "...", it = "..." }}'
-            )
-            return {}
-        result = {}
-        for language, item in value.items():
-            if not LANGUAGE_RE.match(str(language)):
-                problems.append(f"{where}.{language}: expected a two-letter language code")
-                continue
-            result[language] = text(f"{where}.{language}", item, max_length=max_length)
-        if "en" not in result:
-            problems.append(f"{where}: an English (en) text is required")
-        return result
-
-    def slug(where: str, value: Any) -> str:
-        if not isinstance(value, str) or not SLUG_RE.match(value) or len(value) > 80:
-            problems.append(
-                f"{where}: {value!r} is not a valid slug "
-                "(lowercase letters, digits and single hyphens, at most 80 characters)"
-            )
-            return ""
-        return value
-
-    def date(where: str, value: Any) -> dt.date | None:
-        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            return value
-        problems.append(f"{where}: expected a date such as 2026-11-25")
-        return None
-
-    def unknown_keys(where: str, table: Mapping[str, Any], known: set[str]) -> None:
-        for key in table:
-            if key not in known:
-                problems.append(
-                    f"{where}.{key}: unknown setting (known: {', '.join(sorted(known))})"
-                )
-
-    unknown_keys("(top level)", data, {"event", "rooms", "administrations"})
+    problems = _Problems()
+    problems.unknown_keys("(top level)", data, {"event", "rooms", "administrations"})
     raw_event = data.get("event")
     if not isinstance(raw_event, Mapping):
         raise EventFileError(["[event]: the file must have an [event] table"])
-    unknown_keys(
+    event = _event_values(problems, raw_event)
+    rooms = _room_values(problems, data.get("rooms", []))
+    administrations = _administration_values(problems, data.get("administrations", []))
+    problems.slugs_once("rooms", [room["slug"] for room in rooms])
+    problems.slugs_once("administrations", [admin["slug"] for admin in administrations])
+    if problems:
+        raise EventFileError(list(problems))
+    return _EventSpec(event, rooms, administrations)
+
+
+def _event_values(problems: _Problems, raw: Mapping[str, Any]) -> _EventValues:
+    """Read the ``[event]`` table."""
+    problems.unknown_keys(
         "event",
-        raw_event,
+        raw,
         {"slug", "name", "description", "starts_on", "ends_on", "timezone", "location", "website"},
     )
-    event = {
-        "slug": slug("event.slug", raw_event.get("slug")),
-        "names": translations("event.name", raw_event.get("name"), max_length=200),
-        "descriptions": translations(
-            "event.description", raw_event.get("description"), max_length=4000, required=False
-        ),
-        "starts_on": date("event.starts_on", raw_event.get("starts_on")),
-        "ends_on": date("event.ends_on", raw_event.get("ends_on")),
-        "timezone": text("event.timezone", raw_event.get("timezone", "Europe/Rome"), max_length=64),
-        "location": text("event.location", raw_event.get("location"), required=False),
-        "website": text("event.website", raw_event.get("website"), max_length=300, required=False),
-    }
-    if event["starts_on"] and event["ends_on"] and event["ends_on"] < event["starts_on"]:
+    slug = problems.slug("event.slug", raw.get("slug"))
+    names = problems.translations("event.name", raw.get("name"), max_length=200)
+    descriptions = problems.translations(
+        "event.description", raw.get("description"), max_length=4000, required=False
+    )
+    starts_on = problems.date("event.starts_on", raw.get("starts_on"))
+    ends_on = problems.date("event.ends_on", raw.get("ends_on"))
+    timezone = problems.text("event.timezone", raw.get("timezone", "Europe/Rome"), max_length=64)
+    location = problems.text("event.location", raw.get("location"), required=False)
+    website = problems.text("event.website", raw.get("website"), max_length=300, required=False)
+    if starts_on and ends_on and ends_on < starts_on:
         problems.append("event.ends_on: the event cannot end before it starts")
-    if event["timezone"]:
+    if timezone:
         try:
-            zoneinfo.ZoneInfo(event["timezone"])
+            zoneinfo.ZoneInfo(timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            problems.append(f"event.timezone: {event['timezone']!r} is not a known time zone")
+            problems.append(f"event.timezone: {timezone!r} is not a known time zone")
+    return {
+        "slug": slug,
+        "names": names,
+        "descriptions": descriptions,
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        "timezone": timezone,
+        "location": location,
+        "website": website,
+    }
 
-    rooms = []
-    raw_rooms = data.get("rooms", [])
+
+def _room_values(problems: _Problems, raw_rooms: Any) -> list[_RoomValues]:
+    """Read the ``[[rooms]]`` tables, in their order."""
     if not isinstance(raw_rooms, list) or not raw_rooms:
         problems.append("[[rooms]]: the event needs at least one room")
-        raw_rooms = []
+        return []
+    rooms: list[_RoomValues] = []
     for index, raw in enumerate(raw_rooms):
         where = f"rooms[{index}]"
         if not isinstance(raw, Mapping):
             problems.append(f"{where}: expected a table")
             continue
-        unknown_keys(where, raw, {"slug", "name", "description"})
+        problems.unknown_keys(where, raw, {"slug", "name", "description"})
         rooms.append(
             {
-                "slug": slug(f"{where}.slug", raw.get("slug")),
-                "names": translations(f"{where}.name", raw.get("name"), max_length=100),
-                "descriptions": translations(
+                "slug": problems.slug(f"{where}.slug", raw.get("slug")),
+                "names": problems.translations(f"{where}.name", raw.get("name"), max_length=100),
+                "descriptions": problems.translations(
                     f"{where}.description", raw.get("description"), max_length=1000, required=False
                 ),
             }
         )
+    return rooms
 
-    administrations = []
+
+def _administration_values(problems: _Problems, raw_list: Any) -> list[_AdministrationValues]:
+    """Read the ``[[administrations]]`` tables."""
+    administrations: list[_AdministrationValues] = []
     kinds = {kind.value for kind in AdministrationKind}
-    for index, raw in enumerate(data.get("administrations", [])):
+    for index, raw in enumerate(raw_list):
         where = f"administrations[{index}]"
         if not isinstance(raw, Mapping):
             problems.append(f"{where}: expected a table")
             continue
-        unknown_keys(where, raw, {"slug", "name", "country", "kind", "website", "demo"})
+        problems.unknown_keys(where, raw, {"slug", "name", "country", "kind", "website", "demo"})
         country = raw.get("country")
         if not isinstance(country, str) or not COUNTRY_RE.match(country.upper()):
             problems.append(f"{where}.country: expected an ISO 3166-1 code such as IT")
@@ -270,27 +267,84 @@ def _validate(data: Mapping[str, Any]) -> _EventSpec:
             demo = False
         administrations.append(
             {
-                "slug": slug(f"{where}.slug", raw.get("slug")),
-                "name": text(f"{where}.name", raw.get("name")),
+                "slug": problems.slug(f"{where}.slug", raw.get("slug")),
+                "name": problems.text(f"{where}.name", raw.get("name")),
                 "country": country.upper(),
                 "kind": AdministrationKind(kind),
-                "website": text(
+                "website": problems.text(
                     f"{where}.website", raw.get("website"), max_length=300, required=False
                 ),
                 "is_demo": demo,
             }
         )
+    return administrations
 
-    for label, items in (("rooms", rooms), ("administrations", administrations)):
+
+class _Problems(list[str]):
+    """Every mistake found in an event description, each with its place.
+
+    Each reader records what is wrong with a value and returns a harmless
+    stand-in, so that one pass reports all the problems at once.
+    """
+
+    def text(self, where: str, value: Any, *, max_length: int = 200, required: bool = True) -> str:
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str) or (required and not value.strip()):
+            self.append(f"{where}: expected a non-empty text")
+            return ""
+        if len(value) > max_length:
+            self.append(f"{where}: longer than {max_length} characters")
+        return value.strip()
+
+    def translations(
+        self, where: str, value: Any, *, max_length: int, required: bool = True
+    ) -> dict[str, str]:
+        if value is None and not required:
+            return {}
+        if isinstance(value, str):
+            value = {"en": value}
+        if not isinstance(value, Mapping) or not value:
+            self.append(
+                f'{where}: expected a table of languages, such as {{ en = "...", it = "..." }}'
+            )
+            return {}
+        result = {}
+        for language, item in value.items():
+            if not LANGUAGE_RE.match(str(language)):
+                self.append(f"{where}.{language}: expected a two-letter language code")
+                continue
+            result[language] = self.text(f"{where}.{language}", item, max_length=max_length)
+        if "en" not in result:
+            self.append(f"{where}: an English (en) text is required")
+        return result
+
+    def slug(self, where: str, value: Any) -> str:
+        if not isinstance(value, str) or not SLUG_RE.match(value) or len(value) > 80:
+            self.append(
+                f"{where}: {value!r} is not a valid slug "
+                "(lowercase letters, digits and single hyphens, at most 80 characters)"
+            )
+            return ""
+        return value
+
+    def date(self, where: str, value: Any) -> dt.date | None:
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        self.append(f"{where}: expected a date such as 2026-11-25")
+        return None
+
+    def unknown_keys(self, where: str, table: Mapping[str, Any], known: set[str]) -> None:
+        for key in table:
+            if key not in known:
+                self.append(f"{where}.{key}: unknown setting (known: {', '.join(sorted(known))})")
+
+    def slugs_once(self, label: str, slugs: list[str]) -> None:
         seen: set[str] = set()
-        for item in items:
-            if item["slug"] and item["slug"] in seen:
-                problems.append(f"{label}: the slug {item['slug']!r} appears twice")
-            seen.add(item["slug"])
-
-    if problems:
-        raise EventFileError(problems)
-    return _EventSpec(event, rooms, administrations)
+        for slug in slugs:
+            if slug and slug in seen:
+                self.append(f"{label}: the slug {slug!r} appears twice")
+            seen.add(slug)
 
 
 def current_event() -> Event | None:

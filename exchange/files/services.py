@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import permissions
 from ..accounts.models import User
-from ..db import is_postgresql, utcnow
+from ..db import changed_rows, is_postgresql, utcnow
 from ..errors import Forbidden, Invalid, NotFound, RateLimited, TooLarge
 from ..extensions import db
 from ..offload import run_off_loop
@@ -289,7 +289,7 @@ def claim_files(actor: User, file_ids: Sequence[Any], owner: Any) -> list[Stored
             .values(owner_type=kind.name, owner_id=owner.id, position=position, attached_at=now)
             .execution_options(synchronize_session=False)
         )
-        if claimed.rowcount != 1:
+        if changed_rows(claimed) != 1:
             raise _not_attachable(file_id)
     return files_of_owner(owner, include_hidden=True) if ids else []
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload
 from .. import permissions, realtime
 from ..accounts.models import Role, User
 from ..accounts.services import revoke_login_sessions
-from ..db import utcnow
+from ..db import changed_rows, utcnow
 from ..errors import Forbidden, Invalid, Muted, NotFound, RateLimited
 from ..event.models import Room
 from ..extensions import db
@@ -246,7 +246,12 @@ def _report(
     reporter: User, reason: str, *, message: Message | None = None, practice: Practice | None = None
 ) -> Report:
     reason = _reason(reason, required=True)
-    target = Report.message_id == message.id if message else Report.practice_id == practice.id
+    if message is not None:
+        target = Report.message_id == message.id
+    elif practice is not None:
+        target = Report.practice_id == practice.id
+    else:
+        raise TypeError("a report is about a message or a practice")
     existing = db.session.scalars(
         sa.select(Report).where(Report.reporter_id == reporter.id, target)
     ).first()
@@ -326,7 +331,7 @@ def _resolve_reports(target: Any, actor: User, state: ReportState, now: dt.datet
         .where(target, Report.state == ReportState.OPEN)
         .values(state=state, resolved_at=now, resolved_by_id=actor.id)
     )
-    return int(result.rowcount)
+    return changed_rows(result)
 
 
 # --- practices -------------------------------------------------------------------

@@ -176,7 +176,7 @@ def build_epub(book: Book) -> bytes:
         "event_dates": _event_dates(book.event) if book.event else "",
         "modified": book.modified.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
-    documents = [
+    documents: list[tuple[str, str, dict[str, Any]]] = [
         ("META-INF/container.xml", "container.xml", {}),
         ("EPUB/package.opf", "package.opf.xml", {}),
         ("EPUB/nav.xhtml", "nav.xhtml", {}),
@@ -258,7 +258,7 @@ def build_pdf(book: Book) -> bytes:
     from fpdf.fonts import FontFace, TextStyle
     from fpdf.outline import TableOfContents
 
-    class BookPDF(FPDF):  # type: ignore[misc]
+    class BookPDF(FPDF):
         def footer(self) -> None:
             if self.page_no() > 1:
                 self.set_y(-14)

@@ -166,14 +166,16 @@ class PracticeForm(FlaskForm):
 
     def content(self, theme: Room) -> PracticeContent:
         """What the writer sent, for the services to check and store."""
+        texts: dict[str, Any] = {name: getattr(self, name).data or "" for name in MARKDOWN_FIELDS}
+        amounts: dict[str, Any] = {name: getattr(self, name).data for name in STANDARD_INDICATORS}
         return PracticeContent(
             title=self.title.data or "",
             theme=theme,
             summary=self.summary.data or "",
             language=self.language.data or None,
             tags=(self.tags.data or "").split(","),
-            **{name: getattr(self, name).data or "" for name in MARKDOWN_FIELDS},
-            **{name: getattr(self, name).data for name in STANDARD_INDICATORS},
+            **texts,
+            **amounts,
             other_indicators=[
                 OtherIndicator(
                     row.form.name.data or "", row.form.value.data, row.form.unit.data or ""

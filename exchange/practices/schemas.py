@@ -14,7 +14,7 @@ from .search import ResultPage
 
 def practice_url(practice: Practice, *, external: bool = False) -> str:
     """The canonical address of a practice's page; outside a request, its path."""
-    values = {"practice_id": practice.id, "slug": practice.slug}
+    values: dict[str, Any] = {"practice_id": practice.id, "slug": practice.slug}
     if has_request_context():
         return url_for("practices.show", _external=external, **values)
     return current_app.url_map.bind("localhost").build("practices.show", values)

@@ -139,7 +139,7 @@ def search_terms(text: str) -> list[str]:
     return list(unique)[:MAX_TERMS]
 
 
-def visible_practices() -> sa.Select[tuple[Practice]]:
+def visible_practices() -> sa.Select[Practice]:
     """Select the practices every reader may see: published ones that no moderator hid.
 
     Every public list, search, total and e-book starts here.
@@ -365,8 +365,8 @@ class _PostgresqlMatcher:
     pinned with planner settings for the one statement.
     """
 
-    search_vector = sa.literal_column("practices.search_vector")
-    head_vector = sa.literal_column("practices.head_vector")
+    search_vector: sa.ColumnClause[Any] = sa.literal_column("practices.search_vector")
+    head_vector: sa.ColumnClause[Any] = sa.literal_column("practices.head_vector")
     #: From which share of the practices matching walking them newest first is quicker
     #: than reading every match from the index (measured with bench/practices_search.py):
     #: soon for head_vector, which is in the row, later for search_vector, which is not.

@@ -68,7 +68,8 @@ class OtherIndicator:
     """A measured indicator beyond the standard ones."""
 
     name: str
-    value: float
+    #: None until checked: a writer may name an indicator and leave its value empty.
+    value: float | None
     unit: str = ""
 
 
@@ -650,7 +651,7 @@ def _validated_other_indicators(items: list[OtherIndicator]) -> list[OtherIndica
             raise Invalid(_l("Give every other indicator a name."), field="other_indicators")
         for text, maximum in ((name, 100), (unit, 40)):
             _check_length(text, "other_indicators", maximum)
-        if not math.isfinite(item.value) or abs(item.value) > AMOUNT_MAX:
+        if item.value is None or not math.isfinite(item.value) or abs(item.value) > AMOUNT_MAX:
             raise Invalid(
                 _l("The value of '%(name)s' is not a usable number.", name=name),
                 field="other_indicators",

@@ -348,11 +348,13 @@ def develop(message_id: int) -> ResponseReturnValue:
 @requires(Action.POST_PRACTICE)
 def mine() -> ResponseReturnValue:
     user = acting_user()
+    if user.administration is None:
+        raise Invalid(_("Only delegates of an administration post practices."))
     return render_template(
         "practices/queue.html",
         heading=_("Practices of %(administration)s", administration=user.administration.name),
         intro=_("Drafts and practices waiting for review. Published ones are in the library."),
-        practices=services.unfinished_practices(user.administration_id),
+        practices=services.unfinished_practices(user.administration.id),
     )
 
 

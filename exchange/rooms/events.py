@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any, NoReturn
 
-from flask import request
 from flask_login import current_user
-from flask_socketio import ConnectionRefusedError, SocketIO, join_room, leave_room
+from flask_socketio import SocketIO, join_room, leave_room
+from socketio.exceptions import ConnectionRefusedError
 
 from .. import realtime
 from ..errors import ExchangeError, Unauthenticated, as_exchange_error
@@ -16,7 +16,7 @@ from ..i18n import locale_code
 from ..payloads import Payload
 from ..permissions import STAFF, Action, acting_user
 from ..practices.services import published_practice
-from ..sockets import socket_event
+from ..sockets import connection_id, socket_event
 from . import presence, services
 from .schemas import change_json, message_json, room_json, user_json
 
@@ -42,7 +42,7 @@ def on_connect(auth: Any = None) -> None:
     user = acting_user()
     try:
         realtime.ensure_node_started()
-        presence.open_connection(request.sid, user, user.current_login, realtime.node_id())
+        presence.open_connection(connection_id(), user, user.current_login, realtime.node_id())
     except Exception as error:
         _refuse(as_exchange_error(error))
     join_room(realtime.user_channel(user.id))
@@ -58,10 +58,10 @@ def _refuse(error: ExchangeError) -> NoReturn:
 def on_disconnect(*reason: Any) -> None:
     """The connection ended (closed, dropped, or ended by us): forget its presence."""
     try:
-        rooms = presence.close_connection(request.sid)
+        rooms = presence.close_connection(connection_id())
         realtime.presence_changed(rooms)
     except Exception:
-        logger.exception("could not record the end of connection %s", request.sid)
+        logger.exception("could not record the end of connection %s", connection_id())
 
 
 @socket_event(Action.JOIN_ROOM)
@@ -81,7 +81,7 @@ def on_join(payload: Payload) -> dict[str, Any]:
     join_room(channel)
     try:
         result = services.join(
-            request.sid, slug, after=after, changes_after=changes_after, include_hidden=staff
+            connection_id(), slug, after=after, changes_after=changes_after, include_hidden=staff
         )
     except Exception:
         leave_room(channel)
@@ -103,7 +103,7 @@ def on_leave(payload: Payload) -> dict[str, Any]:
     """Client sends ``leave {room}``; it stops receiving the room's events."""
     slug = payload.text("room", max_length=80)
     leave_room(realtime.room_channel(slug))
-    services.leave(request.sid, slug)
+    services.leave(connection_id(), slug)
     return {"ok": True}
 
 

@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import LoginSession, User
-from ..db import utcnow
+from ..db import changed_rows, utcnow
 from ..event.models import Room
 from ..extensions import db
 from .models import Connection, Node, RoomPresence
@@ -69,7 +69,7 @@ def heartbeat(node_id: str) -> tuple[bool, list[int]]:
     dead = list(session.scalars(sa.select(Node.id).where(Node.heartbeat_at < _alive_cutoff())))
     changed = _purge_nodes(dead)
     session.commit()
-    return bool(result.rowcount), changed
+    return bool(changed_rows(result)), changed
 
 
 def _purge_nodes(node_ids: list[str]) -> list[int]:
@@ -128,10 +128,10 @@ def leave_room(sid: str, room: Room) -> bool:
         sa.delete(RoomPresence).where(RoomPresence.sid == sid, RoomPresence.room_id == room.id)
     )
     db.session.commit()
-    return bool(result.rowcount)
+    return bool(changed_rows(result))
 
 
-def _live_presences() -> sa.Select[tuple[int, int]]:
+def _live_presences() -> sa.Select[int, int]:
     """Presences of connections on live nodes, as (room id, user id)."""
     return (
         sa.select(RoomPresence.room_id, Connection.user_id)

@@ -178,7 +178,7 @@ def _find_by_client_id(author: User, client_id: str) -> Message | None:
     return get_message(message_id) if message_id is not None else None
 
 
-def with_authors(select: sa.Select[tuple[Message]]) -> sa.Select[tuple[Message]]:
+def with_authors(select: sa.Select[Message]) -> sa.Select[Message]:
     """Load what rendering messages needs (author, administration, room, practice) at once."""
     return select.options(
         joinedload(Message.author).joinedload(User.administration),
@@ -197,7 +197,7 @@ def get_message(message_id: int) -> Message:
     return found
 
 
-def _messages(room: Room, *, include_hidden: bool = False) -> sa.Select[tuple[Message]]:
+def _messages(room: Room, *, include_hidden: bool = False) -> sa.Select[Message]:
     query = with_authors(sa.select(Message).where(Message.room_id == room.id))
     return query if include_hidden else query.where(Message.visible())
 

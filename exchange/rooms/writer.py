@@ -150,11 +150,11 @@ class MessageWriter:
         self.commits += 1
         self.stored += len(new)
         # Only now, once committed, may anyone be told.
-        for pending, message, created in outcome:
-            if isinstance(message, int):
-                pending.message_id = message
+        for pending, stored_as, created in outcome:
+            if isinstance(stored_as, int):
+                pending.message_id = stored_as
             else:
-                pending.message_id, pending.message = message.id, message
+                pending.message_id, pending.message = stored_as.id, stored_as
             pending.created = created
         if len(batch) > 1:
             logger.debug("%d messages stored in one transaction", len(new))

@@ -201,6 +201,11 @@ def test_edits_keep_a_published_practice_published(app_ctx, write, elena):
         ({"citizens_involved": 10**10}, Invalid, "citizens_involved"),
         ({"other_indicators": [services.OtherIndicator("", 3)]}, Invalid, "other_indicators"),
         (
+            {"other_indicators": [services.OtherIndicator("Trees", None)]},
+            Invalid,
+            "other_indicators",
+        ),
+        (
             {"other_indicators": [services.OtherIndicator("Trees", float("inf"))]},
             Invalid,
             "other_indicators",

@@ -41,6 +41,19 @@ def post_form(client, url, data, form_url=None, **kwargs):
     return client.post(url, data={"csrf_token": token, **data}, **kwargs)
 
 
+def test_a_delegate_of_no_administration_is_told_why_they_have_no_practices(
+    app, client, make_user, login
+):
+    delegate = make_user(Role.DELEGATE)
+    with app.app_context():
+        db.session.get(type(delegate), delegate.id).administration_id = None
+        db.session.commit()
+    login(client, delegate)
+    response = client.get("/practices/mine")
+    assert response.status_code == 400
+    assert "Only delegates of an administration post practices." in response.get_data(as_text=True)
+
+
 def links_to_practices(html):
     return re.findall(r'href="(/practices/\d+-[a-z0-9-]+)"', html)
 
