@@ -49,7 +49,17 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from . import files, i18n, message_queue, ratelimit, realtime, security, socket_json, templating
+    from . import (
+        files,
+        i18n,
+        message_queue,
+        payloads,
+        ratelimit,
+        realtime,
+        security,
+        socket_json,
+        templating,
+    )
     from .accounts.services import user_for_token
     from .extensions import babel, csrf, db, login_manager, socketio
 
@@ -57,6 +67,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     security.init_app(app)
+    payloads.init_app(app)
     realtime.init_app(app)
     ratelimit.init_app(app)
     templating.init_app(app)

@@ -171,7 +171,7 @@ def wants_json() -> bool:
 
 def register_error_handlers(app: Flask) -> None:
     """Map errors to responses once: JSON for the API, a page for people."""
-    from flask import redirect, render_template, request, url_for
+    from flask import make_response, redirect, render_template, request, url_for
     from flask_wtf.csrf import CSRFError
     from werkzeug.exceptions import HTTPException
 
@@ -213,7 +213,13 @@ def register_error_handlers(app: Flask) -> None:
             429: RateLimited,
         }
         if status == 405:
-            return render(Invalid(_l("This address does not accept this kind of request.")), 405)
+            response = make_response(
+                render(Invalid(_l("This address does not accept this kind of request.")), 405)
+            )
+            allowed = getattr(error, "valid_methods", None)
+            if allowed:  # RFC 9110: a 405 says which methods the address does accept
+                response.headers["Allow"] = ", ".join(allowed)
+            return response
         if status == 413:
             return render(TooLarge(), 413)
         return render(known.get(status, ExchangeError)(), status)

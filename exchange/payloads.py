@@ -1,17 +1,26 @@
-"""Read the payloads of Socket.IO events and JSON requests without trusting them.
+"""Read the payloads of Socket.IO events and HTTP requests without trusting them.
 
 Every problem becomes :class:`~exchange.errors.Invalid` naming the field, so a
-client learns what to fix and nothing malformed reaches a service.
+client learns what to fix and nothing malformed reaches a service. Two checks
+hold at the edges for every route and every event, so that no handler has to
+remember them: identifiers in URLs are whole numbers a database column holds
+(anything larger matches no route: 404), and no text carries a NUL character or
+a lone surrogate, which no database stores (400, or an ``invalid`` ack).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from flask import Flask, request
 from flask_babel import lazy_gettext as _l
+from werkzeug.routing import IntegerConverter, Map
 
 from .errors import Invalid, TooLong
+
+#: The largest identifier: a signed 64-bit column (PostgreSQL BIGINT, SQLite INTEGER).
+MAX_ID = 2**63 - 1
 
 
 class Payload:
@@ -25,6 +34,8 @@ class Payload:
         """Accept exactly one argument, a JSON object, as every event of ours takes."""
         if len(args) != 1 or not isinstance(args[0], Mapping):
             raise Invalid(_l("Send one JSON object with this event."))
+        for field, text in _texts(args[0]):
+            check_storable(text, field)
         return cls(args[0])
 
     def text(self, key: str, *, max_length: int | None = None) -> str:
@@ -64,7 +75,7 @@ class Payload:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             raise Invalid(_l("'%(field)s' must be a whole number.", field=key), field=key)
-        if value < minimum or value > 2**63 - 1:
+        if value < minimum or value > MAX_ID:
             raise Invalid(_l("'%(field)s' is out of range.", field=key), field=key)
         return value
 
@@ -80,7 +91,7 @@ def check_storable(text: str, field: str) -> None:
 
 
 def query_int(
-    args: Mapping[str, str], key: str, *, minimum: int = 0, maximum: int = 2**63 - 1
+    args: Mapping[str, str], key: str, *, minimum: int = 0, maximum: int = MAX_ID
 ) -> int | None:
     """Read an optional whole number from a query string."""
     raw = args.get(key)
@@ -93,3 +104,52 @@ def query_int(
     if value < minimum or value > maximum:
         raise Invalid(_l("'%(field)s' is out of range.", field=key), field=key)
     return value
+
+
+def _texts(data: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """Every text in a JSON object, keys included, with the top-level field it is under."""
+    pending: list[tuple[str, Any]] = [(str(key), key) for key in data]
+    pending += [(str(key), value) for key, value in data.items()]
+    while pending:  # a loop, not recursion: nesting depth is the sender's choice
+        field, value = pending.pop()
+        if isinstance(value, str):
+            yield field, value
+        elif isinstance(value, Mapping):
+            pending += [(field, key) for key in value]
+            pending += [(field, item) for item in value.values()]
+        elif isinstance(value, list | tuple):
+            pending += [(field, item) for item in value]
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: a number beyond a database id matches nothing (404)."""
+
+    def __init__(
+        self,
+        map: Map,
+        fixed_digits: int = 0,
+        min: int | None = None,
+        max: int | None = MAX_ID,
+        signed: bool = False,
+    ) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+def check_request_text() -> None:
+    """Refuse a request whose path, query, form or file names carry text no database stores."""
+    fields: list[tuple[str, str]] = [
+        (name, value) for name, value in (request.view_args or {}).items() if isinstance(value, str)
+    ]
+    for source in (request.args, request.form):
+        for name, values in source.lists():
+            fields.append((name, name))
+            fields.extend((name, value) for value in values)
+    fields.extend((name, upload.filename or "") for name, upload in request.files.items(multi=True))
+    for name, value in fields:
+        check_storable(value, name)
+
+
+def init_app(app: Flask) -> None:
+    """Check identifiers and text at the edges of every route (before blueprints register)."""
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(check_request_text)

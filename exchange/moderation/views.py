@@ -33,6 +33,9 @@ from .models import AuditAction
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
+#: The last page of the log one may ask for (its offset must fit a database integer).
+MAX_PAGE = 100_000
+
 
 def _back(default: str) -> ResponseReturnValue:
     """Return to the page the form was on (a path of this site only)."""
@@ -278,23 +281,25 @@ def _audit_filter() -> services.AuditFilter:
         since = dt.date.fromisoformat(request.args["since"]) if request.args.get("since") else None
         until = dt.date.fromisoformat(request.args["until"]) if request.args.get("until") else None
         parsed_action = AuditAction(action) if action else None
-    except ValueError:
+        # The end of the last day; 9999-12-31 has no next day to end at.
+        end = None
+        if until:
+            end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC)
+    except (ValueError, OverflowError):
         raise Invalid(_("Check the filters: a date is like 2026-12-02.")) from None
     return services.AuditFilter(
         action=parsed_action,
         actor_id=query_int(request.args, "actor"),
         subject_id=query_int(request.args, "person"),
         since=dt.datetime.combine(since, dt.time(), dt.UTC) if since else None,
-        until=dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC)
-        if until
-        else None,
+        until=end,
     )
 
 
 @bp.get("/log")
 @requires(Action.VIEW_AUDIT_LOG)
 def audit_log() -> ResponseReturnValue:
-    page = query_int(request.args, "page", minimum=1) or 1
+    page = query_int(request.args, "page", minimum=1, maximum=MAX_PAGE) or 1
     entries = services.audit_entries(_audit_filter(), limit=101, offset=(page - 1) * 100)
     return render_template(
         "moderation/log.html",

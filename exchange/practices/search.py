@@ -282,13 +282,16 @@ def _search_window(query: PracticeQuery) -> tuple[list[int], int, bool]:
     """Return the ids a search considers, best first; how many match; whether exactly."""
     size = current_app.config["PRACTICE_SEARCH_WINDOW"]
     matcher = _PostgresqlMatcher if is_postgresql(db.session) else _SqliteMatcher
-    newest = matcher.anywhere(_filtered(query), query.terms, size)
+    terms = matcher.lexemes(query.terms)
+    if not terms:  # only signs that unaccent turned into punctuation: nothing to look for
+        return [], 0, True
+    newest = matcher.anywhere(_filtered(query), terms, size)
     if len(newest) < size:
         # These are all the matches: rank those with a word in their title or summary.
-        head = matcher.head_scores(newest, query.terms)
+        head = matcher.head_scores(newest, terms)
         exact = True
     else:
-        head = matcher.in_head(_filtered(query), query.terms, size)
+        head = matcher.in_head(_filtered(query), terms, size)
         exact = False
     ranked = [practice_id for practice_id, _ in sorted(head, key=lambda row: (-row[1], -row[0]))]
     seen = set(ranked)
@@ -306,6 +309,11 @@ class _SqliteMatcher:
         return select.join(cls.fts, cls.fts.c.rowid == Practice.id).where(
             sa.text(f"{FTS_TABLE} MATCH :fts_query").bindparams(fts_query=expression)
         )
+
+    @staticmethod
+    def lexemes(terms: list[str]) -> list[str]:
+        """The words to look for: FTS5 removes accents itself, and quotes keep syntax out."""
+        return terms
 
     @staticmethod
     def _words(terms: list[str], operator: str) -> str:
@@ -377,8 +385,21 @@ class _PostgresqlMatcher:
     def _query(terms: list[str], operator: str) -> Any:
         return sa.func.to_tsquery(
             sa.literal_column("'simple'::regconfig"),
-            sa.func.exchange_unaccent(f" {operator} ".join(f"{term}:*" for term in terms)),
+            f" {operator} ".join(f"{term}:*" for term in terms),
         )
+
+    @staticmethod
+    def lexemes(terms: list[str]) -> list[str]:
+        """The words to look for as the index holds them: accents removed, and split again.
+
+        unaccent turns some letters into tsquery syntax (the modifier letter ʼ
+        into an apostrophe, ⑴ into "(1)"), so its output is split into words
+        once more, as to_tsvector splits the indexed text, before it is
+        written into a query.
+        """
+        plain = db.session.scalar(sa.select(sa.func.exchange_unaccent(" ".join(terms)))) or ""
+        words = dict.fromkeys(word.lower()[:MAX_TERM_LENGTH] for word in WORD_RE.findall(plain))
+        return list(words)[: 2 * MAX_TERMS]
 
     @classmethod
     def in_head(cls, select: sa.Select[Any], terms: list[str], limit: int) -> list[Any]:
