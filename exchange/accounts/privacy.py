@@ -33,7 +33,7 @@ from ..practices.models import Practice, PracticeRevision
 from ..rooms.models import Connection, Message
 from ..rooms.schemas import iso_utc
 from .models import Invitation, LoginSession, Role, User
-from .services import revoke_login_sessions
+from .services import deleted_account_email, revoke_login_sessions
 
 logger = logging.getLogger(__name__)
 
@@ -260,7 +260,8 @@ def delete_account(user: User, password: str) -> None:
         raise Invalid(_l("The password is not correct."), field="password")
     now = utcnow()
     user.name = "deleted"
-    user.email = f"deleted-{user.id}@deleted.invalid"
+    # Not derived from the id: an address anyone could predict, someone could take first.
+    user.email = deleted_account_email()
     user.password_hash = "!"  # matches no password
     user.administration_id = None
     user.role = Role.ATTENDEE

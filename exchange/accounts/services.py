@@ -28,6 +28,10 @@ from .models import Invitation, LoginSession, Role, User
 logger = logging.getLogger(__name__)
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: Where deleted accounts keep a placeholder address: ".invalid" never resolves (RFC 6761),
+#: and nobody may register or sign up mail under it, so no one can take an address that
+#: a deletion is about to use.
+RESERVED_EMAIL_DOMAIN = ".invalid"
 NAME_MAX_LENGTH = 100
 PASSWORD_MAX_LENGTH = 1024
 #: Letters that cannot be mistaken for one another when read aloud or typed.
@@ -38,11 +42,25 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+def is_deliverable_email(email: str) -> bool:
+    """Tell whether ``email`` (normalized) could be someone's address, and not a placeholder."""
+    return (
+        bool(EMAIL_RE.match(email))
+        and len(email) <= 254
+        and not email.endswith(RESERVED_EMAIL_DOMAIN)
+    )
+
+
+def deleted_account_email() -> str:
+    """A placeholder address for a deleted account: unique, unguessable, never registrable."""
+    return f"deleted-{secrets.token_hex(16)}@deleted{RESERVED_EMAIL_DOMAIN}"
+
+
 def validate_new_account(email: str, name: str, password: str) -> tuple[str, str]:
     """Check the fields of a new account; return the normalized email and name."""
     email = normalize_email(email)
     name = name.strip()
-    if not EMAIL_RE.match(email) or len(email) > 254:
+    if not is_deliverable_email(email):
         raise Invalid(_l("Enter a valid email address."), field="email")
     if not name or len(name) > NAME_MAX_LENGTH:
         raise Invalid(

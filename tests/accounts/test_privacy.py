@@ -234,3 +234,33 @@ def test_the_account_page_offers_both_downloads(client, login, elena):
     login(client, elena)
     page = client.get("/account").get_data(as_text=True)
     assert 'href="/account/export.zip"' in page and 'href="/account/export.json"' in page
+
+
+def test_nobody_can_register_the_address_a_deletion_will_use(app, client, elena, make_user):
+    with app.app_context():
+        for address in (
+            f"deleted-{elena.id}@deleted.invalid",
+            f"deleted-{elena.id + 1}@DELETED.INVALID",
+            "anna@example.invalid",
+        ):
+            with pytest.raises(Invalid):
+                services.register(email=address, name="Squatter", password="blue mountain river")
+            with pytest.raises(Invalid):
+                services.create_user(email=address, name="Squatter", password="blue mountain river")
+
+
+def test_deleting_accounts_never_fails_and_frees_every_real_address(app_ctx, elena, make_user):
+    """Each deleted account holds its own unguessable placeholder; the real address is free."""
+    other = make_user(Role.ATTENDEE, email="piotr@example.org")
+    privacy.delete_account(db.session.get(User, elena.id), PASSWORD)
+    privacy.delete_account(db.session.get(User, other.id), PASSWORD)
+    placeholders = [db.session.get(User, person.id).email for person in (elena, other)]
+    assert len(set(placeholders)) == 2
+    for placeholder in placeholders:
+        assert placeholder.endswith("@deleted.invalid")
+        assert placeholder != f"deleted-{elena.id}@deleted.invalid"  # not predictable
+        assert not services.is_deliverable_email(placeholder)
+    again = services.register(
+        email="elena@example.org", name="Elena Conti", password="blue mountain river"
+    )
+    assert again.id != elena.id
