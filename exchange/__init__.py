@@ -107,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     from .event.views import bp as event_bp
     from .files.views import bp as files_bp
     from .moderation.views import bp as moderation_bp
+    from .opendata.views import bp as opendata_bp
     from .practices.views import bp as practices_bp
     from .rooms.views import bp as rooms_bp
 
@@ -119,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
         moderation_bp,
         dashboard_bp,
         about_bp,
+        opendata_bp,
         health.bp,
     ):
         app.register_blueprint(blueprint)

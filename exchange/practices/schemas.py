@@ -61,6 +61,52 @@ def practice_json(practice: Practice, locale: str) -> dict[str, Any]:
     return data
 
 
+def practice_jsonld(practice: Practice, locale: str) -> dict[str, Any]:
+    """Describe a published practice for search engines and portals, as schema.org JSON-LD.
+
+    A practice is a creative work about a place: its administration made it, and
+    where that administration is, is what it covers.
+    """
+    administration = practice.administration
+    place: dict[str, Any] = {
+        "@type": "AdministrativeArea",
+        "name": administration.name,
+        "address": {"@type": "PostalAddress", "addressCountry": administration.country},
+    }
+    organization: dict[str, Any] = {
+        "@type": "GovernmentOrganization",
+        "name": administration.name,
+        "areaServed": place,
+    }
+    if administration.website:
+        organization["url"] = administration.website
+    url = practice_url(practice, external=True)
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "CreativeWork",
+        "@id": url,
+        "url": url,
+        "name": practice.title,
+        "headline": practice.title,
+        "description": practice.summary,
+        "about": practice.theme.name_in(locale),
+        "keywords": practice.tag_names,
+        "author": organization,
+        "creator": organization,
+        "spatialCoverage": place,
+        "license": licence_of(practice.licence).url,
+        "dateModified": iso_utc(practice.updated_at),
+    }
+    if practice.language:
+        data["inLanguage"] = practice.language
+    if practice.published_at:
+        data["datePublished"] = iso_utc(practice.published_at)
+    if practice.year_from:
+        # ISO 8601 intervals; ".." leaves a practice that goes on open-ended.
+        data["temporalCoverage"] = f"{practice.year_from}/{practice.year_to or '..'}"
+    return data
+
+
 def page_json(page: ResultPage, locale: str) -> dict[str, Any]:
     return {
         "practices": [practice_json(practice, locale) for practice in page.practices],

@@ -41,7 +41,7 @@ from .labels import (
 )
 from .licences import licence_of
 from .models import MARKDOWN_FIELDS, STANDARD_INDICATORS, Practice
-from .schemas import page_json, practice_json, practice_url
+from .schemas import page_json, practice_json, practice_jsonld, practice_url
 
 bp = Blueprint("practices", __name__)
 
@@ -177,6 +177,7 @@ def show(practice_id: int, slug: str | None = None) -> ResponseReturnValue:
         share_form=share_form if can_share else None,
         review_form=ReviewForm(formdata=None),
         missing=services.missing_for_submission(practice),
+        jsonld=practice_jsonld(practice, locale_code()) if practice.is_public else None,
     )
 
 

@@ -1,0 +1,1 @@
+"""The library for machines: Atom feeds, the sitemap, robots.txt, bulk downloads."""
