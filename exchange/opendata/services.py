@@ -10,7 +10,6 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..errors import NotFound
 from ..event.models import Administration, Room
-from ..event.services import get_room
 from ..extensions import db
 from ..practices.models import Practice
 from ..practices.search import PracticeQuery, search, visible_practices
@@ -25,17 +24,6 @@ def feed_practices(
     """Return the most recently published practices, of one theme or country if given."""
     query = PracticeQuery(theme=theme.slug if theme else "", country=country or "")
     return search(query, page=1, per_page=limit, whole=True).practices
-
-
-def feed_theme(slug: str) -> Room:
-    """Return the open room a theme feed is about, or raise :class:`NotFound`.
-
-    No database stores a NUL, and PostgreSQL refuses even to compare one: such
-    an address names no theme.
-    """
-    if "\x00" in slug:
-        raise NotFound()
-    return get_room(slug)
 
 
 def participating_country(code: str) -> str:

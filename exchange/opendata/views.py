@@ -18,7 +18,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from ..db import utcnow
-from ..event.services import current_event, list_administrations
+from ..event.services import current_event, get_room, list_administrations
 from ..i18n import locale_code
 from ..practices.ebook import NOT_XML
 from ..practices.licences import DEFAULT_LICENCE, LICENCES
@@ -73,7 +73,7 @@ def feed() -> ResponseReturnValue:
 @bp.get("/practices/feeds/themes/<slug>.atom")
 def theme_feed(slug: str) -> ResponseReturnValue:
     """The newest published practices of one theme."""
-    theme = services.feed_theme(slug)
+    theme = get_room(slug)
     return _feed(
         _(
             "%(event)s: best practices on %(theme)s",

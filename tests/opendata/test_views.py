@@ -93,13 +93,19 @@ def test_theme_and_country_feeds_list_only_their_practices(client, library, writ
         "/practices/feeds/themes/no-such-theme.atom",
         "/practices/feeds/countries/XX.atom",
         "/practices/feeds/countries/ITA.atom",
-        "/practices/feeds/countries/%C3%A9%00.atom",
-        "/practices/feeds/themes/%00.atom",
+        "/practices/feeds/countries/%C3%A9%C3%A9.atom",
         "/practices/feeds/themes/%F0%9F%92%A9%20%EF%BF%BE.atom",
     ],
 )
 def test_a_feed_of_nothing_we_know_is_not_found(client, event, url):
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url", ["/practices/feeds/themes/%00.atom", "/practices/feeds/countries/I%00.atom"]
+)
+def test_a_feed_address_no_database_can_hold_is_refused(client, event, url):
+    assert client.get(url).status_code == 400
 
 
 def test_an_empty_library_still_has_a_valid_feed(client, event):
