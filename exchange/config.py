@@ -62,6 +62,11 @@ class DefaultConfig:
     PRESENCE_INTERVAL: float = 1.0
     #: Most people listed by name in a presence update (the count is always exact).
     PRESENCE_LIST_LIMIT: int = 200
+    #: Seconds over which new messages are gathered into one ``room_activity`` for everyone
+    #: (what keeps rooms lists' unread counts live); 0 sends one per message.
+    ACTIVITY_INTERVAL: float = 1.0
+    #: Unread messages are counted up to this many per room (a client shows "99+").
+    UNREAD_COUNT_LIMIT: int = 100
     NODE_HEARTBEAT_SECONDS: float = 15.0
     NODE_TIMEOUT_SECONDS: float = 45.0
     #: Start the heartbeat and presence loops (tests drive them by hand).
@@ -72,6 +77,8 @@ class DefaultConfig:
         "default": "30/10s",  # any Socket.IO event without its own limit
         "send": "8/12s",  # chat messages, per person
         "join": "30/30s",
+        "read": "20/10s",  # read positions (clients report at most one a second)
+        "typing": "3/9s",  # "is typing" (clients send at most one every 4 s)
         "flood": "40/20s",  # refused events a connection may ignore before it is closed
         "login_address": "30/900s",  # sign-in attempts per network address
         "login_account": "5/900s",  # failed sign-ins per account and address

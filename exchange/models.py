@@ -18,7 +18,7 @@ from .practices.models import (
     PracticeTag,
     RevisionAction,
 )
-from .rooms.models import Connection, Message, Node, RoomPresence
+from .rooms.models import Connection, Message, Node, ReadPosition, RoomPresence
 
 metadata = Base.metadata
 
@@ -43,6 +43,7 @@ __all__ = [
     "PracticeRevision",
     "PracticeStatus",
     "PracticeTag",
+    "ReadPosition",
     "Report",
     "RevisionAction",
     "Role",

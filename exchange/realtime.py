@@ -23,11 +23,13 @@ from flask import Flask, current_app
 from .extensions import db, socketio
 
 if TYPE_CHECKING:
+    from .accounts.models import User
     from .event.models import Room
     from .files.models import StoredFile
     from .moderation.models import Notice, Report
     from .practices.models import Practice
     from .rooms.models import Message
+    from .rooms.unread import ReadState
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +60,8 @@ class RealtimeState:
         self.started = False
         self.lock = threading.Lock()
         self.dirty_rooms: set[int] = set()
+        #: New messages not yet announced to everyone, by room slug: (last id, how many).
+        self.activity: dict[str, tuple[int, int]] = {}
 
 
 def init_app(app: Flask) -> None:
@@ -89,6 +93,8 @@ def ensure_node_started() -> None:
             socketio.start_background_task(_heartbeat_loop, app)
             if app.config["PRESENCE_INTERVAL"] > 0:
                 socketio.start_background_task(_presence_loop, app)
+            if app.config["ACTIVITY_INTERVAL"] > 0:
+                socketio.start_background_task(_activity_loop, app)
     presence_changed(changed)
 
 
@@ -191,6 +197,73 @@ def message_posted(message: Message) -> None:
 
     socketio.emit(
         "message", message_json(message), to=room_channel(message.room.slug), namespace=NAMESPACE
+    )
+
+
+#: The Socket.IO room every signed-in socket joins: rooms lists hear of activity through it.
+EVERYONE = "everyone"
+
+
+def room_active(message: Message) -> None:
+    """Note a new message for the next ``room_activity``, which keeps unread counts live.
+
+    Thousands of people each keep a rooms list, so messages are gathered: one
+    packet per interval tells every socket about every room that got any,
+    however many messages they were.
+    """
+    state = _state()
+    slug = message.room.slug
+    with state.lock:
+        last_id, count = state.activity.get(slug, (0, 0))
+        state.activity[slug] = (max(last_id, message.id), count + 1)
+    if not (current_app.config["ACTIVITY_INTERVAL"] > 0 and current_app.config["BACKGROUND_TASKS"]):
+        flush_activity()
+
+
+def flush_activity() -> None:
+    """Send ``room_activity {rooms: [{room, last_message_id, count}]}`` for what was gathered."""
+    state = _state()
+    with state.lock:
+        activity, state.activity = state.activity, {}
+    if not activity:
+        return
+    rooms = [
+        {"room": slug, "last_message_id": last_id, "count": count}
+        for slug, (last_id, count) in sorted(activity.items())
+    ]
+    socketio.emit("room_activity", {"rooms": rooms}, to=EVERYONE, namespace=NAMESPACE)
+
+
+def _activity_loop(app: Flask) -> None:
+    interval = app.config["ACTIVITY_INTERVAL"]
+    while True:
+        socketio.sleep(interval)
+        try:
+            with app.app_context():
+                flush_activity()
+        except Exception:
+            logger.exception("room activity broadcast failed")
+
+
+def read_moved(user_id: int, slug: str, state: ReadState, *, skip_sid: str | None) -> None:
+    """Tell a person's other tabs and devices how far they have now read in a room."""
+    socketio.emit(
+        "read",
+        {"room": slug, "message_id": state.last_read_id, "unread_count": state.unread_count},
+        to=user_channel(user_id),
+        skip_sid=skip_sid,
+        namespace=NAMESPACE,
+    )
+
+
+def typing(slug: str, user: User, *, skip_sid: str | None) -> None:
+    """Tell the others in a room that ``user`` is writing."""
+    socketio.emit(
+        "typing",
+        {"room": slug, "user": {"id": user.id, "name": user.display_name}},
+        to=room_channel(slug),
+        skip_sid=skip_sid,
+        namespace=NAMESPACE,
     )
 
 

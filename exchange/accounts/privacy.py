@@ -30,7 +30,7 @@ from ..files import services as files
 from ..files.models import StoredFile, Variant
 from ..moderation.models import AuditEntry, Notice, Report
 from ..practices.models import Practice, PracticeRevision
-from ..rooms.models import Connection, Message
+from ..rooms.models import Connection, Message, ReadPosition
 from ..rooms.schemas import iso_utc
 from .models import Invitation, LoginSession, Role, User
 from .services import deleted_account_email, revoke_login_sessions
@@ -274,6 +274,8 @@ def delete_account(user: User, password: str) -> None:
     )
     # Files never attached go; attached ones stay with their messages, like the messages.
     unattached = files.remove_unattached_files_of(user)
+    # How far they read is about them alone, and of no use to anyone else.
+    db.session.execute(sa.delete(ReadPosition).where(ReadPosition.user_id == user.id))
     revoke_login_sessions(user, now)
     db.session.commit()
     files.discard(unattached)

@@ -6,7 +6,7 @@ import logging
 from typing import Any, NoReturn
 
 from flask_login import current_user
-from flask_socketio import SocketIO, join_room, leave_room
+from flask_socketio import SocketIO, join_room, leave_room, rooms
 from socketio.exceptions import ConnectionRefusedError
 
 from .. import realtime
@@ -17,7 +17,7 @@ from ..payloads import Payload
 from ..permissions import STAFF, Action, acting_user
 from ..practices.services import published_practice
 from ..sockets import connection_id, socket_event
-from . import presence, services
+from . import presence, services, unread
 from .schemas import change_json, message_json, room_json, user_json
 
 logger = logging.getLogger(__name__)
@@ -29,6 +29,8 @@ def register_handlers(socketio: SocketIO) -> None:
     socketio.on_event("join", on_join)
     socketio.on_event("leave", on_leave)
     socketio.on_event("send", on_send)
+    socketio.on_event("read", on_read)
+    socketio.on_event("typing", on_typing)
 
 
 def on_connect(auth: Any = None) -> None:
@@ -46,6 +48,7 @@ def on_connect(auth: Any = None) -> None:
     except Exception as error:
         _refuse(as_exchange_error(error))
     join_room(realtime.user_channel(user.id))
+    join_room(realtime.EVERYONE)
     if user.role in STAFF:
         join_room(realtime.MODERATORS)
 
@@ -66,7 +69,8 @@ def on_disconnect(*reason: Any) -> None:
 
 @socket_event(Action.JOIN_ROOM)
 def on_join(payload: Payload) -> dict[str, Any]:
-    """Client sends ``join {room, after?}``; the ack carries history and who is online.
+    """Client sends ``join {room, after?, changes_after?}``; the ack carries history,
+    who is online, and how far the person has read (``last_read_id``, ``unread_count``).
 
     The socket subscribes to the room before history is read, so a message
     committed in between arrives live (and maybe in history too: clients
@@ -75,13 +79,19 @@ def on_join(payload: Payload) -> dict[str, Any]:
     slug = payload.text("room", max_length=80)
     after = payload.optional_int("after")
     changes_after = payload.optional_int("changes_after")
-    staff = acting_user().role in STAFF
+    user = acting_user()
+    staff = user.role in STAFF
     get_room(slug)
     channel = realtime.room_channel(slug)
     join_room(channel)
     try:
         result = services.join(
-            connection_id(), slug, after=after, changes_after=changes_after, include_hidden=staff
+            connection_id(),
+            slug,
+            user,
+            after=after,
+            changes_after=changes_after,
+            include_hidden=staff,
         )
     except Exception:
         leave_room(channel)
@@ -95,6 +105,8 @@ def on_join(payload: Payload) -> dict[str, Any]:
         "online_count": result.online.count,
         "changes": [change_json(change, staff=staff) for change in result.changes],
         "last_change": result.last_change,
+        "last_read_id": result.read.last_read_id,
+        "unread_count": result.read.unread_count,
     }
 
 
@@ -125,3 +137,35 @@ def on_send(payload: Payload) -> dict[str, Any]:
         practice=published_practice(practice_id) if practice_id is not None else None,
     )
     return {"ok": True, "message": message_json(message)}
+
+
+@socket_event(Action.JOIN_ROOM)
+def on_read(payload: Payload) -> dict[str, Any]:
+    """Client sends ``read {room, message_id}`` when its reader has seen up to that message.
+
+    The position never moves backwards; the person's other sockets get
+    ``read {room, message_id, unread_count}`` when it moves.
+    """
+    room = get_room(payload.text("room", max_length=80))
+    message_id = payload.required_int("message_id", minimum=1)
+    state = unread.mark_read(acting_user(), room, message_id, skip_sid=connection_id())
+    return {
+        "ok": True,
+        "room": room.slug,
+        "message_id": state.last_read_id,
+        "unread_count": state.unread_count,
+    }
+
+
+@socket_event(Action.SEND_MESSAGE)
+def on_typing(payload: Payload) -> dict[str, Any]:
+    """Client sends ``typing {room}`` while its person writes (at most every few seconds).
+
+    The others in the room get ``typing {room, user: {id, name}}``. Only a
+    socket that joined the room may say so, and nothing is stored.
+    """
+    slug = payload.text("room", max_length=80)
+    services.announce_typing(
+        acting_user(), slug, joined=realtime.room_channel(slug) in rooms(), sid=connection_id()
+    )
+    return {"ok": True}

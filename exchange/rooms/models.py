@@ -49,6 +49,23 @@ class Message(Hideable, Base):
     practice: Mapped[Practice | None] = relationship()
 
 
+class ReadPosition(Base):
+    """How far one person has read in one room: the id of the last message they saw.
+
+    It only moves forward (rooms.services.mark_read), so two tabs or devices
+    reporting at once can never make messages unread again.
+    """
+
+    __tablename__ = "read_positions"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    room_id: Mapped[int] = mapped_column(sa.ForeignKey("rooms.id"), primary_key=True)
+    message_id: Mapped[int]
+    updated_at: Mapped[created_at]
+
+
 class Node(Base):
     """A running server process. Its heartbeat tells whether its connections are real."""
 

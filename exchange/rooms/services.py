@@ -15,7 +15,8 @@ from sqlalchemy.orm import joinedload
 
 from .. import permissions, realtime
 from ..accounts.models import User
-from ..errors import Invalid, NotFound, TooLong
+from ..db import utcnow
+from ..errors import Forbidden, Invalid, NotFound, TooLong
 from ..event.models import Room
 from ..event.services import get_room
 from ..extensions import db
@@ -23,7 +24,7 @@ from ..moderation.models import ModerationChange
 from ..moderation.services import check_can_post
 from ..payloads import check_storable
 from ..sanitize import clean_chat_text
-from . import presence
+from . import presence, unread
 from .models import Message
 from .writer import PendingMessage, message_writer
 
@@ -52,6 +53,8 @@ class JoinResult:
     #: Hides and restores since the change id the client gave, latest per message.
     changes: list[ModerationChange]
     last_change: int
+    #: How far the person has read in the room.
+    read: unread.ReadState
 
 
 def validate_body(body: str) -> None:
@@ -116,6 +119,7 @@ def post_message(
         if created:
             logger.debug("message %r stored in %s", message.id, room.slug)
             realtime.message_posted(message)
+            realtime.room_active(message)
             return message
         existing = message
     practice_id = practice.id if practice is not None else None
@@ -237,19 +241,32 @@ def history(
 def join(
     sid: str,
     slug: str,
+    user: User,
     *,
     after: int | None = None,
     changes_after: int | None = None,
     include_hidden: bool = False,
 ) -> JoinResult:
-    """Enter a room: record presence; return history, moderation changes and who is there."""
+    """Enter a room: record presence; return history, moderation changes, who is there,
+    and how far ``user`` has read."""
     room = get_room(slug)
     presence.enter_room(sid, room)
     past = history(room, after=after, include_hidden=include_hidden)
     changes = moderation_changes(room, changes_after) if changes_after is not None else []
     online = presence.online_in(room.id, limit=current_app.config["PRESENCE_LIST_LIMIT"])
+    read = unread.read_state(user, room)
     realtime.presence_changed([room.id])
-    return JoinResult(room, past, online, changes, last_moderation_change(room))
+    return JoinResult(room, past, online, changes, last_moderation_change(room), read)
+
+
+def announce_typing(user: User, slug: str, *, joined: bool, sid: str | None = None) -> None:
+    """Tell a room that ``user`` is writing, if they joined it and may post now."""
+    if not joined:
+        get_room(slug)  # an unknown room is not_found; a known one needs a join first
+        raise Invalid(_l("Join the room first."), field="room")
+    if user.muted_at(utcnow()):
+        raise Forbidden()
+    realtime.typing(slug, user, skip_sid=sid)
 
 
 def moderation_changes(room: Room, after: int, limit: int = 500) -> list[ModerationChange]:

@@ -22,7 +22,7 @@ from ..event.services import get_room, list_rooms
 from ..i18n import CONTENT_LANGUAGES, language_names, locale_code
 from ..payloads import query_int
 from ..permissions import STAFF, Action, acting_user, can, requires
-from . import presence, services
+from . import presence, services, unread
 from .schemas import message_json, room_json, user_json
 
 bp = Blueprint("rooms", __name__)
@@ -74,9 +74,19 @@ def post(slug: str) -> ResponseReturnValue:
 @bp.get("/api/rooms")
 @requires(Action.JOIN_ROOM)
 def api_index() -> ResponseReturnValue:
+    """Every open room, with how many are in it and how many messages the reader has not read."""
+    rooms = list_rooms()
     counts = presence.online_counts()
+    unread_counts = unread.unread_counts(acting_user(), rooms)
     locale = locale_code()
-    return jsonify({"rooms": [room_json(r, locale, counts.get(r.id, 0)) for r in list_rooms()]})
+    return jsonify(
+        {
+            "rooms": [
+                {**room_json(r, locale, counts.get(r.id, 0)), "unread": unread_counts[r.id]}
+                for r in rooms
+            ]
+        }
+    )
 
 
 @bp.get("/api/rooms/<slug>/messages")

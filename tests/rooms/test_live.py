@@ -138,3 +138,66 @@ def test_naughty_strings_come_back_byte_identical_and_never_as_markup(
     assert bodies == [text for text in naughty_strings if text.strip()]
     assert stored == len(bodies)
     elena.disconnect()
+
+
+def test_read_positions_unread_activity_and_typing_over_the_wire(live_server, people):
+    """Two tabs of Elena in another room, Salvatore writing: counts stay live and in step."""
+    salvatore = connect(live_server, people["salvatore"])
+    tab = connect(live_server, people["elena"])
+    other_tab = connect(live_server, people["elena"])
+    for client in (salvatore, tab):
+        assert client.call("join", {"room": "plenary"}, timeout=10)["ok"]
+    assert other_tab.call("join", {"room": "funding"}, timeout=10)["ok"]
+
+    assert tab.call("typing", {"room": "plenary"}, timeout=10) == {"ok": True}
+    assert salvatore.wait_for(
+        lambda: (
+            {"room": "plenary", "user": {"id": people["elena"].id, "name": "Elena"}}
+            in salvatore.events("typing")
+        )
+    )
+
+    first = send(salvatore, "first")["message"]
+    second = send(salvatore, "second")["message"]
+    # Gathered per room and interval: the tab in another room hears of both, within 3 s.
+    assert other_tab.wait_for(
+        lambda: (
+            sum(
+                entry["count"]
+                for activity in other_tab.events("room_activity")
+                for entry in activity["rooms"]
+                if entry["room"] == "plenary"
+            )
+            == 2
+        ),
+        timeout=3,
+    )
+    latest = max(
+        entry["last_message_id"]
+        for activity in other_tab.events("room_activity")
+        for entry in activity["rooms"]
+    )
+    assert latest == second["id"]
+
+    rejoined = other_tab.call("join", {"room": "plenary"}, timeout=10)
+    assert rejoined["last_read_id"] is None and rejoined["unread_count"] == 2
+
+    read = tab.call("read", {"room": "plenary", "message_id": first["id"]}, timeout=10)
+    assert read["message_id"] == first["id"] and read["unread_count"] == 1
+    assert other_tab.wait_for(
+        lambda: (
+            {"room": "plenary", "message_id": first["id"], "unread_count": 1}
+            in other_tab.events("read")
+        )
+    )
+    assert not tab.events("read")
+
+    unread = {
+        room["slug"]: room["unread"]
+        for room in live_server.login(people["elena"].email, PASSWORD)
+        .get(live_server.url + "/api/rooms", timeout=10)
+        .json()["rooms"]
+    }
+    assert unread["plenary"] == 1 and unread["funding"] == 0
+    for client in (salvatore, tab, other_tab):
+        client.disconnect()
