@@ -101,6 +101,9 @@ class DefaultConfig:
     FEED_LENGTH: int = 50
     #: Most matching practices one search considers and ranks (practices/search.py).
     PRACTICE_SEARCH_WINDOW: int = 1000
+    #: How many searches' filter counts a process keeps (0: count every time). They are
+    #: checked against the library's fingerprint at each use, so never out of date.
+    PRACTICE_FACET_CACHE_SIZE: int = 256
 
     #: Where uploaded files live: "database" (every process reaches them, nothing more to
     #: run) or "directory" (FILE_DIRECTORY, a folder every machine mounts). docs/files.md.

@@ -5,13 +5,16 @@ Forms, pages, error messages and the e-book all name things from here.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 
 from ..templating import number
 from .models import STANDARD_INDICATORS, Practice, PracticeStatus, RevisionAction
+from .search import WORD_RE
 
 FIELD_LABELS: dict[str, Any] = {
     "title": _l("Title"),
@@ -85,3 +88,23 @@ def indicator_lines(practice: Practice) -> list[tuple[str, str]]:
     for item in practice.indicators:
         lines.append((item.name, f"{number(item.value)} {item.unit}".strip()))
     return lines
+
+
+def _folded(text: str) -> str:
+    """Lower case without accents, as the search compares words ("Città" is "citta")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def highlight(text: str, terms: list[str]) -> Markup:
+    """Escape ``text`` and mark the words a search found in it (those the terms begin)."""
+    folded = [_folded(term) for term in terms]
+    if not folded:
+        return escape(text)
+    parts, end = [], 0
+    for match in WORD_RE.finditer(text):
+        if any(_folded(match.group()).startswith(term) for term in folded):
+            parts += [escape(text[end : match.start()]), Markup("<mark>%s</mark>") % match.group()]
+            end = match.end()
+    parts.append(escape(text[end:]))
+    return Markup("").join(parts)

@@ -14,12 +14,21 @@ four times as much); then those with the words only in the long fields, newest
 first. When more match, the total is a floor ("more than 1,000") and readers narrow
 the search with more words or filters. Lists without words count exactly: their
 filters are served by indexes.
+
+Beside the results, :func:`facets` counts how many practices each choice of the
+filters would leave, for the current words and the other filters. Counting a
+library without words reads every published practice (from a covering index), so
+the counts are kept per process and compared, at each use, with a fingerprint of
+the library that every process sees alike: the newest revision (every change to a
+practice writes one) and the newest audit entry (every hide and restore writes
+one).
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -31,11 +40,13 @@ from ..db import is_postgresql
 from ..event.models import Administration, Room
 from ..extensions import db
 from ..i18n import CONTENT_LANGUAGES
+from ..moderation.models import AuditEntry
 from .models import (
     FTS_HEAD_WEIGHTS,
     FTS_TABLE,
     STANDARD_INDICATORS,
     Practice,
+    PracticeRevision,
     PracticeStatus,
     PracticeTag,
 )
@@ -127,6 +138,27 @@ class Totals:
     complete: bool = True
 
 
+#: The filters that offer choices, each counted in :class:`Facets`.
+FACETS = ("theme", "country", "administration", "language")
+
+
+@dataclass
+class Facets:
+    """How many practices each choice of a filter leaves, with the words and the other filters.
+
+    Each maps a choice (a theme's slug, a country code, an administration's slug,
+    a language code) to its count; a choice that leaves nothing is absent.
+    """
+
+    theme: dict[str, int]
+    country: dict[str, int]
+    administration: dict[str, int]
+    language: dict[str, int]
+    #: False when the words match more practices than a search considers: the counts
+    #: are then those of the practices it considers (see the module).
+    complete: bool = True
+
+
 def normalize_tag(tag: str) -> str:
     """Tags are compared lower case with single spaces."""
     return " ".join(tag.split()).lower()
@@ -205,6 +237,86 @@ def totals(query: PracticeQuery) -> Totals:
     )
     by_country = sorted(_sums(query, ids, Administration.country), key=lambda item: item.key)
     return Totals(_sums(query, ids)[0], by_theme, by_country, complete)
+
+
+def facets(query: PracticeQuery) -> Facets:
+    """Count, for each choice of each filter, the practices it would leave.
+
+    A filter's own choice is left out of its counts (choosing another country
+    replaces it), the words and the other filters are kept.
+    """
+    query = query.normalized()
+    base = replace(query, theme="", country="", administration="", language="")
+    cells, complete = _facet_cells(base)
+    themes = {row.id: row.slug for row in db.session.execute(sa.select(Room.id, Room.slug))}
+    places = {
+        row.id: (row.slug, row.country)
+        for row in db.session.execute(
+            sa.select(Administration.id, Administration.slug, Administration.country)
+        )
+    }
+    chosen = {name: getattr(query, name) for name in FACETS if getattr(query, name)}
+    counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+    for theme_id, administration_id, language, count in cells:
+        slug, country = places.get(administration_id, ("", ""))
+        values = {
+            "theme": themes.get(theme_id, ""),
+            "country": country,
+            "administration": slug,
+            "language": language or "",
+        }
+        for name in FACETS:
+            if values[name] and all(
+                values[other] == value for other, value in chosen.items() if other != name
+            ):
+                counts[name][values[name]] = counts[name].get(values[name], 0) + count
+    return Facets(**counts, complete=complete)
+
+
+def library_fingerprint() -> tuple[Any, ...]:
+    """What changes whenever a practice is written, published, hidden or restored.
+
+    Two primary-key maxima: read from the end of an index, whatever the size of the library.
+    """
+    return tuple(
+        db.session.execute(
+            sa.select(
+                sa.select(sa.func.max(PracticeRevision.id)).scalar_subquery(),
+                sa.select(sa.func.max(AuditEntry.id)).scalar_subquery(),
+            )
+        ).one()
+    )
+
+
+def _facet_cells(base: PracticeQuery) -> tuple[list[tuple[int, int, str | None, int]], bool]:
+    """Count the practices matching ``base`` by theme, administration and language.
+
+    A few hundred cells at most, from which every facet is summed; kept per
+    process while the library's fingerprint stays the same.
+    """
+    size = current_app.config["PRACTICE_FACET_CACHE_SIZE"]
+    cache: OrderedDict[PracticeQuery, tuple[Any, Any]] = current_app.extensions.setdefault(
+        "exchange.practice_facets", OrderedDict()
+    )
+    fingerprint = library_fingerprint() if size else None
+    if size and base in cache and cache[base][0] == fingerprint:
+        cache.move_to_end(base)
+        return cache[base][1]  # type: ignore[no-any-return]
+    select = _filtered(base).with_only_columns(
+        Practice.theme_id, Practice.administration_id, Practice.language, sa.func.count()
+    )
+    complete = True
+    if base.terms:
+        window, _total, complete = _search_window(base)
+        select = select.where(Practice.id.in_(window))
+    grouped = select.group_by(Practice.theme_id, Practice.administration_id, Practice.language)
+    found = ([tuple(row) for row in db.session.execute(grouped)], complete)
+    if size:
+        cache[base] = (fingerprint, found)
+        cache.move_to_end(base)
+        while len(cache) > size:
+            cache.popitem(last=False)
+    return found  # type: ignore[return-value]
 
 
 def _filtered(query: PracticeQuery) -> sa.Select[Any]:

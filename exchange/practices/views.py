@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from flask import (
@@ -28,7 +29,7 @@ from ..moderation.services import report_practice
 from ..payloads import query_int
 from ..permissions import Action, acting_user, can, check, requires
 from ..rooms.services import get_message
-from ..templating import country_name
+from ..templating import country_name, number
 from . import ebook, search, services
 from .forms import PracticeForm, ReviewForm, SearchForm, ShareForm
 from .labels import (
@@ -36,6 +37,7 @@ from .labels import (
     INDICATOR_LABELS,
     REVISION_LABELS,
     STATUS_LABELS,
+    highlight,
     indicator_lines,
     period_text,
 )
@@ -60,6 +62,7 @@ def _labels() -> dict[str, Any]:
         "indicator_lines": indicator_lines,
         "language_name": language_name,
         "licence_of": licence_of,
+        "highlight": highlight,
     }
 
 
@@ -77,26 +80,77 @@ def _query() -> search.PracticeQuery:
     )
 
 
-def _search_form() -> SearchForm:
-    """The filter form, showing the current filters, with the choices the event offers."""
+def _search_form(query: search.PracticeQuery, facets: search.Facets) -> SearchForm:
+    """The filter form, showing the current filters and only the choices that leave practices.
+
+    Each choice says how many practices it leaves; the one chosen stays offered
+    even if none is left, so that the form shows what was asked.
+    """
     form = SearchForm(formdata=request.args)
-    form.theme.choices = [("", _("All themes"))] + [
-        (room.slug, room.name_in(locale_code())) for room in list_rooms()
-    ]
+    form.theme.choices = [("", _("All themes"))] + _counted(
+        [(room.slug, room.name_in(locale_code())) for room in list_rooms()],
+        facets.theme,
+        query.theme,
+    )
     administrations = list_administrations()
     countries = sorted({a.country for a in administrations}, key=country_name)
-    form.country.choices = [("", _("All countries"))] + [(c, country_name(c)) for c in countries]
-    form.administration.choices = [("", _("All administrations"))] + [
-        (a.slug, a.name) for a in administrations
-    ]
-    # The languages practices are published in, and the one asked for even if none is.
-    languages = search.languages_in_use()
-    asked = (form.language.data or "").strip().lower()
-    if asked in CONTENT_LANGUAGES and asked not in languages:
-        languages = [code for code in CONTENT_LANGUAGES if code in {*languages, asked}]
+    form.country.choices = [("", _("All countries"))] + _counted(
+        [(code, country_name(code)) for code in countries], facets.country, query.country.upper()
+    )
+    form.administration.choices = [("", _("All administrations"))] + _counted(
+        [(a.slug, a.name) for a in administrations], facets.administration, query.administration
+    )
+    asked = query.language.strip().lower()
     form.language.data = asked
-    form.language.choices = [("", _("All languages")), *_language_choices(languages)]
+    offered = [code for code in CONTENT_LANGUAGES if code in facets.language or code == asked]
+    form.language.choices = [("", _("All languages"))] + _counted(
+        _language_choices(offered), facets.language, asked
+    )
     return form
+
+
+def _counted(
+    choices: list[Any], counts: dict[str, int], chosen: str
+) -> list[tuple[str, str, dict[str, str]]]:
+    """Keep the choices that leave practices (and the chosen one), each with its count."""
+    return [
+        (
+            value,
+            _("%(choice)s (%(num)s)", choice=label, num=number(counts.get(value, 0))),
+            *(extra or [{}]),
+        )
+        for value, label, *extra in choices
+        if counts.get(value) or value == chosen
+    ]
+
+
+@dataclass(frozen=True)
+class ActiveFilter:
+    """A filter the reader chose, named as the form names it, and the address without it."""
+
+    label: str
+    value: str
+    remove_url: str
+
+
+def _active_filters(form: SearchForm, endpoint: str) -> list[ActiveFilter]:
+    """The chosen filters (and words), each named, with a link that takes it away."""
+    active = _filter_args()
+    names: dict[str, dict[str, str]] = {
+        "theme": {room.slug: room.name_in(locale_code()) for room in list_rooms()},
+        "administration": {a.slug: a.name for a in list_administrations()},
+    }
+    chips = []
+    for key, value in active.items():
+        if key == "country":
+            shown = country_name(value.strip().upper())
+        elif key == "language" and value.strip().lower() in CONTENT_LANGUAGES:
+            shown = language_name(value.strip().lower())
+        else:
+            shown = names.get(key, {}).get(value.strip(), value)
+        rest = {name: kept for name, kept in active.items() if name != key}
+        chips.append(ActiveFilter(str(form[key].label.text), shown, url_for(endpoint, **rest)))
+    return chips
 
 
 def _language_choices(codes: list[str]) -> list[tuple[str, str, dict[str, str]]]:
@@ -117,27 +171,35 @@ def _filter_args() -> dict[str, str]:
     return {key: request.args[key] for key in FILTER_ARGS if request.args.get(key)}
 
 
+def _library_page(endpoint: str) -> dict[str, Any]:
+    """What both pages of the library show of the search: its form, counts and chips."""
+    query = _query()
+    facets = search.facets(query)
+    form = _search_form(query, facets)
+    return {
+        "form": form,
+        "query": query,
+        "facets": facets,
+        "filters": _filter_args(),
+        "active_filters": _active_filters(form, endpoint),
+    }
+
+
 @bp.get("/practices")
 def index() -> ResponseReturnValue:
-    query = _query()
     page = query_int(request.args, "page", minimum=1, maximum=100_000) or 1
-    results = search.search(query, page=page, per_page=current_app.config["PRACTICES_PER_PAGE"])
-    return render_template(
-        "practices/index.html",
-        form=_search_form(),
-        query=query,
-        results=results,
-        filters=_filter_args(),
+    context = _library_page("practices.index")
+    results = search.search(
+        context["query"], page=page, per_page=current_app.config["PRACTICES_PER_PAGE"]
     )
+    return render_template("practices/index.html", results=results, **context)
 
 
 @bp.get("/practices/totals")
 def totals() -> ResponseReturnValue:
+    context = _library_page("practices.totals")
     return render_template(
-        "practices/totals.html",
-        form=_search_form(),
-        totals=search.totals(_query()),
-        filters=_filter_args(),
+        "practices/totals.html", totals=search.totals(context["query"]), **context
     )
 
 

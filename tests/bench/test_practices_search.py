@@ -20,6 +20,7 @@ def test_the_benchmark_fills_a_database_and_times_every_kind_of_query(database):
     assert len(lines) == 1 and lines[0].startswith(f"{database}: 200 practices generated in")
     kinds = {measure.label for measure in measures}
     assert {"search: a word of the trade", "list: newest", "list: by tag"} <= kinds
+    assert {"facets: newest", "facets (kept): word + country + theme"} <= kinds
     assert all(len(measure.timings_ms) == 2 for measure in measures)
     report = practices_search.table(measures)
     assert report.startswith("| database | query | p50 ms | p95 ms | CPU p50 ms |")

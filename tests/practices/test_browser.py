@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,9 @@ from exchange.accounts.models import Role
 from ..conftest import sign_in
 from ..support import databases
 from ..support.browser import wait_until
+
+SCREENS = {"desktop": (1280, 800), "phone": (390, 844)}
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
@@ -39,7 +43,8 @@ def test_a_visitor_without_an_account_finds_reads_and_downloads_the_practices(
     page.goto(live_server.url + "/practices")
     assert page.locator(".practice-item").count() == 4
     page.get_by_role("searchbox", name="Search").fill("solar")
-    page.get_by_label("Country").select_option(label="Italy")
+    page.get_by_text("Filters").click()  # a disclosure on a phone
+    page.get_by_label("Country").select_option(label="Italy (3)")
     page.get_by_role("button", name="Search").click()
     page.wait_for_url("**/practices?*q=solar*")
     titles = page.locator(".practice-item .practice-title").all_inner_texts()
@@ -110,3 +115,59 @@ def test_a_delegate_posts_a_practice_and_shares_it_into_its_room(live_server, ma
     assert "Our energy community, with figures" in room.inner_text(".discussion")
     for page in (writer, reviewer, room):
         page.watch.assert_clean()
+
+
+def fits_the_screen(page):
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_the_search_comes_first_offers_what_exists_and_its_chips_take_filters_away(
+    live_server, make_user, write, new_page, screen
+):
+    ferla = make_user(Role.DELEGATE, administration="ferla")
+    musterstadt = make_user(Role.DELEGATE, administration="demo-musterstadt")
+    write(ferla, published=True, title="Solar roofs on six schools", language="it")
+    write(ferla, published=True, title="Bike lanes", theme="sustainable-mobility")
+    write(musterstadt, published=True, title="Solar panels on the town hall", language="de")
+    width, height = SCREENS[screen]
+    page = new_page(width=width, height=height)
+    page.goto(live_server.url + "/practices")
+
+    search = page.get_by_role("searchbox", name="Search")
+    first = page.evaluate(
+        "document.querySelector('main').querySelector('input, select, textarea').id"
+    )
+    assert first == "q"
+    box, form = search.bounding_box(), page.locator("form[role=search]").bounding_box()
+    assert box["width"] >= 0.7 * form["width"]  # the whole row but its button
+    filters = page.locator("#country")
+    assert filters.is_visible() == (screen == "desktop")  # a disclosure on a phone
+    if screen == "phone":
+        page.get_by_text("Filters", exact=True).click()
+    countries = page.locator("#country option").all_inner_texts()
+    assert countries == ["All countries", "Germany (1)", "Italy (2)"]  # no Sweden: nothing there
+
+    search.fill("solar")
+    page.locator("#country").select_option("IT")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url("**/practices?*country=IT*")
+    assert page.locator(".practice-item").count() == 1
+    assert page.locator(".practice-item mark").first.inner_text() == "Solar"
+    assert page.locator("form[role=search] summary").inner_text() == "Filters (1)"
+    assert fits_the_screen(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"library-search-{screen}.png"), full_page=True)
+
+    page.get_by_role("link", name="Remove the filter Country: Italy").click()
+    page.wait_for_url(lambda url: "country=" not in url)
+    assert page.locator(".practice-item").count() == 2
+    assert page.locator("#q").input_value() == "solar"
+    page.get_by_role("link", name="Remove the filter Search: solar").click()
+    page.wait_for_url(live_server.url + "/practices")
+    assert page.locator(".practice-item").count() == 3 and page.locator(".chip").count() == 0
+
+    page.goto(live_server.url + "/practices/totals?country=IT")
+    assert fits_the_screen(page)
+    page.screenshot(path=str(SCREENSHOTS / f"library-totals-{screen}.png"), full_page=True)
+    page.watch.assert_clean()

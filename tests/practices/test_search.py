@@ -161,6 +161,70 @@ def test_a_hidden_practice_takes_its_language_out_of_the_filter(app_ctx, write, 
     assert search.languages_in_use() == []
 
 
+def test_facets_count_each_choice_with_the_words_and_the_other_filters(app_ctx, library):
+    counts = search.facets(PracticeQuery(text="solar", country="IT"))
+    assert counts.theme == {"renewable-energy": 1, "energy-communities": 1}
+    assert counts.country == {"IT": 2, "DE": 1}  # its own filter does not narrow it
+    assert counts.administration == {"campi-bisenzio": 1, "ferla": 1}
+    assert counts.language == {"it": 1, "en": 1}
+    assert counts.complete
+
+
+def test_facets_leave_out_what_nobody_may_read_and_choices_with_nothing(app_ctx, library):
+    counts = search.facets(PracticeQuery(tag="solar", year=2019))
+    assert counts.country == {"DE": 1}
+    assert counts.theme == {"data-for-planning": 1}
+    assert "fr" not in search.facets(PracticeQuery()).language  # only a draft is in French
+
+
+def test_facets_of_a_search_beyond_its_window_count_the_practices_it_considers(
+    app, app_ctx, write, elena
+):
+    app.config["PRACTICE_SEARCH_WINDOW"] = 2
+    for number in range(3):
+        write(elena, published=True, title=f"Solar roof {number}")
+    counts = search.facets(PracticeQuery(text="solar"))
+    assert counts.country == {"IT": 2} and not counts.complete
+
+
+def test_counts_kept_by_one_process_follow_changes_made_by_another(
+    app, app_ctx, database_url, tmp_path, write, elena, moderator
+):
+    """Each process keeps its counts; the library's fingerprint tells it when to count again."""
+    first = write(elena, published=True, title="Solar roofs", language="it")
+    assert search.facets(PracticeQuery()).language == {"it": 1}
+    other_process = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "another-process",
+            "DATABASE_URL": database_url,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "BACKGROUND_TASKS": False,
+        }
+    )
+    with other_process.app_context():
+        hide_practice(
+            services.get_practice(first.id), db.session.merge(moderator), "Copied from elsewhere"
+        )
+        db.engine.dispose()
+    db.session.rollback()  # end this process's transaction, as its next request would
+    assert search.facets(PracticeQuery()).language == {}
+    write(elena, published=True, title="Pompe di calore", language="it")
+    write(elena, published=True, title="Heat pumps", language="en")
+    db.session.rollback()
+    assert search.facets(PracticeQuery()).language == {"it": 1, "en": 1}
+
+
+def test_counts_of_an_unchanged_library_are_not_read_again(app_ctx, library):
+    search.facets(PracticeQuery(country="IT"))
+    statements = _statements_of(lambda: search.facets(PracticeQuery(country="DE")))
+    assert not any("GROUP BY" in sql for sql, _parameters in statements)
+
+
+def test_counting_without_words_reads_an_index_and_never_the_table(app_ctx, library):
+    _assert_no_full_scan(_statements_of(lambda: search.facets(PracticeQuery(year=2019))))
+
+
 def test_results_come_in_pages(app_ctx, write, elena):
     for number in range(5):
         write(elena, published=True, title=f"Heat pump {number}")

@@ -80,13 +80,97 @@ def test_anyone_finds_reads_and_downloads_the_solar_practices_of_italy(
     assert "attachment" in ebook.headers["Content-Disposition"]
 
 
-def test_the_library_is_in_the_navigation_and_its_filter_form_is_labelled(client, event):
+def test_the_library_is_in_the_navigation_and_its_filter_form_is_labelled(client, write, salvatore):
+    write(salvatore, published=True, theme="energy-communities")
     html = page(client, "/practices")
     assert 'href="/practices" aria-current="page"' in html
     assert 'role="search"' in html
     for name in ("q", "theme", "country", "administration", "tag", "year", "language"):
         assert f'<label for="{name}"' in html
-    assert "Energy communities" in html and "Germany" in html
+    assert '<option value="energy-communities">Energy communities (1)</option>' in html
+    assert '<option value="IT">Italy (1)</option>' in html
+    assert "Germany" not in html and "Funding" not in html  # nothing to find there
+
+
+def test_the_search_field_comes_before_every_filter(client, event):
+    html = page(client, "/practices")
+    form = re.search(r'<form [^>]*role="search".*?</form>', html, re.S).group(0)
+    controls = re.findall(r'<(?:input|select)[^>]* id="(\w+)"', form)
+    assert controls == ["q", "theme", "country", "administration", "language", "tag", "year"]
+    assert '<details class="filter-panel">' in form and "<summary>Filters</summary>" in form
+
+
+def choices(html, name):
+    """The (value, label) of each option of a filter."""
+    select = re.search(rf'<select [^>]*id="{name}".*?</select>', html, re.S).group(0)
+    return re.findall(r'<option [^>]*value="([^"]*)"[^>]*>([^<]*)</option>', select)
+
+
+def test_each_choice_counts_the_practices_it_leaves_with_the_words_and_other_filters(
+    client, write, elena, salvatore, make_user
+):
+    write(elena, published=True, title="Solar roofs", language="it")
+    write(elena, published=True, title="Solar car parks", theme="sustainable-mobility")
+    write(salvatore, published=True, title="Solar community", theme="energy-communities")
+    write(salvatore, published=True, title="Bike lanes", theme="sustainable-mobility")
+    write(make_user(administration="demo-musterstadt"), published=True, title="Wind park")
+    write(elena, title="Solar draft", theme="funding")  # never counted
+
+    html = page(client, "/practices?q=solar&country=IT&theme=sustainable-mobility")
+    # A filter's own choice does not narrow its counts: another theme replaces it.
+    assert choices(html, "theme") == [
+        ("", "All themes"),
+        ("renewable-energy", "Renewable energy (1)"),
+        ("sustainable-mobility", "Sustainable mobility (1)"),
+        ("energy-communities", "Energy communities (1)"),
+    ]
+    assert choices(html, "country") == [("", "All countries"), ("IT", "Italy (1)")]
+    assert choices(html, "administration") == [
+        ("", "All administrations"),
+        ("campi-bisenzio", "Campi Bisenzio (1)"),
+    ]
+    assert "<summary>Filters (2)</summary>" in html
+
+
+def test_a_chosen_choice_stays_offered_though_nothing_is_left(client, write, elena):
+    write(elena, published=True, title="Solar roofs")
+    html = page(client, "/practices?country=SE")
+    assert choices(html, "country") == [
+        ("", "All countries"),
+        ("IT", "Italy (1)"),
+        ("SE", "Sweden (0)"),
+    ]
+    assert "No published practice matches" in html
+
+
+def test_active_filters_are_chips_that_each_take_their_filter_away(client, write, elena):
+    write(elena, published=True, title="Solar roofs", language="it")
+    html = page(client, "/practices?q=solar&country=IT&language=it&year=2022")
+    chips = re.findall(r'<a class="chip" href="([^"]*)">(.*?)</a>', html)
+    assert [(href.replace("&amp;", "&"), re.sub("<[^>]+>", "|", text)) for href, text in chips] == [
+        ("/practices?country=IT&year=2022&language=it", "|Remove the filter |Search: solar|×|"),
+        ("/practices?q=solar&year=2022&language=it", "|Remove the filter |Country: Italy|×|"),
+        ("/practices?q=solar&country=IT&language=it", "|Remove the filter |Year: 2022|×|"),
+        ("/practices?q=solar&country=IT&year=2022", "|Remove the filter |Language: Italiano|×|"),
+    ]
+    assert "<summary>Filters (3)</summary>" in html  # the words are not a filter
+    assert "Active filters" not in page(client, "/practices")
+
+
+def test_results_mark_the_words_they_matched(client, write, elena):
+    write(
+        elena,
+        published=True,
+        title="Città solare",
+        summary="Solar <b>panels</b> on the roofs of the schools.",
+        lessons="Talk to the caretakers first.",
+    )
+    html = page(client, "/practices?q=citta+solar+caretaker")
+    assert "<mark>Città</mark> <mark>solare</mark>" in html
+    assert "<mark>Solar</mark> &lt;b&gt;panels&lt;/b&gt; on" in html
+    only_in_the_text = page(client, "/practices?q=caretakers")
+    assert "<mark>" not in only_in_the_text
+    assert "Your words are in the full text of this practice." in only_in_the_text
 
 
 def test_results_are_paginated_with_the_filters_kept(client, write, elena, app):
@@ -125,13 +209,13 @@ def test_readers_find_the_practices_written_in_their_language(client, write, ele
         'value=""', 'lang="en" value="en"', 'lang="it" selected value="it"'
     ]  # fmt: skip
     assert "Tetti solari" not in page(client, "/practices?language=de")
-    assert "Tetti solari" in page(client, "/practices?q=tetti&language=IT")
+    assert "<mark>Tetti</mark> solari" in page(client, "/practices?q=tetti&language=IT")
     assert 'href="/practices/totals?language=it"' in listing
 
 
 def test_the_language_asked_for_stays_chosen_even_when_nothing_is_written_in_it(client, event):
     html = page(client, "/practices?language=fi")
-    assert '<option lang="fi" selected value="fi">Suomi</option>' in html
+    assert '<option lang="fi" selected value="fi">Suomi (0)</option>' in html
     assert "No published practice matches" in html
 
 
