@@ -21,8 +21,9 @@ METHOD = [
     "- The app runs with `EXCHANGE_PASSWORD_HASH_METHOD=pbkdf2:sha256:1000`, "
     "`EXCHANGE_PRESENCE_INTERVAL=1` (the default), `EXCHANGE_LOG_LEVEL=WARNING`, and **every "
     "flood-control limit raised** (`EXCHANGE_RATE_LIMITS__<name>=1000000/1s` for default, send, "
-    "join, flood, login_address, login_account, login_account_total, register_address and "
-    "upload), so that flood control never throttles the benchmark; everything else is the default "
+    "join, flood, register_address and upload, and `EXCHANGE_LOGIN_DELAYS__<name>__free=1000000` "
+    "for login_address and login_account), so that flood control never throttles the benchmark; "
+    "everything else is the default "
     "(`EXCHANGE_SQLITE_SYNCHRONOUS=FULL`, pool of 10).",
     "- Every measurement starts fresh server processes. A message carries its sequence number and "
     "send time (`time.time()`, ms) in its `client_id`. Deliveries per second = deliveries "

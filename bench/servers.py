@@ -41,9 +41,6 @@ RATE_LIMIT_NAMES = (
     "send",
     "join",
     "flood",
-    "login_address",
-    "login_account",
-    "login_account_total",
     "register_address",
     "upload",
 )
@@ -223,6 +220,10 @@ def app_env(
             "EXCHANGE_LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
             **{f"EXCHANGE_RATE_LIMITS__{name}": UNLIMITED for name in RATE_LIMIT_NAMES},
+            **{
+                f"EXCHANGE_LOGIN_DELAYS__{name}__free": "1000000"
+                for name in ("login_address", "login_account")
+            },
         }
     )
     if message_queue:

@@ -80,13 +80,18 @@ class DefaultConfig:
         "read": "20/10s",  # read positions (clients report at most one a second)
         "typing": "3/9s",  # "is typing" (clients send at most one every 4 s)
         "flood": "40/20s",  # refused events a connection may ignore before it is closed
-        "login_address": "30/900s",  # sign-in attempts per network address
-        "login_account": "5/900s",  # failed sign-ins per account and address
-        "login_account_total": "30/3600s",  # failed sign-ins per account from anywhere
         "register_address": "10/3600s",  # new accounts per network address
         "feedback_address": "5/3600s",  # accessibility feedback per network address
         "practice_save": "30/600s",  # saves of best practices per person (each renders Markdown)
         "upload": "20/60s",  # uploaded files per person (each image is decoded and encoded)
+    }
+    #: Failed sign-ins slow down whoever fails, never the account's owner elsewhere: per
+    #: network address, and per account and address, ``free`` failures cost nothing, then
+    #: each further one doubles the wait before the next attempt, from ``first`` to
+    #: ``longest`` seconds; failures are forgotten ``forget`` seconds after the last.
+    LOGIN_DELAYS: dict[str, dict[str, float]] = {
+        "login_address": {"free": 20, "first": 2, "longest": 900, "forget": 3600},
+        "login_account": {"free": 3, "first": 2, "longest": 900, "forget": 3600},
     }
     #: Where buckets live: None uses Redis when MESSAGE_QUEUE is set, else memory.
     RATE_LIMIT_STORAGE: str | None = None

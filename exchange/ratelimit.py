@@ -1,4 +1,4 @@
-"""Flood control: token buckets per person (or address) and action.
+"""Flood control: token buckets per person (or address) and action; growing delays after failures.
 
 A bucket holds up to ``burst`` tokens and refills completely in ``period``
 seconds; every attempt takes one token; an empty bucket means "wait". With one
@@ -176,16 +176,149 @@ class RateLimiter:
             logger.warning("rate limit store unreachable", exc_info=True)
 
 
+@dataclass(frozen=True)
+class Delays:
+    """Growing delays after failures: ``free`` failures cost nothing, then each one more
+    makes the next attempt wait twice as long, from ``first`` up to ``longest`` seconds.
+    Failures are forgotten ``forget`` seconds after the last one."""
+
+    free: int
+    first: float
+    longest: float
+    forget: float
+
+    def delay(self, failures: int) -> float:
+        if failures < self.free:
+            return 0.0
+        return float(min(self.longest, self.first * 2 ** min(failures - self.free, 62)))
+
+
+class MemoryFailures:
+    """Failure counts of one process, forgotten when they are old."""
+
+    MAX_KEYS = 100_000
+
+    def __init__(self) -> None:
+        self._counts: dict[str, tuple[int, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str, forget: float, now: float) -> tuple[int, float]:
+        with self._lock:
+            count, last = self._counts.get(key, (0, now))
+        return (0, now) if now - last > forget else (count, last)
+
+    def add(self, key: str, forget: float, now: float) -> None:
+        with self._lock:
+            count, last = self._counts.get(key, (0, now))
+            self._counts[key] = (1 if now - last > forget else count + 1, now)
+            if len(self._counts) > self.MAX_KEYS:
+                for stale in [k for k, (_, at) in self._counts.items() if now - at > forget]:
+                    del self._counts[stale]
+
+    def reset(self, key: str) -> None:
+        with self._lock:
+            self._counts.pop(key, None)
+
+
+# Count one failure atomically: KEYS[1] the count; ARGV now, forget (seconds).
+_REDIS_ADD_FAILURE = """
+local now = tonumber(ARGV[1])
+local forget = tonumber(ARGV[2])
+local last = tonumber(redis.call('HGET', KEYS[1], 'last'))
+if last and now - last > forget then redis.call('DEL', KEYS[1]) end
+redis.call('HINCRBY', KEYS[1], 'count', 1)
+redis.call('HSET', KEYS[1], 'last', tostring(now))
+redis.call('EXPIRE', KEYS[1], math.ceil(forget))
+"""
+
+
+class RedisFailures:
+    """Failure counts shared by every process through Redis; Redis forgets them by itself."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        import redis
+
+        self._client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self._add = self._client.register_script(_REDIS_ADD_FAILURE)
+        self._prefix = prefix
+
+    def get(self, key: str, forget: float, now: float) -> tuple[int, float]:
+        count, last = self._client.hmget(self._prefix + key, "count", "last")
+        if count is None or last is None or now - float(last) > forget:
+            return 0, now
+        return int(count), float(last)
+
+    def add(self, key: str, forget: float, now: float) -> None:
+        self._add(keys=[self._prefix + key], args=[now, forget])
+
+    def reset(self, key: str) -> None:
+        self._client.delete(self._prefix + key)
+
+
+class Failures(Protocol):
+    def get(self, key: str, forget: float, now: float) -> tuple[int, float]:
+        """Return how many failures ``key`` has had lately, and when the last was."""
+
+    def add(self, key: str, forget: float, now: float) -> None: ...
+
+    def reset(self, key: str) -> None: ...
+
+
+class Backoff:
+    """Slow down whoever keeps failing: the application's ``LOGIN_DELAYS``, by name."""
+
+    def __init__(self, failures: Failures, table: Mapping[str, Mapping[str, float]]) -> None:
+        self.failures = failures
+        self.table = table
+
+    def _delays(self, name: str) -> Delays:
+        entry = self.table[name]
+        return Delays(
+            int(entry["free"]), float(entry["first"]), float(entry["longest"]), entry["forget"]
+        )
+
+    def waiting(self, name: str, who: str) -> float:
+        """Return the seconds ``who`` must still wait after their failures of ``name``."""
+        delays, now = self._delays(name), time.time()
+        try:
+            count, last = self.failures.get(f"{name}:{who}", delays.forget, now)
+        except Exception:  # Redis unreachable: fail open, loudly
+            logger.warning("failure store unreachable; allowing %s", name, exc_info=True)
+            return 0.0
+        return max(0.0, last + delays.delay(count) - now)
+
+    def failed(self, name: str, who: str) -> None:
+        """Count one failure of ``name`` by ``who``."""
+        try:
+            self.failures.add(f"{name}:{who}", self._delays(name).forget, time.time())
+        except Exception:
+            logger.warning("failure store unreachable", exc_info=True)
+
+    def reset(self, name: str, who: str) -> None:
+        try:
+            self.failures.reset(f"{name}:{who}")
+        except Exception:
+            logger.warning("failure store unreachable", exc_info=True)
+
+
 def init_app(app: Flask) -> None:
     storage = app.config["RATE_LIMIT_STORAGE"] or app.config["MESSAGE_QUEUE"]
     buckets: Any
+    failures: Any
     if storage and str(storage).startswith(("redis://", "rediss://", "unix://")):
         buckets = RedisBuckets(storage, prefix=f"{app.config['RATE_LIMIT_PREFIX']}:")
+        failures = RedisFailures(storage, prefix=f"{app.config['RATE_LIMIT_PREFIX']}:failures:")
     else:
         buckets = MemoryBuckets()
+        failures = MemoryFailures()
     # The limiter reads the live table, so a changed setting applies at once.
     app.extensions["exchange.ratelimit"] = RateLimiter(buckets, app.config["RATE_LIMITS"])
+    app.extensions["exchange.backoff"] = Backoff(failures, app.config["LOGIN_DELAYS"])
 
 
 def limiter() -> RateLimiter:
     return current_app.extensions["exchange.ratelimit"]  # type: ignore[no-any-return]
+
+
+def backoff() -> Backoff:
+    return current_app.extensions["exchange.backoff"]  # type: ignore[no-any-return]

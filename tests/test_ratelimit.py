@@ -4,7 +4,15 @@ import uuid
 
 import pytest
 
-from exchange.ratelimit import Limit, MemoryBuckets, RateLimiter, RedisBuckets
+from exchange.ratelimit import (
+    Delays,
+    Limit,
+    MemoryBuckets,
+    MemoryFailures,
+    RateLimiter,
+    RedisBuckets,
+    RedisFailures,
+)
 
 from .support.services import REDIS_URL, require
 
@@ -61,3 +69,30 @@ def test_an_unreachable_store_lets_people_through():
     limiter = RateLimiter(Broken(), {"default": "1/1s"})
     assert limiter.hit("send", "someone") == 0
     assert limiter.waiting("send", "someone") == 0
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def failures(request):
+    if request.param == "memory":
+        return MemoryFailures()
+    require("Redis", REDIS_URL, 6379)
+    return RedisFailures(REDIS_URL, prefix=f"test:{uuid.uuid4().hex}:")
+
+
+def test_delays_are_free_then_double_up_to_the_longest():
+    delays = Delays(free=3, first=2, longest=100, forget=3600)
+    assert [delays.delay(n) for n in range(10)] == [0, 0, 0, 2, 4, 8, 16, 32, 64, 100]
+    assert delays.delay(10**6) == 100
+
+
+def test_failures_are_counted_per_key_forgotten_when_old_and_reset(failures):
+    for now in (10.0, 20.0, 30.0):
+        failures.add("a", 100, now)
+    failures.add("b", 100, 30.0)
+    assert failures.get("a", 100, 40.0) == (3, 30.0)
+    assert failures.get("b", 100, 40.0) == (1, 30.0)
+    assert failures.get("a", 100, 131.0)[0] == 0  # forgotten 100 s after the last
+    failures.add("a", 100, 200.0)
+    assert failures.get("a", 100, 200.0) == (1, 200.0)  # starts over
+    failures.reset("b")
+    assert failures.get("b", 100, 40.0)[0] == 0

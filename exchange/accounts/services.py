@@ -22,7 +22,7 @@ from ..db import changed_rows, utcnow
 from ..errors import Forbidden, Invalid, NotFound, RateLimited
 from ..event.models import Administration
 from ..extensions import db
-from ..ratelimit import limiter
+from ..ratelimit import backoff, limiter
 from .models import Invitation, LoginSession, Role, User
 
 logger = logging.getLogger(__name__)
@@ -201,20 +201,26 @@ def _usable_invitation(code: str) -> Invitation:
     return invitation
 
 
-# A hash to check against when the email is unknown, so that both cases take
-# the same time and the response time does not reveal who has an account.
+# A hash to check against when the email is unknown (or its account deleted), made
+# once per hashing method, so that every sign-in hashes exactly once and the response
+# time does not reveal who has an account.
 _UNKNOWN_USER_HASH: dict[str, str] = {}
+
+
+def _unknown_user_hash(method: str) -> str:
+    if method not in _UNKNOWN_USER_HASH:
+        _UNKNOWN_USER_HASH[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    return _UNKNOWN_USER_HASH[method]
 
 
 def authenticate(email: str, password: str) -> User:
     """Return the account matching these credentials, or raise :class:`Invalid`."""
     user = db.session.scalars(sa.select(User).where(User.email == normalize_email(email))).first()
-    method = current_app.config["PASSWORD_HASH_METHOD"]
-    if user is None:
-        dummy = _UNKNOWN_USER_HASH.setdefault(
-            method, generate_password_hash("x" * 16, method=method)
+    if user is None or user.deleted_at is not None:
+        check_password_hash(
+            _unknown_user_hash(current_app.config["PASSWORD_HASH_METHOD"]),
+            password[:PASSWORD_MAX_LENGTH],
         )
-        check_password_hash(dummy, password[:PASSWORD_MAX_LENGTH])
         raise Invalid(_l("The email address or the password is not correct."))
     if not check_password_hash(user.password_hash, password[:PASSWORD_MAX_LENGTH]):
         raise Invalid(_l("The email address or the password is not correct."))
@@ -222,19 +228,18 @@ def authenticate(email: str, password: str) -> User:
 
 
 def sign_in(email: str, password: str, address: str) -> User:
-    """Check credentials, within the sign-in limits per network address and per account.
+    """Check credentials, slowing down whoever keeps failing.
 
-    Failed attempts count against the account (from this address, and from
-    anywhere with a higher bar), so that guessing a password is slow for
-    everyone, while a stranger's mistakes cannot lock a person out for long.
+    Only the failures of the one asking count against them: those from their
+    network address, and those on this account from their address, each with
+    delays that double beyond a few free failures (``LOGIN_DELAYS``). Nobody
+    else's failures ever stop the owner of an account from signing in with the
+    right password from their own address.
     """
-    limits = limiter()
+    delays = backoff()
     email = normalize_email(email)
-    wait = max(
-        limits.hit("login_address", address),
-        limits.waiting("login_account", f"{email}|{address}"),
-        limits.waiting("login_account_total", email),
-    )
+    account = f"{email}|{address}"
+    wait = max(delays.waiting("login_address", address), delays.waiting("login_account", account))
     if wait:
         raise RateLimited(
             _nl(
@@ -247,10 +252,10 @@ def sign_in(email: str, password: str, address: str) -> User:
     try:
         user = authenticate(email, password)
     except Invalid:
-        limits.hit("login_account", f"{email}|{address}")
-        limits.hit("login_account_total", email)
+        delays.failed("login_address", address)
+        delays.failed("login_account", account)
         raise
-    limits.reset("login_account", f"{email}|{address}")
+    delays.reset("login_account", account)
     if user.is_banned:
         raise Forbidden(
             _l(

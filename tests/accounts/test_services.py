@@ -7,7 +7,7 @@ import pytest
 from exchange.accounts import services
 from exchange.accounts.models import Role
 from exchange.db import utcnow
-from exchange.errors import Invalid, NotFound
+from exchange.errors import Invalid, NotFound, RateLimited
 from exchange.event.services import get_administration
 from exchange.extensions import db
 
@@ -144,3 +144,59 @@ def test_invitation_codes_are_readable_and_unique(ctx):
 def test_revoking_an_unknown_invitation_is_not_found(ctx):
     with pytest.raises(NotFound):
         services.revoke_invitation(12345)
+
+
+def test_each_failure_beyond_the_free_ones_doubles_the_wait(app_ctx, make_user, monkeypatch):
+    app_ctx.config["LOGIN_DELAYS"]["login_account"].update(free=2, first=2, longest=60)
+    user = make_user(Role.DELEGATE)
+    clock = [1_000_000.0]
+    monkeypatch.setattr("exchange.ratelimit.time.time", lambda: clock[0])
+
+    def try_password(password):
+        try:
+            return services.sign_in(user.email, password, "192.0.2.1")
+        except (Invalid, RateLimited) as error:
+            return error
+
+    assert isinstance(try_password("wrong one"), Invalid)
+    assert isinstance(try_password("wrong two"), Invalid)
+    waits = []
+    for _ in range(7):
+        refused = try_password(PASSWORD)  # even the right password waits, from this address
+        assert isinstance(refused, RateLimited)
+        waits.append(refused.details["retry_after"])
+        clock[0] += refused.details["retry_after"]
+        assert isinstance(try_password("wrong again"), Invalid)
+    assert waits == [2, 4, 8, 16, 32, 60, 60]
+    clock[0] += 60
+    assert try_password(PASSWORD).id == user.id
+    assert isinstance(try_password("a slip after success"), Invalid)  # the count starts over
+    # Failures from elsewhere never refuse the owner, before or after.
+    assert services.sign_in(user.email, PASSWORD, "198.51.100.1").id == user.id
+
+
+def test_an_unknown_email_costs_one_hash_check_like_a_known_one(app_ctx, make_user, monkeypatch):
+    """Same work on both paths (no timing difference), and the dummy hash is made only once."""
+    user = make_user(Role.DELEGATE)
+    calls = {"check": 0, "generate": 0}
+    real_check, real_generate = services.check_password_hash, services.generate_password_hash
+
+    def counting_check(*args):
+        calls["check"] += 1
+        return real_check(*args)
+
+    def counting_generate(*args, **kwargs):
+        calls["generate"] += 1
+        return real_generate(*args, **kwargs)
+
+    monkeypatch.setattr(services, "check_password_hash", counting_check)
+    monkeypatch.setattr(services, "generate_password_hash", counting_generate)
+    monkeypatch.setattr(services, "_UNKNOWN_USER_HASH", {})
+    for number in range(5):
+        with pytest.raises(Invalid):
+            services.authenticate(f"nobody{number}@example.org", "some password")
+    assert calls == {"check": 5, "generate": 1}
+    for _ in range(5):
+        with pytest.raises(Invalid):
+            services.authenticate(user.email, "some password")
+    assert calls == {"check": 10, "generate": 1}

@@ -425,8 +425,11 @@ def test_behind_nginx_the_app_knows_it_is_served_over_https_at_the_public_addres
 @pytest.mark.live
 @pytest.mark.redis
 def test_behind_nginx_the_app_sees_each_client_s_address_not_nginx_s(start_stack, certificate):
-    # Sign-in attempts are limited per address: three, then refused.
-    stack = start_stack(EXCHANGE_RATE_LIMITS__login_address="3/900s")
+    # Failed sign-ins slow down their address: three are free, then it waits ten minutes.
+    stack = start_stack(
+        EXCHANGE_LOGIN_DELAYS__login_address__free="3",
+        EXCHANGE_LOGIN_DELAYS__login_address__first="600",
+    )
 
     def attempt(source: str, **headers: str) -> int:
         session = https_session(certificate, source=source)

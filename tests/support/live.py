@@ -68,9 +68,11 @@ class LiveServer:
                         "send",
                         "join",
                         "flood",
-                        "login_address",
-                        "login_account",
                     )
+                },
+                **{
+                    f"EXCHANGE_LOGIN_DELAYS__{name}__free": "100000"
+                    for name in ("login_address", "login_account")
                 },
                 "PYTHONUNBUFFERED": "1",
             }
