@@ -52,6 +52,10 @@ class DefaultConfig:
     MAX_SOCKET_PAYLOAD: int = 64 * 1024
     #: How many proxies in front of us set X-Forwarded-* headers (nginx: 1).
     TRUSTED_PROXIES: int = 0
+    #: Socket.IO connections one account, and one sign-in session (one browser), may hold
+    #: open at once, on all processes together; the next one is refused.
+    MAX_SOCKETS_PER_ACCOUNT: int = 20
+    MAX_SOCKETS_PER_SESSION: int = 10
     #: Connections one eventlet server process accepts at once (eventlet's own default is 1,024).
     MAX_CONNECTIONS: int = 10000
 

@@ -83,6 +83,17 @@ class RateLimited(ExchangeError):
     default_message = _l("You are going too fast. Please wait a moment.")
 
 
+class TooManyConnections(ExchangeError):
+    """A new socket connection over the cap of its account or sign-in session."""
+
+    code = "too_many_connections"
+    http_status = 429
+    default_message = _l(
+        "You have too many pages of the exchange open at once. "
+        "Close some of them and reload this one."
+    )
+
+
 class Muted(ExchangeError):
     code = "muted"
     http_status = 403

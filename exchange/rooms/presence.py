@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from ..accounts.models import LoginSession, User
 from ..db import changed_rows, utcnow
+from ..errors import TooManyConnections
 from ..event.models import Room
 from ..extensions import db
 from .models import Connection, Node, RoomPresence
@@ -93,13 +94,43 @@ def _purge_nodes(node_ids: list[str]) -> list[int]:
 
 
 def open_connection(sid: str, user: User, login: LoginSession | None, node_id: str) -> Connection:
-    """Record a new socket connection of ``user`` served by ``node_id``."""
+    """Record a new socket connection of ``user`` served by ``node_id``.
+
+    Refused with :class:`TooManyConnections` when the account, or its sign-in
+    session, already holds as many live connections as the settings allow.
+    """
+    _check_connection_caps(user, login)
     connection = Connection(
         sid=sid, user_id=user.id, login_session_id=login.id if login else None, node_id=node_id
     )
     db.session.add(connection)
     db.session.commit()
     return connection
+
+
+def _check_connection_caps(user: User, login: LoginSession | None) -> None:
+    config = current_app.config
+    # Connections of one account take turns here, so that a burst cannot pass the cap
+    # together (PostgreSQL; SQLite writers always take turns).
+    db.session.execute(
+        sa.select(User.id).where(User.id == user.id).with_for_update()
+    ).scalar_one_or_none()
+    live = (
+        sa.select(sa.func.count())
+        .select_from(Connection)
+        .join(Node, Node.id == Connection.node_id)
+        .where(Node.heartbeat_at >= _alive_cutoff())
+    )
+    caps = [(Connection.user_id == user.id, config["MAX_SOCKETS_PER_ACCOUNT"], "account")]
+    if login is not None:
+        caps.append(
+            (Connection.login_session_id == login.id, config["MAX_SOCKETS_PER_SESSION"], "session")
+        )
+    for condition, cap, scope in caps:
+        if (db.session.scalar(live.where(condition)) or 0) >= cap:
+            db.session.rollback()
+            logger.warning("connection of user %r refused: %d per %s", user.id, cap, scope)
+            raise TooManyConnections(limit=cap, scope=scope)
 
 
 def close_connection(sid: str) -> list[int]:

@@ -304,3 +304,46 @@ def test_a_message_may_say_its_language(connect, elena):
         callback=True,
     )
     assert bad["error"]["code"] == "invalid" and bad["error"]["field"] == "language"
+
+
+def test_one_sign_in_session_holds_only_so_many_sockets(app, login, elena):
+    from exchange.extensions import socketio
+
+    app.config.update(MAX_SOCKETS_PER_SESSION=3, MAX_SOCKETS_PER_ACCOUNT=5)
+    browser = app.test_client()
+    login(browser, elena)
+    sockets = [socketio.test_client(app, flask_test_client=browser) for _ in range(4)]
+    assert [socket.is_connected() for socket in sockets] == [True, True, True, False]
+    sockets[0].disconnect()  # closing one frees its place
+    again = socketio.test_client(app, flask_test_client=browser)
+    assert again.is_connected()
+    # Another browser of the same account has its own places, up to the account's cap.
+    other = app.test_client()
+    login(other, elena)
+    more = [socketio.test_client(app, flask_test_client=other) for _ in range(3)]
+    assert [socket.is_connected() for socket in more] == [True, True, False]
+    for socket in [*sockets, again, *more]:
+        if socket.is_connected():
+            socket.disconnect()
+
+
+def test_the_connection_over_the_cap_is_told_why(app_ctx, elena):
+    from exchange.errors import TooManyConnections
+    from exchange.realtime import ensure_node_started, node_id
+    from exchange.rooms import presence
+
+    app_ctx.config.update(MAX_SOCKETS_PER_SESSION=2, MAX_SOCKETS_PER_ACCOUNT=2)
+    ensure_node_started()
+    user = db.session.get(accounts.User, elena.id)
+    login = accounts.start_login_session(user)
+    for number in range(2):
+        presence.open_connection(f"sid-{number}", user, login, node_id())
+    with pytest.raises(TooManyConnections) as refused:
+        presence.open_connection("sid-2", user, accounts.start_login_session(user), node_id())
+    assert refused.value.to_dict() == {
+        "code": "too_many_connections",
+        "message": "You have too many pages of the exchange open at once. "
+        "Close some of them and reload this one.",
+        "limit": 2,
+        "scope": "account",
+    }
