@@ -82,8 +82,8 @@ def _staff_or_same_administration(user: User, practice: Any) -> bool:
     )
 
 
-def _own_message(user: User, message: Any) -> bool:
-    return message.author_id == user.id  # type: ignore[no-any-return]
+def _own_visible_message(user: User, message: Any) -> bool:
+    return message.author_id == user.id and not message.is_hidden  # type: ignore[no-any-return]
 
 
 def _published(user: User, practice: Any) -> bool:
@@ -115,7 +115,9 @@ PERMISSIONS: Mapping[Action, Rule] = {
     Action.VIEW_DASHBOARD: Rule(ORGANIZERS),
     Action.POST_PRACTICE: Rule(DELEGATES, condition_text="for their own administration"),
     Action.DEVELOP_PRACTICE: Rule(
-        DELEGATES, _own_message, "from their own chat messages, for their own administration"
+        DELEGATES,
+        _own_visible_message,
+        "from their own visible chat messages, for their own administration",
     ),
     Action.EDIT_PRACTICE: Rule(
         DELEGATES | STAFF,

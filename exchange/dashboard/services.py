@@ -129,7 +129,7 @@ def overview(*, hours: int = 24) -> Overview:
         session.execute(
             sa.select(User.administration_id, sa.func.count(Message.id))
             .join(Message, Message.author_id == User.id)
-            .where(User.administration_id.is_not(None))
+            .where(User.administration_id.is_not(None), Message.visible())
             .group_by(User.administration_id)
         ).all()
     )
@@ -189,7 +189,7 @@ def overview(*, hours: int = 24) -> Overview:
         practices_in_review=session.scalar(
             sa.select(sa.func.count())
             .select_from(Practice)
-            .where(Practice.status == PracticeStatus.SUBMITTED)
+            .where(Practice.status == PracticeStatus.SUBMITTED, Practice.visible())
         )
         or 0,
     )

@@ -27,11 +27,13 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from markupsafe import Markup
 
+from ..accounts.models import User
 from ..db import utcnow
 from ..event.models import Event, Room
 from ..event.services import current_event
 from ..extensions import db
 from ..i18n import locale_code
+from ..moderation.models import AuditEntry
 from ..sanitize import MARKDOWN_VERSION
 from ..templating import country_name
 from . import services
@@ -132,24 +134,33 @@ def export(edition: str) -> Edition:
     return Edition(build(book), mimetype, f"{slug}-practices.{edition}")
 
 
+def library_fingerprint() -> tuple[Any, ...]:
+    """What changes whenever the e-book's content may have: a few cheap aggregates.
+
+    Every change to a practice's text or state writes a revision; every hide and
+    restore writes a row of the moderation log, also when one practice is hidden
+    and another restored between two downloads, which leaves count and dates alike;
+    a deleted account takes its name and address off its practices.
+    """
+    published = visible_practices().subquery()
+    return (
+        *db.session.execute(sa.select(sa.func.count(), sa.func.max(published.c.updated_at))).one(),
+        db.session.scalar(sa.select(sa.func.max(PracticeRevision.id))),
+        db.session.scalar(
+            sa.select(sa.func.max(AuditEntry.id)).where(AuditEntry.target_type == "practice")
+        ),
+        db.session.scalar(sa.select(sa.func.max(User.deleted_at))),
+        MARKDOWN_VERSION,
+    )
+
+
 def cached_edition(edition: str) -> Edition:
     """Return an edition, building it again only when the library changed since the last one.
 
     Building is CPU work that holds its server process, so every download of an
-    unchanged library gets the copy built before. Every change to a practice
-    writes a revision, which is what the fingerprint watches.
+    unchanged library gets the copy built before (:func:`library_fingerprint`).
     """
-    published = visible_practices().subquery()
-    fingerprint = (
-        tuple(
-            db.session.execute(
-                sa.select(sa.func.count(), sa.func.max(published.c.updated_at))
-            ).one()
-        ),
-        db.session.scalar(sa.select(sa.func.max(PracticeRevision.id))),
-        MARKDOWN_VERSION,
-        locale_code(),
-    )
+    fingerprint = (*library_fingerprint(), locale_code())
     cache: dict[str, tuple[Any, Edition]] = current_app.extensions.setdefault("exchange.ebooks", {})
     if edition in cache and cache[edition][0] == fingerprint:
         return cache[edition][1]

@@ -163,16 +163,17 @@ def get_practice(practice_id: int) -> Practice:
     return practice
 
 
-def readable_practice(practice_id: int, reader: Any) -> Practice:
+def readable_practice(practice_id: int, reader: Any, *, moderating: bool = False) -> Practice:
     """Return a practice that ``reader`` (maybe anonymous) may read, or raise :class:`NotFound`.
 
     Everyone reads published practices; unfinished ones only those who may edit
-    them; hidden ones only moderators and organizers. The others are not told
-    that they exist.
+    them. Hidden ones are read by nobody, except by moderators and organizers
+    where they moderate them (``moderating``: the practice's own page, with its
+    restore button). The others are not told that they exist.
     """
     practice = get_practice(practice_id)
     if practice.is_hidden:
-        if not permissions.can(reader, Action.RESTORE_PRACTICE):
+        if not (moderating and permissions.can(reader, Action.RESTORE_PRACTICE)):
             raise NotFound()
         return practice
     if not practice.is_published and not permissions.can(reader, Action.EDIT_PRACTICE, practice):
@@ -208,6 +209,7 @@ def unfinished_practices(administration_id: int) -> list[Practice]:
             .where(
                 Practice.administration_id == administration_id,
                 Practice.status != PracticeStatus.PUBLISHED,
+                Practice.visible(),
             )
             .order_by(Practice.updated_at.desc(), Practice.id.desc())
             .options(joinedload(Practice.theme))
@@ -220,17 +222,26 @@ def submitted_practices() -> list[Practice]:
     return list(
         db.session.scalars(
             sa.select(Practice)
-            .where(Practice.status == PracticeStatus.SUBMITTED)
+            .where(Practice.status == PracticeStatus.SUBMITTED, Practice.visible())
             .order_by(Practice.submitted_at, Practice.id)
             .options(joinedload(Practice.theme), joinedload(Practice.administration))
         )
     )
 
 
-def discussion(practice: Practice, limit: int = 50) -> list[Message]:
-    """Return the latest chat messages that link this practice, oldest first."""
+def discussion(practice: Practice, reader: Any, limit: int = 50) -> list[Message]:
+    """Return the latest visible chat messages that link this practice, oldest first.
+
+    Only to those who may read the rooms (not to visitors without an account), and
+    never a message that a moderator hid or its author withdrew: the practice's
+    page is no place to moderate the rooms, for moderators either.
+    """
+    if not permissions.can(reader, Action.JOIN_ROOM):
+        return []
     rows = db.session.scalars(
-        rooms.with_authors(sa.select(Message).where(Message.practice_id == practice.id))
+        rooms.with_authors(
+            sa.select(Message).where(Message.practice_id == practice.id, Message.visible())
+        )
         .order_by(Message.id.desc())
         .limit(limit)
     )

@@ -216,7 +216,7 @@ def ebook_download(edition: str) -> ResponseReturnValue:
 @bp.get("/practices/<int:practice_id>")
 @bp.get("/practices/<int:practice_id>-<slug>")
 def show(practice_id: int, slug: str | None = None) -> ResponseReturnValue:
-    practice = services.readable_practice(practice_id, current_user)
+    practice = services.readable_practice(practice_id, current_user, moderating=True)
     if slug != practice.slug:
         return redirect(practice_url(practice), 301)
     can_share = can(current_user, Action.SHARE_PRACTICE, practice)
@@ -232,7 +232,7 @@ def show(practice_id: int, slug: str | None = None) -> ResponseReturnValue:
     return render_template(
         "practices/show.html",
         practice=practice,
-        messages=services.discussion(practice),
+        messages=services.discussion(practice, current_user),
         can_edit=can(current_user, Action.EDIT_PRACTICE, practice),
         can_review=can(current_user, Action.REVIEW_PRACTICE, practice),
         can_share=can_share,

@@ -36,7 +36,11 @@ def user_json(user: User) -> dict[str, Any]:
 
 
 def message_json(message: Message, *, staff: bool = False) -> dict[str, Any]:
-    """A message as the protocol shows it; moderators also see why a hidden one is hidden."""
+    """A message as the protocol shows it; moderators also see why a hidden one is hidden.
+
+    The practice it links is shown only while everyone may read it: a card of a
+    hidden practice is no help to moderating the room.
+    """
     from ..practices.schemas import practice_ref_json  # practices build on the chat, not back
 
     data = {
@@ -50,7 +54,7 @@ def message_json(message: Message, *, staff: bool = False) -> dict[str, Any]:
         "author": user_json(message.author),
         "practice": (
             practice_ref_json(message.practice)
-            if message.practice is not None and (staff or not message.practice.is_hidden)
+            if message.practice is not None and message.practice.is_public
             else None
         ),
     }

@@ -348,7 +348,7 @@ def test_sharing_posts_a_message_linking_the_practice_into_its_theme_room(
     assert message.practice_id == practice.id
     again = services.share_practice(practice, merged(salvatore), "Worth reading", "share-1")
     assert again.id == message.id  # a resubmitted form stores one message
-    assert services.discussion(practice) == [message]
+    assert services.discussion(practice, merged(salvatore)) == [message]
 
 
 def test_drafts_cannot_be_shared_or_linked(app_ctx, write, elena):
