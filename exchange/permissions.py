@@ -83,7 +83,7 @@ def _staff_or_same_administration(user: User, practice: Any) -> bool:
 
 
 def _own_visible_message(user: User, message: Any) -> bool:
-    return message.author_id == user.id and not message.is_hidden  # type: ignore[no-any-return]
+    return bool(message.author_id == user.id and not message.is_hidden)
 
 
 def _published(user: User, practice: Any) -> bool:
