@@ -50,6 +50,7 @@ class Action(StrEnum):
     READ_FILE = "read_file"
     HIDE_FILE = "hide_file"
     RESTORE_FILE = "restore_file"
+    ANSWER_FEEDBACK = "answer_feedback"
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ PERMISSIONS: Mapping[Action, Rule] = {
     ),
     Action.HIDE_FILE: Rule(STAFF),
     Action.RESTORE_FILE: Rule(STAFF),
+    Action.ANSWER_FEEDBACK: Rule(ORGANIZERS),
 }
 
 

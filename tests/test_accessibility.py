@@ -31,6 +31,7 @@ STAFF_PAGES = [
     "/moderation/log",
     "/invitations",
     "/organizer",
+    "/organizer/accessibility-feedback",
     "/accessibility",
 ]
 
@@ -136,6 +137,33 @@ def test_the_statement_takes_feedback_from_anyone(live_server, event, new_page, 
     with app.app_context():
         [feedback] = open_feedback()
         assert feedback.message == "The map has no text alternative."
+
+
+def test_organizers_answer_feedback_on_an_accessible_page(
+    live_server, make_user, new_page, app, tmp_path
+):
+    from exchange.about.services import send_accessibility_feedback
+
+    with app.app_context():
+        for number in range(3):
+            send_accessibility_feedback(
+                message=f"Barrier {number}: the map has no text alternative.\nPlease add one.",
+                name="Ada Lovelace" if number else "",
+                email="ada@example.org" if number else "",
+                page="/rooms/plenary",
+                address=f"192.0.2.{number}",
+            )
+    organizer = make_user(Role.ORGANIZER, email="boss@example.org")
+    for width, height in ((1280, 800), (390, 844)):
+        page = new_page(width=width, height=height)
+        sign_in(page, live_server, organizer.email)
+        page.goto(live_server.url + "/organizer")
+        page.get_by_role("link", name="accessibility messages to answer").click()
+        page.get_by_role("button", name="Mark as answered").first.click()
+        page.wait_for_selector(".flash-success")
+        assert page.get_by_role("heading", name="Answered recently").is_visible()
+        assert_accessible(page, f"the accessibility feedback at {width} pixels")
+        page.screenshot(path=str(tmp_path / f"feedback-{width}.png"), full_page=True)
 
 
 def test_the_library_is_accessible_to_readers_writers_and_reviewers(

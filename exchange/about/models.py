@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, created_at, intpk
+
+if TYPE_CHECKING:
+    from ..accounts.models import User
 
 
 class AccessibilityFeedback(Base):
@@ -21,4 +25,12 @@ class AccessibilityFeedback(Base):
     email: Mapped[str] = mapped_column(sa.String(254), default="")
     page: Mapped[str] = mapped_column(sa.String(500), default="")
     message: Mapped[str] = mapped_column(sa.Text)
+    #: When an organizer marked it answered, and who.
     handled_at: Mapped[dt.datetime | None]
+    handled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    handled_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_answered(self) -> bool:
+        return self.handled_at is not None

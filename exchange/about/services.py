@@ -8,15 +8,22 @@ import math
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _nl
+from sqlalchemy.orm import joinedload
 
-from ..errors import Invalid, RateLimited
+from .. import permissions
+from ..accounts.models import User
+from ..db import utcnow
+from ..errors import Invalid, NotFound, RateLimited
 from ..extensions import db
+from ..permissions import Action
 from ..ratelimit import limiter
 from .models import AccessibilityFeedback
 
 logger = logging.getLogger(__name__)
 
 MESSAGE_MAX_LENGTH = 5000
+#: Answered feedback the organizers' page still shows, the latest first.
+ANSWERED_SHOWN = 50
 
 
 def send_accessibility_feedback(
@@ -50,6 +57,7 @@ def send_accessibility_feedback(
 
 
 def open_feedback() -> list[AccessibilityFeedback]:
+    """Return the feedback nobody has answered yet, the longest waiting first."""
     return list(
         db.session.scalars(
             sa.select(AccessibilityFeedback)
@@ -57,3 +65,37 @@ def open_feedback() -> list[AccessibilityFeedback]:
             .order_by(AccessibilityFeedback.id)
         )
     )
+
+
+def answered_feedback(limit: int = ANSWERED_SHOWN) -> list[AccessibilityFeedback]:
+    """Return the latest answered feedback, the most recently answered first."""
+    return list(
+        db.session.scalars(
+            sa.select(AccessibilityFeedback)
+            .where(AccessibilityFeedback.handled_at.is_not(None))
+            .options(joinedload(AccessibilityFeedback.handled_by))
+            .order_by(AccessibilityFeedback.handled_at.desc(), AccessibilityFeedback.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def get_feedback(feedback_id: int) -> AccessibilityFeedback:
+    feedback = db.session.get(AccessibilityFeedback, feedback_id)
+    if feedback is None:
+        raise NotFound()
+    return feedback
+
+
+def mark_feedback_answered(
+    feedback: AccessibilityFeedback, organizer: User
+) -> AccessibilityFeedback:
+    """Record that an organizer answered this feedback (or dealt with it); again changes nothing."""
+    permissions.check(organizer, Action.ANSWER_FEEDBACK)
+    if feedback.is_answered:
+        return feedback
+    feedback.handled_at = utcnow()
+    feedback.handled_by = organizer
+    db.session.commit()
+    logger.info("accessibility feedback %r answered by %r", feedback.id, organizer.id)
+    return feedback

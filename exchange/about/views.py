@@ -1,4 +1,4 @@
-"""Public statements: what the exchange stores about people, and for how long."""
+"""Public statements (privacy, accessibility), and the organizers' answers to feedback."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from ..accounts.privacy import ENDED_SESSION_RETENTION
 from ..errors import ExchangeError
 from ..forms import apply_error, form_status
+from ..permissions import Action, acting_user, requires
 from . import services
 from .forms import AccessibilityFeedbackForm
 
@@ -53,3 +54,23 @@ def accessibility() -> ResponseReturnValue:
         ),
         status,
     )
+
+
+@bp.get("/organizer/accessibility-feedback")
+@requires(Action.ANSWER_FEEDBACK)
+def feedback() -> ResponseReturnValue:
+    """What visitors wrote about barriers: the open messages, then the latest answered ones."""
+    return render_template(
+        "about/feedback.html",
+        waiting=services.open_feedback(),
+        answered=services.answered_feedback(),
+    )
+
+
+@bp.post("/organizer/accessibility-feedback/<int:feedback_id>/answered")
+@requires(Action.ANSWER_FEEDBACK)
+def answer_feedback(feedback_id: int) -> ResponseReturnValue:
+    """An organizer marks one message answered, after writing back or dealing with it."""
+    services.mark_feedback_answered(services.get_feedback(feedback_id), acting_user())
+    flash(_("Marked as answered."), "success")
+    return redirect(url_for("about.feedback"))

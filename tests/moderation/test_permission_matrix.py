@@ -428,6 +428,10 @@ HTTP_MATRIX: dict[
         lambda w, me: ("/account/preferences", {"locale": "", "timezone": "Europe/Rome"}),
         ANY_ACCOUNT,
     ),
+    "about.answer_feedback": (
+        lambda w, me: (f"/organizer/accessibility-feedback/{_feedback(w)}/answered", {}),
+        ORGANIZERS_ONLY,
+    ),
     "accounts.logout": (
         lambda w, me: ("/logout", {}),
         {actor: "ok" for actor in ACTORS},
@@ -446,6 +450,15 @@ PUBLIC_ROUTES = {
 def _invitation(world: World) -> int:
     with world.app.app_context():
         return accounts.create_invitation(get_administration("aprilia")).id
+
+
+def _feedback(world: World) -> int:
+    from exchange.about.services import send_accessibility_feedback
+
+    with world.app.app_context():
+        return send_accessibility_feedback(
+            message="The map has no text alternative.", address=f"192.0.2.{next(_numbers) % 250}"
+        ).id
 
 
 def _author_of_a_message(world: World) -> int:
