@@ -47,6 +47,15 @@ INDICATOR_LABELS: dict[str, tuple[Any, Any]] = {
     "citizens_involved": (_l("Citizens involved"), _l("people")),
 }
 
+#: The figures the totals page opens with, each in words a reader takes in at a glance.
+HEADLINE_INDICATORS: dict[str, Any] = {
+    "co2_reduction_t_per_year": _l("t CO₂ a year avoided"),
+    "energy_saved_mwh_per_year": _l("MWh a year saved"),
+    "renewable_produced_mwh_per_year": _l("MWh a year produced from renewables"),
+    "cost_eur": _l("euros invested"),
+    "citizens_involved": _l("people involved"),
+}
+
 STATUS_LABELS: dict[PracticeStatus, Any] = {
     PracticeStatus.DRAFT: _l("Draft"),
     PracticeStatus.SUBMITTED: _l("Submitted for review"),

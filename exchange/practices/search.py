@@ -239,6 +239,18 @@ def totals(query: PracticeQuery) -> Totals:
     return Totals(_sums(query, ids)[0], by_theme, by_country, complete)
 
 
+def totals_rows(totals: Totals, theme_name: Any, country_name: Any) -> list[list[Any]]:
+    """The totals as rows of a table: what is summed, its name, how many, then each indicator."""
+    rows: list[list[Any]] = []
+    for kind, name, item in (
+        *(("theme", theme_name(room), item) for room, item in totals.by_theme),
+        *(("country", country_name(item.key), item) for item in totals.by_country),
+        ("all", "", totals.overall),
+    ):
+        rows.append([kind, name, item.count, *(item.sums[n] for n in STANDARD_INDICATORS)])
+    return rows
+
+
 def facets(query: PracticeQuery) -> Facets:
     """Count, for each choice of each filter, the practices it would leave.
 
@@ -317,6 +329,13 @@ def _facet_cells(base: PracticeQuery) -> tuple[list[tuple[int, int, str | None, 
         while len(cache) > size:
             cache.popitem(last=False)
     return found  # type: ignore[return-value]
+
+
+def overall(query: PracticeQuery) -> IndicatorTotals:
+    """Sum the standard indicators of every matching practice (of those a search considers)."""
+    query = query.normalized()
+    ids = _search_window(query)[0] if query.terms else None
+    return _sums(query, ids)[0]
 
 
 def _filtered(query: PracticeQuery) -> sa.Select[Any]:

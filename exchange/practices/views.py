@@ -29,11 +29,13 @@ from ..moderation.services import report_practice
 from ..payloads import query_int
 from ..permissions import Action, acting_user, can, check, requires
 from ..rooms.services import get_message
+from ..sanitize import csv_text
 from ..templating import country_name, number
 from . import ebook, search, services
 from .forms import PracticeForm, ReviewForm, SearchForm, ShareForm
 from .labels import (
     FIELD_LABELS,
+    HEADLINE_INDICATORS,
     INDICATOR_LABELS,
     REVISION_LABELS,
     STATUS_LABELS,
@@ -199,7 +201,32 @@ def index() -> ResponseReturnValue:
 def totals() -> ResponseReturnValue:
     context = _library_page("practices.totals")
     return render_template(
-        "practices/totals.html", totals=search.totals(context["query"]), **context
+        "practices/totals.html",
+        totals=search.totals(context["query"]),
+        library=search.overall(search.PracticeQuery()) if context["filters"] else None,
+        headline_indicators=HEADLINE_INDICATORS,
+        **context,
+    )
+
+
+@bp.get("/practices/totals.csv")
+def totals_csv() -> ResponseReturnValue:
+    """The totals of the page, with the same filters, as a CSV file for a spreadsheet."""
+    totals = search.totals(_query())
+    kinds = {"theme": _("Theme"), "country": _("Country"), "all": _("All")}
+    header = [_("Summed by"), _("Name"), _("Practices")] + [
+        f"{label} ({unit})" for label, unit in (INDICATOR_LABELS[n] for n in STANDARD_INDICATORS)
+    ]
+    rows = [
+        [kinds[kind], *rest]
+        for kind, *rest in search.totals_rows(
+            totals, lambda room: room.name_in(locale_code()), country_name
+        )
+    ]
+    return Response(
+        csv_text([header, *rows]),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="practices-totals.csv"'},
     )
 
 

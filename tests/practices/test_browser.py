@@ -169,5 +169,12 @@ def test_the_search_comes_first_offers_what_exists_and_its_chips_take_filters_aw
 
     page.goto(live_server.url + "/practices/totals?country=IT")
     assert fits_the_screen(page)
+    assert page.locator(".figure-value").first.inner_text() == "2"  # practices in Italy
+    table = page.get_by_role("table", name="By theme")
+    assert table.get_by_role("rowheader").all_inner_texts() == [
+        "Renewable energy",
+        "Sustainable mobility",
+        "All",
+    ]
     page.screenshot(path=str(SCREENSHOTS / f"library-totals-{screen}.png"), full_page=True)
     page.watch.assert_clean()

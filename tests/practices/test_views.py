@@ -519,12 +519,64 @@ def test_indicator_totals_follow_the_filters(client, write, elena, salvatore):
     write(salvatore, published=True, theme="funding", co2_reduction_t_per_year=20.5)
     html = page(client, "/practices/totals?theme=funding")
     assert "By theme" in html and "By country" in html
-    assert "20.5" in html and "120.5" not in html
+    breakdown = html[html.index('<section class="breakdown"') :]
+    assert "20.5" in breakdown and "120.5" not in breakdown
     in_italian = page(client, "/practices/totals?language=it")
-    assert "100" in in_italian and "20.5" not in in_italian
+    breakdown = in_italian[in_italian.index('<section class="breakdown"') :]
+    assert "100" in breakdown and "20.5" not in breakdown
     assert '<option lang="it" selected value="it">' in in_italian
     assert '<th scope="col">CO₂ reduction <span class="unit">(t/year)</span></th>' in html
     assert "120.5" in page(client, "/practices/totals")
+
+
+def test_the_totals_open_with_headline_figures_for_the_filters_and_the_whole_library(
+    client, write, elena, salvatore
+):
+    write(elena, published=True, co2_reduction_t_per_year=100.0, cost_eur=250000)
+    write(salvatore, published=True, theme="funding", co2_reduction_t_per_year=20.5)
+    html = page(client, "/practices/totals?theme=funding")
+    figures = [
+        re.sub(r"\s+", " ", re.sub("<[^>]+>", " ", section)).strip()
+        for section in re.findall(r'<section class="headline".*?</section>', html, re.S)
+    ]
+    assert figures == [
+        "With these filters 1 practice 20.5 t CO₂ a year avoided – MWh a year saved "
+        "– MWh a year produced from renewables – euros invested – people involved",
+        "In the whole library 2 practices 120.5 t CO₂ a year avoided – MWh a year saved "
+        "– MWh a year produced from renewables 250,000 euros invested – people involved",
+    ]
+    everything = page(client, "/practices/totals")
+    assert everything.count('<section class="headline"') == 1
+    assert "In the whole library" in everything and "With these filters" not in everything
+
+
+def test_the_totals_breakdown_is_read_as_a_table_and_seen_as_rows(client, write, elena):
+    write(elena, published=True, co2_reduction_t_per_year=100.0)
+    html = page(client, "/practices/totals")
+    assert '<ul class="breakdown-cards" aria-hidden="true">' in html
+    assert '<dt>CO₂ reduction</dt><dd>100 <span class="unit">t/year</span></dd>' in html
+    table = re.search(r'<div class="visually-hidden"><table class="totals">.*?</table>', html, re.S)
+    assert "<caption>By theme</caption>" in table.group(0)
+    assert '<th scope="row">Renewable energy</th>' in table.group(0)
+
+
+def test_the_totals_download_as_csv_with_the_same_filters(client, write, elena, salvatore):
+    write(elena, published=True, co2_reduction_t_per_year=100.0, jobs=2)
+    write(salvatore, published=True, theme="funding", co2_reduction_t_per_year=20.5)
+    html = page(client, "/practices/totals?theme=funding")
+    assert 'href="/practices/totals.csv?theme=funding"' in html
+    response = client.get("/practices/totals.csv?theme=funding")
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    lines = response.get_data(as_text=True).splitlines()
+    assert lines[0].startswith('"Summed by","Name","Practices","CO₂ reduction (t/year)",')
+    assert lines[1:] == [
+        '"Theme","Funding","1","20.5","","","","",""',
+        '"Country","Italy","1","20.5","","","","",""',
+        '"All","","1","20.5","","","","",""',
+    ]
+    everything = client.get("/practices/totals.csv").get_data(as_text=True).splitlines()
+    assert everything[-1] == '"All","","2","120.5","","","","2",""'
 
 
 def test_the_api_lists_and_shows_published_practices(client, write, elena):
