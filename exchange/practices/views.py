@@ -111,9 +111,7 @@ def _search_form(query: search.PracticeQuery, facets: search.Facets) -> SearchFo
     return form
 
 
-def _counted(
-    choices: list[Any], counts: dict[str, int], chosen: str
-) -> list[tuple[str, str, dict[str, str]]]:
+def _counted(choices: list[Any], counts: dict[str, int], chosen: str) -> list[Any]:
     """Keep the choices that leave practices (and the chosen one), each with its count."""
     return [
         (
@@ -150,7 +148,7 @@ def _active_filters(form: SearchForm, endpoint: str) -> list[ActiveFilter]:
             shown = language_name(value.strip().lower())
         else:
             shown = names.get(key, {}).get(value.strip(), value)
-        rest = {name: kept for name, kept in active.items() if name != key}
+        rest: dict[str, Any] = {name: kept for name, kept in active.items() if name != key}
         chips.append(ActiveFilter(str(form[key].label.text), shown, url_for(endpoint, **rest)))
     return chips
 
