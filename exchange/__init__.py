@@ -87,7 +87,8 @@ def _init_extensions(app: Flask) -> None:
             app.config["MESSAGE_QUEUE_CHANNEL"],
             functools.partial(realtime.resync_cursors, app),
         ),
-        cors_allowed_origins=app.config["ALLOWED_ORIGINS"],
+        # A list, or a function of the origin (python-engineio takes both; the stubs say list).
+        cors_allowed_origins=security.socket_origins(app),  # type: ignore[arg-type]
         max_http_buffer_size=app.config["MAX_SOCKET_PAYLOAD"],
         json=socket_json,
         logger=False,

@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -144,9 +145,17 @@ class DefaultConfig:
     #: Who answers questions about personal data (an email address), shown on /privacy.
     PRIVACY_CONTACT: str | None = None
 
-    #: The site's own address as people reach it ("https://exchange.example.eu"): links in
-    #: mail are built on it. None: http://HOST:PORT, right only for a demo on one machine.
+    #: The site's own address as people reach it ("https://exchange.example.eu"). When set,
+    #: every absolute link (mail, API, share text, feeds) is built on it whatever Host a
+    #: request names, requests for any other host are refused (400), and only its origin
+    #: (and ALLOWED_ORIGINS) may open Socket.IO connections. None: http://HOST:PORT for
+    #: mail, the request's own host for pages, right only for a demo on one machine.
     SITE_URL: str | None = None
+    #: Derived: whether SITE_URL was given (else links follow the request).
+    SITE_URL_IS_SET: bool = False
+    #: With SITE_URL set, host names served besides its own (".example.eu" takes its
+    #: subdomains), e.g. ["127.0.0.1"] for a health check on the loopback.
+    ALLOWED_HOSTS: list[str] = []
     #: Where mail goes out: "smtp://user:password@host:587" (STARTTLS), "smtps://user:password@host:465"
     #: (TLS from the start) or "smtp://localhost:25" (a local relay). None: mail is not sent but
     #: written to the log in full and kept in the outbox (the demo).
@@ -193,6 +202,15 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         raise ValueError(f"EXCHANGE_FILE_STORAGE must be one of {', '.join(FILE_STORAGES)}")
     if app.config["FILE_STORAGE"] == "directory" and not app.config["FILE_DIRECTORY"]:
         raise ValueError("EXCHANGE_FILE_STORAGE=directory needs EXCHANGE_FILE_DIRECTORY")
+    app.config["SITE_URL_IS_SET"] = bool(app.config["SITE_URL"])
+    if app.config["SITE_URL_IS_SET"]:
+        site = urlsplit(app.config["SITE_URL"])
+        if site.scheme not in ("http", "https") or not site.hostname:
+            raise ValueError("EXCHANGE_SITE_URL must be like https://exchange.example.eu")
+        hosts = app.config["ALLOWED_HOSTS"]
+        if isinstance(hosts, str):
+            hosts = [h.strip() for h in hosts.split(",") if h.strip()]
+        app.config["ALLOWED_HOSTS"] = [site.hostname, *hosts]
     if not app.config["SITE_URL"]:
         app.config["SITE_URL"] = f"http://{app.config['HOST']}:{app.config['PORT']}"
     app.config["SITE_URL"] = app.config["SITE_URL"].rstrip("/")

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, has_request_context, request
+from flask import Flask, Response, current_app, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import MapAdapter
+from werkzeug.sansio.utils import host_is_trusted
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -36,6 +41,60 @@ SECURITY_HEADERS = {
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
     app.after_request(add_security_headers)
+    if app.config["SITE_URL_IS_SET"]:
+        _build_links_on_site_url(app)
+        app.before_request(refuse_other_hosts)
+
+
+def refuse_other_hosts() -> None:
+    """Answer 400 to a request naming a host that is not the site's (EXCHANGE_SITE_URL)."""
+    hostname = request.host.rpartition(":")[0] if ":" in request.host else request.host
+    if not host_is_trusted(hostname.strip("[]"), current_app.config["ALLOWED_HOSTS"]):
+        raise SecurityError(f"Host {request.host!r} is not served here.")
+
+
+def origin_of(url: str) -> str:
+    """The origin a browser sends for pages of ``url``: scheme and host, port if not default."""
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    port = f":{parts.port}" if parts.port and parts.port != default else ""
+    return f"{parts.scheme}://{parts.hostname}{port}"
+
+
+def _build_links_on_site_url(app: Flask) -> None:
+    """Make every absolute link of a request or socket event name EXCHANGE_SITE_URL.
+
+    The Host header is the client's to choose; links must not follow it (and requests
+    for other hosts are refused, :func:`refuse_other_hosts`).
+    """
+    create = app.create_url_adapter
+
+    def create_url_adapter(request: Any) -> MapAdapter | None:
+        adapter = create(request)
+        if adapter is not None and request is not None:
+            scheme, _, netloc = origin_of(app.config["SITE_URL"]).partition("://")
+            adapter.url_scheme, adapter.server_name = scheme, netloc
+        return adapter
+
+    app.create_url_adapter = create_url_adapter  # type: ignore[method-assign]
+
+
+def socket_origins(app: Flask) -> list[str] | Callable[[str, dict[str, Any]], bool]:
+    """The origins allowed to open Socket.IO connections, given to python-socketio outright.
+
+    EXCHANGE_SITE_URL's origin when set; otherwise the origin of the address the request
+    was sent to, as the WSGI server (behind trusted proxies, ProxyFix) saw it, never from
+    a client's own X-Forwarded-Host. EXCHANGE_ALLOWED_ORIGINS adds others.
+    """
+    extra = list(app.config["ALLOWED_ORIGINS"] or [])
+    if app.config["SITE_URL_IS_SET"]:
+        return [origin_of(app.config["SITE_URL"]), *extra]
+
+    def same_site(origin: str, environ: dict[str, Any]) -> bool:
+        own = f"{environ.get('wsgi.url_scheme')}://{environ.get('HTTP_HOST')}"
+        return origin == own or origin in extra
+
+    return same_site
 
 
 def trust_proxies(app: Flask) -> None:

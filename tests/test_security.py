@@ -77,3 +77,71 @@ def test_every_post_route_refuses_a_request_without_csrf_token(app, client, make
         assert "did not come from this site" in response.get_data(as_text=True), rule.rule
         checked += 1
     assert checked >= 5
+
+
+SITE = "https://exchange.example.eu"
+HANDSHAKE = "/socket.io/?EIO=4&transport=polling"
+
+
+@pytest.fixture
+def site_app(database_url, tmp_path, app):
+    """The exchange with EXCHANGE_SITE_URL set, on the same database as ``app``."""
+    from exchange import create_app
+    from exchange.extensions import db
+
+    from .conftest import test_config
+
+    application = create_app({**test_config(database_url, tmp_path), "SITE_URL": SITE})
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+def test_with_a_site_url_every_absolute_link_names_it_whatever_the_host(site_app, make_user, write):
+    practice = write(make_user(), published=True)
+    client = site_app.test_client()
+    answer = client.get(
+        f"/api/practices/{practice.id}", headers={"Host": "exchange.example.eu"}
+    ).get_json()
+    assert answer["practice"]["url"] == f"{SITE}/practices/{practice.id}-{practice.slug}"
+    # Even a request that arrives over plain HTTP on another port links to the site.
+    listed = client.get("/api/practices", base_url="http://exchange.example.eu:8080").get_json()
+    assert {item["url"] for item in listed["practices"]} == {
+        f"{SITE}/practices/{practice.id}-{practice.slug}"
+    }
+
+
+@pytest.mark.parametrize("host", ["evil.example", "exchange.example.eu.evil.example", "localhost"])
+def test_with_a_site_url_requests_for_other_hosts_are_refused(site_app, event, host):
+    client = site_app.test_client()
+    for path in ("/", "/api/practices", "/login"):
+        assert client.get(path, headers={"Host": host}).status_code == 400, (host, path)
+    assert client.get("/healthz", headers={"Host": "exchange.example.eu"}).status_code == 200
+
+
+def test_without_a_site_url_links_follow_the_request_as_before(client, make_user, write):
+    practice = write(make_user(), published=True)
+    answer = client.get(f"/api/practices/{practice.id}").get_json()
+    assert answer["practice"]["url"].startswith("http://localhost/practices/")
+
+
+def test_socket_origins_are_the_site_itself_never_a_forwarded_host(client, event):
+    """Without trusted proxies, X-Forwarded-Host is the client's word: it proves nothing."""
+    assert client.get(HANDSHAKE, headers={"Origin": "http://localhost"}).status_code == 200
+    forged = client.get(
+        HANDSHAKE,
+        headers={
+            "Origin": "https://evil.example",
+            "X-Forwarded-Host": "evil.example",
+            "X-Forwarded-Proto": "https",
+        },
+    )
+    assert forged.status_code == 400
+
+
+def test_with_a_site_url_only_its_origin_opens_sockets(site_app, event):
+    client = site_app.test_client()
+    host = {"Host": "exchange.example.eu"}
+    assert client.get(HANDSHAKE, headers={**host, "Origin": SITE}).status_code == 200
+    for origin in ("http://exchange.example.eu", "https://evil.example", "http://localhost"):
+        assert client.get(HANDSHAKE, headers={**host, "Origin": origin}).status_code == 400

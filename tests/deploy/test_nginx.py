@@ -56,6 +56,7 @@ def render_site(
     - the upstream's ``server 127.0.0.1:500N;`` lines name the test's processes;
     - ``listen 80`` and ``listen 443 ssl`` become free ports on 127.0.0.1, and the
       ``listen [::]:...`` lines go (a test machine may have no IPv6);
+    - the site's name, exchange.example, becomes 127.0.0.1, the name tests reach it by;
     - /srv/spazio-virtuale becomes this checkout, the certificate a throwaway one.
 
     Each substitution must match exactly where expected, so that a test never
@@ -69,15 +70,25 @@ def render_site(
         lambda match: f"{match.group(1)}server 127.0.0.1:{next(ports)};",
         len(upstreams),
     )
-    text = _substitute(text, r"^(\s*)listen 80;$", rf"\1listen 127.0.0.1:{http_port};", 1)
-    text = _substitute(text, r"^(\s*)listen 443 ssl;$", rf"\1listen 127.0.0.1:{https_port} ssl;", 1)
-    text = _substitute(text, r"^\s*listen \[::\]:\d+( ssl)?;\n", "", 2)
+    text = _substitute(
+        text, r"^(\s*)listen 80( default_server)?;$", rf"\1listen 127.0.0.1:{http_port}\2;", 2
+    )
+    text = _substitute(
+        text,
+        r"^(\s*)listen 443 ssl( default_server)?;$",
+        rf"\1listen 127.0.0.1:{https_port} ssl\2;",
+        2,
+    )
+    text = _substitute(text, r"^\s*listen \[::\]:\d+( ssl)?( default_server)?;\n", "", 4)
+    text = _substitute(
+        text, r"^(\s*)server_name exchange\.example;$", r"\1server_name 127.0.0.1;", 2
+    )
     text = _substitute(text, r"^(\s*)root /srv/spazio-virtuale;$", rf"\1root {ROOT};", 1)
     text = _substitute(
-        text, r"^(\s*)ssl_certificate \S+;$", rf"\1ssl_certificate {certificate};", 1
+        text, r"^(\s*)ssl_certificate \S+;$", rf"\1ssl_certificate {certificate};", 2
     )
     return _substitute(
-        text, r"^(\s*)ssl_certificate_key \S+;$", rf"\1ssl_certificate_key {key};", 1
+        text, r"^(\s*)ssl_certificate_key \S+;$", rf"\1ssl_certificate_key {key};", 2
     )
 
 
@@ -483,3 +494,14 @@ def test_socket_io_is_proxied_over_http_1_1_unbuffered_and_outlasts_a_ping(tmp_p
     # The longest a healthy connection stays silent: a ping interval, then its answer.
     silence = engine.ping_interval + engine.ping_interval_grace_period + engine.ping_timeout
     assert int(timeout.group(1)) > silence
+
+
+@pytest.mark.live
+def test_nginx_closes_connections_that_name_another_host(start_nginx, certificate):
+    nginx = start_nginx([free_port(), free_port()])  # nothing listens there: the site answers 502
+    trusted = {"verify": str(certificate[0]), "timeout": 10}
+    assert requests.get(nginx.https_url + "/", **trusted).status_code == 502
+    for url in (nginx.https_url, nginx.http_url):
+        for host in ("evil.example", "127.0.0.1.evil.example"):
+            with pytest.raises(requests.ConnectionError):
+                requests.get(url + "/login", headers={"Host": host}, **trusted)

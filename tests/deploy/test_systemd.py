@@ -86,6 +86,7 @@ def test_the_example_settings_configure_the_app_for_production(monkeypatch, tmp_
     assert app.config["DATABASE_URL"].startswith("postgresql://")
     assert app.config["MESSAGE_QUEUE"] == "redis://127.0.0.1:6379/0"
     assert app.config["TRUSTED_PROXIES"] == 1
+    assert app.config["SITE_URL_IS_SET"] and app.config["ALLOWED_HOSTS"] == ["exchange.example"]
     assert not (tmp_path / "instance" / "secret_key").exists()
 
 
