@@ -64,10 +64,11 @@ def _init_extensions(app: Flask) -> None:
     from .extensions import babel, csrf, db, login_manager, socketio
 
     db.init_app(app)
+    # Hostile text is refused before the CSRF check reads the form (it trips on some).
+    payloads.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     security.init_app(app)
-    payloads.init_app(app)
     realtime.init_app(app)
     ratelimit.init_app(app)
     templating.init_app(app)

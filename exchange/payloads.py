@@ -93,14 +93,15 @@ def check_storable(text: str, field: str) -> None:
 def query_int(
     args: Mapping[str, str], key: str, *, minimum: int = 0, maximum: int = MAX_ID
 ) -> int | None:
-    """Read an optional whole number from a query string."""
+    """Read an optional whole number (ASCII digits only) from a query string."""
     raw = args.get(key)
     if raw is None or raw == "":
         return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise Invalid(_l("'%(field)s' must be a whole number.", field=key), field=key) from None
+    # int() would also take " 5", "+5", "5_000" and other scripts' digits: an API
+    # says what it accepts (/api/openapi.json), and accepts nothing else.
+    if not (raw.isascii() and raw.isdigit()):
+        raise Invalid(_l("'%(field)s' must be a whole number.", field=key), field=key)
+    value = int(raw)
     if value < minimum or value > maximum:
         raise Invalid(_l("'%(field)s' is out of range.", field=key), field=key)
     return value
@@ -142,6 +143,8 @@ def check_request_text() -> None:
     ]
     for source in (request.args, request.form):
         for name, values in source.lists():
+            if name is None:  # a multipart part without a readable name
+                raise Invalid(_l("The form could not be read; please try again."))
             fields.append((name, name))
             fields.extend((name, value) for value in values)
     fields.extend((name, upload.filename or "") for name, upload in request.files.items(multi=True))

@@ -212,3 +212,15 @@ def test_naughty_strings_in_every_text_input_never_answer_500(open_app, naughty_
         ]
         failures += [(text, r.request.path) for r in checks if r.status_code >= 500]
     assert failures == []
+
+
+@pytest.mark.parametrize("disposition", ["form-data", 'form-data; name="\\"'])
+def test_a_form_part_without_a_readable_name_is_refused_with_400(client, event, disposition):
+    body = f"--XyZ\r\nContent-Disposition: {disposition}\r\n\r\nvalue\r\n--XyZ--\r\n"
+    response = client.post(
+        "/api/attachments",
+        data=body.encode(),
+        headers={"Content-Type": "multipart/form-data; boundary=XyZ"},
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid"

@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     Response,
     current_app,
+    jsonify,
     render_template,
     stream_with_context,
     url_for,
@@ -28,6 +29,7 @@ from ..rooms.schemas import iso_utc
 from ..sanitize import csv_text
 from ..templating import country_name
 from . import services
+from .openapi import openapi_document
 from .tables import CSV_HEADER, csv_row
 
 bp = Blueprint("opendata", __name__)
@@ -189,6 +191,12 @@ def sitemap_practices(number: int) -> ResponseReturnValue:
         for id_, slug, changed in services.sitemap_practices(number)
     ]
     return _xml("opendata/sitemap.xml", XML, urls=urls)
+
+
+@bp.get("/api/openapi.json")
+def openapi() -> ResponseReturnValue:
+    """The OpenAPI 3.1 description of every /api route."""
+    return jsonify(openapi_document(url_for("event.home", _external=True).rstrip("/")))
 
 
 @bp.get("/robots.txt")
