@@ -89,6 +89,8 @@ class DefaultConfig:
         "feedback_address": "5/3600s",  # accessibility feedback per network address
         "practice_save": "30/600s",  # saves of best practices per person (each renders Markdown)
         "upload": "20/60s",  # uploaded files per person (each image is decoded and encoded)
+        "reset_address": "10/3600s",  # password-reset requests per network address
+        "reset_account": "3/3600s",  # password-reset mails per address asked for
     }
     #: Failed sign-ins slow down whoever fails, never the account's owner elsewhere: per
     #: network address, and per account and address, ``free`` failures cost nothing, then
@@ -132,6 +134,11 @@ class DefaultConfig:
     IMAGE_MAX_SIDE: int = 4096
 
     SESSION_LIFETIME_DAYS: int = 30
+    #: Minutes a password-reset link works (once).
+    PASSWORD_RESET_MINUTES: int = 30
+    #: Least seconds the answers that must not tell whether an address has an account
+    #: (password reset, registration) take, so that known and unknown addresses look alike.
+    ACCOUNT_ANSWER_SECONDS: float = 0.5
     PASSWORD_MIN_LENGTH: int = 10
     #: Werkzeug password hashing method; scrypt is the modern default.
     PASSWORD_HASH_METHOD: str = "scrypt"

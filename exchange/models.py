@@ -4,7 +4,7 @@ Used by migrations and by tests that build the schema directly.
 """
 
 from .about.models import AccessibilityFeedback
-from .accounts.models import Invitation, LoginSession, Role, User
+from .accounts.models import AccountToken, Invitation, LoginSession, Role, TokenPurpose, User
 from .db import Base
 from .event.models import Administration, AdministrationKind, Event, Room
 from .files.models import FileChunk, StoredFile
@@ -23,6 +23,7 @@ from .rooms.models import Connection, Message, Node, ReadPosition, RoomPresence
 metadata = Base.metadata
 
 __all__ = [
+    "AccountToken",
     "AccessibilityFeedback",
     "Administration",
     "AdministrationKind",
@@ -50,6 +51,7 @@ __all__ = [
     "Room",
     "RoomPresence",
     "StoredFile",
+    "TokenPurpose",
     "User",
     "metadata",
 ]

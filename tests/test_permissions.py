@@ -14,6 +14,8 @@ PUBLIC_STATE_CHANGES = {
     "accounts.login",
     "accounts.logout",
     "accounts.register",
+    "accounts.forgot_password",
+    "accounts.reset_password",
     "accounts.set_language",
     "about.accessibility",
 }

@@ -47,6 +47,26 @@ class RegisterForm(FlaskForm):
     )
 
 
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("Email address"),
+        validators=[DataRequired(), Length(max=254)],
+        description=_l("The address you registered with."),
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=1024)],
+        description=_l("At least 10 characters. A few unrelated words make a strong password."),
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
+
+
 class InvitationForm(FlaskForm):
     administration = SelectField(_l("Administration"), coerce=str, validators=[DataRequired()])
     max_uses = IntegerField(

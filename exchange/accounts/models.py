@@ -46,6 +46,9 @@ class User(Base):
     #: The time zone this person reads times in (IANA name); None: the event's.
     timezone: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[created_at]
+    #: When the person proved they read mail at ``email`` (followed a mailed link), or an
+    #: organizer or the command line vouched for it. None: they may read but not write.
+    email_verified_at: Mapped[dt.datetime | None]
     #: Set when the person deleted their account: what identified them is gone,
     #: and what they wrote stays, attributed to "deleted user".
     deleted_at: Mapped[dt.datetime | None]
@@ -142,3 +145,31 @@ class Invitation(Base):
 
     administration: Mapped[Administration] = relationship()
     created_by: Mapped[User | None] = relationship()
+
+
+class TokenPurpose(StrEnum):
+    """What a link mailed to a person lets them do."""
+
+    RESET_PASSWORD = "reset_password"
+    VERIFY_EMAIL = "verify_email"
+
+
+class AccountToken(Base):
+    """A single-use link mailed to a person: set a new password, or confirm an address.
+
+    As with sign-in sessions, only the SHA-256 of the token is stored.
+    """
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[intpk]
+    purpose: Mapped[TokenPurpose] = mapped_column(enum_type(TokenPurpose, length=20))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    #: The address the link was mailed to (for a changed address: the new one).
+    email: Mapped[str] = mapped_column(sa.String(254))
+    created_at: Mapped[created_at]
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship()

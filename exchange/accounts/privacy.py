@@ -28,11 +28,12 @@ from ..errors import Invalid
 from ..extensions import db
 from ..files import services as files
 from ..files.models import StoredFile, Variant
+from ..mail import services as mail
 from ..moderation.models import AuditEntry, Notice, Report
 from ..practices.models import Practice, PracticeRevision
 from ..rooms.models import Connection, Message, ReadPosition
 from ..rooms.schemas import iso_utc
-from .models import Invitation, LoginSession, Role, User
+from .models import AccountToken, Invitation, LoginSession, Role, User
 from .services import deleted_account_email, revoke_login_sessions
 
 logger = logging.getLogger(__name__)
@@ -89,6 +90,9 @@ def personal_data(user: User) -> dict[str, Any]:
             "language": user.locale,
             "timezone": user.timezone,
             "created_at": iso_utc(user.created_at),
+            "email_verified_at": iso_utc(user.email_verified_at)
+            if user.email_verified_at
+            else None,
             "muted_until": iso_utc(user.muted_until) if user.muted_until else None,
             "mute_reason": user.mute_reason,
             "banned_at": iso_utc(user.banned_at) if user.banned_at else None,
@@ -102,6 +106,18 @@ def personal_data(user: User) -> dict[str, Any]:
                 "ended_at": iso_utc(login.revoked_at) if login.revoked_at else None,
             }
             for login in logins
+        ],
+        # Every mail the exchange wrote to the person, as it was sent (or is still to be).
+        "mail": [
+            {
+                "kind": sent.kind,
+                "to": sent.recipient,
+                "subject": sent.subject,
+                "text": sent.body_text,
+                "written_at": iso_utc(sent.created_at),
+                "sent_at": iso_utc(sent.sent_at) if sent.sent_at else None,
+            }
+            for sent in mail.mails_to(user)
         ],
         "messages": [
             {
@@ -277,6 +293,9 @@ def delete_account(user: User, password: str) -> None:
     # How far they read is about them alone, and of no use to anyone else.
     db.session.execute(sa.delete(ReadPosition).where(ReadPosition.user_id == user.id))
     revoke_login_sessions(user, now)
+    # The address goes from the outbox and from the links mailed to it.
+    mail.forget_recipient(user)
+    db.session.execute(sa.delete(AccountToken).where(AccountToken.user_id == user.id))
     db.session.commit()
     files.discard(unattached)
     realtime.end_user_sessions(user.id, reason="account_deleted")

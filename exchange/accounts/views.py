@@ -26,15 +26,17 @@ from ..forms import apply_error, form_status
 from ..i18n import language_names, remember_choices, timezone_choices
 from ..permissions import Action, acting_user, requires
 from ..security import safe_next_url
-from . import privacy, services
+from . import privacy, services, tokens
 from .forms import (
     DeleteAccountForm,
+    ForgotPasswordForm,
     InvitationForm,
     LoginForm,
+    NewPasswordForm,
     PreferencesForm,
     RegisterForm,
 )
-from .models import User
+from .models import TokenPurpose, User
 
 bp = Blueprint("accounts", __name__)
 
@@ -82,6 +84,54 @@ def logout() -> ResponseReturnValue:
     session.clear()
     flash(_("You have signed out."), "info")
     return redirect(url_for("event.home"))
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+def forgot_password() -> ResponseReturnValue:
+    """Ask for a link to set a new password; the answer never says whether the address is known."""
+    form = ForgotPasswordForm()
+    status = 422 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        try:
+            with tokens.steady_answer(current_app.config["ACCOUNT_ANSWER_SECONDS"]):
+                tokens.request_password_reset(form.email.data or "", _client_address())
+        except ExchangeError as error:
+            form.form_errors.append(str(error.message))
+            status = form_status(error)
+        else:
+            return render_template(
+                "accounts/reset_sent.html",
+                email=services.normalize_email(form.email.data or ""),
+                minutes=current_app.config["PASSWORD_RESET_MINUTES"],
+            )
+    return render_template("accounts/forgot_password.html", form=form), status
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> ResponseReturnValue:
+    """Set a new password through the mailed link, then sign in here (and nowhere else)."""
+    if tokens.usable_token(token, TokenPurpose.RESET_PASSWORD) is None:
+        return render_template("accounts/reset_expired.html"), 410
+    form = NewPasswordForm()
+    status = 422 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        try:
+            user, _ended = tokens.reset_password(token, form.password.data or "")
+        except ExchangeError as error:
+            apply_error(form, error)
+            status = form_status(error)
+        else:
+            logout_user()
+            _sign_in(user)
+            flash(
+                _(
+                    "Your new password is set. "
+                    "You are signed in here, and signed out everywhere else."
+                ),
+                "success",
+            )
+            return redirect(url_for("event.home"))
+    return render_template("accounts/reset_password.html", form=form, token=token), status
 
 
 @bp.route("/register", methods=["GET", "POST"])

@@ -257,11 +257,11 @@ def send_test_mail(address: str) -> OutgoingMail:
     """Write a test mail to ``address`` into the outbox, so that an organizer can try the setup."""
     from flask_babel import lazy_gettext as _l
 
-    from ..accounts.services import EMAIL_RE, normalize_email
+    from ..accounts.services import is_deliverable_email, normalize_email
     from ..errors import Invalid
 
     address = normalize_email(address)
-    if not EMAIL_RE.match(address):
+    if not is_deliverable_email(address):
         raise Invalid(_l("Enter a valid email address."), field="email")
     mail = queue_mail(
         kind="test",
