@@ -152,7 +152,7 @@ def runner(app: Flask) -> Any:
 
 @pytest.fixture
 def event(app: Flask) -> None:
-    """The demo event: eleven rooms, seven Italian municipalities and four demo ones."""
+    """The demo event: eleven rooms, seven Italian municipalities and 35 demo ones."""
     with app.app_context():
         load_event_file(DEMO_EVENT)
 

@@ -184,3 +184,64 @@ def test_a_bad_time_zone_is_refused(client, login, make_user):
     login(client, make_user(Role.DELEGATE))
     response = save_preferences(client, locale="", timezone="Mars/Base")
     assert response.status_code == 422
+
+
+DEMO_EVENT = ROOT / "examples" / "big-european-exchange.toml"
+#: The languages of the exchange: its interface, and every text of its demo event.
+EXCHANGE_LANGUAGES = {"en", *LANGUAGES}
+
+
+def demo_event_texts():
+    """Every text table of the demo event file, named by where it is."""
+    import tomllib
+
+    with open(DEMO_EVENT, "rb") as fh:
+        data = tomllib.load(fh)
+    texts = {f"event.{key}": data["event"][key] for key in ("name", "description", "location")}
+    for room in data["rooms"]:
+        texts |= {f"rooms.{room['slug']}.{key}": room[key] for key in ("name", "description")}
+    return texts
+
+
+@pytest.mark.parametrize(("where", "texts"), demo_event_texts().items())
+def test_every_text_of_the_demo_event_is_in_the_six_languages(where, texts):
+    assert isinstance(texts, dict), f"{where}: a table of languages"
+    assert set(texts) == EXCHANGE_LANGUAGES, where
+    assert all(text.strip() for text in texts.values()), where
+
+
+def test_the_demo_event_is_translated_not_copied():
+    """Only the event's own name stays the same in every language."""
+    for where, texts in demo_event_texts().items():
+        if where != "event.name":
+            assert len(set(texts.values())) >= 5, (where, texts)
+
+
+@pytest.fixture
+def every_language(app):
+    app.config["LANGUAGES"] = ["en", *LANGUAGES]
+    return app
+
+
+def test_pages_say_once_when_the_organizers_left_a_language_out(every_language, client, event):
+    import tomllib
+
+    from exchange.event.services import load_event
+
+    with open(DEMO_EVENT, "rb") as fh:
+        data = tomllib.load(fh)
+    german = {"Accept-Language": "de"}
+    assert "content-language-note" not in client.get("/", headers=german).get_data(as_text=True)
+    rooms = client.get("/", headers={"Accept-Language": "it"}).get_data(as_text=True)
+    assert "Online e a Roma" in rooms and "Energie rinnovabili" in rooms
+
+    for room in data["rooms"]:
+        del room["description"]["de"]  # as an organizer who wrote only some of them
+    with every_language.app_context():
+        load_event(data)
+    home = client.get("/", headers=german).get_data(as_text=True)
+    assert home.count('class="content-language-note"') == 1
+    assert "Erneuerbare Energien" in home  # what is given in German is shown in German
+    assert "Solar, wind, biomass" in home  # the rest in English, and the page says so
+    english = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "content-language-note" not in english

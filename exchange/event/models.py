@@ -39,7 +39,9 @@ class Event(Base):
     starts_on: Mapped[dt.date]
     ends_on: Mapped[dt.date]
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Rome")
+    #: Where it takes place, in English; ``locations`` holds it in every language given.
     location: Mapped[str] = mapped_column(sa.String(200), default="")
+    locations: Mapped[dict[str, str]] = mapped_column(default=dict)
     website: Mapped[str] = mapped_column(sa.String(300), default="")
 
     rooms: Mapped[list[Room]] = relationship(back_populates="event", order_by="Room.position")
@@ -49,6 +51,20 @@ class Event(Base):
 
     def description_in(self, locale: str) -> str:
         return pick_translation(self.descriptions, locale)
+
+    def location_in(self, locale: str) -> str:
+        return pick_translation(self.locations, locale) if self.locations else self.location
+
+    def lacks_language(self, locale: str) -> bool:
+        """Whether any text of the event or its open rooms lacks ``locale``."""
+        language = locale.split("_")[0]
+        texts = [self.names, self.descriptions, self.locations] + [
+            texts
+            for room in self.rooms
+            if not room.is_archived
+            for texts in (room.names, room.descriptions)
+        ]
+        return any(texts and language not in texts for texts in texts)
 
 
 class Room(Base):

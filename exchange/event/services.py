@@ -141,6 +141,7 @@ class _EventValues(TypedDict):
     ends_on: dt.date | None
     timezone: str
     location: str
+    locations: dict[str, str]
     website: str
 
 
@@ -198,7 +199,9 @@ def _event_values(problems: _Problems, raw: Mapping[str, Any]) -> _EventValues:
     starts_on = problems.date("event.starts_on", raw.get("starts_on"))
     ends_on = problems.date("event.ends_on", raw.get("ends_on"))
     timezone = problems.text("event.timezone", raw.get("timezone", "Europe/Rome"), max_length=64)
-    location = problems.text("event.location", raw.get("location"), required=False)
+    locations = problems.translations(
+        "event.location", raw.get("location"), max_length=200, required=False
+    )
     website = problems.text("event.website", raw.get("website"), max_length=300, required=False)
     if starts_on and ends_on and ends_on < starts_on:
         problems.append("event.ends_on: the event cannot end before it starts")
@@ -214,7 +217,8 @@ def _event_values(problems: _Problems, raw: Mapping[str, Any]) -> _EventValues:
         "starts_on": starts_on,
         "ends_on": ends_on,
         "timezone": timezone,
-        "location": location,
+        "location": locations.get("en", ""),
+        "locations": locations,
         "website": website,
     }
 

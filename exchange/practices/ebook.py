@@ -332,8 +332,8 @@ class _PdfWriter:
         pdf.ln(6)
         if book.event is not None:
             self.text(_event_dates(book.event), 13)
-            if book.event.location:
-                self.text(book.event.location, 13)
+            if book.event.location_in(book.locale):
+                self.text(book.event.location_in(book.locale), 13)
         pdf.ln(10)
         self.text(_book_counts(book), 11)
 

@@ -46,15 +46,15 @@ def count(model):
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
-def test_demo_event_has_its_rooms_in_english_and_italian(app_ctx):
+def test_demo_event_has_its_rooms_in_every_language_of_the_exchange(app_ctx):
     load_event_file(DEMO_EVENT)
     rooms = list_rooms()
     assert [room.slug for room in rooms] == DEMO_ROOMS
     for room in rooms:
-        assert room.names["en"] and room.names["it"]
-        assert room.descriptions["en"] and room.descriptions["it"]
+        assert set(room.names) == set(room.descriptions) == {"en", "it", "de", "pl", "hu", "sv"}
     assert rooms[1].name_in("it") == "Energie rinnovabili"
-    assert rooms[1].name_in("de") == "Renewable energy"  # falls back to English
+    assert rooms[1].name_in("de") == "Erneuerbare Energien"
+    assert rooms[1].name_in("fr") == "Renewable energy"  # falls back to English
 
 
 def test_demo_event_has_the_seven_italian_municipalities_and_marks_the_others_as_demo(app_ctx):
@@ -66,13 +66,35 @@ def test_demo_event_has_the_seven_italian_municipalities_and_marks_the_others_as
     assert all("(demo)" in a.name for a in administrations if a.is_demo)
 
 
+def test_the_demo_has_the_exchanges_42_administrations_over_its_six_countries(app_ctx):
+    load_event_file(DEMO_EVENT)
+    administrations = db.session.scalars(sa.select(Administration)).all()
+    assert len(administrations) == 42
+    assert {a.country for a in administrations} == {"AT", "DE", "HU", "IT", "PL", "SE"}
+    assert sum(not a.is_demo for a in administrations) == 7
+
+
+def test_the_location_is_given_per_language_or_as_one_text(app_ctx, demo_data):
+    load_event(demo_data)
+    event = db.session.scalars(sa.select(Event)).one()
+    assert (event.location_in("it"), event.location_in("sv")) == (
+        "Online e a Roma",
+        "Online och i Rom",
+    )
+    assert event.location == "Online and in Rome"
+    plain = copy.deepcopy(demo_data)
+    plain["event"]["location"] = "Bruxelles"
+    load_event(plain)
+    assert (event.location_in("de"), event.locations) == ("Bruxelles", {"en": "Bruxelles"})
+
+
 def test_loading_again_updates_and_never_duplicates(app_ctx):
     load_event_file(DEMO_EVENT)
     report = load_event_file(DEMO_EVENT)
     assert report.created == [] and report.updated == []
     assert count(Room) == len(DEMO_ROOMS)
     assert count(Event) == 1
-    assert count(Administration) == 11
+    assert count(Administration) == 42
 
 
 def test_edits_are_applied_and_dropped_rooms_are_archived(app_ctx, demo_data):
