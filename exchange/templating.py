@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(role_label)
     app.add_template_filter(audit_action_label)
     app.add_template_filter(iso_datetime)
+    app.add_template_filter(iso_utc)
     app.add_template_filter(number)
 
 
@@ -127,6 +128,13 @@ def audit_action_label(action: AuditAction) -> str:
         AuditAction.ROLE_CHANGE: _("Role changed"),
     }
     return labels[action]
+
+
+def iso_utc(moment: dt.datetime) -> str:
+    """Write a moment as the protocol does (``<time datetime>``): ISO 8601 in UTC."""
+    from .rooms.schemas import iso_utc as protocol_iso_utc
+
+    return protocol_iso_utc(moment)
 
 
 def iso_datetime(text: str) -> dt.datetime:

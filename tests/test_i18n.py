@@ -167,6 +167,19 @@ def test_a_persons_choices_follow_them_to_their_next_sign_in(two_languages, clie
     assert 'lang="it"' in page and 'data-timezone="Europe/Warsaw"' in page
 
 
+def test_a_language_chosen_before_signing_in_survives_sign_in(two_languages, client, make_user):
+    from .accounts.test_views import post_form
+    from .conftest import PASSWORD
+
+    person = make_user(Role.DELEGATE)
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    client.post("/language", data={"csrf_token": token, "language": "it", "next": "/login"})
+    post_form(client, "/login", {"email": person.email, "password": PASSWORD})
+    assert 'lang="it"' in client.get("/account").get_data(as_text=True)
+    with two_languages.app_context():
+        assert db.session.get(User, person.id).locale == "it"
+
+
 def test_times_are_shown_in_the_chosen_time_zone(client, login, make_user):
     person = make_user(Role.DELEGATE)
     with client.application.app_context():

@@ -47,9 +47,13 @@ def _client_address() -> str:
 
 
 def _sign_in(user: User) -> None:
+    # A language chosen before signing in is a choice made today: it wins, and is kept.
+    chosen = session.get("locale")
     services.start_login_session(user)
     session.clear()
     session.permanent = True
+    if chosen in current_app.config["LANGUAGES"] and chosen != user.locale:
+        services.set_preferences(user, locale=chosen, timezone=user.timezone)
     remember_choices(user)
     login_user(user)
 

@@ -17,6 +17,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from ..db import utcnow
 from ..errors import ExchangeError
 from ..event.services import get_room, list_rooms
 from ..i18n import CONTENT_LANGUAGES, language_names, locale_code
@@ -36,10 +37,14 @@ def show(slug: str) -> ResponseReturnValue:
     staff = user.role in STAFF
     past = services.history(room, include_hidden=staff)
     online = presence.online_in(room.id, limit=200)
+    rooms = list_rooms()
     return render_template(
         "rooms/show.html",
         room=room,
-        rooms=list_rooms(),
+        rooms=rooms,
+        read=unread.read_state(user, room),
+        muted_until=user.muted_until if user.muted_at(utcnow()) else None,
+        unread_counts=unread.unread_counts(user, (other for other in rooms if other.id != room.id)),
         history=past,
         online=online,
         staff=staff,

@@ -463,7 +463,7 @@ def test_a_delegate_shares_a_practice_into_its_room(client, login, write, elena,
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/rooms/renewable-energy#message-")
     room = page(client, "/rooms/renewable-energy")
-    assert f'<a href="{url}">Solar roofs on schools</a>' in room
+    assert f' href="{url}">Solar roofs on schools</a>' in room
     discussion = page(client, url)
     assert "Have a look" in discussion and "Salvatore Greco" in discussion
 

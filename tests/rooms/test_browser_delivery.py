@@ -1,4 +1,4 @@
-"""The browser client keeps what people write until the server has it (static/js/room.js).
+"""The browser client keeps what people write until the server has it (static/js/room/outbox.js).
 
 A message typed while offline, during a server crash, or left unsent when the
 page was closed, is delivered exactly once when the connection is back.

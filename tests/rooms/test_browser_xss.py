@@ -2,7 +2,7 @@
 
 Every string of the Big List of Naughty Strings and our own XSS vectors is
 posted, then shown twice: rendered by the server into the room page, and
-rendered live by static/js/room.js as it arrives. A dialog, a console call, a
+rendered live by static/js/room/messages.js as it arrives. A dialog, a console call, a
 script error or a request leaving the site fails the test.
 """
 

@@ -40,14 +40,15 @@ def test_the_room_page_shows_history_online_people_and_a_composer(client, login,
     assert 'href="https://example.org" rel="nofollow noopener"' in page
     assert 'id="composer"' in page
     assert 'role="log"' in page and '<ol id="messages"' in page
-    assert "socket.io.min.js" in page and "room.js" in page
+    assert "socket.io.min.js" in page and "js/room/main.js" in page
 
 
 def test_attendees_see_the_room_without_a_composer(client, login, make_user):
     login(client, make_user(Role.ATTENDEE))
     page = client.get("/rooms/plenary").get_data(as_text=True)
     assert 'id="composer"' not in page
-    assert "Attendees follow the rooms" in page
+    assert "Only delegates write here; you can follow the conversation." in page
+    assert "Start the conversation" not in page
 
 
 def test_an_unknown_room_is_a_clear_404(client, login, delegate):
@@ -131,3 +132,9 @@ def test_broadcasts_reach_the_room_channel_only(app, connect, delegate, make_use
     listener.get_received()
     send(connect, delegate, "in plenary")
     assert [p for p in listener.get_received() if p["name"] == "message"] == []
+
+
+def test_an_anonymous_visitor_is_told_why_the_room_asks_them_to_sign_in(client, event):
+    response = client.get("/rooms/plenary", follow_redirects=True)
+    assert response.request.path == "/login"
+    assert "sign in to follow them" in response.get_data(as_text=True)

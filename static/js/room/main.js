@@ -1,0 +1,57 @@
+/*
+ * The room page, enhanced: each concern is a module of its own, and they talk through
+ * a small event bus (bus.js). The page works without this (the server renders the
+ * messages and a plain form posts); with it, the room is live.
+ */
+import { createBus } from "./bus.js";
+import { setUpPanels } from "./panels.js";
+import { createComposer } from "./composer.js";
+import { createConnection } from "./connection.js";
+import { createMessageList } from "./messages.js";
+import { setUpModeration } from "./moderation.js";
+import { createOutbox } from "./outbox.js";
+import { setUpPresence } from "./presence.js";
+import { setUpStates } from "./states.js";
+import { readStrings } from "./strings.js";
+import { createToolbar } from "./toolbar.js";
+import { setUpTyping } from "./typing.js";
+import { setUpUnread } from "./unread.js";
+
+const root = document.getElementById("room");
+if (root && typeof window.io === "function") {
+  const strings = readStrings(document);
+  const statusLine = document.getElementById("composer-status");
+  const room = {
+    root,
+    slug: root.dataset.room,
+    userId: String(root.dataset.userId),
+    staff: root.dataset.staff === "true",
+    canSend: root.dataset.canSend === "true",
+    canDevelop: root.dataset.canDevelop === "true",
+    slowModeSeconds: parseInt(root.dataset.slowMode, 10) || 0,
+    strings,
+    bus: createBus(),
+    announce(text) {
+      (statusLine || document.querySelector("#connection-status .status-text")).textContent = text;
+    },
+  };
+  root.classList.add("is-enhanced");
+  room.messages = createMessageList(room);
+  const toolbar = createToolbar(room, room.messages);
+  room.toolbar = toolbar;
+  const connection = createConnection(room, room.messages);
+  setUpModeration(room, room.messages, toolbar, connection);
+  room.messages.openAt(parseInt(root.dataset.lastReadId, 10) || null);
+  setUpPresence(room, connection.socket);
+  setUpUnread(room, room.messages, connection.socket);
+  setUpTyping(room, connection.socket);
+  setUpPanels(room);
+  if (document.getElementById("composer")) {
+    const composer = createComposer(room, connection);
+    const outbox = createOutbox(room, connection, composer);
+    composer.onSubmit((body, language) => outbox.queue(body, language));
+    setUpStates(room, composer);
+  } else {
+    document.getElementById("outbox").hidden = true;
+  }
+}
