@@ -140,12 +140,15 @@ def _register_socket_handlers(app: Flask) -> None:
     from .extensions import socketio
     from .moderation.events import register_handlers as register_moderation
     from .practices.events import register_handlers as register_library
+    from .realtime import LIBRARY_NAMESPACE
     from .rooms.events import register_handlers as register_chat
-    from .sockets import handle_socket_error, quiet_malformed_packets
+    from .sockets import answer_unknown_event, handle_socket_error, quiet_malformed_packets
 
     register_chat(socketio)
     register_moderation(socketio)
     register_library(socketio)
+    for namespace in ("/", LIBRARY_NAMESPACE):
+        socketio.on_event("*", answer_unknown_event, namespace=namespace)
     socketio.on_error_default(handle_socket_error)
     quiet_malformed_packets()
 

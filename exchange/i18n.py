@@ -114,6 +114,16 @@ CONTENT_LANGUAGES = [
 ]
 
 
+@functools.cache
+def iso_639_1_codes() -> frozenset[str]:
+    """Every ISO 639-1 language code ("it", "el"), from Babel's list of languages.
+
+    Any two letters are not a language: ``lang="xx"`` would mislead screen readers.
+    """
+    codes = Locale("en").languages
+    return frozenset(code for code in codes if isinstance(code, str) and len(code) == 2)
+
+
 def language_names(languages: list[str]) -> list[tuple[str, str]]:
     """Each language in its own words ("Italiano", "Deutsch"), for the picker."""
     return [(code, language_name(code)) for code in languages]

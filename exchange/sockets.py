@@ -12,7 +12,7 @@ from flask import request, session
 from flask_login import current_user
 from flask_socketio import disconnect
 
-from .errors import RateLimited, error_ack
+from .errors import NotFound, RateLimited, error_ack
 from .extensions import db
 from .payloads import Payload
 from .permissions import Action, check
@@ -71,6 +71,15 @@ def throttle(event: str) -> None:
         logger.warning("closing connection %s: it keeps flooding %r", connection_id(), event)
         disconnect()
     raise RateLimited(retry_after=max(1, math.ceil(wait)))
+
+
+def answer_unknown_event(event: str, *args: Any) -> dict[str, Any]:
+    """Any client sends an event we do not have: answered ``not_found`` once, like every event.
+
+    Counted against flood control as any other event, so unknown names cost no more.
+    """
+    throttle("default")
+    raise NotFound(event=event[:64])
 
 
 def handle_socket_error(error: BaseException) -> dict[str, Any]:

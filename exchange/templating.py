@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(audit_action_label)
     app.add_template_filter(iso_datetime)
     app.add_template_filter(iso_utc)
+    app.add_template_filter(machine_time)
     app.add_template_filter(number)
 
 
@@ -135,6 +136,16 @@ def iso_utc(moment: dt.datetime) -> str:
     from .rooms.schemas import iso_utc as protocol_iso_utc
 
     return protocol_iso_utc(moment)
+
+
+def machine_time(moment: dt.datetime | dt.date) -> str:
+    """The value of a ``<time datetime>``: a date, or a moment in UTC to the millisecond.
+
+    HTML allows at most three decimals of a second; Python's isoformat gives six.
+    """
+    if isinstance(moment, dt.datetime):
+        return iso_utc(moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
+    return moment.isoformat()
 
 
 def iso_datetime(text: str) -> dt.datetime:

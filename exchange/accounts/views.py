@@ -177,7 +177,8 @@ def register() -> ResponseReturnValue:
 @requires(Action.MANAGE_INVITATIONS)
 def invitations() -> ResponseReturnValue:
     form = InvitationForm()
-    form.administration.choices = [
+    # An empty first choice: a required select must not come with an answer chosen.
+    form.administration.choices = [("", _("Choose an administration"))] + [
         (a.slug, f"{a.name} ({a.country})") for a in list_administrations()
     ]
     if form.validate_on_submit():

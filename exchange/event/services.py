@@ -22,7 +22,6 @@ logger = logging.getLogger(__name__)
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
-LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
 
 
 class EventFileError(Invalid):
@@ -313,10 +312,12 @@ class _Problems(list[str]):
                 f'{where}: expected a table of languages, such as {{ en = "...", it = "..." }}'
             )
             return {}
+        from ..i18n import iso_639_1_codes  # i18n reads the event: imported when used
+
         result = {}
         for language, item in value.items():
-            if not LANGUAGE_RE.match(str(language)):
-                self.append(f"{where}.{language}: expected a two-letter language code")
+            if str(language) not in iso_639_1_codes():
+                self.append(f"{where}.{language}: expected an ISO 639-1 language code")
                 continue
             result[language] = self.text(f"{where}.{language}", item, max_length=max_length)
         if "en" not in result:

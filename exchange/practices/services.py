@@ -143,10 +143,16 @@ _TRANSLITERATIONS = str.maketrans(
 
 
 def slugify(text: str, max_length: int = 80) -> str:
-    """Make the readable part of an address from a title ("Tetti solari!" → "tetti-solari")."""
+    """Make the readable part of an address from a title ("Tetti solari!" → "tetti-solari").
+
+    Accents go; letters of other scripts stay ("Ηλιακές στέγες" → "ηλιακες-στεγες"),
+    so that a Greek or Bulgarian title gives a readable address, not "practice".
+    """
     decomposed = unicodedata.normalize("NFKD", text.translate(_TRANSLITERATIONS))
-    ascii_text = decomposed.encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    bare = unicodedata.normalize(
+        "NFC", "".join(char for char in decomposed if not unicodedata.combining(char))
+    )
+    slug = re.sub(r"[\W_]+", "-", bare.lower()).strip("-")
     if len(slug) > max_length:
         slug = slug[:max_length].rsplit("-", 1)[0]
     return slug or "practice"

@@ -20,6 +20,7 @@ from ..errors import Forbidden, Invalid, NotFound, TooLong
 from ..event.models import Room
 from ..event.services import get_room
 from ..extensions import db
+from ..i18n import iso_639_1_codes
 from ..moderation.models import ModerationChange
 from ..moderation.services import check_can_post
 from ..payloads import check_storable
@@ -78,11 +79,9 @@ def validate_client_id(client_id: str) -> None:
         )
 
 
-LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
-
-
 def validate_language(language: str | None) -> None:
-    if language is not None and not LANGUAGE_RE.match(language):
+    """Accept no language, or an ISO 639-1 code."""
+    if language is not None and language not in iso_639_1_codes():
         raise Invalid(_l("language must be a two-letter code such as it or de."), field="language")
 
 

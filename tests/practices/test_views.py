@@ -636,3 +636,13 @@ def test_attendees_and_anonymous_readers_get_no_writing_controls(
         html = page(client, url)
         assert "/edit" not in html and "Post a practice" not in page(client, "/practices")
         assert "Revisions" not in html
+
+
+def test_a_greek_title_gives_a_readable_address_that_leads_to_the_practice(
+    client, make_user, write
+):
+    practice = write(make_user(), published=True, title="Ηλιακές στέγες στα σχολεία")
+    assert practice.slug == "ηλιακες-στεγες-στα-σχολεια"
+    page = client.get(f"/practices/{practice.id}")
+    assert page.status_code == 301
+    assert client.get(page.headers["Location"]).status_code == 200

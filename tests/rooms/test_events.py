@@ -347,3 +347,40 @@ def test_the_connection_over_the_cap_is_told_why(app_ctx, elena):
         "limit": 2,
         "scope": "account",
     }
+
+
+@pytest.mark.parametrize(
+    ("language", "ok"), [("el", True), ("ga", True), ("xx", False), ("zz", False)]
+)
+def test_a_message_s_language_is_an_iso_639_1_code(connect, elena, language, ok):
+    ack = connect(elena).emit(
+        "send",
+        {"room": "plenary", "body": "hello", "client_id": f"c-{language}", "language": language},
+        callback=True,
+    )
+    assert ack["ok"] is ok
+    if not ok:
+        assert ack["error"]["code"] == "invalid" and ack["error"]["field"] == "language"
+
+
+def test_an_unknown_event_is_answered_not_found_once(connect, elena):
+    connection = connect(elena)
+    ack = connection.emit("dance", {"room": "plenary"}, callback=True)
+    assert ack == {
+        "ok": False,
+        "error": {
+            "code": "not_found",
+            "message": "This does not exist, or is no longer available.",
+            "event": "dance",
+        },
+    }
+    assert connection.emit("dance", callback=True)["error"]["code"] == "not_found"
+
+
+def test_an_unknown_event_on_the_library_namespace_is_answered_too(app):
+    from exchange.extensions import socketio
+
+    reader = socketio.test_client(app, namespace="/library")
+    ack = reader.emit("subscribe", {}, callback=True, namespace="/library")
+    assert ack["ok"] is False and ack["error"]["code"] == "not_found"
+    reader.disconnect(namespace="/library")
