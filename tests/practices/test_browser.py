@@ -178,3 +178,23 @@ def test_the_search_comes_first_offers_what_exists_and_its_chips_take_filters_aw
     ]
     page.screenshot(path=str(SCREENSHOTS / f"library-totals-{screen}.png"), full_page=True)
     page.watch.assert_clean()
+
+
+def test_the_library_reads_in_polish_with_the_demo_event_in_polish(
+    live_server, make_user, write, new_page
+):
+    ferla = make_user(Role.DELEGATE, administration="ferla")
+    write(ferla, published=True, title="Solar roofs on six schools", co2_reduction_t_per_year=120)
+    page = new_page(width=390, height=844)
+    page.goto(live_server.url + "/practices")
+    page.locator("#language-select").select_option("pl")
+    page.locator(".language-picker button").click()
+    page.goto(live_server.url + "/practices/totals?country=IT")
+    assert page.locator("html").get_attribute("lang") == "pl"
+    assert page.locator("form[role=search] summary").inner_text() == "Filtry (1)"
+    assert "Energia odnawialna" in page.inner_text(".breakdown")  # the theme, from the event file
+    assert page.locator(".content-language-note").count() == 0  # the demo gives every text
+    assert fits_the_screen(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "library-totals-phone-pl.png"), full_page=True)
+    page.watch.assert_clean()
