@@ -442,6 +442,8 @@ HTTP_MATRIX: dict[
 PUBLIC_ROUTES = {
     "accounts.login",
     "accounts.register",
+    "accounts.forgot_password",
+    "accounts.reset_password",
     "accounts.set_language",
     "about.accessibility",
 }
