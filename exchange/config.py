@@ -109,6 +109,8 @@ class DefaultConfig:
     #: Longest practice, all its texts together, in characters.
     PRACTICE_TOTAL_MAX_LENGTH: int = 100000
     PRACTICES_PER_PAGE: int = 20
+    #: Days after the event's last day until its rooms become read-only archives.
+    ARCHIVE_GRACE_DAYS: int = 7
     #: How many of the newest published practices each Atom feed lists.
     FEED_LENGTH: int = 50
     #: Most matching practices one search considers and ranks (practices/search.py).

@@ -100,6 +100,17 @@ class Muted(ExchangeError):
     default_message = _l("You have been muted by a moderator.")
 
 
+class Archived(ExchangeError):
+    """Refused because the event is over and its rooms are archives (event/phases.py)."""
+
+    code = "archived"
+    http_status = 403
+    default_message = _l(
+        "The event is over and this room is an archive: you can read it, but not write in it. "
+        "What came of it is in the library of best practices."
+    )
+
+
 class Unavailable(ExchangeError):
     """A passing fault (database locked or unreachable): the client should retry."""
 

@@ -21,6 +21,8 @@ from .. import realtime
 from ..db import changed_rows, utcnow
 from ..errors import Forbidden, Invalid, NotFound, RateLimited
 from ..event.models import Administration
+from ..event.phases import Phase, archived_at, now, phase_of
+from ..event.services import current_event
 from ..extensions import db
 from ..ratelimit import backoff, limiter
 from .models import Invitation, LoginSession, Role, User
@@ -199,7 +201,23 @@ def _usable_invitation(code: str) -> Invitation:
         raise Invalid(_l("This invitation code has expired."), field="invitation_code")
     if invitation.max_uses is not None and invitation.uses >= invitation.max_uses:
         raise Invalid(_l("This invitation code has been used up."), field="invitation_code")
+    _check_signup_open(invitation)
     return invitation
+
+
+def _check_signup_open(invitation: Invitation) -> None:
+    """Once the event is over, only invitations an organizer made since reopen delegate sign-up."""
+    event = current_event()
+    if phase_of(event, now()) is not Phase.AFTER or event is None:
+        return
+    if invitation.created_at < archived_at(event):
+        raise Invalid(
+            _l(
+                "Sign-up for delegates closed when the event ended. Ask the organizers for a "
+                "new invitation code, or leave it empty to register as an attendee."
+            ),
+            field="invitation_code",
+        )
 
 
 # A hash to check against when the email is unknown (or its account deleted), made

@@ -12,6 +12,7 @@ from ..practices.services import practices_of
 from ..rooms import presence
 from ..templating import country_name
 from . import services
+from .phases import current_phase
 
 bp = Blueprint("event", __name__)
 
@@ -28,6 +29,7 @@ def home() -> ResponseReturnValue:
         counts=counts,
         people=people,
         administrations_count=len(services.list_administrations()),
+        phase=current_phase(),
     )
 
 

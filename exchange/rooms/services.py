@@ -18,6 +18,7 @@ from ..accounts.models import User
 from ..db import utcnow
 from ..errors import Forbidden, Invalid, NotFound, TooLong
 from ..event.models import Room
+from ..event.phases import check_rooms_open
 from ..event.services import get_room
 from ..extensions import db
 from ..i18n import iso_639_1_codes
@@ -112,7 +113,8 @@ def post_message(
     validate_language(language)
     existing = _find_by_client_id(author, client_id)
     if existing is None:
-        # Mute and slow mode apply to new messages, not to retries of stored ones.
+        # The archive, mute and slow mode apply to new messages, not to retries of stored ones.
+        check_rooms_open()
         check_can_post(author, room)
         message, created = _store(room, author, body, client_id, language, practice)
         if created:

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 
 from ..db import utcnow
 from ..errors import ExchangeError
+from ..event.phases import Phase, current_phase
 from ..event.services import get_room, list_rooms
 from ..i18n import CONTENT_LANGUAGES, language_names, locale_code
 from ..payloads import query_int
@@ -38,6 +39,7 @@ def show(slug: str) -> ResponseReturnValue:
     past = services.history(room, include_hidden=staff)
     online = presence.online_in(room.id, limit=200)
     rooms = list_rooms()
+    archived = current_phase() is Phase.AFTER
     return render_template(
         "rooms/show.html",
         room=room,
@@ -49,7 +51,8 @@ def show(slug: str) -> ResponseReturnValue:
         online=online,
         staff=staff,
         last_change=services.last_moderation_change(room),
-        can_send=can(user, Action.SEND_MESSAGE),
+        archived=archived,
+        can_send=can(user, Action.SEND_MESSAGE) and not archived,
         fallback_client_id=uuid.uuid4().hex,
         message_languages=language_names(CONTENT_LANGUAGES),
         max_length=current_app.config["MESSAGE_MAX_LENGTH"],

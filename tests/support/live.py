@@ -60,6 +60,8 @@ class LiveServer:
                 "EXCHANGE_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
                 "EXCHANGE_PRESENCE_INTERVAL": "0.2",
                 "EXCHANGE_LOG_LEVEL": "INFO",
+                # The demo event has fixed dates: its rooms stay open whatever the day.
+                "EXCHANGE_ARCHIVE_GRACE_DAYS": "36500",
                 # Tests drive clients harder than people do; flood control has its own tests.
                 **{
                     f"EXCHANGE_RATE_LIMITS__{name}": "100000/1s"
