@@ -8,9 +8,10 @@ Scenarios: (a) one busy room, (b) a thousand in the plenary, (c) 2,000 idle clie
 over every room, (d) senders as fast as acks come back (SQLite and PostgreSQL),
 (e) two processes sharing a Redis queue against one, (f) the library's search and
 list (bench/practices_search.py), (g) uploads of 10 MB pictures while /healthz is
-timed (bench/uploads.py). Each of (a) to (e) runs the exchange and the
-bare relay (bench/relay.py) back to back in every repeat, driven by the same load
-generator (bench/load.py) in a process of its own. It needs PostgreSQL at
+timed (bench/uploads.py), (h) live unread counts for 2,000 people in 11 rooms. Each
+of (a) to (e) and (h) runs the exchange and the bare relay (bench/relay.py) back to
+back in every repeat, driven by the same load generator (bench/load.py) in a process
+of its own. It needs PostgreSQL at
 EXCHANGE_BENCH_POSTGRESQL_URL (default postgresql://127.0.0.1:5432/test) for (d),
 (e) and (f), and Redis at EXCHANGE_BENCH_REDIS_URL (default redis://127.0.0.1:6379/0)
 for (e).
@@ -48,7 +49,7 @@ from .scenarios import Bench, Measurement, Pair, Scenario, Variant, measure, sce
 logger = logging.getLogger("bench")
 
 ROOT = Path(__file__).resolve().parent.parent
-ALL = ("a", "b", "c", "d", "e", "f", "g")
+ALL = ("a", "b", "c", "d", "e", "f", "g", "h")
 #: Where a run keeps its figures, so that the report can be written again (--render).
 LAST_RUN = ROOT / "instance" / "bench" / "last-run.pickle"
 
@@ -57,7 +58,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=(__doc__ or "").split("\n")[0]
     )
-    parser.add_argument("--scenarios", default=",".join(ALL), help="which of a,b,c,d,e,f,g to run")
+    parser.add_argument("--scenarios", default=",".join(ALL), help="which of a,...,h to run")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each scenario (medians)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "performance.md")

@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import json
 import logging
+import random
 import re
 import sys
 import time
@@ -123,6 +124,10 @@ class Stats:
     last_send: float | None = None
     last_receive: float | None = None
     received_total: int = 0
+    activity_packets: int = 0
+    activity_bytes: int = 0
+    reads_sent: int = 0
+    typing_sent: int = 0
     closed: bool = False
     seq: int = 0
 
@@ -154,16 +159,23 @@ class BenchClient:
         self.stats = stats
         self.prefix = stats.tag + "."
         self.received: set[int] = set()
+        self.last_id = 0
+        self.read_up_to = 0
+        self.last_typing = 0.0
         self.joined = False
         self.dropped = False
+        self.chatter = False
         self.sio = socketio.AsyncClient(reconnection=False, handle_sigint=False)
         self.sio.on("message", self._on_message)
+        self.sio.on("room_activity", self._on_activity)
         self.sio.on("disconnect", self._on_disconnect)
 
     def _on_message(self, message: Any) -> None:
         stats = self.stats
         if stats.closed or not isinstance(message, dict):
             return
+        if isinstance(message.get("id"), int):
+            self.last_id = max(self.last_id, message["id"])
         client_id = str(message.get("client_id") or "")
         if not client_id.startswith(self.prefix):
             return
@@ -175,6 +187,33 @@ class BenchClient:
             stats.received_total += 1
             stats.latencies_ms.append(now * 1000 - int(sent_ms))
         stats.last_receive = now
+
+    def _on_activity(self, activity: Any) -> None:
+        """Count the rooms lists' updates: what keeping unread counts live costs a client."""
+        if not self.stats.closed:
+            self.stats.activity_packets += 1
+            self.stats.activity_bytes += len(json.dumps(activity))
+
+    async def report_reads(self, end: float) -> None:
+        """Say once a second how far this client has read, as the browser does at the bottom."""
+        loop = asyncio.get_running_loop()
+        await asyncio.sleep(random.random())
+        while loop.time() < end:
+            if self.last_id > self.read_up_to:
+                self.read_up_to = self.last_id
+                self.stats.reads_sent += 1
+                await self.sio.emit(
+                    "read", {"room": self.room, "message_id": self.last_id}, callback=_ignore
+                )
+            await asyncio.sleep(1.0)
+
+    async def say_typing(self) -> None:
+        """Before a message, say "typing" as the browser does: at most once every 4 s."""
+        now = time.monotonic()
+        if now - self.last_typing >= 4.0:
+            self.last_typing = now
+            self.stats.typing_sent += 1
+            await self.sio.emit("typing", {"room": self.room}, callback=_ignore)
 
     def _on_disconnect(self, *reason: Any) -> None:
         if not self.stats.closed:
@@ -211,6 +250,8 @@ class BenchClient:
             await asyncio.sleep(max(0.0, next_at - loop.time()))
             started = time.perf_counter()
             try:
+                if self.chatter:
+                    await self.say_typing()
                 await self.sio.emit(
                     "send", self.payload(), callback=lambda *a, s=started: self._acked(s, a)
                 )
@@ -238,6 +279,10 @@ class BenchClient:
 
     def _acked(self, started: float, args: tuple[Any, ...]) -> None:
         self.stats.ack(started, args[0] if args else None)
+
+
+def _ignore(*args: Any) -> None:
+    """An ack nobody waits for (typing, read): the server answers every event."""
 
 
 def _emit(event: str, **data: Any) -> None:
@@ -298,13 +343,18 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
     senders = [client for client in joined[: int(spec.get("senders", 0))]]
     started = loop.time()
     end = started + duration
+    chatter = bool(spec.get("chatter"))
+    readers = [client.report_reads(end + 1) for client in joined] if chatter else []
     if senders and spec.get("rate"):
         interval = len(senders) / float(spec["rate"])
+        for sender in senders:
+            sender.chatter = chatter
         await asyncio.gather(
             *(
                 sender.send_open_loop(interval, interval * i / len(senders), end)
                 for i, sender in enumerate(senders)
-            )
+            ),
+            *readers,
         )
     elif senders:
         await asyncio.gather(*(sender.send_closed_loop(end) for sender in senders))
@@ -327,6 +377,10 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
     window = None
     if stats.first_send is not None:
         window = max(stats.last_receive or 0.0, stats.last_send or 0.0) - stats.first_send
+
+    def per_client_second(total: int) -> float | None:
+        return total / (len(joined) * send_seconds) if joined and send_seconds else None
+
     result = {
         "clients": count,
         "connected": len(joined),
@@ -352,6 +406,10 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         "persisted_per_second": stats.acked_ok / send_seconds if send_seconds and sent else None,
         "latency_ms": summary(stats.latencies_ms),
         "ack_ms": summary(stats.ack_ms),
+        "activity_per_client_second": per_client_second(stats.activity_packets),
+        "activity_bytes_per_client_second": per_client_second(stats.activity_bytes),
+        "reads_sent": stats.reads_sent,
+        "typing_sent": stats.typing_sent,
     }
     try:
         await asyncio.wait_for(

@@ -49,7 +49,7 @@ def create_relay(
     import html
     import itertools
 
-    from flask import Flask, jsonify
+    from flask import Flask, jsonify, request
     from flask_socketio import SocketIO, join_room
 
     app = Flask(__name__)
@@ -102,6 +102,20 @@ def create_relay(
         }
         socketio.emit("message", message, to=f"room:{room}")
         return {"ok": True, "message": message}
+
+    @socketio.on("typing")
+    def on_typing(payload: dict[str, Any]) -> dict[str, Any]:
+        """Client sends ``typing {room}``; the others in the room hear it (nothing checked)."""
+        room = str(payload["room"])
+        socketio.emit(
+            "typing", {"room": room, "user": AUTHOR}, to=f"room:{room}", skip_sid=request.sid
+        )
+        return {"ok": True}
+
+    @socketio.on("read")
+    def on_read(payload: dict[str, Any]) -> dict[str, Any]:
+        """Client sends ``read {room, message_id}``; the relay keeps no positions."""
+        return {"ok": True, "room": str(payload["room"]), "message_id": payload["message_id"]}
 
     return app, socketio
 

@@ -44,6 +44,9 @@ class Load:
     #: Pause after the last join, so that the joins' presence updates are over.
     settle: float = 2.5
     connect_concurrency: int = 50
+    #: Chat as people do around the messages: senders say they are typing (every 4 s at
+    #: most), and every client reports what it has read (once a second at most).
+    chatter: bool = False
 
     def describe(self) -> str:
         where = "one room" if self.rooms == 1 else f"{self.rooms} rooms"
@@ -59,6 +62,8 @@ class Load:
             )
         else:
             text += f", idle for {self.hold:g} s"
+        if self.chatter:
+            text += ", with typing and read events"
         return text
 
 
@@ -229,6 +234,7 @@ def measure(variant: Variant, load: Load, bench: Bench, *, profile: bool = False
             "grace": load.grace,
             "settle": load.settle,
             "connect_concurrency": load.connect_concurrency,
+            "chatter": load.chatter,
             "tag": tag,
         }
         spec_path = bench.workdir / f"{tag}.json"
@@ -314,23 +320,26 @@ NO_LOSS = Target("lost", "0 lost deliveries", "max", 0, of="worst")
 
 def scenarios(quick: bool = False) -> dict[str, Scenario]:
     """The scenarios (a) to (e), at full size or, with ``quick``, at a tiny one."""
-    a = Load(200, senders=10, rate=50, duration=20)
+    a = Load(200, senders=10, rate=50, duration=20, chatter=True)
     b = Load(1000, senders=4, rate=4, duration=20, settle=4)
     c = Load(2000, rooms=11, hold=60, settle=4)
     d = Load(50, senders=50, duration=15)
     e = Load(200, senders=20, duration=20)
+    h = Load(2000, rooms=11, senders=11, rate=11, duration=30, settle=4, chatter=True)
     if quick:
         a = Load(6, senders=3, rate=10, duration=2, grace=3, settle=1.2)
         b = Load(10, senders=2, rate=4, duration=2, grace=3, settle=1.2)
         c = Load(12, rooms=11, hold=3, settle=1.2)
         d = Load(4, senders=4, duration=2, grace=3, settle=1.2)
         e = Load(6, senders=2, duration=2, grace=3, settle=1.2)
+        h = Load(22, rooms=11, senders=11, rate=11, duration=3, grace=3, settle=1.2, chatter=True)
     latency = ("deliveries", "latency_p50", "latency_p99", "ack_p99", "lost", "sent", "errors")
     costs = ("connect", "memory", "server_cpu", "loadgen_cpu", "machine_busy", "loadavg")
     throughput = Target("deliveries", "app/bare >= 0.8", "min", 0.8)
     p99 = Target("latency_p99", "app <= 1.5 x bare", "max", 1.5)
     persisted = Target("persisted", ">= 500 messages/s", "min", 500, of="left")
     held = Target("still_connected", f"all {c.clients:,} connected", "min", c.clients, of="worst")
+    fan_out = Target("activity", "<= 1.2 per client and second", "max", 1.2, of="left")
     scaling = Target("deliveries", "two >= 1.6 x one", "min", 1.6)
     queue = {"database": "postgresql", "message_queue": True}
     app_one = Variant("app x1 (PostgreSQL, Redis queue)", "app", **queue)  # type: ignore[arg-type]
@@ -377,6 +386,21 @@ def scenarios(quick: bool = False) -> dict[str, Scenario]:
             ],
             ("persisted", "ack_p50", "ack_p99", "deliveries", "latency_p50", "latency_p99")
             + ("lost", "sent", "errors", *costs),
+        ),
+        "h": Scenario(
+            "h",
+            "unread counts for 2,000 people in 11 rooms",
+            h,
+            [Pair(APP, BARE, targets=(fan_out, NO_LOSS))],
+            ("activity", "activity_bytes", *latency[:3], "lost", "reads", *costs),
+            note=(
+                "Everyone is in one of the 11 rooms and each room gets one message a second: "
+                "besides its own room's messages, every client hears of the others through "
+                "`room_activity`, gathered per second (EXCHANGE_ACTIVITY_INTERVAL), so that its "
+                "rooms list can count what is unread. The bare relay sends no such thing: the "
+                "server CPU and latency ratios are the cost of the whole chat, that fan-out "
+                "included. Clients report what they read once a second, and senders that they type."
+            ),
         ),
         "e": Scenario(
             "e",

@@ -40,6 +40,8 @@ RATE_LIMIT_NAMES = (
     "default",
     "send",
     "join",
+    "read",
+    "typing",
     "flood",
     "register_address",
     "upload",

@@ -45,6 +45,7 @@ def _template_context() -> dict[str, Any]:
         "can": lambda action, target=None: can(current_user, action, target),
         "Action": Action,
         "unread_notices": _unread_notices,
+        "open_report_count": _open_report_count,
         "language_choices": lambda: language_names(current_app.config["LANGUAGES"]),
         "chosen_timezone": lambda: session.get("timezone"),
         "plural_samples": plural_samples,
@@ -63,6 +64,13 @@ def plural_samples() -> list[tuple[str, int]]:
     for number in range(200):
         samples.setdefault(rule(number), number)
     return sorted(samples.items())
+
+
+def _open_report_count() -> int:
+    """How many reported things wait for moderators (the menu shows it to them only)."""
+    from .moderation.services import open_report_count
+
+    return open_report_count()
 
 
 def _unread_notices() -> list[Any]:

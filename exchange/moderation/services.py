@@ -296,6 +296,17 @@ def open_reports() -> list[ReportGroup]:
     return list(groups.values())
 
 
+def open_report_count() -> int:
+    """How many messages and practices wait in the queue (the menu shows it to moderators)."""
+    targets = (
+        sa.select(Report.message_id, Report.practice_id)
+        .where(Report.state == ReportState.OPEN)
+        .distinct()
+        .subquery()
+    )
+    return db.session.scalar(sa.select(sa.func.count()).select_from(targets)) or 0
+
+
 def dismiss_reports(message: Message, actor: User, reason: str | None = "") -> int:
     """Close the open reports about a message without hiding it; return how many."""
     return _dismiss(

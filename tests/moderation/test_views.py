@@ -157,3 +157,17 @@ def test_cli_set_role_makes_a_moderator(app, runner, author):
     result = runner.invoke(args=["set-role", email, "moderator", "--reason", "Volunteer"])
     assert result.exit_code == 0, result.output
     assert "is now moderator" in result.output
+
+
+def test_the_menu_tells_moderators_how_many_reported_things_wait(
+    app, client, staff, author, make_user
+):
+    assert "open report" not in client.get("/").get_data(as_text=True)
+    first = post(app, author, "one long advert")
+    second = post(app, author, "another advert")
+    for reporter in (make_user(Role.DELEGATE), make_user(Role.DELEGATE)):
+        report(app, first, reporter, "spam")
+    report(app, second, make_user(Role.DELEGATE), "spam")
+    page = client.get("/").get_data(as_text=True)
+    assert '<span class="nav-count" aria-hidden="true">2</span>' in page
+    assert "(2 open reports)" in page

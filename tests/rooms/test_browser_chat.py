@@ -212,3 +212,25 @@ def test_a_muted_person_sees_when_they_can_write_again_and_cannot_send(
     assert page_width_fits(page)
     look(page, "room-muted-390")
     assert_accessible(page, "a muted person's room")
+
+
+def test_a_moderator_opens_a_persons_card_from_their_name_and_mutes_them_there(
+    app, live_server, new_page, salvatore, make_user
+):
+    post(app, salvatore, "Buy cheap panels at example.org")
+    moderator = make_user(Role.MODERATOR, email="marco@example.org")
+    page = new_page()
+    open_room(page, live_server, moderator.email)
+    page.locator("#messages .message").first.get_by_role("button", name="Salvatore").click()
+    card = page.locator("#person-card")
+    card.wait_for(state="visible")
+    assert "Ferla (IT)" in card.inner_text() and "Delegate" in card.inner_text()
+    look(page, "room-person-card-1280")
+    assert_accessible(page, "a person's card with the moderators' actions")
+
+    card.get_by_label("Mute for (minutes)").fill("15")
+    card.locator("#card-mute-reason").fill("advertising")
+    card.get_by_role("button", name="Mute").click()
+    page.wait_for_url(f"{live_server.url}/rooms/plenary")
+    with app.app_context():
+        assert db.session.get(User, salvatore.id).muted_until is not None

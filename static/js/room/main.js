@@ -10,6 +10,7 @@ import { createConnection } from "./connection.js";
 import { createMessageList } from "./messages.js";
 import { setUpModeration } from "./moderation.js";
 import { createOutbox } from "./outbox.js";
+import { setUpPersonCard } from "./person.js";
 import { setUpPresence } from "./presence.js";
 import { setUpStates } from "./states.js";
 import { readStrings } from "./strings.js";
@@ -46,6 +47,7 @@ if (root && typeof window.io === "function") {
   setUpUnread(room, room.messages, connection.socket);
   setUpTyping(room, connection.socket);
   setUpPanels(room);
+  setUpPersonCard(room);
   if (document.getElementById("composer")) {
     const composer = createComposer(room, connection);
     const outbox = createOutbox(room, connection, composer);

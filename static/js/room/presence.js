@@ -11,6 +11,7 @@ export function setUpPresence(room, socket) {
     people.forEach((person) => {
       const item = document.createElement("li");
       item.dataset.userId = person.id;
+      item.dataset.role = person.role;
       const name = document.createElement("span");
       name.className = "person-name";
       name.textContent = person.name;
@@ -25,6 +26,7 @@ export function setUpPresence(room, socket) {
     count.textContent = String(total);
     copies.forEach((node) => { node.textContent = String(total); });
     more.hidden = total <= people.length;
+    room.bus.emit("people");
   }
 
   room.bus.on("joined", (ack) => render(ack.online, ack.online_count));

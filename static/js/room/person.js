@@ -1,0 +1,77 @@
+/*
+ * A person's card: a name in the room (on a message, or among the people online) opens
+ * who they are (administration and country, role); moderators mute or ban from there.
+ * The card is a native <dialog>: it keeps focus inside and Escape closes it.
+ */
+export function setUpPersonCard(room) {
+  const { bus, strings } = room;
+  const card = document.getElementById("person-card");
+  if (!card || typeof card.showModal !== "function") {
+    return;
+  }
+  const actions = card.querySelector(".person-card-actions");
+  const viewerRole = room.root.dataset.role;
+
+  function mayActOn(person) {
+    if (person.id === room.userId || person.role === "organizer") {
+      return false;
+    }
+    return person.role !== "moderator" || viewerRole === "organizer";
+  }
+
+  function open(person, opener) {
+    card.querySelector("#person-card-name").textContent = person.name;
+    card.querySelector(".person-card-administration").textContent = person.administration || "—";
+    card.querySelector(".person-card-role").textContent = strings[`role.${person.role}`] || person.role;
+    if (actions) {
+      actions.hidden = !mayActOn(person);
+      actions.querySelectorAll("form[data-action]").forEach((form) => {
+        form.action = form.dataset.action.replace(/\/0\/(\w+)$/, `/${person.id}/$1`);
+        form.reset();
+      });
+    }
+    card.showModal();
+    card.addEventListener("close", () => opener.focus(), { once: true });
+  }
+
+  /* Turn a name into a button that opens the card. */
+  function enhance(node, person) {
+    if (!node || node.tagName === "BUTTON") {
+      return;
+    }
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = `${node.className} person-link`;
+    button.textContent = node.textContent;
+    button.addEventListener("click", () => open(person(), button));
+    node.replaceWith(button);
+  }
+
+  function fromMessage(item) {
+    const admin = item.querySelector(".message-admin");
+    enhance(item.querySelector(".message-author"), () => ({
+      id: item.dataset.authorId,
+      name: item.querySelector(".message-author").textContent,
+      role: item.dataset.authorRole,
+      administration: admin && item.dataset.authorRole !== "attendee" && admin.textContent.includes("(")
+        ? admin.textContent : null,
+    }));
+  }
+
+  function fromPeople() {
+    document.querySelectorAll("#online-list li[data-user-id]").forEach((item) => {
+      const admin = item.querySelector(".person-admin");
+      enhance(item.querySelector(".person-name"), () => ({
+        id: item.dataset.userId,
+        name: item.querySelector(".person-name").textContent,
+        role: item.dataset.role || "delegate",
+        administration: admin && admin.textContent.includes("(") ? admin.textContent : null,
+      }));
+    });
+  }
+
+  room.messages.list.querySelectorAll(":scope > .message").forEach(fromMessage);
+  bus.on("message", ({ item }) => fromMessage(item));
+  bus.on("people", fromPeople);
+  fromPeople();
+}
