@@ -45,7 +45,7 @@ class Load:
     settle: float = 2.5
     connect_concurrency: int = 50
     #: Chat as people do around the messages: senders say they are typing (every 4 s at
-    #: most), and every client reports what it has read (once a second at most).
+    #: most), and every client reports what it has read (every 5 s at most, as the browser).
     chatter: bool = False
 
     def describe(self) -> str:
@@ -399,7 +399,7 @@ def scenarios(quick: bool = False) -> dict[str, Scenario]:
                 "`room_activity`, gathered per second (EXCHANGE_ACTIVITY_INTERVAL), so that its "
                 "rooms list can count what is unread. The bare relay sends no such thing: the "
                 "server CPU and latency ratios are the cost of the whole chat, that fan-out "
-                "included. Clients report what they read once a second, and senders that they type."
+                "included. Clients report what they read every 5 s, and senders that they type."
             ),
         ),
         "e": Scenario(

@@ -82,7 +82,7 @@ class DefaultConfig:
         "default": "30/10s",  # any Socket.IO event without its own limit
         "send": "8/12s",  # chat messages, per person
         "join": "30/30s",
-        "read": "20/10s",  # read positions (clients report at most one a second)
+        "read": "20/10s",  # read positions (browsers report one every 5 s at most)
         "typing": "3/9s",  # "is typing" (clients send at most one every 4 s)
         "flood": "40/20s",  # refused events a connection may ignore before it is closed
         "register_address": "10/3600s",  # new accounts per network address

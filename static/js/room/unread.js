@@ -1,9 +1,10 @@
 /*
- * Unread messages: tells the server how far the reader has read (at most once a second,
+ * Unread messages: tells the server how far the reader has read (at most every 5 seconds,
  * only while the latest message is in view), and keeps the rooms list's counts live from
  * "room_activity" and from "read" (the same person reading on another tab or device).
  */
-const READ_EVERY_MS = 1000;
+// Every moved position is a database write: in a busy room, report at most every 5 s.
+const READ_EVERY_MS = 5000;
 
 export function setUpUnread(room, messages, socket) {
   const { bus, strings } = room;
