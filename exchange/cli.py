@@ -26,6 +26,7 @@ def register_commands(app: Flask) -> None:
         announce,
         seed_demo,
         purge_expired,
+        apply_retention,
         rerender_practices,
         export_ebook,
         send_mail,
@@ -295,6 +296,25 @@ def seed_demo() -> None:
         click.echo(
             f"  {account.role:<10} {account.email:<28} {account.password}   ({account.name}{where})"
         )
+
+
+@click.command("apply-retention")
+@click.option("--dry-run", is_flag=True, help="List what would go, and change nothing.")
+@with_appcontext
+def apply_retention(dry_run: bool) -> None:
+    """Erase room messages older than EXCHANGE_RETENTION_ROOM_MESSAGES_DAYS, with their files.
+
+    Their text, attached files and the excerpts notices quoted go; the rows stay,
+    hidden, for the moderation log. The server also does this every hour.
+    """
+    from .event.phases import now
+    from .retention.services import apply_retention as apply
+
+    report = apply(now(), dry_run=dry_run)
+    if dry_run:
+        click.echo("Dry run: nothing was changed.")
+    for line in report.lines():
+        click.echo(line)
 
 
 @click.command("purge-expired")

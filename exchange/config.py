@@ -109,6 +109,11 @@ class DefaultConfig:
     #: Longest practice, all its texts together, in characters.
     PRACTICE_TOTAL_MAX_LENGTH: int = 100000
     PRACTICES_PER_PAGE: int = 20
+    #: Retention: days a room message is kept before its text and files are erased
+    #: (None keeps them); direct messages, once the exchange has them, get their own.
+    #: The privacy notice states both.
+    RETENTION_ROOM_MESSAGES_DAYS: int | None = 365
+    RETENTION_DIRECT_MESSAGES_DAYS: int | None = 90
     #: Days after the event's last day until its rooms become read-only archives.
     ARCHIVE_GRACE_DAYS: int = 7
     #: How many of the newest published practices each Atom feed lists.

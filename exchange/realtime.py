@@ -101,7 +101,9 @@ def ensure_node_started() -> None:
 def _heartbeat_loop(app: Flask) -> None:
     """Keep this node alive, purge dead ones, and once an hour apply the retention rules."""
     from .accounts.privacy import purge_ended_login_sessions
+    from .event.phases import now
     from .files.services import delete_unattached_files
+    from .retention.services import apply_retention
     from .rooms import presence
 
     interval = app.config["NODE_HEARTBEAT_SECONDS"]
@@ -117,6 +119,7 @@ def _heartbeat_loop(app: Flask) -> None:
                 if time.monotonic() >= next_purge:
                     purge_ended_login_sessions()
                     delete_unattached_files()
+                    apply_retention(now())
                     next_purge = time.monotonic() + 3600
         except Exception:
             logger.exception("heartbeat failed; trying again in %s s", interval)

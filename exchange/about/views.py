@@ -23,6 +23,8 @@ def privacy() -> ResponseReturnValue:
         contact=current_app.config["PRIVACY_CONTACT"],
         session_days=current_app.config["SESSION_LIFETIME_DAYS"],
         ended_session_days=ENDED_SESSION_RETENTION.days,
+        room_message_days=current_app.config["RETENTION_ROOM_MESSAGES_DAYS"],
+        direct_message_days=current_app.config["RETENTION_DIRECT_MESSAGES_DAYS"],
     )
 
 

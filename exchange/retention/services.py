@@ -1,0 +1,123 @@
+"""Apply the retention periods: erase room messages older than their period, and their traces.
+
+A message past ``EXCHANGE_RETENTION_ROOM_MESSAGES_DAYS`` keeps its row (reports,
+moderation changes and read positions point at it) but loses what it said: its
+text, the files attached to it, and the excerpt that notices about it quoted.
+It is then hidden from everyone, as moderation hides things. Who wrote it,
+where and when stays, and the moderation log keeps what the law needs (who did
+what to which message, when, why), which never held bodies. Practices, sign-in
+records and the e-book are not touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..extensions import db
+from ..files.models import StoredFile
+from ..files.services import discard, files_of_owner
+from ..moderation.models import Notice
+from ..rooms.models import Message
+
+logger = logging.getLogger(__name__)
+
+#: What hidden_reason says of a message erased by the retention rules.
+RETENTION_REASON = "retention"
+
+
+@dataclass
+class RetentionReport:
+    """What the rules remove (or, in a dry run, would remove)."""
+
+    cutoff: dt.datetime | None
+    message_ids: list[int] = field(default_factory=list)
+    file_ids: list[int] = field(default_factory=list)
+    notice_ids: list[int] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        if self.cutoff is None:
+            return ["Room messages are kept: EXCHANGE_RETENTION_ROOM_MESSAGES_DAYS is not set."]
+        return [
+            f"Room messages written before {self.cutoff.isoformat(timespec='seconds')}:",
+            f"  {len(self.message_ids)} message(s) erased: {_ids(self.message_ids)}",
+            f"  {len(self.file_ids)} attached file(s) deleted: {_ids(self.file_ids)}",
+            f"  {len(self.notice_ids)} notice(s) without their excerpt: {_ids(self.notice_ids)}",
+        ]
+
+
+def _ids(ids: list[int]) -> str:
+    return ", ".join(str(i) for i in ids) if ids else "none"
+
+
+def room_message_cutoff(now: dt.datetime) -> dt.datetime | None:
+    """The moment before which room messages go, or None when they are kept."""
+    days = current_app.config["RETENTION_ROOM_MESSAGES_DAYS"]
+    return None if days is None else now - dt.timedelta(days=days)
+
+
+def expired(now: dt.datetime) -> RetentionReport:
+    """Say what the retention rules remove at ``now``, changing nothing."""
+    cutoff = room_message_cutoff(now)
+    report = RetentionReport(cutoff)
+    if cutoff is None:
+        return report
+    messages = list(
+        db.session.scalars(
+            sa.select(Message)
+            # An erased message has no text left (and a sent one always has some).
+            .where(Message.created_at < cutoff, Message.body != "")
+            .order_by(Message.id)
+        )
+    )
+    report.message_ids = [message.id for message in messages]
+    report.file_ids = [
+        file.id for message in messages for file in files_of_owner(message, include_hidden=True)
+    ]
+    notices = db.session.scalars(
+        sa.select(Notice).where(Notice.created_at < cutoff).order_by(Notice.id)
+    )
+    report.notice_ids = [notice.id for notice in notices if "excerpt" in notice.data]
+    return report
+
+
+def apply_retention(now: dt.datetime, *, dry_run: bool = False) -> RetentionReport:
+    """Erase what the retention rules remove at ``now`` (one commit); return what it was."""
+    report = expired(now)
+    if dry_run or not (report.message_ids or report.notice_ids):
+        return report
+    files = list(
+        db.session.scalars(sa.select(StoredFile).where(StoredFile.id.in_(report.file_ids)))
+    )
+    db.session.execute(
+        sa.update(Message)
+        .where(Message.id.in_(report.message_ids))
+        .values(
+            body="",
+            body_html="",
+            hidden_at=sa.func.coalesce(Message.hidden_at, now),
+            hidden_reason=RETENTION_REASON,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if files:
+        db.session.execute(
+            sa.delete(StoredFile)
+            .where(StoredFile.id.in_(report.file_ids))
+            .execution_options(synchronize_session=False)
+        )
+    for notice in db.session.scalars(sa.select(Notice).where(Notice.id.in_(report.notice_ids))):
+        notice.data = {key: value for key, value in notice.data.items() if key != "excerpt"}
+    db.session.commit()
+    discard(files)
+    logger.info(
+        "retention erased %d message(s), %d file(s), %d excerpt(s)",
+        len(report.message_ids),
+        len(report.file_ids),
+        len(report.notice_ids),
+    )
+    return report
