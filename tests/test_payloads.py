@@ -156,7 +156,9 @@ def open_app(database_url: str, tmp_path: Path) -> Flask:
         {
             **test_config(database_url, tmp_path),
             "WTF_CSRF_ENABLED": False,
-            "RATE_LIMITS": {"register_address": "100000/1s", "feedback_address": "100000/1s"},
+            "RATE_LIMITS": {
+                name: "100000/1s" for name in ("register_address", "feedback_address", "send")
+            },
             "LOGIN_DELAYS": {
                 name: {"free": 100000, "first": 1, "longest": 1, "forget": 1}
                 for name in ("login_address", "login_account")
@@ -170,9 +172,11 @@ def open_app(database_url: str, tmp_path: Path) -> Flask:
 
 def test_naughty_strings_in_every_text_input_never_answer_500(open_app, naughty_strings):
     from exchange.accounts import services as accounts
-    from exchange.event.services import load_event_file
+    from exchange.event.services import get_administration, load_event_file
+    from exchange.practices import services as practices
 
     from .conftest import DEMO_EVENT, PASSWORD
+    from .support.practices import content
 
     with open_app.app_context():
         load_event_file(DEMO_EVENT)
@@ -182,9 +186,23 @@ def test_naughty_strings_in_every_text_input_never_answer_500(open_app, naughty_
         login_session = accounts.start_login_session(moderator)
         message = rooms.post_message(rooms.get_room("plenary"), moderator, "hi", "c-0")
         message_id = message.id
-    staff = open_app.test_client()
+        delegate = accounts.create_user(
+            email="del@example.org",
+            name="Del",
+            password=PASSWORD,
+            role=Role.DELEGATE,
+            administration=get_administration("ferla"),
+        )
+        delegate_session = accounts.start_login_session(delegate)
+        practice = practices.create_practice(delegate, content())
+        practices.submit_practice(practice, delegate)
+        practices.publish_practice(practice, moderator)
+        practice_id = practice.id
+    staff, writer = open_app.test_client(), open_app.test_client()
     with staff.session_transaction() as session:
         session["_user_id"] = login_session.token
+    with writer.session_transaction() as session:
+        session["_user_id"] = delegate_session.token
     visitor = open_app.test_client()
     failures = []
     for number, text in enumerate([*naughty_strings, *UNACCENT_SYNTAX, *UNSTORABLE]):
@@ -209,6 +227,11 @@ def test_naughty_strings_in_every_text_input_never_answer_500(open_app, naughty_
             staff.post(f"/moderation/messages/{message_id}/dismiss", data={"reason": text}),
             staff.post(f"/moderation/messages/{message_id}/hide", data={"reason": text}),
             staff.post(f"/moderation/messages/{message_id}/restore", data={"reason": text}),
+            staff.post(f"/practices/{practice_id}/report", data={"reason": text}),
+            writer.post(
+                "/rooms/renewable-energy/messages",
+                data={"body": text, "client_id": f"n-{number}", "language": text[:2]},
+            ),
         ]
         failures += [(text, r.request.path) for r in checks if r.status_code >= 500]
     assert failures == []
