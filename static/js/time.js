@@ -38,7 +38,11 @@ export function formatTimes(container) {
     ? [container] : container.querySelectorAll("time[datetime]");
   const now = new Date();
   nodes.forEach((node) => {
-    const moment = new Date(node.getAttribute("datetime"));
+    const value = node.getAttribute("datetime") || "";
+    if (!value.includes("T")) {
+      return; // a day, not a moment: the server's wording stays
+    }
+    const moment = new Date(value);
     if (Number.isNaN(moment.getTime())) {
       return;
     }
@@ -46,3 +50,6 @@ export function formatTimes(container) {
     node.title = fullMoment(moment);
   });
 }
+
+// Every page: its moments, in the reader's time zone and words.
+formatTimes(document.body);

@@ -234,3 +234,28 @@ def test_a_moderator_opens_a_persons_card_from_their_name_and_mutes_them_there(
     page.wait_for_url(f"{live_server.url}/rooms/plenary")
     with app.app_context():
         assert db.session.get(User, salvatore.id).muted_until is not None
+
+
+def test_in_slow_mode_the_send_button_counts_down_to_the_next_message(
+    app, live_server, new_page, elena, make_user
+):
+    from exchange.moderation import services as moderation
+
+    with app.app_context():
+        moderation.set_slow_mode(
+            get_room("plenary"), 30, db.session.get(User, make_user(Role.MODERATOR).id)
+        )
+    page = new_page(**PHONE)
+    open_room(page, live_server, elena.email)
+    page.fill("#composer-body", "One thought at a time")
+    page.keyboard.press("Enter")
+    page.locator("#messages .message-body", has_text="One thought at a time").wait_for()
+    send = page.locator("#composer-send")
+    send.filter(has_text="Send in 2").wait_for()  # 29 or 28 s, counting down
+    assert page.is_disabled("#composer-send")
+    first = send.inner_text()
+    page.wait_for_function(
+        "(first) => document.getElementById('composer-send').textContent !== first", arg=first
+    )
+    look(page, "room-slow-mode-390")
+    assert_accessible(page, "a room in slow mode after sending")
