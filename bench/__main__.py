@@ -8,7 +8,8 @@ Scenarios: (a) one busy room, (b) a thousand in the plenary, (c) 2,000 idle clie
 over every room, (d) senders as fast as acks come back (SQLite and PostgreSQL),
 (e) two processes sharing a Redis queue against one, (f) the library's search and
 list (bench/practices_search.py), (g) uploads of 10 MB pictures while /healthz is
-timed (bench/uploads.py), (h) live unread counts for 2,000 people in 11 rooms. Each
+timed (bench/uploads.py), (h) live unread counts for 2,000 people in 11 rooms, (i)
+/healthz while the e-book and hostile practices are hammered (bench/hostile.py). Each
 of (a) to (e) and (h) runs the exchange and the bare relay (bench/relay.py) back to
 back in every repeat, driven by the same load generator (bench/load.py) in a process
 of its own. It needs PostgreSQL at
@@ -31,7 +32,7 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
-from . import markdown_render, method, practices_search, servers, uploads
+from . import hostile, markdown_render, method, practices_search, servers, uploads
 from .report import (  # Report and ScenarioResult here too: pickles of a run name them so
     Outcome,
     Report,
@@ -49,7 +50,7 @@ from .scenarios import Bench, Measurement, Pair, Scenario, Variant, measure, sce
 logger = logging.getLogger("bench")
 
 ROOT = Path(__file__).resolve().parent.parent
-ALL = ("a", "b", "c", "d", "e", "f", "g", "h")
+ALL = ("a", "b", "c", "d", "e", "f", "g", "h", "i")
 #: Where a run keeps its figures, so that the report can be written again (--render).
 LAST_RUN = ROOT / "instance" / "bench" / "last-run.pickle"
 
@@ -58,7 +59,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=(__doc__ or "").split("\n")[0]
     )
-    parser.add_argument("--scenarios", default=",".join(ALL), help="which of a,...,h to run")
+    parser.add_argument("--scenarios", default=",".join(ALL), help="which of a,...,i to run")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each scenario (medians)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "performance.md")
@@ -272,6 +273,15 @@ def execute(options: argparse.Namespace) -> Report:
                 postgresql_url=_postgresql_url(),
                 report=logger.info,
             )
+        if "i" in _split(options.scenarios):
+            logger.info("(i) /healthz while the e-book and hostile practices are hammered")
+            report.hostile = hostile.run(
+                databases,
+                practices=10 if options.quick else 100,
+                seconds=3 if options.quick else 30,
+                postgresql_url=_postgresql_url(),
+                report=logger.info,
+            )
     report.seconds = time.monotonic() - started
     return report
 
@@ -358,6 +368,12 @@ def render(report: Report, rerendered: str | None = None, analysis: str | None =
             f"| (g) {run.database}: /healthz p99 during uploads <= {uploads.TARGET_P99_MS:.0f} ms "
             f"| {run.busy_p99:.1f} ms | {_mark(run.met, run.database != 'postgresql')} |"
         )
+    for run in getattr(report, "hostile", []):
+        lines.append(
+            f"| (i) {run.database}: under attack, /healthz p99 <= {hostile.TARGET_P99_MS:.0f} ms "
+            f"and worst loop stall <= {hostile.TARGET_STALL_MS:.0f} ms | {run.busy_p99:.1f} ms, "
+            f"{run.worst_stall:.1f} ms | {_mark(run.met, run.database != 'postgresql')} |"
+        )
     for result in report.results:
         scenario = result.scenario
         lines += ["", f"## ({scenario.key}) {scenario.title}: {scenario.load.describe()}", ""]
@@ -393,11 +409,25 @@ def render(report: Report, rerendered: str | None = None, analysis: str | None =
             "",
             uploads.table(report.uploads),
         ]
+    if getattr(report, "hostile", []):
+        lines += [
+            "",
+            "## (i) an attacker: the e-book in every edition and language, hostile practices saved",
+            "",
+            *method.HOSTILE_METHOD,
+            "",
+            hostile.table(report.hostile),
+        ]
     lines += ["", "## Targets missed in this run, with the app's profile", ""]
     missed = [o for o in report.outcomes if o.met is False and not o.pair.informational]
     missed_search = [(label, p95) for label, p95, met in verdicts if not met]
     missed_uploads = [run for run in report.uploads if run.database == "postgresql" and not run.met]
-    if not missed and not missed_search and not slow_renderings and not missed_uploads:
+    missed_hostile = [
+        run
+        for run in getattr(report, "hostile", [])
+        if run.database == "postgresql" and not run.met
+    ]
+    if not (missed or missed_search or slow_renderings or missed_uploads or missed_hostile):
         lines.append("Every target was met.")
     for result in report.results:
         scenario = result.scenario
@@ -428,6 +458,13 @@ def render(report: Report, rerendered: str | None = None, analysis: str | None =
     if missed_uploads:
         lines += ["### (g) uploads", ""]
         lines += [f"- missed: {run.database} (p99 {run.busy_p99:.1f} ms)" for run in missed_uploads]
+        lines.append("")
+    if missed_hostile:
+        lines += ["### (i) an attacker", ""]
+        lines += [
+            f"- missed: {run.database} (p99 {run.busy_p99:.1f} ms, worst {run.worst_stall:.1f} ms)"
+            for run in missed_hostile
+        ]
         lines.append("")
     informational = [o for o in report.outcomes if o.met is False and o.pair.informational]
     if informational:
@@ -472,6 +509,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     counted = [o.met for o in report.outcomes if not o.pair.informational]
     counted += [met for _, met in report.search_verdicts]
     counted += [run.met for run in report.uploads if run.database == "postgresql"]
+    counted += [run.met for run in report.hostile if run.database == "postgresql"]
     logger.info(
         "wrote %s: %d of %d targets met", options.output, sum(map(bool, counted)), len(counted)
     )

@@ -7,11 +7,15 @@ Every long field of a practice goes through ``exchange.sanitize.clean_markdown``
 (markdown-it-py, then bleach) when it is saved and when the rules change, in the
 request that saves it: a renderer whose time grew faster than its input would let
 one delegate stall a process. Each input below is known to make Markdown parsers
-work hard (deep nesting, long runs of delimiters and backticks, unclosed brackets);
+work hard (deep nesting, long runs of delimiters and backticks, unclosed brackets),
+or is made of parts only (one-column tables, one-word list items, emphasis), which
+the renderer refuses beyond ``sanitize.MARKDOWN_MAX_TOKENS`` before cleaning them;
 each is cut to ``PRACTICE_FIELD_MAX_LENGTH`` characters, the most a field takes,
-and ordinary prose of the same length is timed beside them for comparison. The
-tests (tests/test_sanitize.py) render the same inputs and check that the output is
-safe and linear in size; this says how long it takes.
+and ordinary prose of the same length is timed beside them for comparison. What is
+timed is what a save costs: the rendering, or the refusal. (Saves render off the
+event loop; bench/hostile.py measures the loop while they happen.) The tests
+(tests/test_sanitize.py) render the same inputs and check that the output is safe
+and linear in size; this says how long it takes.
 """
 
 from __future__ import annotations
@@ -44,6 +48,17 @@ PATHOLOGICAL = {
     "table cells": "|" * 10_000 + "\n" + "|-" * 5_000 + "\n" + "|x" * 5_000,
 }
 
+#: Texts made of parts only: each part costs the HTML cleaner time, so beyond
+#: ``MARKDOWN_MAX_TOKENS`` parts they are refused (a practice of them took 9 s to save).
+HOSTILE_STRUCTURE = {
+    "one-column tables": "|a|\n|-|\n\n" * 3_000,
+    "one long one-column table": "|a|\n|-|\n" + "|b|\n" * 7_000,
+    "tables without pipes at the edges": "a|b\n-|-\n" + "c|d\n" * 5_000,
+    "one-word list items": "- a\n" * 7_000,
+    "one-word ordered items": "1. a\n" * 6_000,
+    "emphasis on every line": "*a*\n" * 6_000,
+}
+
 #: What a field usually holds, as long as a field may be: the yardstick.
 PROSE = (
     "## What was done\n\nThe municipality installed **solar panels** on 12 school roofs "
@@ -60,6 +75,8 @@ class RenderTiming:
     characters: int
     milliseconds: list[float]
     html_characters: int
+    #: Refused for having too many parts (``sanitize.MarkdownTooComplex``), not rendered.
+    refused: bool = False
 
     @property
     def median_ms(self) -> float:
@@ -75,26 +92,34 @@ class RenderTiming:
 
 
 def inputs() -> dict[str, str]:
-    """Ordinary prose, then every pathological input, each cut to a field's maximum."""
+    """Ordinary prose, then every hostile input, each cut to a field's maximum."""
     prose = (PROSE * (FIELD_MAX_LENGTH // len(PROSE) + 1))[:FIELD_MAX_LENGTH]
     return {"ordinary prose": prose} | {
-        name: text[:FIELD_MAX_LENGTH] for name, text in PATHOLOGICAL.items()
+        name: text[:FIELD_MAX_LENGTH] for name, text in (PATHOLOGICAL | HOSTILE_STRUCTURE).items()
     }
+
+
+def _render(text: str) -> str | None:
+    """What saving the text does: its HTML, or None when it is refused."""
+    from exchange.sanitize import MarkdownTooComplex, clean_markdown
+
+    try:
+        return clean_markdown(text)
+    except MarkdownTooComplex:
+        return None
 
 
 def run(repeat: int = 5) -> list[RenderTiming]:
     """Render each input ``repeat`` times (after one warm-up) and time each rendering."""
-    from exchange.sanitize import clean_markdown
-
     timings = []
     for name, text in inputs().items():
-        html = clean_markdown(text)
+        html = _render(text)
         spent = []
         for _ in range(repeat):
             started = time.perf_counter()
-            clean_markdown(text)
+            _render(text)
             spent.append((time.perf_counter() - started) * 1000)
-        timings.append(RenderTiming(name, len(text), spent, len(html)))
+        timings.append(RenderTiming(name, len(text), spent, len(html or ""), refused=html is None))
     return timings
 
 
@@ -106,8 +131,9 @@ def table(timings: Sequence[RenderTiming]) -> str:
     ]
     for timing in timings:
         mark = "met" if timing.met else "**missed**"
+        html = "refused" if timing.refused else f"{timing.html_characters:,}"
         lines.append(
-            f"| {timing.name} | {timing.characters:,} | {timing.html_characters:,} | "
+            f"| {timing.name} | {timing.characters:,} | {html} | "
             f"{timing.median_ms:.1f} | {timing.worst_ms:.1f} | {TARGET_MS:.0f} | {mark} |"
         )
     return "\n".join(lines)

@@ -66,3 +66,17 @@ UPLOAD_METHOD = [
     "database of a deployment; SQLite's row is for information: its driver holds the loop "
     "while it writes and commits (see below).",
 ]
+
+HOSTILE_METHOD = [
+    "`bench.hostile.run`, as `python -m bench.hostile` runs it: a fresh `python wsgi.py` "
+    "(eventlet) on a throwaway database per database, with 100 published practices of "
+    "ordinary length (prose, lists and small tables), every interface language on, and every "
+    "rate limit raised (the e-book build limit and the save limit too: this is the worst case "
+    "without them). After 3 s of `/healthz` alone (idle), four threads download the e-book, "
+    "cycling through both editions and six languages, and two signed-in delegates save "
+    "practices made of parts only (one-column tables, one-word list items, emphasis on every "
+    "line) as fast as answers come back; each save changes the library, so the next download "
+    "builds again. Meanwhile `/healthz` is asked every 20 ms. Its p99 must stay under 100 ms "
+    "and its worst time, which bounds the longest stall of the process's loop, under 250 ms. "
+    "Both count on PostgreSQL; SQLite's row is for information, as in (g).",
+]

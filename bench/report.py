@@ -354,6 +354,8 @@ class Report:
     app_settings: list[tuple[str, str]] = field(default_factory=list)
     #: (g): /healthz during uploads (bench.uploads), one run per database.
     uploads: list[Any] = field(default_factory=list)
+    #: (h): /healthz under attack (bench.hostile), one run per database.
+    hostile: list[Any] = field(default_factory=list)
 
     @property
     def outcomes(self) -> list[Outcome]:

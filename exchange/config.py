@@ -91,6 +91,7 @@ class DefaultConfig:
         "upload": "20/60s",  # uploaded files per person (each image is decoded and encoded)
         "reset_address": "10/3600s",  # password-reset requests per network address
         "reset_account": "3/3600s",  # password-reset mails per address asked for
+        "ebook_build": "10/600s",  # e-book builds one address may cause (downloads are cached)
     }
     #: Failed sign-ins slow down whoever fails, never the account's owner elsewhere: per
     #: network address, and per account and address, ``free`` failures cost nothing, then

@@ -111,8 +111,9 @@ def _seed_practices() -> int:
             sa.select(Practice).where(Practice.is_demo.is_(True), Practice.title == spec["title"])
         ).first()
         author = _demo_user(spec["author"])
-        if existing is not None and author is not None:
-            _add_language(existing, author, spec.get("language"))
+        editor = moderator or author  # a delegate's change to a published one waits for review
+        if existing is not None and editor is not None:
+            _add_language(existing, editor, spec.get("language"))
         if existing is not None or author is None or moderator is None:
             continue
         try:
@@ -130,14 +131,14 @@ def _seed_practices() -> int:
     )
 
 
-def _add_language(practice: Practice, author: User, language: str | None) -> None:
+def _add_language(practice: Practice, editor: User, language: str | None) -> None:
     """Say the language of a demo practice seeded before practices said theirs."""
     if practice.language is not None or language is None:
         return
     content = practices.PracticeContent.of(practice)
     content.language = language
     try:
-        practices.update_practice(practice, author, content)
+        practices.update_practice(practice, editor, content)
     except (Forbidden, Invalid):
         pass  # someone changed the demo since (a closed room, another role): leave it as it is
 

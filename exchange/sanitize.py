@@ -108,18 +108,64 @@ _markdown_cleaner = Cleaner(
 )
 
 
-def clean_markdown(text: str) -> str:
+#: Most parts (tokens other than plain text: a paragraph, a list item, a table cell,
+#: an emphasis...) one Markdown text may have. Cleaning the HTML costs time in
+#: proportion to them, and a text of one-column tables or one-word list items has one
+#: every few characters: a 20,000-character field of them took seconds. A long field
+#: of ordinary prose has about 2,000; a table of 500 short rows about 7,000.
+MARKDOWN_MAX_TOKENS = 10_000
+
+
+class MarkdownTooComplex(ValueError):
+    """A text has more parts than :data:`MARKDOWN_MAX_TOKENS`."""
+
+    def __init__(self, tokens: int, limit: int) -> None:
+        super().__init__(f"{tokens} Markdown tokens, at most {limit}")
+        self.tokens = tokens
+        self.limit = limit
+        #: The field it was found in, when several were rendered together.
+        self.name = ""
+
+
+def clean_markdown(text: str, *, max_tokens: int | None = MARKDOWN_MAX_TOKENS) -> str:
     """Render CommonMark as safe HTML, keeping only what ``MARKDOWN_TAGS`` allows.
 
     Raw HTML is never interpreted (it shows as text); links keep their text but
     lose their target unless it is http or https, and get ``rel="nofollow noopener"``;
-    bare web addresses become such links too.
+    bare web addresses become such links too. A text of more than ``max_tokens``
+    parts raises :class:`MarkdownTooComplex` before the costly cleaning (None: any
+    number, for texts stored before the bound).
     """
     tokens = _markdown.parse(text)
+    if max_tokens is not None:
+        # Plain text runs cost the cleaner little; elements (and so their tokens) cost.
+        count = len(tokens) + sum(
+            child.type != "text" for token in tokens for child in token.children or ()
+        )
+        if count > max_tokens:
+            raise MarkdownTooComplex(count, max_tokens)
     for token in tokens:
         if token.type in {"heading_open", "heading_close"}:
             token.tag = f"h{min(int(token.tag[1]) + HEADING_OFFSET, 6)}"
     return _markdown_cleaner.clean(_markdown.renderer.render(tokens, _markdown.options, {}))
+
+
+def clean_markdown_fields(
+    texts: dict[str, str], *, max_tokens: int | None = MARKDOWN_MAX_TOKENS
+) -> dict[str, str]:
+    """Render several Markdown texts at once (the fields of a practice); plain values only.
+
+    Made to run off the event loop (``offload.run_off_loop``). A field with too many
+    parts raises :class:`MarkdownTooComplex` with its ``name``.
+    """
+    rendered = {}
+    for name, text in texts.items():
+        try:
+            rendered[name] = clean_markdown(text, max_tokens=max_tokens)
+        except MarkdownTooComplex as error:
+            error.name = name
+            raise
+    return rendered
 
 
 #: Characters a spreadsheet takes as the start of a formula (with their full-width

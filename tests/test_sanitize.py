@@ -2,8 +2,15 @@
 
 import pytest
 
-from bench.markdown_render import PATHOLOGICAL
-from exchange.sanitize import clean_chat_text, clean_markdown, csv_text
+from bench.markdown_render import FIELD_MAX_LENGTH, HOSTILE_STRUCTURE, PATHOLOGICAL, PROSE
+from exchange.sanitize import (
+    MARKDOWN_MAX_TOKENS,
+    MarkdownTooComplex,
+    clean_chat_text,
+    clean_markdown,
+    clean_markdown_fields,
+    csv_text,
+)
 
 from .csv_checks import assert_safe_for_spreadsheets
 from .html_checks import assert_only_safe_chat_markup, assert_only_safe_markdown_markup, parse
@@ -163,7 +170,7 @@ def test_pathological_markdown_renders_to_bounded_safe_html(markdown):
     (How long it takes is measured by ``python -m bench.markdown_render``, part of
     ``make bench``, not asserted here.)
     """
-    html = clean_markdown(markdown)
+    html = clean_markdown(markdown, max_tokens=None)  # rendered even beyond the bound
     assert len(html) <= 12 * len(markdown) + 1_000
     assert_only_safe_markdown_markup(html)
 
@@ -197,3 +204,25 @@ def test_csv_keeps_numbers_and_plain_text_as_they_are():
 
 def test_every_naughty_string_is_safe_in_a_csv(naughty_strings):
     assert_safe_for_spreadsheets(csv_text([text] for text in naughty_strings))
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_STRUCTURE))
+def test_texts_of_too_many_parts_are_refused_before_the_costly_cleaning(name):
+    text = HOSTILE_STRUCTURE[name][:FIELD_MAX_LENGTH]
+    with pytest.raises(MarkdownTooComplex) as refused:
+        clean_markdown(text)
+    assert refused.value.tokens > MARKDOWN_MAX_TOKENS == refused.value.limit
+
+
+def test_a_long_field_of_ordinary_prose_or_a_real_table_is_within_the_bound():
+    prose = (PROSE * 200)[:FIELD_MAX_LENGTH]
+    table = "| Year | kWp | MWh |\n|---|---:|---:|\n" + "| 2021 | 60 | 72 |\n" * 300
+    assert "<table>" in clean_markdown(table)
+    assert "<strong>solar panels</strong>" in clean_markdown(prose)
+
+
+def test_fields_rendered_together_name_the_one_refused():
+    with pytest.raises(MarkdownTooComplex) as refused:
+        clean_markdown_fields({"actions": "Fine.", "results": "- a\n" * 6000})
+    assert refused.value.name == "results"
+    assert clean_markdown_fields({"actions": "- a\n" * 6000}, max_tokens=None)["actions"]

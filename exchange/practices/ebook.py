@@ -12,7 +12,9 @@ import datetime as dt
 import html
 import io
 import logging
+import math
 import re
+import threading
 import uuid
 import zipfile
 from collections.abc import Callable
@@ -23,17 +25,20 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, render_template
+from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from markupsafe import Markup
 
 from ..accounts.models import User
 from ..db import utcnow
+from ..errors import RateLimited
 from ..event.models import Event, Room
 from ..event.services import current_event
 from ..extensions import db
 from ..i18n import locale_code
 from ..moderation.models import AuditEntry
+from ..offload import run_off_loop
+from ..ratelimit import limiter
 from ..sanitize import MARKDOWN_VERSION
 from ..templating import country_name
 from . import services
@@ -127,11 +132,29 @@ def collect_book() -> Book:
 
 
 def export(edition: str) -> Edition:
-    """Build one edition ("epub" or "pdf") of the e-book as it is now."""
+    """Build one edition ("epub" or "pdf") of the e-book as it is now.
+
+    The database is read here, on the caller's loop; the CPU work of laying the
+    book out runs off it (``offload.run_off_loop``), in a context of its own in the
+    reader's language, on objects whose every attribute was loaded beforehand.
+    """
     mimetype, build = EDITIONS[edition]
     book = collect_book()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    data = run_off_loop(_build_detached, app, book, build, _reader_locale())
     slug = book.event.slug if book.event else "spazio-virtuale"
-    return Edition(build(book), mimetype, f"{slug}-practices.{edition}")
+    return Edition(data, mimetype, f"{slug}-practices.{edition}")
+
+
+def _build_detached(app: Any, book: Book, build: Callable[[Book], bytes], locale: str) -> bytes:
+    """Lay a collected book out, with no database, request or ``g`` of the caller's."""
+    with app.test_request_context(), force_locale(locale):
+        return build(book)
+
+
+def _reader_locale() -> str:
+    """The reader's locale for words, dates and numbers ("en_GB", "it")."""
+    return str(get_locale() or "en_GB")
 
 
 def library_fingerprint() -> tuple[Any, ...]:
@@ -154,19 +177,47 @@ def library_fingerprint() -> tuple[Any, ...]:
     )
 
 
-def cached_edition(edition: str) -> Edition:
-    """Return an edition, building it again only when the library changed since the last one.
+class EbookCache:
+    """The editions this process built, one per (edition, language), and the lock of building.
 
-    Building is CPU work that holds its server process, so every download of an
-    unchanged library gets the copy built before (:func:`library_fingerprint`).
+    Building is CPU work: each edition is built once per language when the library
+    changed (:func:`library_fingerprint`), one build at a time in a process, and
+    every other download gets the copy built before.
     """
-    fingerprint = (*library_fingerprint(), locale_code())
-    cache: dict[str, tuple[Any, Edition]] = current_app.extensions.setdefault("exchange.ebooks", {})
-    if edition in cache and cache[edition][0] == fingerprint:
-        return cache[edition][1]
-    built = export(edition)
-    cache[edition] = (fingerprint, built)
-    return built
+
+    def __init__(self) -> None:
+        self.editions: dict[tuple[str, str], tuple[Any, Edition]] = {}
+        self.building = threading.Lock()  # green under eventlet: waiting lets the loop run
+
+    def fresh(self, key: tuple[str, str], fingerprint: Any) -> Edition | None:
+        cached = self.editions.get(key)
+        return cached[1] if cached is not None and cached[0] == fingerprint else None
+
+
+def cached_edition(edition: str, *, address: str | None = None) -> Edition:
+    """Return an edition in the reader's language, building it only when the library changed.
+
+    A build that ``address`` asks for counts against its ``ebook_build`` rate limit
+    (None: the command line and tests, which are not counted): alternating
+    languages and editions cannot make one visitor keep a process building.
+    """
+    cache: EbookCache = current_app.extensions.setdefault("exchange.ebooks", EbookCache())
+    key = (edition, _reader_locale())
+    built = cache.fresh(key, library_fingerprint())
+    if built is not None:
+        return built
+    with cache.building:
+        fingerprint = library_fingerprint()  # another request may have built it meanwhile
+        built = cache.fresh(key, fingerprint)
+        if built is not None:
+            return built
+        if address is not None:
+            wait = limiter().hit("ebook_build", address)
+            if wait:
+                raise RateLimited(retry_after=math.ceil(wait))
+        built = export(edition)
+        cache.editions[key] = (fingerprint, built)
+        return built
 
 
 # EPUB 3

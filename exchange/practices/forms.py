@@ -202,6 +202,13 @@ class ReviewForm(FlaskForm):
         description=_l("Required when sending back: say what to change."),
         render_kw={"rows": 3},
     )
+    #: The revision the reviewer read: a decision is never made on a text they did not see.
+    reviewed = HiddenField()
+
+    @property
+    def reviewed_revision(self) -> int | None:
+        value = (self.reviewed.data or "").strip()
+        return int(value) if value.isdigit() and len(value) < 19 else None
 
 
 class ShareForm(FlaskForm):

@@ -68,6 +68,9 @@ REVISION_LABELS: dict[RevisionAction, Any] = {
     RevisionAction.SUBMITTED: _l("Submitted for review"),
     RevisionAction.PUBLISHED: _l("Published"),
     RevisionAction.RETURNED: _l("Sent back to the writers"),
+    RevisionAction.PROPOSED: _l("Change proposed, waiting for review"),
+    RevisionAction.EDIT_PUBLISHED: _l("Change published"),
+    RevisionAction.EDIT_RETURNED: _l("Change sent back to the writers"),
 }
 
 

@@ -46,6 +46,20 @@ class RevisionAction(StrEnum):
     SUBMITTED = "submitted"
     PUBLISHED = "published"
     RETURNED = "returned"
+    #: A writer's change to a published practice, waiting for a moderator (its snapshot).
+    PROPOSED = "proposed"
+    #: A moderator published the proposed change (snapshot: what readers now see).
+    EDIT_PUBLISHED = "edit_published"
+    #: A moderator sent the proposed change back (comment: why); readers never saw it.
+    EDIT_RETURNED = "edit_returned"
+
+
+#: The steps of reviewing a change to a published practice; the latest one tells its state.
+EDIT_REVIEW_ACTIONS = (
+    RevisionAction.PROPOSED,
+    RevisionAction.EDIT_PUBLISHED,
+    RevisionAction.EDIT_RETURNED,
+)
 
 
 #: The long fields, written in Markdown, in the order a reader meets them. Each has

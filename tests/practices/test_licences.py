@@ -60,7 +60,9 @@ def test_a_licence_off_the_list_is_refused_and_the_text_stays(client, login, app
         assert db.session.query(Practice).count() == 0
 
 
-def test_an_old_slug_redirects_to_the_new_one_after_the_title_changes(app, client, write, elena):
+def test_an_old_slug_redirects_to_the_new_one_after_the_title_changes(
+    app, client, write, elena, moderator
+):
     practice = write(elena, published=True, title="Solar roofs on schools")
     old = f"/practices/{practice.id}-solar-roofs-on-schools"
     with app.app_context():
@@ -68,6 +70,7 @@ def test_an_old_slug_redirects_to_the_new_one_after_the_title_changes(app, clien
         changed = services.PracticeContent.of(stored)
         changed.title = "Solar roofs on every school"
         services.update_practice(stored, stored.author, changed)
+        services.publish_change(stored, db.session.merge(moderator))  # the change is reviewed
     response = client.get(old)
     assert response.status_code == 301
     assert response.headers["Location"] == f"/practices/{practice.id}-solar-roofs-on-every-school"

@@ -3,6 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
+from exchange import offload
 from exchange.accounts.models import Role
 from exchange.errors import Forbidden, Invalid, NotFound, TooLong
 from exchange.event.services import get_room
@@ -16,7 +17,7 @@ from exchange.practices.models import (
 )
 from exchange.rooms import services as rooms
 from exchange.rooms.models import Message
-from exchange.sanitize import MARKDOWN_VERSION
+from exchange.sanitize import MARKDOWN_VERSION, clean_markdown_fields
 
 from ..html_checks import assert_only_safe_markdown_markup
 from ..support.practices import content
@@ -169,9 +170,13 @@ def test_only_submitted_practices_are_reviewed(app_ctx, write, elena, organizer)
         services.publish_practice(practice, merged(organizer))
 
 
-def test_edits_keep_a_published_practice_published(app_ctx, write, elena):
+def test_edits_keep_a_published_practice_published_with_its_reviewed_text(
+    app_ctx, write, elena, moderator
+):
     practice = services.get_practice(write(elena, published=True).id)
     services.update_practice(practice, merged(elena), content(results="Even better."))
+    assert practice.is_published and practice.results != "Even better."
+    services.publish_change(practice, merged(moderator))
     assert practice.is_published and practice.results == "Even better."
 
 
@@ -391,3 +396,26 @@ def test_stale_html_is_rendered_again_with_the_current_rules(app_ctx, write, ele
 )
 def test_addresses_are_made_from_titles(title, slug):
     assert services.slugify(title) == slug
+
+
+def test_a_practice_of_too_many_parts_is_refused_naming_the_field(app_ctx, elena):
+    tables = "|a|\n|-|\n\n" * 3000
+    with pytest.raises(Invalid, match="too many parts") as refused:
+        services.create_practice(merged(elena), content(results=tables[:19_000]))
+    assert refused.value.details["field"] == "results"
+
+
+def test_markdown_is_rendered_off_the_loop(app_ctx, elena):
+    offloaded = []
+
+    def runner(func, *args, **kwargs):
+        offloaded.append(func)
+        return func(*args, **kwargs)
+
+    offload.install_runner(runner)
+    try:
+        practice = services.create_practice(merged(elena), content(actions="**Panels**"))
+    finally:
+        offload.install_runner(None)
+    assert offloaded == [clean_markdown_fields]
+    assert practice.actions_html.strip() == "<p><strong>Panels</strong></p>"
