@@ -439,6 +439,11 @@ class _PdfWriter:
             )
         except Exception:
             logger.warning("fpdf2 could not lay out a practice's HTML; printing its text")
+            # fpdf2 gave up inside a table or a styled run: close what it opened, or the
+            # whole book would fail to print (a table followed by bold text did it).
+            while pdf._is_current_graphics_state_nested():
+                pdf._end_local_context()
+                pdf._pop_local_stack()
             self.text(markdown)
 
 

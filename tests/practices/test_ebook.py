@@ -246,3 +246,14 @@ def test_the_book_is_laid_out_away_from_the_request_and_the_database(app, client
     finally:
         offload.install_runner(None)
     assert len(threads) >= 2 and threading.get_ident() not in threads
+
+
+@SQLITE_ONLY
+def test_a_practice_fpdf2_cannot_lay_out_leaves_the_rest_of_the_pdf_printed(app, write, elena):
+    table = "| Year | kWp |\n|---|---:|\n" + "| 2021 | 60 |\n" * 60
+    write(elena, published=True, title="Tables", actions=table + "Then **bold** words.")
+    write(elena, published=True, title="Written after", theme="funding", results="Last words.")
+    with app.app_context():
+        pdf = PdfReader(io.BytesIO(ebook.export("pdf").data))
+    text = "\n".join(page.extract_text() for page in pdf.pages)
+    assert "Then **bold** words." in text and "Last words." in text
