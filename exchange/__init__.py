@@ -49,9 +49,12 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    # Features load when an app is built, not with the package: importing one module
+    # of exchange (a model, the config) must not pull in every view and service.
     from . import (
         files,
         i18n,
+        lifecycle,
         message_queue,
         payloads,
         ratelimit,
@@ -62,6 +65,7 @@ def _init_extensions(app: Flask) -> None:
     )
     from .accounts.services import user_for_token
     from .extensions import babel, csrf, db, login_manager, socketio
+    from .offload import cooperative_bodies
 
     db.init_app(app)
     # Hostile text is refused before the CSRF check reads the form (it trips on some).
@@ -70,6 +74,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     security.init_app(app)
     realtime.init_app(app)
+    lifecycle.init_app(app)
     ratelimit.init_app(app)
     templating.init_app(app)
     files.init_app(app)
@@ -86,7 +91,7 @@ def _init_extensions(app: Flask) -> None:
         client_manager=message_queue.client_manager(
             app.config["MESSAGE_QUEUE"],
             app.config["MESSAGE_QUEUE_CHANNEL"],
-            functools.partial(realtime.resync_cursors, app),
+            functools.partial(lifecycle.resync_cursors, app),
         ),
         # A list, or a function of the origin (python-engineio takes both; the stubs say list).
         cors_allowed_origins=security.socket_origins(app),  # type: ignore[arg-type]
@@ -95,13 +100,12 @@ def _init_extensions(app: Flask) -> None:
         logger=False,
         engineio_logger=False,
     )
-    from .offload import cooperative_bodies
-
     app.wsgi_app = cooperative_bodies(app.wsgi_app)  # type: ignore[method-assign]
     security.trust_proxies(app)
 
 
 def _register_blueprints(app: Flask) -> None:
+    # Loaded when an app is built, not with the package (see _init_extensions).
     from . import health
     from .about.views import bp as about_bp
     from .accounts.views import bp as accounts_bp
@@ -130,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_file_owners(app: Flask) -> None:
     """Tell the files package what files can be attached to (files/owners.py)."""
+    # Loaded when an app is built, not with the package (see _init_extensions).
     from .files.owners import register
     from .rooms.attachments import MESSAGE_FILES
 
@@ -137,6 +142,7 @@ def _register_file_owners(app: Flask) -> None:
 
 
 def _register_socket_handlers(app: Flask) -> None:
+    # Loaded when an app is built, not with the package (see _init_extensions).
     from .extensions import socketio
     from .moderation.events import register_handlers as register_moderation
     from .practices.events import register_handlers as register_library
@@ -154,12 +160,14 @@ def _register_socket_handlers(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    # Loaded when an app is built, not with the package (see _init_extensions).
     from .cli import register_commands
 
     register_commands(app)
 
 
 def _register_error_handlers(app: Flask) -> None:
+    # Loaded when an app is built, not with the package (see _init_extensions).
     from .errors import register_error_handlers
 
     register_error_handlers(app)

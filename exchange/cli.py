@@ -6,14 +6,29 @@ Run them as ``flask --app wsgi COMMAND``; each command's ``--help`` is its docst
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from . import schema
 from .accounts import services as accounts
 from .accounts.models import Role
-from .errors import ExchangeError
+from .accounts.privacy import purge_ended_login_sessions
+from .demo import seed_demo as seed
+from .errors import ExchangeError, NotFound
+from .event.phases import now
+from .event.services import get_administration, get_room, list_rooms, load_event_file
+from .extensions import db
+from .files.services import delete_unattached_files
+from .mail import services as mail
+from .mail.services import deliver_due
+from .moderation.services import set_role as change_role
+from .practices.ebook import export
+from .practices.services import rerender_practices as rerender
+from .retention.services import apply_retention as apply
+from .rooms.services import announce as post_announcement
 
 
 def register_commands(app: Flask) -> None:
@@ -43,8 +58,6 @@ def _fail(error: ExchangeError) -> None:
 @with_appcontext
 def send_mail() -> None:
     """Deliver the mail that is due now (serving processes do it by themselves)."""
-    from .mail.services import deliver_due
-
     taken = total = deliver_due()
     while taken:
         taken = deliver_due()
@@ -57,9 +70,6 @@ def send_mail() -> None:
 @click.argument("address")
 def send_test_mail(address: str) -> None:
     """Send a test mail to ADDRESS now, and say whether the mail server took it."""
-    from .extensions import db
-    from .mail import services as mail
-
     try:
         queued = mail.send_test_mail(address)
     except ExchangeError as error:
@@ -78,9 +88,6 @@ def init_db() -> None:
 
     Practices whose HTML an older Markdown renderer made are then rendered again.
     """
-    from . import schema
-    from .practices.services import rerender_practices as rerender
-
     before = schema.current_revision()
     schema.upgrade()
     after = schema.current_revision()
@@ -104,8 +111,6 @@ def rerender_practices(everything: bool) -> None:
     Needed after the sanitizer's rules change (sanitize.MARKDOWN_VERSION); init-db
     does it too. It can be stopped and run again: what is done stays done.
     """
-    from .practices.services import rerender_practices as rerender
-
     click.echo(f"Rendered {rerender(everything=everything)} practices.")
 
 
@@ -122,10 +127,6 @@ def rerender_practices(everything: bool) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, writable=True))
 def export_ebook(edition: str, file: str) -> None:
     """Write the e-book of every published practice, grouped by theme, to FILE."""
-    from pathlib import Path
-
-    from .practices.ebook import export
-
     book = export(edition)
     Path(file).write_bytes(book.data)
     click.echo(f"Wrote {file} ({len(book.data):,} bytes).")
@@ -140,8 +141,6 @@ def load_event(file: str) -> None:
     Running it again with an edited file updates what changed and never
     duplicates anything. See examples/big-european-exchange.toml.
     """
-    from .event.services import load_event_file
-
     try:
         report = load_event_file(file)
     except ExchangeError as error:
@@ -168,8 +167,6 @@ def create_user(
     email: str, name: str, role: str, administration_slug: str | None, password_stdin: bool
 ) -> None:
     """Create an account; the password is prompted for unless --password-stdin is given."""
-    from .event.services import get_administration
-
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -204,8 +201,6 @@ def create_user(
 )
 def create_invite(administration_slug: str, max_uses: int | None) -> None:
     """Create an invitation code that registers delegates of one administration."""
-    from .event.services import get_administration
-
     try:
         invitation = accounts.create_invitation(
             get_administration(administration_slug), max_uses=max_uses
@@ -233,8 +228,6 @@ def set_role(email: str, role: str, reason: str) -> None:
     This is also how organizers are made. The change is in the moderation
     log, and the person's open pages reconnect with their new role.
     """
-    from .moderation.services import set_role as change_role
-
     try:
         user = change_role(accounts.get_user_by_email(email), Role(role), actor=None, reason=reason)
     except ExchangeError as error:
@@ -255,10 +248,6 @@ def announce(email: str, slugs: tuple[str, ...], all_rooms: bool, text: str) -> 
     It is an ordinary message of that account: kept in the history, and shown at
     once to everyone in the room, whichever server process they are connected to.
     """
-    from .errors import NotFound
-    from .event.services import get_room, list_rooms
-    from .rooms.services import announce as post_announcement
-
     if all_rooms == bool(slugs):
         raise click.UsageError("Give --room SLUG (one or more), or --all-rooms.")
     rooms = list_rooms() if all_rooms else []
@@ -283,8 +272,6 @@ def seed_demo() -> None:
     Passwords are drawn at random on first creation and kept in
     instance/demo-accounts.json, so they are never the same on two machines.
     """
-    from .demo import seed_demo as seed
-
     try:
         demo = seed()
     except ExchangeError as error:
@@ -307,9 +294,6 @@ def apply_retention(dry_run: bool) -> None:
     Their text, attached files and the excerpts notices quoted go; the rows stay,
     hidden, for the moderation log. The server also does this every hour.
     """
-    from .event.phases import now
-    from .retention.services import apply_retention as apply
-
     report = apply(now(), dry_run=dry_run)
     if dry_run:
         click.echo("Dry run: nothing was changed.")
@@ -326,8 +310,5 @@ def purge_expired() -> None:
     deleted a day after their upload. The server also does this every hour;
     this command is for deployments that want to run it on their own schedule.
     """
-    from .accounts.privacy import purge_ended_login_sessions
-    from .files.services import delete_unattached_files
-
     click.echo(f"Deleted {purge_ended_login_sessions()} ended sign-in session record(s).")
     click.echo(f"Deleted {delete_unattached_files()} file(s) never attached.")

@@ -1,4 +1,4 @@
-"""The declarative base, shared column shapes and database helpers.
+"""The declarative base, shared column shapes, the Hideable mixin and database helpers.
 
 Every model derives from :class:`Base`. Constraint names follow one convention so
 that Alembic migrations are identical on SQLite and PostgreSQL.
@@ -10,10 +10,14 @@ import datetime as dt
 import enum
 import logging
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, mapped_column
+from flask import current_app, g
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+
+if TYPE_CHECKING:
+    from .accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +73,34 @@ class Base(DeclarativeBase):
         dict[str, Any]: sa.JSON(),
         list[str]: sa.JSON(),
     }
+
+
+class Hideable:
+    """Fields of content that moderators can hide: never deleted, only taken out of view.
+
+    ``hidden_by_author`` marks content its own author withdrew.
+    """
+
+    hidden_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    hidden_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    hidden_by_author: Mapped[bool] = mapped_column(default=False)
+
+    @declared_attr
+    def hidden_by_id(cls) -> Mapped[int | None]:
+        return mapped_column(sa.ForeignKey("users.id"))
+
+    @declared_attr
+    def hidden_by(cls) -> Mapped[User | None]:
+        return relationship(foreign_keys=[cls.hidden_by_id])  # type: ignore[list-item]
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    @classmethod
+    def visible(cls) -> Any:
+        """The filter every ordinary read applies."""
+        return cls.hidden_at.is_(None)
 
 
 def enum_type(enum_class: type[enum.Enum], length: int = 40) -> sa.Enum:
@@ -154,8 +186,6 @@ class Database:
 
     @staticmethod
     def _state() -> _DatabaseState:
-        from flask import current_app
-
         return cast(_DatabaseState, current_app.extensions[Database.extension_key])
 
     @property
@@ -164,8 +194,6 @@ class Database:
 
     @property
     def session(self) -> sa.orm.Session:
-        from flask import g
-
         session: sa.orm.Session | None = g.get("_db_session")
         if session is None:
             session = g._db_session = self._state().factory()
@@ -173,8 +201,6 @@ class Database:
 
     @staticmethod
     def _close_session(exc: BaseException | None) -> None:
-        from flask import g
-
         session = g.pop("_db_session", None)
         if session is not None:
             session.close()

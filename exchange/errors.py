@@ -11,8 +11,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask
+from flask import Flask, make_response, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
 
 logger = logging.getLogger(__name__)
 
@@ -162,9 +168,6 @@ _TRANSIENT_MARKERS = (
 
 def is_transient_database_error(error: BaseException) -> bool:
     """Tell database faults that a retry can cure (locks, timeouts, lost connections)."""
-    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-    from sqlalchemy.exc import TimeoutError as PoolTimeout
-
     if isinstance(error, PoolTimeout):  # every pooled connection is busy
         return True
     if not isinstance(error, DBAPIError):
@@ -183,8 +186,6 @@ def is_transient_database_error(error: BaseException) -> bool:
 
 def wants_json() -> bool:
     """Tell whether the current request is an API call rather than a page view."""
-    from flask import request
-
     if request.path.startswith("/api/") or request.path == "/healthz":
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
@@ -193,9 +194,6 @@ def wants_json() -> bool:
 
 def register_error_handlers(app: Flask) -> None:
     """Map errors to responses once: JSON for the API, a page for people."""
-    from flask import make_response, redirect, render_template, request, url_for
-    from flask_wtf.csrf import CSRFError
-    from werkzeug.exceptions import HTTPException
 
     def render(error: ExchangeError, status: int) -> Any:
         if wants_json():
@@ -204,8 +202,6 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ExchangeError)
     def handle_exchange_error(error: ExchangeError) -> Any:
-        from .extensions import db
-
         db.session.rollback()
         if isinstance(error, Unauthenticated) and not wants_json():
             return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
@@ -248,8 +244,6 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected_error(error: Exception) -> Any:
-        from .extensions import db
-
         db.session.rollback()
         mapped = as_exchange_error(error)
         return render(mapped, mapped.http_status)

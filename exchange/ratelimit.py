@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import redis
 from flask import Flask, current_app
 
 logger = logging.getLogger(__name__)
@@ -118,8 +119,6 @@ class RedisBuckets:
     """Buckets shared by every process through Redis."""
 
     def __init__(self, url: str, prefix: str) -> None:
-        import redis
-
         self._client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self._script = self._client.register_script(_REDIS_SCRIPT)
         self._prefix = prefix
@@ -236,8 +235,6 @@ class RedisFailures:
     """Failure counts shared by every process through Redis; Redis forgets them by itself."""
 
     def __init__(self, url: str, prefix: str) -> None:
-        import redis
-
         self._client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self._add = self._client.register_script(_REDIS_ADD_FAILURE)
         self._prefix = prefix

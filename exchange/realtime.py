@@ -7,28 +7,27 @@ queue configured, every emit reaches clients connected to any process.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import os
-import socket
 import threading
-import time
-import uuid
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-import sqlalchemy as sa
 from flask import Flask, current_app
 
+from .accounts.models import User
+from .event.models import Room
 from .extensions import db, socketio
+from .files.models import StoredFile
+from .files.owners import owner_kinds
+from .files.schemas import file_json
+from .moderation.models import Notice, Report
+from .moderation.schemas import notice_json, report_json
+from .practices.models import Practice
+from .rooms import presence
+from .rooms.models import Message
+from .rooms.schemas import message_json, presence_json
 
-if TYPE_CHECKING:
-    from .accounts.models import User
-    from .event.models import Room
-    from .files.models import StoredFile
-    from .moderation.models import Notice, Report
-    from .practices.models import Practice
-    from .rooms.models import Message
+if TYPE_CHECKING:  # rooms/unread.py tells the world through this module
     from .rooms.unread import ReadState
 
 logger = logging.getLogger(__name__)
@@ -36,7 +35,7 @@ logger = logging.getLogger(__name__)
 NAMESPACE = "/"
 
 
-def _server() -> Any:
+def server() -> Any:
     """Return python-socketio's server, which Flask-SocketIO makes in init_app."""
     # types-Flask-SocketIO does not declare the attribute; python-socketio is untyped.
     return socketio.server  # type: ignore[attr-defined]
@@ -52,105 +51,23 @@ def user_channel(user_id: int) -> str:
     return f"user:{user_id}"
 
 
-class RealtimeState:
-    """Per-application state: this process's node id and pending presence updates."""
+class _Pending:
+    """What is gathered for the next broadcast, per application."""
 
-    def __init__(self, app: Flask) -> None:
-        self.node_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.started = False
+    def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.dirty_rooms: set[int] = set()
+        #: Rooms whose presence changed since the last broadcast.
+        self.room_ids: set[int] = set()
         #: New messages not yet announced to everyone, by room slug: (last id, how many).
         self.activity: dict[str, tuple[int, int]] = {}
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["exchange.realtime"] = RealtimeState(app)
+    app.extensions["exchange.realtime"] = _Pending()
 
 
-def _state() -> RealtimeState:
-    return current_app.extensions["exchange.realtime"]  # type: ignore[no-any-return]
-
-
-def node_id() -> str:
-    return _state().node_id
-
-
-def ensure_node_started() -> None:
-    """Register this process as a node and start its loops, once, on the first connection."""
-    from .rooms import presence
-
-    state = _state()
-    if state.started:
-        return
-    with state.lock:
-        if state.started:
-            return
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        changed = presence.register_node(state.node_id, sole_node=not app.config["MESSAGE_QUEUE"])
-        state.started = True
-        if app.config["BACKGROUND_TASKS"]:
-            socketio.start_background_task(_heartbeat_loop, app)
-            if app.config["PRESENCE_INTERVAL"] > 0:
-                socketio.start_background_task(_presence_loop, app)
-            if app.config["ACTIVITY_INTERVAL"] > 0:
-                socketio.start_background_task(_activity_loop, app)
-    presence_changed(changed)
-
-
-def _heartbeat_loop(app: Flask) -> None:
-    """Keep this node alive, purge dead ones, and once an hour apply the retention rules."""
-    from .accounts.privacy import purge_ended_login_sessions
-    from .event.phases import now
-    from .files.services import delete_unattached_files
-    from .retention.services import apply_retention
-    from .rooms import presence
-
-    interval = app.config["NODE_HEARTBEAT_SECONDS"]
-    next_purge = time.monotonic()
-    while True:
-        socketio.sleep(interval)
-        try:
-            with app.app_context():
-                alive, changed = presence.heartbeat(_state().node_id)
-                if not alive:
-                    _recover_lost_node()
-                presence_changed(changed)
-                if time.monotonic() >= next_purge:
-                    purge_ended_login_sessions()
-                    delete_unattached_files()
-                    apply_retention(now())
-                    next_purge = time.monotonic() + 3600
-        except Exception:
-            logger.exception("heartbeat failed; trying again in %s s", interval)
-
-
-def _recover_lost_node() -> None:
-    """Our node was purged while we stalled: register again and make clients reconnect.
-
-    The purge dropped the records of our connections; reconnecting recreates
-    them, and clients backfill whatever they missed.
-    """
-    from .rooms import presence
-
-    state = _state()
-    logger.warning(
-        "node %s was purged by another process; asking clients to reconnect", state.node_id
-    )
-    presence.register_node(state.node_id, sole_node=False)
-    for sid, _eio_sid in list(_server().manager.get_participants(NAMESPACE, None)):
-        _server().disconnect(sid, namespace=NAMESPACE)
-
-
-def _presence_loop(app: Flask) -> None:
-    interval = app.config["PRESENCE_INTERVAL"]
-    while True:
-        socketio.sleep(interval)
-        try:
-            with app.app_context():
-                flush_presence()
-        except Exception:
-            logger.exception("presence broadcast failed")
+def _pending() -> _Pending:
+    return cast(_Pending, current_app.extensions["exchange.realtime"])
 
 
 def presence_changed(room_ids: Iterable[int]) -> None:
@@ -162,10 +79,10 @@ def presence_changed(room_ids: Iterable[int]) -> None:
     room_ids = set(room_ids)
     if not room_ids:
         return
-    state = _state()
+    pending = _pending()
     if current_app.config["PRESENCE_INTERVAL"] > 0 and current_app.config["BACKGROUND_TASKS"]:
-        with state.lock:
-            state.dirty_rooms |= room_ids
+        with pending.lock:
+            pending.room_ids |= room_ids
         return
     for room_id in room_ids:
         _emit_presence(room_id)
@@ -173,17 +90,14 @@ def presence_changed(room_ids: Iterable[int]) -> None:
 
 def flush_presence() -> None:
     """Send the pending presence updates."""
-    state = _state()
-    with state.lock:
-        room_ids, state.dirty_rooms = state.dirty_rooms, set()
+    pending = _pending()
+    with pending.lock:
+        room_ids, pending.room_ids = pending.room_ids, set()
     for room_id in room_ids:
         _emit_presence(room_id)
 
 
 def _emit_presence(room_id: int) -> None:
-    from .event.models import Room
-    from .rooms import presence
-    from .rooms.schemas import presence_json
 
     room = db.session.get(Room, room_id)
     if room is None:
@@ -196,8 +110,6 @@ def _emit_presence(room_id: int) -> None:
 
 def message_posted(message: Message) -> None:
     """Deliver a stored message to everyone in its room."""
-    from .rooms.schemas import message_json
-
     socketio.emit(
         "message", message_json(message), to=room_channel(message.room.slug), namespace=NAMESPACE
     )
@@ -214,20 +126,20 @@ def room_active(message: Message) -> None:
     packet per interval tells every socket about every room that got any,
     however many messages they were.
     """
-    state = _state()
+    pending = _pending()
     slug = message.room.slug
-    with state.lock:
-        last_id, count = state.activity.get(slug, (0, 0))
-        state.activity[slug] = (max(last_id, message.id), count + 1)
+    with pending.lock:
+        last_id, count = pending.activity.get(slug, (0, 0))
+        pending.activity[slug] = (max(last_id, message.id), count + 1)
     if not (current_app.config["ACTIVITY_INTERVAL"] > 0 and current_app.config["BACKGROUND_TASKS"]):
         flush_activity()
 
 
 def flush_activity() -> None:
     """Send ``room_activity {rooms: [{room, last_message_id, count}]}`` for what was gathered."""
-    state = _state()
-    with state.lock:
-        activity, state.activity = state.activity, {}
+    pending = _pending()
+    with pending.lock:
+        activity, pending.activity = pending.activity, {}
     if not activity:
         return
     rooms = [
@@ -235,17 +147,6 @@ def flush_activity() -> None:
         for slug, (last_id, count) in sorted(activity.items())
     ]
     socketio.emit("room_activity", {"rooms": rooms}, to=EVERYONE, namespace=NAMESPACE)
-
-
-def _activity_loop(app: Flask) -> None:
-    interval = app.config["ACTIVITY_INTERVAL"]
-    while True:
-        socketio.sleep(interval)
-        try:
-            with app.app_context():
-                flush_activity()
-        except Exception:
-            logger.exception("room activity broadcast failed")
 
 
 def read_moved(user_id: int, slug: str, state: ReadState, *, skip_sid: str | None) -> None:
@@ -276,9 +177,6 @@ MODERATORS = "moderators"
 
 def message_hidden(message: Message, change_id: int) -> None:
     """Take a message out of every open page; moderators keep it, greyed, with why."""
-    from .rooms import presence
-    from .rooms.schemas import message_json
-
     public = {"id": message.id, "room": message.room.slug, "change": change_id}
     staff_sids = presence.staff_sids_in_room(message.room_id)
     for sid in staff_sids:
@@ -299,8 +197,6 @@ def message_hidden(message: Message, change_id: int) -> None:
 
 def message_restored(message: Message, change_id: int) -> None:
     """Put a restored message back into every open page of its room."""
-    from .rooms.schemas import message_json
-
     socketio.emit(
         "message_restored",
         {
@@ -316,8 +212,6 @@ def message_restored(message: Message, change_id: int) -> None:
 
 def report_created(report: Report) -> None:
     """Tell the moderators, live, that something was reported."""
-    from .moderation.schemas import report_json
-
     socketio.emit("report_created", report_json(report), to=MODERATORS, namespace=NAMESPACE)
 
 
@@ -341,8 +235,6 @@ def file_changed(file: StoredFile) -> None:
     ``file_hidden {id, owner}`` or ``file_restored {id, owner, file}``, where
     ``owner`` is ``{type, id}``; clients of staff keep showing a hidden file.
     """
-    from .files.owners import owner_kinds
-    from .files.schemas import file_json
 
     if file.owner_type is None:
         return
@@ -375,8 +267,6 @@ def room_updated(room: Room) -> None:
 
 def notice_created(notice: Notice) -> None:
     """Tell a person, on every tab they have open, what a moderator did about them."""
-    from .moderation.schemas import notice_json
-
     socketio.emit(
         "notice", notice_json(notice), to=user_channel(notice.user_id), namespace=NAMESPACE
     )
@@ -384,55 +274,22 @@ def notice_created(notice: Notice) -> None:
 
 def end_login_session(login_session_id: int, reason: str) -> None:
     """Close every socket opened with one sign-in session (sign-out)."""
-    from .rooms import presence
-
     _end_sockets(presence.sids_of_login_session(login_session_id), reason)
 
 
 def end_user_sessions(user_id: int, reason: str) -> None:
     """Close every socket of one person, on every process (ban, account deletion)."""
-    from .rooms import presence
-
     _end_sockets(presence.sids_of_user(user_id), reason)
 
 
 def reconnect_user(user_id: int) -> None:
     """Make one person's clients reconnect, so that they pick up a new role."""
-    from .rooms import presence
-
     for sid in presence.sids_of_user(user_id):
-        _server().disconnect(sid, namespace=NAMESPACE)
+        server().disconnect(sid, namespace=NAMESPACE)
 
 
 def _end_sockets(sids: Iterable[str], reason: str) -> None:
     for sid in sids:
         # Say why first, so that the client shows it instead of reconnecting.
         socketio.emit("session_ended", {"reason": reason}, to=sid, namespace=NAMESPACE)
-        _server().disconnect(sid, namespace=NAMESPACE)
-
-
-#: How long before an outage of the message queue clients catch up from: events of
-#: the seconds before it may have been published, and lost, during it; and the
-#: clocks of several machines differ a little.
-RESYNC_MARGIN_SECONDS = 10.0
-
-
-def resync_cursors(app: Flask, outage_started_at: float) -> dict[str, Any]:
-    """The ``resync`` payload: catch up from the last message and change before the outage."""
-    from .moderation.models import ModerationChange
-    from .rooms.models import Message
-
-    cutoff = dt.datetime.fromtimestamp(outage_started_at - RESYNC_MARGIN_SECONDS, dt.UTC)
-    with app.app_context():
-        after = db.session.scalar(
-            sa.select(sa.func.max(Message.id)).where(Message.created_at < cutoff)
-        )
-        changes_after = db.session.scalar(
-            sa.select(sa.func.max(ModerationChange.id)).where(ModerationChange.created_at < cutoff)
-        )
-    return {"reason": "queue_recovered", "after": after or 0, "changes_after": changes_after or 0}
-
-
-def emit_to_room(slug: str, event: str, payload: dict[str, Any]) -> None:
-    """Send any room-level event (used by features that build on the chat)."""
-    socketio.emit(event, payload, to=room_channel(slug), namespace=NAMESPACE)
+        server().disconnect(sid, namespace=NAMESPACE)

@@ -12,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from .extensions import db
+from .practices import models
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -60,8 +61,6 @@ def include_name(
     column with its index on PostgreSQL, which no model maps; autogenerate would
     otherwise offer to drop them.
     """
-    from .practices import models
-
     if type_ == "table":
         return not (name or "").startswith(models.UNMAPPED_SEARCH_TABLE_PREFIX)
     if type_ == "column":

@@ -7,7 +7,8 @@ from typing import Any
 
 from babel import Locale
 from flask import Flask, current_app, g, session
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .accounts.models import Role
@@ -15,7 +16,9 @@ from .event.models import AdministrationKind, Event
 from .event.services import current_event
 from .i18n import format_locale, language_names, locale_code
 from .moderation.models import AuditAction
+from .moderation.services import open_report_count, unread_notices
 from .permissions import Action, can
+from .serialize import iso_utc as protocol_iso_utc
 
 
 def init_app(app: Flask) -> None:
@@ -68,15 +71,11 @@ def plural_samples() -> list[tuple[str, int]]:
 
 def _open_report_count() -> int:
     """How many reported things wait for moderators (the menu shows it to them only)."""
-    from .moderation.services import open_report_count
-
     return open_report_count()
 
 
 def _unread_notices() -> list[Any]:
     """What moderators told the signed-in person that they have not read yet."""
-    from .moderation.services import unread_notices
-
     if not current_user.is_authenticated:
         return []
     return unread_notices(current_user)
@@ -90,14 +89,10 @@ def country_name(code: str) -> str:
 
 def number(value: float) -> str:
     """Write a number as the reader's language does (1,250.5 or 1.250,5)."""
-    from flask_babel import format_decimal
-
     return str(format_decimal(value))
 
 
 def administration_kind_label(kind: AdministrationKind) -> str:
-    from flask_babel import gettext as _
-
     labels = {
         AdministrationKind.MUNICIPALITY: _("Municipality"),
         AdministrationKind.UNION_OF_MUNICIPALITIES: _("Union of municipalities"),
@@ -109,8 +104,6 @@ def administration_kind_label(kind: AdministrationKind) -> str:
 
 
 def role_label(role: Role) -> str:
-    from flask_babel import gettext as _
-
     labels = {
         Role.ATTENDEE: _("Attendee"),
         Role.DELEGATE: _("Delegate"),
@@ -122,8 +115,6 @@ def role_label(role: Role) -> str:
 
 def audit_action_label(action: AuditAction) -> str:
     """Name a moderation act in the reader's language (the log, its filter)."""
-    from flask_babel import gettext as _
-
     labels = {
         AuditAction.HIDE: _("Hidden"),
         AuditAction.RESTORE: _("Restored"),
@@ -141,8 +132,6 @@ def audit_action_label(action: AuditAction) -> str:
 
 def iso_utc(moment: dt.datetime) -> str:
     """Write a moment as the protocol does (``<time datetime>``): ISO 8601 in UTC."""
-    from .rooms.schemas import iso_utc as protocol_iso_utc
-
     return protocol_iso_utc(moment)
 
 

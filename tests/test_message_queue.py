@@ -239,7 +239,7 @@ def test_clients_of_every_process_catch_up_after_redis_was_away(
 def test_clients_catch_up_from_before_an_outage_with_a_margin(app, make_user):
     import datetime as dt
 
-    from exchange import realtime
+    from exchange import lifecycle
     from exchange.event.services import get_room
     from exchange.extensions import db
     from exchange.rooms.services import post_message
@@ -254,12 +254,12 @@ def test_clients_catch_up_from_before_an_outage_with_a_margin(app, make_user):
             db.session.commit()
             ids.append(message.id)
     outage = time.time() - 10 * 60  # ten minutes ago
-    assert realtime.resync_cursors(app, outage) == {
+    assert lifecycle.resync_cursors(app, outage) == {
         "reason": "queue_recovered",
         "after": ids[1],  # the last message older than the outage and its margin
         "changes_after": 0,
     }
-    assert realtime.resync_cursors(app, time.time() - 3600)["after"] == 0
+    assert lifecycle.resync_cursors(app, time.time() - 3600)["after"] == 0
 
 
 class RecordingManager(RecoveringRedisManager):

@@ -32,7 +32,7 @@ from ..mail import services as mail
 from ..moderation.models import AuditEntry, Notice, Report
 from ..practices.models import Practice, PracticeRevision
 from ..rooms.models import Connection, Message, ReadPosition
-from ..rooms.schemas import iso_utc
+from ..serialize import iso_utc
 from .models import AccountToken, Invitation, LoginSession, Role, User
 from .services import deleted_account_email, revoke_login_sessions
 

@@ -24,6 +24,7 @@ from ..event.models import Administration
 from ..event.phases import Phase, archived_at, now, phase_of
 from ..event.services import current_event
 from ..extensions import db
+from ..i18n import available_timezones
 from ..ratelimit import backoff, limiter
 from .models import Invitation, LoginSession, Role, User
 
@@ -420,8 +421,6 @@ def get_user_by_email(email: str) -> User:
 
 def set_preferences(user: User, *, locale: str | None, timezone: str | None) -> User:
     """Save the language and time zone a person reads the exchange in (None: automatic)."""
-    from ..i18n import available_timezones
-
     if locale is not None and locale not in current_app.config["LANGUAGES"]:
         raise Invalid(_l("This language is not available."), field="locale")
     if timezone is not None and timezone not in available_timezones():

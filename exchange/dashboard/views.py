@@ -12,8 +12,8 @@ from ..errors import NotFound
 from ..i18n import locale_code
 from ..mail.services import failing_mails
 from ..permissions import Action, requires
-from ..rooms.schemas import iso_utc
 from ..sanitize import csv_text
+from ..serialize import iso_utc
 from ..templating import country_name
 from . import charts, services
 

@@ -26,7 +26,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+import olefile
 from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageOps, ImageSequence
 
 from ..errors import Invalid
 
@@ -171,8 +173,6 @@ def sniff(data: bytes) -> str:
 
 
 def _image(data: bytes, key: str, limits: Limits) -> Examined:
-    from PIL import Image, ImageOps, ImageSequence
-
     try:
         with Image.open(io.BytesIO(data), formats=[_PIL_FORMATS[key]]) as image:
             width, height = image.size
@@ -366,8 +366,6 @@ def _read_entry(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bytes:
 
 def _office_compound(data: bytes) -> str:
     """Word 97-2003, Excel 97-2003 or PowerPoint 97-2003: an OLE compound file."""
-    import olefile
-
     try:
         ole = olefile.OleFileIO(io.BytesIO(data))
     except Exception:  # olefile reports broken files in many ways

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base, created_at, intpk
-from ..moderation.models import Hideable
+from ..db import Base, Hideable, created_at, intpk
 
 if TYPE_CHECKING:
     from ..accounts.models import User

@@ -7,6 +7,7 @@ import logging
 from flask import Flask
 
 from ..extensions import socketio
+from .services import deliver_due
 
 logger = logging.getLogger(__name__)
 
@@ -19,8 +20,6 @@ def start(app: Flask) -> None:
 
 def _sender_loop(app: Flask) -> None:
     """Deliver what is due; look again at once after a full batch, else after a pause."""
-    from .services import deliver_due
-
     pause = app.config["MAIL_POLL_SECONDS"]
     batch = app.config["MAIL_BATCH_SIZE"]
     while True:

@@ -22,9 +22,12 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import User
+from ..accounts.services import is_deliverable_email, normalize_email
 from ..db import utcnow
+from ..errors import Invalid
 from ..extensions import db
 from .models import OutgoingMail
 from .transport import MailConfigError, open_transport
@@ -255,11 +258,6 @@ def forget_recipient(user: User) -> None:
 
 def send_test_mail(address: str) -> OutgoingMail:
     """Write a test mail to ``address`` into the outbox, so that an organizer can try the setup."""
-    from flask_babel import lazy_gettext as _l
-
-    from ..accounts.services import is_deliverable_email, normalize_email
-    from ..errors import Invalid
-
     address = normalize_email(address)
     if not is_deliverable_email(address):
         raise Invalid(_l("Enter a valid email address."), field="email")

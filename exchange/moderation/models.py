@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, created_at, enum_type, intpk
 
@@ -15,34 +15,6 @@ if TYPE_CHECKING:
     from ..accounts.models import User
     from ..practices.models import Practice
     from ..rooms.models import Message
-
-
-class Hideable:
-    """Fields of content that moderators can hide: never deleted, only taken out of view.
-
-    ``hidden_by_author`` marks content its own author withdrew.
-    """
-
-    hidden_at: Mapped[dt.datetime | None] = mapped_column(index=True)
-    hidden_reason: Mapped[str | None] = mapped_column(sa.String(500))
-    hidden_by_author: Mapped[bool] = mapped_column(default=False)
-
-    @declared_attr
-    def hidden_by_id(cls) -> Mapped[int | None]:
-        return mapped_column(sa.ForeignKey("users.id"))
-
-    @declared_attr
-    def hidden_by(cls) -> Mapped[User | None]:
-        return relationship(foreign_keys=[cls.hidden_by_id])  # type: ignore[list-item]
-
-    @property
-    def is_hidden(self) -> bool:
-        return self.hidden_at is not None
-
-    @classmethod
-    def visible(cls) -> Any:
-        """The filter every ordinary read applies."""
-        return cls.hidden_at.is_(None)
 
 
 class ModerationChange(Base):

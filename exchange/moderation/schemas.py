@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..rooms.schemas import iso_utc, message_json, user_json
+from ..practices.schemas import practice_ref_json
+from ..rooms.schemas import message_json, user_json
+from ..serialize import iso_utc
 from .models import Notice, Report
 
 
 def report_json(report: Report) -> dict[str, Any]:
-    from ..practices.schemas import practice_ref_json
-
     return {
         "id": report.id,
         "reason": report.reason,

@@ -29,8 +29,8 @@ from ..files.models import StoredFile
 from ..permissions import STAFF, Action
 from ..practices.models import Practice
 from ..rooms.models import Message
-from ..rooms.schemas import iso_utc
 from ..sanitize import csv_text
+from ..serialize import iso_utc
 from .models import AuditAction, AuditEntry, ModerationChange, Notice, Report, ReportState
 
 logger = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..practices.licences import licence_of
 from ..practices.models import MARKDOWN_FIELDS, STANDARD_INDICATORS, Practice
 from ..practices.schemas import practice_url
-from ..rooms.schemas import iso_utc
+from ..serialize import iso_utc
 
 #: Column names are stable identifiers for programs, not translated.
 CSV_HEADER = (

@@ -25,8 +25,8 @@ from ..practices.ebook import NOT_XML
 from ..practices.licences import DEFAULT_LICENCE, LICENCES
 from ..practices.models import Practice
 from ..practices.schemas import practice_json
-from ..rooms.schemas import iso_utc
 from ..sanitize import csv_text
+from ..serialize import iso_utc
 from ..templating import country_name
 from . import services
 from .openapi import openapi_document

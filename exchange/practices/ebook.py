@@ -25,7 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, render_template
-from flask_babel import force_locale, get_locale, ngettext
+from flask_babel import force_locale, format_date, get_locale, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -448,8 +448,6 @@ class _PdfWriter:
 
 
 def _event_dates(event: Event) -> str:
-    from flask_babel import format_date
-
     if event.starts_on == event.ends_on:
         return str(format_date(event.starts_on, "long"))
     return f"{format_date(event.starts_on, 'long')} – {format_date(event.ends_on, 'long')}"

@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base, created_at, enum_type, intpk, short_str, utcnow
-from ..moderation.models import Hideable
+from ..db import Base, Hideable, created_at, enum_type, intpk, short_str, utcnow
 
 if TYPE_CHECKING:
     from ..accounts.models import User

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import current_app, has_request_context, url_for
 
-from ..rooms.schemas import iso_utc
+from ..serialize import iso_utc
 from .licences import licence_of
 from .models import MARKDOWN_FIELDS, STANDARD_INDICATORS, Practice
 from .search import ResultPage

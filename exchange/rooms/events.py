@@ -9,7 +9,7 @@ from flask_login import current_user
 from flask_socketio import SocketIO, join_room, leave_room, rooms
 from socketio.exceptions import ConnectionRefusedError
 
-from .. import realtime
+from .. import lifecycle, realtime
 from ..errors import ExchangeError, Unauthenticated, as_exchange_error
 from ..event.services import get_room
 from ..i18n import locale_code
@@ -43,8 +43,8 @@ def on_connect(auth: Any = None) -> None:
         _refuse(Unauthenticated())
     user = acting_user()
     try:
-        realtime.ensure_node_started()
-        presence.open_connection(connection_id(), user, user.current_login, realtime.node_id())
+        lifecycle.ensure_node_started()
+        presence.open_connection(connection_id(), user, user.current_login, lifecycle.node_id())
     except Exception as error:
         _refuse(as_exchange_error(error))
     join_room(realtime.user_channel(user.id))

@@ -20,6 +20,7 @@ from ..db import changed_rows, utcnow
 from ..errors import TooManyConnections
 from ..event.models import Room
 from ..extensions import db
+from ..permissions import STAFF
 from .models import Connection, Node, RoomPresence
 
 logger = logging.getLogger(__name__)
@@ -221,8 +222,6 @@ def online_people(limit: int | None = None) -> Online:
 
 def staff_sids_in_room(room_id: int) -> list[str]:
     """Connections of moderators and organizers present in a room."""
-    from ..permissions import STAFF
-
     return list(
         db.session.scalars(
             sa.select(Connection.sid)

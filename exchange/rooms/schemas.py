@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from ..accounts.models import User
 from ..event.models import Room
 from ..moderation.models import ModerationChange
+from ..practices.schemas import practice_ref_json
+from ..serialize import iso_utc
 from .models import Message
 from .presence import Online
-
-
-def iso_utc(moment: dt.datetime) -> str:
-    """Format an aware datetime as ISO 8601 in UTC with millisecond precision."""
-    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def user_json(user: User) -> dict[str, Any]:
@@ -41,8 +37,6 @@ def message_json(message: Message, *, staff: bool = False) -> dict[str, Any]:
     The practice it links is shown only while everyone may read it: a card of a
     hidden practice is no help to moderating the room.
     """
-    from ..practices.schemas import practice_ref_json  # practices build on the chat, not back
-
     data = {
         "id": message.id,
         "room": message.room.slug,

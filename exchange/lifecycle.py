@@ -1,0 +1,154 @@
+"""This process's life as a node of the exchange: registration, heartbeat, retention, presence.
+
+Every process that serves Socket.IO registers itself as a node on its first
+connection, then keeps a heartbeat so that the others can purge the
+connections of a process that died. Once an hour the heartbeat also applies
+the retention rules (ended sign-in sessions, files never attached). Telling
+clients what changed is realtime.py's job; this module only decides when.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from typing import Any, cast
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from . import realtime
+from .accounts.privacy import purge_ended_login_sessions
+from .event.phases import now
+from .extensions import db, socketio
+from .files.services import delete_unattached_files
+from .moderation.models import ModerationChange
+from .retention.services import apply_retention
+from .rooms import presence
+from .rooms.models import Message
+
+logger = logging.getLogger(__name__)
+
+
+class NodeState:
+    """Per-application state: this process's node id, and whether its loops run."""
+
+    def __init__(self) -> None:
+        self.node_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.started = False
+        self.lock = threading.Lock()
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["exchange.lifecycle"] = NodeState()
+
+
+def _state() -> NodeState:
+    return cast(NodeState, current_app.extensions["exchange.lifecycle"])
+
+
+def node_id() -> str:
+    """Return the id under which this process records its connections."""
+    return _state().node_id
+
+
+def ensure_node_started() -> None:
+    """Register this process as a node and start its loops, once, on the first connection."""
+    state = _state()
+    if state.started:
+        return
+    with state.lock:
+        if state.started:
+            return
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        changed = presence.register_node(state.node_id, sole_node=not app.config["MESSAGE_QUEUE"])
+        state.started = True
+        if app.config["BACKGROUND_TASKS"]:
+            socketio.start_background_task(_heartbeat_loop, app)
+            if app.config["PRESENCE_INTERVAL"] > 0:
+                socketio.start_background_task(_presence_loop, app)
+            if app.config["ACTIVITY_INTERVAL"] > 0:
+                socketio.start_background_task(_activity_loop, app)
+    realtime.presence_changed(changed)
+
+
+def _heartbeat_loop(app: Flask) -> None:
+    """Keep this node alive, purge dead ones, and once an hour apply the retention rules."""
+    interval = app.config["NODE_HEARTBEAT_SECONDS"]
+    next_purge = time.monotonic()
+    while True:
+        socketio.sleep(interval)
+        try:
+            with app.app_context():
+                alive, changed = presence.heartbeat(_state().node_id)
+                if not alive:
+                    _recover_lost_node()
+                realtime.presence_changed(changed)
+                if time.monotonic() >= next_purge:
+                    purge_ended_login_sessions()
+                    delete_unattached_files()
+                    apply_retention(now())
+                    next_purge = time.monotonic() + 3600
+        except Exception:
+            logger.exception("heartbeat failed; trying again in %s s", interval)
+
+
+def _recover_lost_node() -> None:
+    """Our node was purged while we stalled: register again and make clients reconnect.
+
+    The purge dropped the records of our connections; reconnecting recreates
+    them, and clients backfill whatever they missed.
+    """
+    state = _state()
+    logger.warning(
+        "node %s was purged by another process; asking clients to reconnect", state.node_id
+    )
+    presence.register_node(state.node_id, sole_node=False)
+    server = realtime.server()
+    for sid, _eio_sid in list(server.manager.get_participants(realtime.NAMESPACE, None)):
+        server.disconnect(sid, namespace=realtime.NAMESPACE)
+
+
+def _presence_loop(app: Flask) -> None:
+    interval = app.config["PRESENCE_INTERVAL"]
+    while True:
+        socketio.sleep(interval)
+        try:
+            with app.app_context():
+                realtime.flush_presence()
+        except Exception:
+            logger.exception("presence broadcast failed")
+
+
+def _activity_loop(app: Flask) -> None:
+    interval = app.config["ACTIVITY_INTERVAL"]
+    while True:
+        socketio.sleep(interval)
+        try:
+            with app.app_context():
+                realtime.flush_activity()
+        except Exception:
+            logger.exception("room activity broadcast failed")
+
+
+#: How long before an outage of the message queue clients catch up from: events of
+#: the seconds before it may have been published, and lost, during it; and the
+#: clocks of several machines differ a little.
+RESYNC_MARGIN_SECONDS = 10.0
+
+
+def resync_cursors(app: Flask, outage_started_at: float) -> dict[str, Any]:
+    """The ``resync`` payload: catch up from the last message and change before the outage."""
+    cutoff = dt.datetime.fromtimestamp(outage_started_at - RESYNC_MARGIN_SECONDS, dt.UTC)
+    with app.app_context():
+        after = db.session.scalar(
+            sa.select(sa.func.max(Message.id)).where(Message.created_at < cutoff)
+        )
+        changes_after = db.session.scalar(
+            sa.select(sa.func.max(ModerationChange.id)).where(ModerationChange.created_at < cutoff)
+        )
+    return {"reason": "queue_recovered", "after": after or 0, "changes_after": changes_after or 0}
