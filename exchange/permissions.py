@@ -1,8 +1,10 @@
 """The one table of who may do what, and the decorator that enforces it.
 
 Every HTTP route and every Socket.IO event that needs more than "anyone" names
-an :class:`Action` and is wrapped in :func:`requires`. docs/permissions.md shows
-this table; a test keeps the two identical.
+an :class:`Action` and is wrapped in :func:`requires`; every public service
+checks the same table again with :func:`check` (or :func:`check_actor` where the
+command line calls it as the system). docs/permissions.md shows this table; a
+test keeps the two identical. This is the only module that compares roles.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from flask_login import current_user
+from flask_babel import lazy_gettext as _l
+from flask_login import AnonymousUserMixin, current_user
 
 from .accounts.models import Role, User
 from .errors import Forbidden, Unauthenticated
@@ -51,6 +54,13 @@ class Action(StrEnum):
     HIDE_FILE = "hide_file"
     RESTORE_FILE = "restore_file"
     ANSWER_FEEDBACK = "answer_feedback"
+    SEE_HIDDEN_CONTENT = "see_hidden_content"
+    SKIP_SLOW_MODE = "skip_slow_mode"
+
+
+#: Who a permission is asked about: a signed-in person, Flask-Login's anonymous
+#: visitor, or nobody at all.
+Visitor = User | AnonymousUserMixin | None
 
 
 @dataclass(frozen=True)
@@ -139,12 +149,16 @@ PERMISSIONS: Mapping[Action, Rule] = {
     Action.HIDE_FILE: Rule(STAFF),
     Action.RESTORE_FILE: Rule(STAFF),
     Action.ANSWER_FEEDBACK: Rule(ORGANIZERS),
+    Action.SEE_HIDDEN_CONTENT: Rule(
+        STAFF, condition_text="hidden messages, practices and files, with why they were hidden"
+    ),
+    Action.SKIP_SLOW_MODE: Rule(STAFF),
 }
 
 
-def can(user: Any, action: Action, target: Any = None) -> bool:
+def can(user: Visitor, action: Action, target: object = None) -> bool:
     """Tell whether ``user`` (possibly anonymous) may perform ``action`` on ``target``."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    if not isinstance(user, User) or not user.is_authenticated:
         return False
     rule = PERMISSIONS[action]
     if user.role not in rule.roles:
@@ -154,12 +168,47 @@ def can(user: Any, action: Action, target: Any = None) -> bool:
     return True
 
 
-def check(user: Any, action: Action, target: Any = None) -> None:
+def check(user: Visitor, action: Action, target: object = None) -> None:
     """Raise :class:`Unauthenticated` or :class:`Forbidden` unless ``can`` says yes."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    if not isinstance(user, User) or not user.is_authenticated:
         raise Unauthenticated()
     if not can(user, action, target):
         raise Forbidden()
+
+
+def check_actor(actor: User | None, action: Action, target: object = None) -> None:
+    """Like :func:`check`, for services the command line calls too: ``None`` is the system.
+
+    Whoever runs the command line runs the server, so the system may do anything.
+    """
+    if actor is not None:
+        check(actor, action, target)
+
+
+def roles_allowed(action: Action) -> frozenset[Role]:
+    """The roles that may perform ``action`` (on some target), for queries that select people."""
+    return PERMISSIONS[action].roles
+
+
+def check_can_act_on(actor: User | None, target: User) -> None:
+    """Refuse acts against oneself, against organizers, and by moderators against moderators.
+
+    ``actor`` None is the system (the command line), which may act on anyone.
+    """
+    if actor is None:
+        return
+    if actor.id == target.id:
+        raise Forbidden(_l("You cannot do this to your own account."))
+    if target.role is Role.ORGANIZER:
+        raise Forbidden(_l("Nobody can act against an organizer here."))
+    if target.role is Role.MODERATOR and actor.role is not Role.ORGANIZER:
+        raise Forbidden(_l("Only organizers can act against a moderator."))
+
+
+def check_can_grant(actor: User | None, role: Role) -> None:
+    """Refuse to make organizers except from the command line (``actor`` None)."""
+    if actor is not None and role is Role.ORGANIZER:
+        raise Forbidden(_l("Organizers are made on the command line only."))
 
 
 def requires(action: Action) -> Callable[[F], F]:

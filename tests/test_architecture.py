@@ -166,3 +166,64 @@ def test_every_function_level_import_says_why():
 @pytest.mark.parametrize("module", ["exchange.realtime", "exchange.lifecycle"])
 def test_emitting_and_the_process_lifecycle_import_at_the_top(module):
     assert [lazy for lazy in lazy_imports() if lazy.module == module] == []
+
+
+#: The sets of roles the permission table is written with.
+ROLE_SETS = {"EVERY_ROLE", "DELEGATES", "STAFF", "ORGANIZERS"}
+#: Where roles may be compared: the permission table, and the Role enum's own module.
+ROLE_HOMES = {"exchange.permissions", "exchange.accounts.models"}
+
+
+def _is_a_role(node: ast.expr) -> bool:
+    if isinstance(node, ast.Attribute):
+        return node.attr == "role" or _names_roles(node)
+    return isinstance(node, ast.Name) and node.id == "role"
+
+
+def _names_roles(node: ast.expr) -> bool:
+    """``Role.ORGANIZER`` or ``STAFF``: roles written out, as only the table may."""
+    if isinstance(node, ast.Attribute):
+        return isinstance(node.value, ast.Name) and node.value.id == "Role"
+    return isinstance(node, ast.Name) and node.id in ROLE_SETS
+
+
+def _compares_roles(node: ast.Compare) -> bool:
+    """``user.role in STAFF``, ``role is Role.ORGANIZER``; not ``previous is role``."""
+    operands = [node.left, *node.comparators]
+    if any(_names_roles(operand) for operand in operands):
+        return True
+    return _is_a_role(node.left) and any(isinstance(op, ast.In | ast.NotIn) for op in node.ops)
+
+
+def role_comparisons() -> list[str]:
+    """Places outside the permission table that decide something by comparing roles."""
+    found = []
+    for module, path in sorted(MODULES.items()):
+        if module in ROLE_HOMES:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Compare) and _compares_roles(node):
+                found.append(f"{module}:{node.lineno} {ast.unparse(node)}")
+            elif isinstance(node, ast.ImportFrom) and ROLE_SETS & {a.name for a in node.names}:
+                found.append(f"{module}:{node.lineno} {ast.unparse(node)}")
+    return found
+
+
+@pytest.mark.parametrize(
+    ("code", "compares_roles"),
+    [
+        ("user.role in STAFF", True),
+        ("actor.role is not Role.ORGANIZER", True),
+        ("role is Role.DELEGATE", True),
+        ("user.role in allowed", True),
+        ("previous is role", False),
+        ("user.id == target.id", False),
+    ],
+)
+def test_the_role_checker_tells_a_decision_from_a_change(code, compares_roles):
+    node = ast.parse(code, mode="eval").body
+    assert isinstance(node, ast.Compare) and _compares_roles(node) is compares_roles
+
+
+def test_no_role_comparison_outside_the_permission_table():
+    assert role_comparisons() == []

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from exchange.accounts.models import Role
-from exchange.permissions import PERMISSIONS, Action, can, permission_table
+from exchange.accounts.models import Role, User
+from exchange.errors import Forbidden
+from exchange.permissions import PERMISSIONS, Action, can, check_can_act_on, permission_table
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "permissions.md"
 
@@ -31,12 +32,35 @@ def test_every_action_has_a_rule():
 
 @pytest.mark.parametrize("role", list(Role))
 def test_only_delegates_and_staff_send_messages(role):
-    class Person:
-        is_authenticated = True
+    assert can(User(role=role), Action.SEND_MESSAGE) == (role is not Role.ATTENDEE)
 
-    person = Person()
-    person.role = role
-    assert can(person, Action.SEND_MESSAGE) == (role is not Role.ATTENDEE)
+
+@pytest.mark.parametrize("role", list(Role))
+def test_only_moderators_and_organizers_see_hidden_content_and_skip_slow_mode(role):
+    staff = role in {Role.MODERATOR, Role.ORGANIZER}
+    assert can(User(role=role), Action.SEE_HIDDEN_CONTENT) is staff
+    assert can(User(role=role), Action.SKIP_SLOW_MODE) is staff
+
+
+@pytest.mark.parametrize(
+    ("actor", "target", "refusal"),
+    [
+        (Role.MODERATOR, Role.DELEGATE, None),
+        (Role.MODERATOR, Role.MODERATOR, "Only organizers can act against a moderator."),
+        (Role.MODERATOR, Role.ORGANIZER, "Nobody can act against an organizer here."),
+        (Role.ORGANIZER, Role.MODERATOR, None),
+    ],
+)
+def test_who_may_act_on_whom_is_decided_by_the_table(app, actor, target, refusal):
+    with app.app_context():
+        acting, acted_on = User(id=1, role=actor), User(id=2, role=target)
+        if refusal is None:
+            check_can_act_on(acting, acted_on)
+            check_can_act_on(None, acted_on)  # the command line
+        else:
+            with pytest.raises(Forbidden) as refused:
+                check_can_act_on(acting, acted_on)
+            assert str(refused.value.message) == refusal
 
 
 def test_anonymous_people_can_do_nothing_listed():

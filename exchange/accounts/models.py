@@ -24,6 +24,16 @@ class Role(StrEnum):
     MODERATOR = "moderator"
     ORGANIZER = "organizer"
 
+    @property
+    def needs_administration(self) -> bool:
+        """Delegates speak for an administration, so they must belong to one."""
+        return self is Role.DELEGATE
+
+    @classmethod
+    def of_administrations(cls) -> list[Role]:
+        """The roles of people who speak for an administration."""
+        return [role for role in cls if role.needs_administration]
+
 
 class User(Base):
     """An account. Flask-Login's user object is this model itself."""

@@ -124,7 +124,7 @@ def create_user(
 ) -> User:
     """Create an account. Delegates must belong to an administration."""
     email, name = validate_new_account(email, name, password)
-    if role is Role.DELEGATE and administration is None:
+    if role.needs_administration and administration is None:
         raise Invalid(_l("A delegate must belong to an administration."), field="administration")
     user = User(
         email=email,

@@ -121,7 +121,7 @@ def overview(*, hours: int = 24) -> Overview:
     delegates = dict(
         session.execute(
             sa.select(User.administration_id, sa.func.count())
-            .where(User.role == Role.DELEGATE, User.deleted_at.is_(None))
+            .where(User.role.in_(Role.of_administrations()), User.deleted_at.is_(None))
             .group_by(User.administration_id)
         ).all()
     )

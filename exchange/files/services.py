@@ -27,7 +27,7 @@ from ..errors import Forbidden, Invalid, NotFound, RateLimited, TooLarge
 from ..extensions import db
 from ..offload import run_off_loop
 from ..payloads import check_storable
-from ..permissions import STAFF, Action
+from ..permissions import Action, can
 from ..ratelimit import limiter
 from . import content
 from .models import StoredFile, Variant
@@ -335,7 +335,7 @@ def may_read(reader: Any, file: StoredFile) -> bool:
     says (a hidden owner hides its files from everyone but staff).
     """
     signed_in = reader is not None and getattr(reader, "is_authenticated", False)
-    staff = signed_in and reader.role in STAFF
+    staff = can(reader, Action.SEE_HIDDEN_CONTENT, file)
     if file.is_hidden and not staff:
         return False
     if file.owner_type is None:

@@ -6,10 +6,9 @@ from typing import Any
 
 from flask_socketio import SocketIO
 
-from ..errors import NotFound
 from ..event.services import get_room
 from ..payloads import Payload
-from ..permissions import STAFF, Action, acting_user, check
+from ..permissions import Action, acting_user, can, check
 from ..rooms.schemas import message_json
 from ..rooms.services import get_message
 from ..sockets import socket_event
@@ -36,7 +35,8 @@ def on_hide(payload: Payload) -> dict[str, Any]:
     check(user, Action.HIDE_MESSAGE, message)
     reason = payload.optional_text("reason", max_length=services.REASON_MAX_LENGTH)
     message = services.hide_message(message, user, reason)
-    return {"ok": True, "message": message_json(message, staff=user.role in STAFF)}
+    staff = can(user, Action.SEE_HIDDEN_CONTENT, message)
+    return {"ok": True, "message": message_json(message, staff=staff)}
 
 
 @socket_event(Action.RESTORE_MESSAGE)
@@ -52,13 +52,11 @@ def on_report(payload: Payload) -> dict[str, Any]:
     """Anyone signed in sends ``report {message_id, reason}``; moderators get ``report_created``."""
     user = acting_user()
     message = get_message(payload.required_int("message_id"))
-    if message.is_hidden and user.role not in STAFF:
-        raise NotFound()
     report = services.report_message(
         message, user, payload.text("reason", max_length=services.REASON_MAX_LENGTH)
     )
     data = report_json(report)
-    if user.role not in STAFF:
+    if not can(user, Action.SEE_HIDDEN_CONTENT, report):
         data = {"id": data["id"], "reason": data["reason"], "created_at": data["created_at"]}
     return {"ok": True, "report": data}
 

@@ -26,7 +26,7 @@ from ..errors import Forbidden, Invalid, Muted, NotFound, RateLimited
 from ..event.models import Room
 from ..extensions import db
 from ..files.models import StoredFile
-from ..permissions import STAFF, Action
+from ..permissions import Action, check_can_act_on, check_can_grant
 from ..practices.models import Practice
 from ..rooms.models import Message
 from ..sanitize import csv_text
@@ -53,18 +53,6 @@ def _reason(reason: str | None, *, required: bool) -> str:
             field="reason",
         )
     return reason
-
-
-def check_can_act_on(actor: User | None, target: User) -> None:
-    """Refuse acts against oneself, against organizers, and by moderators against moderators."""
-    if actor is None:  # the command line, run by whoever runs the server
-        return
-    if actor.id == target.id:
-        raise Forbidden(_l("You cannot do this to your own account."))
-    if target.role is Role.ORGANIZER:
-        raise Forbidden(_l("Nobody can act against an organizer here."))
-    if target.role is Role.MODERATOR and actor.role is not Role.ORGANIZER:
-        raise Forbidden(_l("Only organizers can act against a moderator."))
 
 
 def _audit(
@@ -119,6 +107,7 @@ def _excerpt(text: str, length: int = 80) -> str:
 
 def hide_message(message: Message, actor: User, reason: str | None) -> Message:
     """Take a message out of view: by a moderator, or by its own author (a deletion)."""
+    permissions.check(actor, Action.HIDE_MESSAGE, message)
     by_author = message.author_id == actor.id  # withdrawing one's own message
     if not by_author:
         check_can_act_on(actor, message.author)
@@ -157,6 +146,7 @@ def hide_message(message: Message, actor: User, reason: str | None) -> Message:
 
 def restore_message(message: Message, actor: User) -> Message:
     """Bring a hidden message back into view (not one its author withdrew)."""
+    permissions.check(actor, Action.RESTORE_MESSAGE, message)
     if not message.is_hidden:
         return message
     if message.hidden_by_author:
@@ -179,6 +169,7 @@ def restore_message(message: Message, actor: User) -> Message:
 
 def hide_all_messages_of(user: User, actor: User, reason: str) -> int:
     """Hide every visible message of one account at once (spam clean-up); return how many."""
+    permissions.check(actor, Action.MUTE_PEOPLE, user)
     check_can_act_on(actor, user)
     reason = _reason(reason, required=True)
     messages = list(
@@ -230,6 +221,9 @@ class ReportGroup:
 
 def report_message(message: Message, reporter: User, reason: str) -> Report:
     """Flag a message for the moderators; reporting it again changes nothing."""
+    permissions.check(reporter, Action.REPORT_CONTENT, message)
+    if message.is_hidden and not permissions.can(reporter, Action.SEE_HIDDEN_CONTENT):
+        raise NotFound()
     if message.author_id == reporter.id:
         raise Invalid(_l("You cannot report your own message; you can delete it."))
     return _report(reporter, reason, message=message)
@@ -237,6 +231,7 @@ def report_message(message: Message, reporter: User, reason: str) -> Report:
 
 def report_practice(practice: Practice, reporter: User, reason: str) -> Report:
     """Flag a best practice for the moderators; reporting it again changes nothing."""
+    permissions.check(reporter, Action.REPORT_CONTENT, practice)
     if practice.author_id == reporter.id:
         raise Invalid(_l("You cannot report your own practice; you can edit it."))
     return _report(reporter, reason, practice=practice)
@@ -271,8 +266,9 @@ def _report(
     return report
 
 
-def open_reports() -> list[ReportGroup]:
+def open_reports(reader: User) -> list[ReportGroup]:
     """The queue: open reports grouped by what they are about, oldest first."""
+    permissions.check(reader, Action.REVIEW_REPORTS)
     reports = db.session.scalars(
         sa.select(Report)
         .where(Report.state == ReportState.OPEN)
@@ -309,6 +305,7 @@ def open_report_count() -> int:
 
 def dismiss_reports(message: Message, actor: User, reason: str | None = "") -> int:
     """Close the open reports about a message without hiding it; return how many."""
+    permissions.check(actor, Action.REVIEW_REPORTS, message)
     return _dismiss(
         Report.message_id == message.id, actor, reason, "message", message.id, message.author
     )
@@ -316,6 +313,7 @@ def dismiss_reports(message: Message, actor: User, reason: str | None = "") -> i
 
 def dismiss_practice_reports(practice: Practice, actor: User, reason: str | None = "") -> int:
     """Close the open reports about a practice without hiding it; return how many."""
+    permissions.check(actor, Action.REVIEW_REPORTS, practice)
     return _dismiss(
         Report.practice_id == practice.id, actor, reason, "practice", practice.id, practice.author
     )
@@ -350,6 +348,7 @@ def _resolve_reports(target: Any, actor: User, state: ReportState, now: dt.datet
 
 def hide_practice(practice: Practice, actor: User, reason: str) -> Practice:
     """Take a best practice out of every list, search, API answer and the e-book."""
+    permissions.check(actor, Action.HIDE_PRACTICE, practice)
     check_can_act_on(actor, practice.author)
     reason = _reason(reason, required=True)
     if practice.is_hidden:
@@ -368,6 +367,7 @@ def hide_practice(practice: Practice, actor: User, reason: str) -> Practice:
 
 def restore_practice(practice: Practice, actor: User) -> Practice:
     """Bring a hidden best practice back into the library."""
+    permissions.check(actor, Action.RESTORE_PRACTICE, practice)
     if not practice.is_hidden:
         return practice
     check_can_act_on(actor, practice.author)
@@ -437,8 +437,9 @@ def get_user(user_id: int) -> User:
     return user
 
 
-def find_people(query: str = "", limit: int = 50) -> list[User]:
+def find_people(reader: User, query: str = "", limit: int = 50) -> list[User]:
     """People by name or email, for the moderators' page."""
+    permissions.check(reader, Action.MUTE_PEOPLE)
     statement = (
         sa.select(User).where(User.deleted_at.is_(None)).options(joinedload(User.administration))
     )
@@ -453,6 +454,7 @@ def find_people(query: str = "", limit: int = 50) -> list[User]:
 
 def mute(user: User, actor: User, minutes: int, reason: str) -> User:
     """Stop someone posting for a while; they are told until when, and why."""
+    permissions.check(actor, Action.MUTE_PEOPLE, user)
     check_can_act_on(actor, user)
     reason = _reason(reason, required=True)
     if not 1 <= minutes <= MAX_MUTE_MINUTES:
@@ -468,6 +470,8 @@ def mute(user: User, actor: User, minutes: int, reason: str) -> User:
 
 
 def unmute(user: User, actor: User, reason: str | None = "") -> User:
+    """Let a muted person post again."""
+    permissions.check(actor, Action.MUTE_PEOPLE, user)
     check_can_act_on(actor, user)
     reason = _reason(reason, required=False)
     user.muted_until = None
@@ -481,6 +485,7 @@ def unmute(user: User, actor: User, reason: str | None = "") -> User:
 
 def ban(user: User, actor: User, reason: str) -> User:
     """Shut an account out: its sessions end, its sockets close, sign-in is refused."""
+    permissions.check(actor, Action.BAN_PEOPLE, user)
     check_can_act_on(actor, user)
     reason = _reason(reason, required=True)
     now = utcnow()
@@ -495,6 +500,8 @@ def ban(user: User, actor: User, reason: str) -> User:
 
 
 def unban(user: User, actor: User, reason: str | None = "") -> User:
+    """Let a banned person sign in again."""
+    permissions.check(actor, Action.BAN_PEOPLE, user)
     check_can_act_on(actor, user)
     reason = _reason(reason, required=False)
     user.banned_at = None
@@ -506,12 +513,12 @@ def unban(user: User, actor: User, reason: str | None = "") -> User:
 
 def set_role(user: User, role: Role, actor: User | None, reason: str | None = "") -> User:
     """Give someone another role; their open connections reconnect with it."""
+    permissions.check_actor(actor, Action.MANAGE_ROLES, user)
     check_can_act_on(actor, user)
     reason = _reason(reason, required=False)
-    if role is Role.DELEGATE and user.administration_id is None:
+    if role.needs_administration and user.administration_id is None:
         raise Invalid(_l("A delegate must belong to an administration."), field="role")
-    if actor is not None and role is Role.ORGANIZER:
-        raise Forbidden(_l("Organizers are made on the command line only."))
+    check_can_grant(actor, role)
     previous = user.role
     if previous is role:
         return user
@@ -537,6 +544,7 @@ def set_role(user: User, role: Role, actor: User | None, reason: str | None = ""
 
 def set_slow_mode(room: Room, seconds: int, actor: User, reason: str | None = "") -> Room:
     """Let each person post at most once every ``seconds`` in a room (0 turns it off)."""
+    permissions.check(actor, Action.SET_SLOW_MODE, room)
     reason = _reason(reason, required=False)
     if not 0 <= seconds <= MAX_SLOW_MODE_SECONDS:
         raise Invalid(_l("Slow mode is from 0 (off) to 3,600 seconds."), field="seconds")
@@ -572,7 +580,7 @@ def check_can_post(user: User, room: Room) -> None:
             ),
             until=iso_utc(user.muted_until),
         )
-    if room.slow_mode_seconds and user.role not in STAFF:
+    if room.slow_mode_seconds and not permissions.can(user, Action.SKIP_SLOW_MODE, room):
         last = db.session.scalar(
             sa.select(sa.func.max(Message.created_at)).where(
                 Message.room_id == room.id, Message.author_id == user.id
@@ -636,7 +644,11 @@ class AuditFilter:
         return statement
 
 
-def audit_entries(filters: AuditFilter, *, limit: int = 100, offset: int = 0) -> list[AuditEntry]:
+def audit_entries(
+    reader: User, filters: AuditFilter, *, limit: int = 100, offset: int = 0
+) -> list[AuditEntry]:
+    """The filtered log, newest first, a page at a time."""
+    permissions.check(reader, Action.VIEW_AUDIT_LOG)
     statement = filters.apply(
         sa.select(AuditEntry).options(joinedload(AuditEntry.actor), joinedload(AuditEntry.subject))
     )
@@ -645,8 +657,9 @@ def audit_entries(filters: AuditFilter, *, limit: int = 100, offset: int = 0) ->
     )
 
 
-def audit_csv(filters: AuditFilter) -> Iterator[str]:
+def audit_csv(reader: User, filters: AuditFilter) -> Iterator[str]:
     """The filtered log as CSV lines, oldest first, streamed in batches."""
+    permissions.check(reader, Action.VIEW_AUDIT_LOG)
     columns = [
         "id",
         "time_utc",

@@ -57,7 +57,7 @@ def _form_int(name: str) -> int:
 @requires(Action.REVIEW_REPORTS)
 def queue() -> ResponseReturnValue:
     return render_template(
-        "moderation/queue.html", groups=services.open_reports(), rooms=list_rooms()
+        "moderation/queue.html", groups=services.open_reports(acting_user()), rooms=list_rooms()
     )
 
 
@@ -65,7 +65,7 @@ def queue() -> ResponseReturnValue:
 @requires(Action.REVIEW_REPORTS)
 def queue_fragment() -> ResponseReturnValue:
     """The queue alone, for the page's script to refresh it when a report arrives."""
-    return render_template("moderation/_queue.html", groups=services.open_reports())
+    return render_template("moderation/_queue.html", groups=services.open_reports(acting_user()))
 
 
 @bp.post("/messages/<int:message_id>/hide")
@@ -193,7 +193,7 @@ def people() -> ResponseReturnValue:
     query = request.args.get("q", "")[:100]
     return render_template(
         "moderation/people.html",
-        people=services.find_people(query),
+        people=services.find_people(acting_user(), query),
         query=query,
         roles=[Role.ATTENDEE, Role.DELEGATE, Role.MODERATOR],
         can_manage_roles=can(acting_user(), Action.MANAGE_ROLES),
@@ -300,7 +300,9 @@ def _audit_filter() -> services.AuditFilter:
 @requires(Action.VIEW_AUDIT_LOG)
 def audit_log() -> ResponseReturnValue:
     page = query_int(request.args, "page", minimum=1, maximum=MAX_PAGE) or 1
-    entries = services.audit_entries(_audit_filter(), limit=101, offset=(page - 1) * 100)
+    entries = services.audit_entries(
+        acting_user(), _audit_filter(), limit=101, offset=(page - 1) * 100
+    )
     return render_template(
         "moderation/log.html",
         entries=entries[:100],
@@ -314,7 +316,7 @@ def audit_log() -> ResponseReturnValue:
 @bp.get("/log.csv")
 @requires(Action.VIEW_AUDIT_LOG)
 def audit_log_csv() -> ResponseReturnValue:
-    lines = services.audit_csv(_audit_filter())
+    lines = services.audit_csv(acting_user(), _audit_filter())
     return Response(
         stream_with_context(lines),
         mimetype="text/csv",

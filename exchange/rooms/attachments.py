@@ -7,7 +7,7 @@ from typing import Any
 from .. import realtime
 from ..db import utcnow
 from ..files.owners import OwnerKind
-from ..permissions import STAFF, Action, can
+from ..permissions import Action, can
 from .models import Message
 
 
@@ -22,7 +22,7 @@ def _may_read(reader: Any, message: Message) -> bool:
     """Whoever may read the room; a hidden message's files, only moderators and organizers."""
     if not can(reader, Action.JOIN_ROOM):
         return False
-    return not message.is_hidden or reader.role in STAFF
+    return not message.is_hidden or can(reader, Action.SEE_HIDDEN_CONTENT, message)
 
 
 MESSAGE_FILES = OwnerKind(

@@ -14,7 +14,7 @@ from ..errors import ExchangeError, Unauthenticated, as_exchange_error
 from ..event.services import get_room
 from ..i18n import locale_code
 from ..payloads import Payload
-from ..permissions import STAFF, Action, acting_user
+from ..permissions import Action, acting_user, can
 from ..practices.services import published_practice
 from ..sockets import connection_id, socket_event
 from . import presence, services, unread
@@ -49,7 +49,7 @@ def on_connect(auth: Any = None) -> None:
         _refuse(as_exchange_error(error))
     join_room(realtime.user_channel(user.id))
     join_room(realtime.EVERYONE)
-    if user.role in STAFF:
+    if can(user, Action.REVIEW_REPORTS):
         join_room(realtime.MODERATORS)
 
 
@@ -80,7 +80,7 @@ def on_join(payload: Payload) -> dict[str, Any]:
     after = payload.optional_int("after")
     changes_after = payload.optional_int("changes_after")
     user = acting_user()
-    staff = user.role in STAFF
+    staff = can(user, Action.SEE_HIDDEN_CONTENT)
     get_room(slug)
     channel = realtime.room_channel(slug)
     join_room(channel)

@@ -20,7 +20,7 @@ from ..db import changed_rows, utcnow
 from ..errors import TooManyConnections
 from ..event.models import Room
 from ..extensions import db
-from ..permissions import STAFF
+from ..permissions import Action, roles_allowed
 from .models import Connection, Node, RoomPresence
 
 logger = logging.getLogger(__name__)
@@ -227,7 +227,10 @@ def staff_sids_in_room(room_id: int) -> list[str]:
             sa.select(Connection.sid)
             .join(RoomPresence, RoomPresence.sid == Connection.sid)
             .join(User, User.id == Connection.user_id)
-            .where(RoomPresence.room_id == room_id, User.role.in_(STAFF))
+            .where(
+                RoomPresence.room_id == room_id,
+                User.role.in_(roles_allowed(Action.SEE_HIDDEN_CONTENT)),
+            )
         )
     )
 

@@ -23,7 +23,7 @@ from ..event.phases import Phase, current_phase
 from ..event.services import get_room, list_rooms
 from ..i18n import CONTENT_LANGUAGES, language_names, locale_code
 from ..payloads import query_int
-from ..permissions import STAFF, Action, acting_user, can, requires
+from ..permissions import Action, acting_user, can, requires
 from . import presence, services, unread
 from .schemas import message_json, room_json, user_json
 
@@ -35,7 +35,7 @@ bp = Blueprint("rooms", __name__)
 def show(slug: str) -> ResponseReturnValue:
     room = get_room(slug)
     user = acting_user()
-    staff = user.role in STAFF
+    staff = can(user, Action.SEE_HIDDEN_CONTENT, room)
     past = services.history(room, include_hidden=staff)
     online = presence.online_in(room.id, limit=200)
     rooms = list_rooms()
@@ -101,7 +101,7 @@ def api_index() -> ResponseReturnValue:
 @requires(Action.JOIN_ROOM)
 def api_messages(slug: str) -> ResponseReturnValue:
     room = get_room(slug)
-    staff = acting_user().role in STAFF
+    staff = can(acting_user(), Action.SEE_HIDDEN_CONTENT, room)
     past = services.history(
         room,
         after=query_int(request.args, "after"),

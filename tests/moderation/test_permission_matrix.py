@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from exchange.accounts import services as accounts
 from exchange.accounts.models import Role, User
+from exchange.errors import ExchangeError
 from exchange.event.services import get_administration, get_room
 from exchange.extensions import db
 from exchange.files import services as files
@@ -252,6 +253,102 @@ def test_socket_events_answer_each_person_exactly(world, connect, event_name):
         wire_name = "hide" if event_name == "hide_own" else event_name
         ack = connection.emit(wire_name, payload, callback=True)
         outcomes[actor] = "ok" if ack["ok"] else ack["error"]["code"]
+    assert outcomes == expected
+
+
+# --- services, called directly ---------------------------------------------------
+#
+# A caller that forgets the decorator (a new view, a new socket event, a script) still
+# meets the table: every public service checks it again. None is the command line.
+
+SERVICE_STAFF_ONLY = {
+    "anonymous": "unauthenticated",
+    "attendee": "forbidden",
+    "delegate": "forbidden",
+    "muted": "forbidden",
+    "banned": "forbidden",
+    "moderator": "ok",
+    "organizer": "ok",
+}
+SERVICE_ANY_ACCOUNT = {**{actor: "ok" for actor in ACTORS}, "anonymous": "unauthenticated"}
+
+
+def _message(w: World, **kwargs: Any) -> Any:
+    return rooms.get_message(w.message_by(**kwargs))
+
+
+def _target(w: World) -> User:
+    return db.session.get(User, w.target_user().id)
+
+
+#: service -> (call with the world and the actor, expected outcome per actor)
+SERVICE_MATRIX: dict[str, tuple[Callable[[World, User | None], Any], dict[str, str]]] = {
+    "hide_message": (
+        lambda w, me: moderation.hide_message(_message(w), me, "matrix"),
+        SERVICE_STAFF_ONLY,
+    ),
+    "restore_message": (
+        lambda w, me: moderation.restore_message(_message(w, hidden=True), me),
+        SERVICE_STAFF_ONLY,
+    ),
+    "report_message": (
+        lambda w, me: moderation.report_message(_message(w), me, "matrix"),
+        SERVICE_ANY_ACCOUNT,
+    ),
+    "report_hidden_message": (
+        lambda w, me: moderation.report_message(_message(w, hidden=True), me, "matrix"),
+        {
+            **SERVICE_ANY_ACCOUNT,
+            **{actor: "not_found" for actor in ["attendee", "delegate", "muted", "banned"]},
+        },
+    ),
+    "dismiss_reports": (
+        lambda w, me: moderation.dismiss_reports(
+            rooms.get_message(w.reported_message()), me, "matrix"
+        ),
+        SERVICE_STAFF_ONLY,
+    ),
+    "open_reports": (lambda w, me: moderation.open_reports(me), SERVICE_STAFF_ONLY),
+    "mute": (lambda w, me: moderation.mute(_target(w), me, 5, "matrix"), SERVICE_STAFF_ONLY),
+    "unmute": (lambda w, me: moderation.unmute(_target(w), me, "matrix"), SERVICE_STAFF_ONLY),
+    "hide_all_messages_of": (
+        lambda w, me: moderation.hide_all_messages_of(_target(w), me, "matrix"),
+        SERVICE_STAFF_ONLY,
+    ),
+    "ban": (lambda w, me: moderation.ban(_target(w), me, "matrix"), SERVICE_STAFF_ONLY),
+    "unban": (lambda w, me: moderation.unban(_target(w), me, "matrix"), SERVICE_STAFF_ONLY),
+    "set_role": (
+        lambda w, me: moderation.set_role(_target(w), Role.ATTENDEE, me, "matrix"),
+        {**SERVICE_STAFF_ONLY, "anonymous": "ok", "moderator": "forbidden"},
+    ),
+    "set_slow_mode": (
+        lambda w, me: moderation.set_slow_mode(
+            get_room("plenary"), next(_numbers) % 60 + 1, me, "matrix"
+        ),
+        SERVICE_STAFF_ONLY,
+    ),
+    "find_people": (lambda w, me: moderation.find_people(me, "target"), SERVICE_STAFF_ONLY),
+    "audit_entries": (
+        lambda w, me: moderation.audit_entries(me, moderation.AuditFilter()),
+        SERVICE_STAFF_ONLY,
+    ),
+}
+
+
+@pytest.mark.parametrize("service", list(SERVICE_MATRIX))
+def test_services_check_the_table_whoever_calls_them(app, world, service):
+    call, expected = SERVICE_MATRIX[service]
+    outcomes = {}
+    for actor in ACTORS:
+        with app.app_context():
+            person = world.actors[actor]
+            me = db.session.get(User, person.id) if person is not None else None
+            try:
+                call(world, me)
+            except ExchangeError as error:
+                outcomes[actor] = error.code
+            else:
+                outcomes[actor] = "ok"
     assert outcomes == expected
 
 

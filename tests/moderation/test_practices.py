@@ -93,7 +93,7 @@ def test_reports_of_a_practice_are_one_per_person_and_queued(
             data={"csrf_token": csrf_token(page), "reason": "Advertising"},
         )
     with app.app_context():
-        [group] = moderation.open_reports()
+        [group] = moderation.open_reports(db.session.get(User, people["moderator"].id))
         assert group.practice.id == practice_id and len(group.reports) == 1
         with pytest.raises(Invalid, match="your own practice"):
             moderation.report_practice(
@@ -110,7 +110,7 @@ def test_reports_of_a_practice_are_one_per_person_and_queued(
         data={"csrf_token": csrf_token(queue), "reason": "Advertising"},
     )
     with app.app_context():
-        assert moderation.open_reports() == []
+        assert moderation.open_reports(db.session.get(User, people["moderator"].id)) == []
         assert db.session.scalars(sa.select(Report.state)).one() is ReportState.HIDDEN
 
 

@@ -47,7 +47,7 @@ def chat(app_ctx, make_user, write):
     for notice in db.session.scalars(sa.select(Notice)):
         notice.created_at = NOW - dt.timedelta(days=399)
     db.session.commit()
-    return {"ids": ids, "picture": picture.id}
+    return {"ids": ids, "picture": picture.id, "moderator": moderator}
 
 
 def epub_texts():
@@ -93,7 +93,8 @@ def test_messages_older_than_the_period_lose_their_text_and_files_and_nothing_el
     notice = db.session.scalars(sa.select(Notice)).one()
     assert "excerpt" not in notice.data and notice.data["reason"] == "Off"
     # The moderation log keeps who hid which message, when and why.
-    entry = moderation.audit_entries(moderation.AuditFilter())[0]
+    reader = db.session.merge(chat["moderator"])
+    entry = moderation.audit_entries(reader, moderation.AuditFilter())[0]
     assert (entry.target_id, entry.reason) == (chat["ids"][400], "Off")
     assert [(p.id, p.title, p.updated_at) for p in db.session.scalars(sa.select(Practice))] == (
         practices_before
