@@ -16,12 +16,14 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from ..accounts.models import Role
 from ..db import utcnow
-from ..errors import ExchangeError, Invalid
+from ..errors import Invalid
 from ..event.services import get_room, list_rooms
+from ..forms import flash_refusal
 from ..payloads import query_int
 from ..permissions import Action, acting_user, can, requires
 from ..practices.services import get_practice
@@ -42,8 +44,8 @@ def _back(default: str) -> ResponseReturnValue:
     return redirect(safe_next_url(request.form.get("next"), default))
 
 
-def _flash_error(error: ExchangeError) -> None:
-    flash(_("Not done: %(reason)s", reason=error.message), "error")
+#: How a refused moderation act is told: the service's reason after this.
+NOT_DONE = _l("Not done: %(reason)s")
 
 
 def _form_int(name: str) -> int:
@@ -71,11 +73,9 @@ def queue_fragment() -> ResponseReturnValue:
 @bp.post("/messages/<int:message_id>/hide")
 @requires(Action.REVIEW_REPORTS)
 def hide_message(message_id: int) -> ResponseReturnValue:
-    try:
+    with flash_refusal(NOT_DONE) as attempt:
         services.hide_message(get_message(message_id), acting_user(), request.form.get("reason"))
-    except ExchangeError as error:
-        _flash_error(error)
-    else:
+    if attempt.succeeded:
         flash(_("The message is hidden, and its reports are closed."), "success")
     return _back(url_for("moderation.queue"))
 
@@ -83,11 +83,9 @@ def hide_message(message_id: int) -> ResponseReturnValue:
 @bp.post("/messages/<int:message_id>/restore")
 @requires(Action.RESTORE_MESSAGE)
 def restore_message(message_id: int) -> ResponseReturnValue:
-    try:
+    with flash_refusal(NOT_DONE) as attempt:
         services.restore_message(get_message(message_id), acting_user())
-    except ExchangeError as error:
-        _flash_error(error)
-    else:
+    if attempt.succeeded:
         flash(_("The message is visible again."), "success")
     return _back(url_for("moderation.queue"))
 
@@ -95,11 +93,9 @@ def restore_message(message_id: int) -> ResponseReturnValue:
 @bp.post("/messages/<int:message_id>/dismiss")
 @requires(Action.REVIEW_REPORTS)
 def dismiss_reports(message_id: int) -> ResponseReturnValue:
-    try:
+    with flash_refusal(NOT_DONE) as attempt:
         services.dismiss_reports(get_message(message_id), acting_user(), request.form.get("reason"))
-    except ExchangeError as error:
-        _flash_error(error)
-    else:
+    if attempt.succeeded:
         flash(_("The reports are dismissed; the message stays."), "success")
     return _back(url_for("moderation.queue"))
 
@@ -107,13 +103,11 @@ def dismiss_reports(message_id: int) -> ResponseReturnValue:
 @bp.post("/practices/<int:practice_id>/hide")
 @requires(Action.HIDE_PRACTICE)
 def hide_practice(practice_id: int) -> ResponseReturnValue:
-    try:
+    with flash_refusal(NOT_DONE) as attempt:
         services.hide_practice(
             get_practice(practice_id), acting_user(), request.form.get("reason", "")
         )
-    except ExchangeError as error:
-        _flash_error(error)
-    else:
+    if attempt.succeeded:
         flash(_("The practice is hidden, and its reports are closed."), "success")
     return _back(url_for("moderation.queue"))
 
@@ -121,11 +115,9 @@ def hide_practice(practice_id: int) -> ResponseReturnValue:
 @bp.post("/practices/<int:practice_id>/restore")
 @requires(Action.RESTORE_PRACTICE)
 def restore_practice(practice_id: int) -> ResponseReturnValue:
-    try:
+    with flash_refusal(NOT_DONE) as attempt:
         services.restore_practice(get_practice(practice_id), acting_user())
-    except ExchangeError as error:
-        _flash_error(error)
-    else:
+    if attempt.succeeded:
         flash(_("The practice is back in the library."), "success")
     return _back(url_for("moderation.queue"))
 
@@ -133,11 +125,9 @@ def restore_practice(practice_id: int) -> ResponseReturnValue:
 @bp.post("/files/<int:file_id>/hide")
 @requires(Action.HIDE_FILE)
 def hide_file(file_id: int) -> ResponseReturnValue:
-    try:
+    with flash_refusal(NOT_DONE) as attempt:
         services.hide_file(services.get_file(file_id), acting_user(), request.form.get("reason"))
-    except ExchangeError as error:
-        _flash_error(error)
-    else:
+    if attempt.succeeded:
         flash(_("The file is hidden; what it is attached to stays."), "success")
     return _back(url_for("moderation.queue"))
 
@@ -145,11 +135,9 @@ def hide_file(file_id: int) -> ResponseReturnValue:
 @bp.post("/files/<int:file_id>/restore")
 @requires(Action.RESTORE_FILE)
 def restore_file(file_id: int) -> ResponseReturnValue:
-    try:
+    with flash_refusal(NOT_DONE) as attempt:
         services.restore_file(services.get_file(file_id), acting_user())
-    except ExchangeError as error:
-        _flash_error(error)
-    else:
+    if attempt.succeeded:
         flash(_("The file is visible again."), "success")
     return _back(url_for("moderation.queue"))
 
@@ -157,13 +145,11 @@ def restore_file(file_id: int) -> ResponseReturnValue:
 @bp.post("/practices/<int:practice_id>/dismiss")
 @requires(Action.REVIEW_REPORTS)
 def dismiss_practice_reports(practice_id: int) -> ResponseReturnValue:
-    try:
+    with flash_refusal(NOT_DONE) as attempt:
         services.dismiss_practice_reports(
             get_practice(practice_id), acting_user(), request.form.get("reason")
         )
-    except ExchangeError as error:
-        _flash_error(error)
-    else:
+    if attempt.succeeded:
         flash(_("The reports are dismissed; the practice stays."), "success")
     return _back(url_for("moderation.queue"))
 
@@ -171,13 +157,11 @@ def dismiss_practice_reports(practice_id: int) -> ResponseReturnValue:
 @bp.post("/rooms/<slug>/slow-mode")
 @requires(Action.SET_SLOW_MODE)
 def slow_mode(slug: str) -> ResponseReturnValue:
-    try:
+    with flash_refusal(NOT_DONE) as attempt:
         room = services.set_slow_mode(
             get_room(slug), _form_int("seconds"), acting_user(), request.form.get("reason")
         )
-    except ExchangeError as error:
-        _flash_error(error)
-    else:
+    if attempt.succeeded:
         flash(
             _("Slow mode is now %(seconds)d seconds.", seconds=room.slow_mode_seconds)
             if room.slow_mode_seconds
@@ -201,78 +185,83 @@ def people() -> ResponseReturnValue:
     )
 
 
-def _person_action(user_id: int, act: str) -> ResponseReturnValue:
-    actor = acting_user()
-    reason = request.form.get("reason", "")
-    try:
-        person = services.get_user(user_id)
-        if act == "mute":
-            services.mute(person, actor, _form_int("minutes"), reason)
-            message = _("%(name)s is muted.", name=person.name)
-        elif act == "unmute":
-            services.unmute(person, actor, reason)
-            message = _("%(name)s may post again.", name=person.name)
-        elif act == "ban":
-            services.ban(person, actor, reason)
-            message = _("%(name)s is banned and signed out everywhere.", name=person.name)
-        elif act == "unban":
-            services.unban(person, actor, reason)
-            message = _("%(name)s may sign in again.", name=person.name)
-        elif act == "hide-messages":
-            count = services.hide_all_messages_of(person, actor, reason)
-            message = ngettext(
-                "%(num)d message of %(name)s hidden.",
-                "%(num)d messages of %(name)s hidden.",
-                count,
-                name=person.name,
-            )
-        else:  # role
-            role = Role(request.form.get("role", ""))
-            services.set_role(person, role, actor, reason)
-            message = _("%(name)s is now: %(role)s.", name=person.name, role=role_label(role))
-    except ValueError:
-        flash(_("Not done: unknown role."), "error")
-    except ExchangeError as error:
-        _flash_error(error)
-    else:
-        flash(message, "success")
-    return _back(url_for("moderation.people"))
-
-
 @bp.post("/people/<int:user_id>/mute")
 @requires(Action.MUTE_PEOPLE)
 def mute(user_id: int) -> ResponseReturnValue:
-    return _person_action(user_id, "mute")
+    person = services.get_user(user_id)
+    with flash_refusal(NOT_DONE) as attempt:
+        services.mute(person, acting_user(), _form_int("minutes"), request.form.get("reason", ""))
+    if attempt.succeeded:
+        flash(_("%(name)s is muted.", name=person.name), "success")
+    return _back(url_for("moderation.people"))
 
 
 @bp.post("/people/<int:user_id>/unmute")
 @requires(Action.MUTE_PEOPLE)
 def unmute(user_id: int) -> ResponseReturnValue:
-    return _person_action(user_id, "unmute")
+    person = services.get_user(user_id)
+    with flash_refusal(NOT_DONE) as attempt:
+        services.unmute(person, acting_user(), request.form.get("reason", ""))
+    if attempt.succeeded:
+        flash(_("%(name)s may post again.", name=person.name), "success")
+    return _back(url_for("moderation.people"))
 
 
 @bp.post("/people/<int:user_id>/hide-messages")
 @requires(Action.MUTE_PEOPLE)
 def hide_messages(user_id: int) -> ResponseReturnValue:
-    return _person_action(user_id, "hide-messages")
+    person = services.get_user(user_id)
+    with flash_refusal(NOT_DONE) as attempt:
+        count = services.hide_all_messages_of(person, acting_user(), request.form.get("reason", ""))
+    if attempt.succeeded:
+        flash(
+            ngettext(
+                "%(num)d message of %(name)s hidden.",
+                "%(num)d messages of %(name)s hidden.",
+                count,
+                name=person.name,
+            ),
+            "success",
+        )
+    return _back(url_for("moderation.people"))
 
 
 @bp.post("/people/<int:user_id>/ban")
 @requires(Action.BAN_PEOPLE)
 def ban(user_id: int) -> ResponseReturnValue:
-    return _person_action(user_id, "ban")
+    person = services.get_user(user_id)
+    with flash_refusal(NOT_DONE) as attempt:
+        services.ban(person, acting_user(), request.form.get("reason", ""))
+    if attempt.succeeded:
+        flash(_("%(name)s is banned and signed out everywhere.", name=person.name), "success")
+    return _back(url_for("moderation.people"))
 
 
 @bp.post("/people/<int:user_id>/unban")
 @requires(Action.BAN_PEOPLE)
 def unban(user_id: int) -> ResponseReturnValue:
-    return _person_action(user_id, "unban")
+    person = services.get_user(user_id)
+    with flash_refusal(NOT_DONE) as attempt:
+        services.unban(person, acting_user(), request.form.get("reason", ""))
+    if attempt.succeeded:
+        flash(_("%(name)s may sign in again.", name=person.name), "success")
+    return _back(url_for("moderation.people"))
 
 
 @bp.post("/people/<int:user_id>/role")
 @requires(Action.MANAGE_ROLES)
 def set_role(user_id: int) -> ResponseReturnValue:
-    return _person_action(user_id, "role")
+    try:
+        role = Role(request.form.get("role", ""))
+    except ValueError:
+        flash(_("Not done: unknown role."), "error")
+        return _back(url_for("moderation.people"))
+    person = services.get_user(user_id)
+    with flash_refusal(NOT_DONE) as attempt:
+        services.set_role(person, role, acting_user(), request.form.get("reason", ""))
+    if attempt.succeeded:
+        flash(_("%(name)s is now: %(role)s.", name=person.name, role=role_label(role)), "success")
+    return _back(url_for("moderation.people"))
 
 
 def _audit_filter() -> services.AuditFilter:

@@ -19,11 +19,12 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..errors import ExchangeError, Invalid, RateLimited
+from ..errors import Invalid, RateLimited
 from ..event.services import get_room, list_administrations, list_rooms
-from ..forms import apply_error, form_status
+from ..forms import apply_error, flash_refusal, form_status
 from ..i18n import CONTENT_LANGUAGES, language_name, language_names, locale_code
 from ..moderation.services import report_practice
 from ..payloads import query_int
@@ -408,13 +409,9 @@ def _workflow_step(
     if form is not None and not form.validate_on_submit():
         flash(_("The form could not be read; please try again."), "error")
         return redirect(practice_url(practice))
-    try:
+    with flash_refusal() as attempt:
         step()
-    except ExchangeError as error:
-        if error.http_status >= 500 or error.http_status in (401, 403):
-            raise
-        flash(str(error.message), "error")
-    else:
+    if attempt.succeeded:
         flash(done, "success")
     return redirect(practice_url(practice))
 
@@ -440,14 +437,11 @@ def share(practice_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash(_("Write a message to go with the practice."), "error")
         return redirect(practice_url(practice))
-    try:
+    with flash_refusal(_l("The practice was not shared: %(reason)s")) as attempt:
         message = services.share_practice(
             practice, acting_user(), form.body.data or "", form.client_id.data or ""
         )
-    except ExchangeError as error:
-        if error.http_status >= 500 or error.http_status in (401, 403):
-            raise
-        flash(_("The practice was not shared: %(reason)s", reason=error.message), "error")
+    if attempt.refused:
         return redirect(practice_url(practice))
     return redirect(url_for("rooms.show", slug=message.room.slug, _anchor=f"message-{message.id}"))
 
@@ -514,12 +508,8 @@ def api_show(practice_id: int) -> ResponseReturnValue:
 def report(practice_id: int) -> ResponseReturnValue:
     """Anyone signed in flags a practice for the moderators (once; again changes nothing)."""
     practice = services.readable_practice(practice_id, current_user)
-    try:
+    with flash_refusal(_l("Not sent: %(reason)s")) as attempt:
         report_practice(practice, acting_user(), request.form.get("reason", ""))
-    except ExchangeError as error:
-        if error.http_status >= 500:
-            raise
-        flash(_("Not sent: %(reason)s", reason=error.message), "error")
-    else:
+    if attempt.succeeded:
         flash(_("Thank you. The moderators will look at this practice."), "success")
     return redirect(practice_url(practice))

@@ -7,7 +7,6 @@ import uuid
 from flask import (
     Blueprint,
     current_app,
-    flash,
     jsonify,
     redirect,
     render_template,
@@ -15,12 +14,12 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..db import utcnow
-from ..errors import ExchangeError
 from ..event.phases import Phase, current_phase
 from ..event.services import get_room, list_rooms
+from ..forms import flash_refusal
 from ..i18n import CONTENT_LANGUAGES, language_names, locale_code
 from ..payloads import query_int
 from ..permissions import Action, acting_user, can, requires
@@ -37,7 +36,7 @@ def show(slug: str) -> ResponseReturnValue:
     user = acting_user()
     staff = can(user, Action.SEE_HIDDEN_CONTENT, room)
     past = services.history(room, include_hidden=staff)
-    online = presence.online_in(room.id, limit=200)
+    online = presence.online_in(room.id, limit=current_app.config["PRESENCE_LIST_LIMIT"])
     rooms = list_rooms()
     archived = current_phase() is Phase.AFTER
     return render_template(
@@ -64,7 +63,7 @@ def show(slug: str) -> ResponseReturnValue:
 def post(slug: str) -> ResponseReturnValue:
     """Send a message without JavaScript; the form's client_id makes resubmits harmless."""
     room = get_room(slug)
-    try:
+    with flash_refusal(_l("Your message was not sent: %(reason)s")):
         services.post_message(
             room,
             acting_user(),
@@ -72,10 +71,6 @@ def post(slug: str) -> ResponseReturnValue:
             client_id=request.form.get("client_id", ""),
             language=request.form.get("language") or None,
         )
-    except ExchangeError as error:
-        if error.http_status >= 500:
-            raise
-        flash(_("Your message was not sent: %(reason)s", reason=error.message), "error")
     return redirect(url_for("rooms.show", slug=slug, _anchor="composer"))
 
 

@@ -479,7 +479,8 @@ HTTP_MATRIX: dict[
             f"/practices/{w.practice('published')}/share",
             {"body": "Have a look", "client_id": f"share{next(_numbers)}"},
         ),
-        {**EDITORS, "muted": "forbidden"},
+        # Muted people are told why on the practice's page, as when they post in a room.
+        {**EDITORS, "muted": "refused"},
     ),
     "practices.develop": (
         lambda w, me: (f"/messages/{w.own_messages[me.id] if me else 1}/develop", {}),
