@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import Flask
@@ -50,7 +51,7 @@ def register_commands(app: Flask) -> None:
         app.cli.add_command(command)
 
 
-def _fail(error: ExchangeError) -> None:
+def _fail(error: ExchangeError) -> NoReturn:
     raise click.ClickException(str(error.message))
 
 

@@ -184,7 +184,9 @@ def get_practice(practice_id: int) -> Practice:
     return practice
 
 
-def readable_practice(practice_id: int, reader: Any, *, moderating: bool = False) -> Practice:
+def readable_practice(
+    practice_id: int, reader: permissions.Visitor, *, moderating: bool = False
+) -> Practice:
     """Return a practice that ``reader`` (maybe anonymous) may read, or raise :class:`NotFound`.
 
     Everyone reads published practices; unfinished ones only those who may edit
@@ -194,7 +196,7 @@ def readable_practice(practice_id: int, reader: Any, *, moderating: bool = False
     """
     practice = get_practice(practice_id)
     if practice.is_hidden:
-        if not (moderating and permissions.can(reader, Action.RESTORE_PRACTICE)):
+        if not (moderating and permissions.can(reader, Action.SEE_HIDDEN_CONTENT, practice)):
             raise NotFound()
         return practice
     if not practice.is_published and not permissions.can(reader, Action.EDIT_PRACTICE, practice):
