@@ -44,173 +44,212 @@ ENDED_SESSION_RETENTION = dt.timedelta(days=30)
 
 def personal_data(user: User) -> dict[str, Any]:
     """Everything stored about ``user``, as one JSON-ready document."""
+    return {
+        "exported_at": iso_utc(utcnow()),
+        "account": _account(user),
+        "sign_in_sessions": _sign_in_sessions(user),
+        # Every mail the exchange wrote to the person, as it was sent (or is still to be).
+        "mail": _mails(user),
+        "messages": _messages(user),
+        # The files themselves are in the ZIP download, under each file's "path".
+        "files": _files(user),
+        "practices_written": _practices(user),
+        "practice_revisions": _practice_revisions(user),
+        "reports_made": _reports(user),
+        "notices_received": _notices(user),
+        # Acts of moderation about this person, and, for moderators, their own acts.
+        "moderation_log": _moderation_log(user),
+        "invitation_codes_created": _invitations(user),
+    }
+
+
+def _account(user: User) -> dict[str, Any]:
+    administration = user.administration
+    return {
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "role": user.role.value,
+        "administration": (
+            {"slug": administration.slug, "name": administration.name} if administration else None
+        ),
+        "language": user.locale,
+        "timezone": user.timezone,
+        "created_at": iso_utc(user.created_at),
+        "email_verified_at": iso_utc(user.email_verified_at) if user.email_verified_at else None,
+        "muted_until": iso_utc(user.muted_until) if user.muted_until else None,
+        "mute_reason": user.mute_reason,
+        "banned_at": iso_utc(user.banned_at) if user.banned_at else None,
+        "ban_reason": user.ban_reason,
+        "password": "stored only as a salted hash, which is not included",
+    }
+
+
+def _sign_in_sessions(user: User) -> list[dict[str, Any]]:
     lifetime = session_lifetime()
     logins = db.session.scalars(
         sa.select(LoginSession).where(LoginSession.user_id == user.id).order_by(LoginSession.id)
     )
+    return [
+        {
+            "started_at": iso_utc(login.created_at),
+            "expires_at": iso_utc(login.created_at + lifetime),
+            "ended_at": iso_utc(login.revoked_at) if login.revoked_at else None,
+        }
+        for login in logins
+    ]
+
+
+def _mails(user: User) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": sent.kind,
+            "to": sent.recipient,
+            "subject": sent.subject,
+            "text": sent.body_text,
+            "written_at": iso_utc(sent.created_at),
+            "sent_at": iso_utc(sent.sent_at) if sent.sent_at else None,
+        }
+        for sent in mail.mails_to(user)
+    ]
+
+
+def _messages(user: User) -> list[dict[str, Any]]:
     messages = db.session.scalars(
         sa.select(Message).where(Message.author_id == user.id).order_by(Message.id)
     )
-    invitations = db.session.scalars(
-        sa.select(Invitation).where(Invitation.created_by_id == user.id).order_by(Invitation.id)
-    )
+    return [
+        {
+            "id": message.id,
+            "room": message.room.slug,
+            "body": message.body,
+            "language": message.language,
+            "practice_id": message.practice_id,
+            "created_at": iso_utc(message.created_at),
+            "hidden_at": iso_utc(message.hidden_at) if message.hidden_at else None,
+            "hidden_reason": message.hidden_reason,
+        }
+        for message in messages
+    ]
+
+
+def _files(user: User) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": file.id,
+            "name": file.name,
+            "content_type": file.content_type,
+            "size": file.size,
+            "description": file.alt_text,
+            "created_at": iso_utc(file.created_at),
+            "attached_to": (
+                {"type": file.owner_type, "id": file.owner_id} if file.owner_type else None
+            ),
+            "hidden_at": iso_utc(file.hidden_at) if file.hidden_at else None,
+            "hidden_reason": file.hidden_reason,
+            "path": archive_path(file),
+        }
+        for file in files.files_uploaded_by(user)
+    ]
+
+
+def _practices(user: User) -> list[dict[str, Any]]:
     practices = db.session.scalars(
         sa.select(Practice).where(Practice.author_id == user.id).order_by(Practice.id)
     )
+    return [
+        {
+            "id": practice.id,
+            "title": practice.title,
+            "status": practice.status.value,
+            "language": practice.language,
+            "public_email": practice.public_email,
+            "created_at": iso_utc(practice.created_at),
+            "hidden_at": iso_utc(practice.hidden_at) if practice.hidden_at else None,
+        }
+        for practice in practices
+    ]
+
+
+def _practice_revisions(user: User) -> list[dict[str, Any]]:
     revisions = db.session.scalars(
         sa.select(PracticeRevision)
         .where(PracticeRevision.editor_id == user.id)
         .order_by(PracticeRevision.id)
     )
+    return [
+        {
+            "practice_id": revision.practice_id,
+            "action": revision.action.value,
+            "comment": revision.comment,
+            "created_at": iso_utc(revision.created_at),
+        }
+        for revision in revisions
+    ]
+
+
+def _reports(user: User) -> list[dict[str, Any]]:
     reports = db.session.scalars(
         sa.select(Report).where(Report.reporter_id == user.id).order_by(Report.id)
     )
+    return [
+        {
+            "message_id": report.message_id,
+            "practice_id": report.practice_id,
+            "reason": report.reason,
+            "state": report.state.value,
+            "created_at": iso_utc(report.created_at),
+        }
+        for report in reports
+    ]
+
+
+def _notices(user: User) -> list[dict[str, Any]]:
     notices = db.session.scalars(
         sa.select(Notice).where(Notice.user_id == user.id).order_by(Notice.id)
     )
+    return [
+        {
+            "kind": notice.kind,
+            "data": notice.data,
+            "created_at": iso_utc(notice.created_at),
+            "read_at": iso_utc(notice.read_at) if notice.read_at else None,
+        }
+        for notice in notices
+    ]
+
+
+def _moderation_log(user: User) -> list[dict[str, Any]]:
     moderation = db.session.scalars(
         sa.select(AuditEntry)
         .where(sa.or_(AuditEntry.subject_id == user.id, AuditEntry.actor_id == user.id))
         .order_by(AuditEntry.id)
     )
-    administration = user.administration
-    uploads = files.files_uploaded_by(user)
-    return {
-        "exported_at": iso_utc(utcnow()),
-        "account": {
-            "id": user.id,
-            "email": user.email,
-            "name": user.name,
-            "role": user.role.value,
-            "administration": (
-                {"slug": administration.slug, "name": administration.name}
-                if administration
-                else None
-            ),
-            "language": user.locale,
-            "timezone": user.timezone,
-            "created_at": iso_utc(user.created_at),
-            "email_verified_at": iso_utc(user.email_verified_at)
-            if user.email_verified_at
-            else None,
-            "muted_until": iso_utc(user.muted_until) if user.muted_until else None,
-            "mute_reason": user.mute_reason,
-            "banned_at": iso_utc(user.banned_at) if user.banned_at else None,
-            "ban_reason": user.ban_reason,
-            "password": "stored only as a salted hash, which is not included",
-        },
-        "sign_in_sessions": [
-            {
-                "started_at": iso_utc(login.created_at),
-                "expires_at": iso_utc(login.created_at + lifetime),
-                "ended_at": iso_utc(login.revoked_at) if login.revoked_at else None,
-            }
-            for login in logins
-        ],
-        # Every mail the exchange wrote to the person, as it was sent (or is still to be).
-        "mail": [
-            {
-                "kind": sent.kind,
-                "to": sent.recipient,
-                "subject": sent.subject,
-                "text": sent.body_text,
-                "written_at": iso_utc(sent.created_at),
-                "sent_at": iso_utc(sent.sent_at) if sent.sent_at else None,
-            }
-            for sent in mail.mails_to(user)
-        ],
-        "messages": [
-            {
-                "id": message.id,
-                "room": message.room.slug,
-                "body": message.body,
-                "language": message.language,
-                "practice_id": message.practice_id,
-                "created_at": iso_utc(message.created_at),
-                "hidden_at": iso_utc(message.hidden_at) if message.hidden_at else None,
-                "hidden_reason": message.hidden_reason,
-            }
-            for message in messages
-        ],
-        # The files themselves are in the ZIP download, under each file's "path".
-        "files": [
-            {
-                "id": file.id,
-                "name": file.name,
-                "content_type": file.content_type,
-                "size": file.size,
-                "description": file.alt_text,
-                "created_at": iso_utc(file.created_at),
-                "attached_to": (
-                    {"type": file.owner_type, "id": file.owner_id} if file.owner_type else None
-                ),
-                "hidden_at": iso_utc(file.hidden_at) if file.hidden_at else None,
-                "hidden_reason": file.hidden_reason,
-                "path": archive_path(file),
-            }
-            for file in uploads
-        ],
-        "practices_written": [
-            {
-                "id": practice.id,
-                "title": practice.title,
-                "status": practice.status.value,
-                "language": practice.language,
-                "public_email": practice.public_email,
-                "created_at": iso_utc(practice.created_at),
-                "hidden_at": iso_utc(practice.hidden_at) if practice.hidden_at else None,
-            }
-            for practice in practices
-        ],
-        "practice_revisions": [
-            {
-                "practice_id": revision.practice_id,
-                "action": revision.action.value,
-                "comment": revision.comment,
-                "created_at": iso_utc(revision.created_at),
-            }
-            for revision in revisions
-        ],
-        "reports_made": [
-            {
-                "message_id": report.message_id,
-                "practice_id": report.practice_id,
-                "reason": report.reason,
-                "state": report.state.value,
-                "created_at": iso_utc(report.created_at),
-            }
-            for report in reports
-        ],
-        "notices_received": [
-            {
-                "kind": notice.kind,
-                "data": notice.data,
-                "created_at": iso_utc(notice.created_at),
-                "read_at": iso_utc(notice.read_at) if notice.read_at else None,
-            }
-            for notice in notices
-        ],
-        # Acts of moderation about this person, and, for moderators, their own acts.
-        "moderation_log": [
-            {
-                "action": entry.action.value,
-                "by_you": entry.actor_id == user.id,
-                "about_you": entry.subject_id == user.id,
-                "target": f"{entry.target_type}:{entry.target_id}",
-                "reason": entry.reason,
-                "created_at": iso_utc(entry.created_at),
-            }
-            for entry in moderation
-        ],
-        "invitation_codes_created": [
-            {
-                "administration": invitation.administration.slug,
-                "created_at": iso_utc(invitation.created_at),
-                "uses": invitation.uses,
-            }
-            for invitation in invitations
-        ],
-    }
+    return [
+        {
+            "action": entry.action.value,
+            "by_you": entry.actor_id == user.id,
+            "about_you": entry.subject_id == user.id,
+            "target": f"{entry.target_type}:{entry.target_id}",
+            "reason": entry.reason,
+            "created_at": iso_utc(entry.created_at),
+        }
+        for entry in moderation
+    ]
+
+
+def _invitations(user: User) -> list[dict[str, Any]]:
+    invitations = db.session.scalars(
+        sa.select(Invitation).where(Invitation.created_by_id == user.id).order_by(Invitation.id)
+    )
+    return [
+        {
+            "administration": invitation.administration.slug,
+            "created_at": iso_utc(invitation.created_at),
+            "uses": invitation.uses,
+        }
+        for invitation in invitations
+    ]
 
 
 #: The name of the JSON document inside the ZIP download.

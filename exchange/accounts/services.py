@@ -126,22 +126,10 @@ def create_user(
     email, name = validate_new_account(email, name, password)
     if role.needs_administration and administration is None:
         raise Invalid(_l("A delegate must belong to an administration."), field="administration")
-    user = User(
-        email=email,
-        name=name,
-        password_hash=_hash_password(password),
-        role=role,
-        administration=administration,
-        email_verified_at=utcnow(),  # vouched for by whoever created it (an organizer, the CLI)
-    )
-    db.session.add(user)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise Invalid(
-            _l("An account with this email address already exists."), field="email"
-        ) from None
+    user = _new_account(email, name, password, role)
+    user.administration = administration
+    user.email_verified_at = utcnow()  # vouched for by whoever created it (an organizer, the CLI)
+    _commit_account(user)
     logger.info("user %r created with role %s", user.id, role.value)
     return user
 
@@ -152,14 +140,8 @@ def register(*, email: str, name: str, password: str, invitation_code: str = "")
     invitation = None
     if invitation_code.strip():
         invitation = _usable_invitation(invitation_code)
-    user = User(
-        email=email,
-        name=name,
-        password_hash=_hash_password(password),
-        role=invitation.role if invitation else Role.ATTENDEE,
-        administration_id=invitation.administration_id if invitation else None,
-    )
-    db.session.add(user)
+    user = _new_account(email, name, password, invitation.role if invitation else Role.ATTENDEE)
+    user.administration_id = invitation.administration_id if invitation else None
     if invitation is not None:
         # Count the use in the same statement that checks the limit, so two
         # registrations racing for the last use cannot both get it.
@@ -174,6 +156,20 @@ def register(*, email: str, name: str, password: str, invitation_code: str = "")
         if changed_rows(used) != 1:
             db.session.rollback()
             raise Invalid(_l("This invitation code has been used up."), field="invitation_code")
+    _commit_account(user)
+    logger.info("user %r registered as %s", user.id, user.role.value)
+    return user
+
+
+def _new_account(email: str, name: str, password: str, role: Role) -> User:
+    """Add an account (checked by validate_new_account) to the session, not yet committed."""
+    user = User(email=email, name=name, password_hash=_hash_password(password), role=role)
+    db.session.add(user)
+    return user
+
+
+def _commit_account(user: User) -> None:
+    """Store a new account; a taken address is the person's mistake, said as such."""
     try:
         db.session.commit()
     except IntegrityError:
@@ -181,8 +177,6 @@ def register(*, email: str, name: str, password: str, invitation_code: str = "")
         raise Invalid(
             _l("An account with this email address already exists."), field="email"
         ) from None
-    logger.info("user %r registered as %s", user.id, user.role.value)
-    return user
 
 
 def _usable_invitation(code: str) -> Invitation:

@@ -89,26 +89,70 @@ def overview(*, hours: int = 24) -> Overview:
     now = utcnow()
     rooms = list_rooms()
     counts = presence.online_counts()
-    session = db.session
+    end = now.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
+    start = end - dt.timedelta(hours=hours)
+    published = (
+        visible_practices()
+        .with_only_columns(Practice.theme_id, Practice.administration_id)
+        .subquery()
+    )
+    administrations = _administration_activity(published)
+    by_theme = _count_by(published.c.theme_id)
+    return Overview(
+        generated_at=now,
+        online_total=presence.online_people(limit=0).count,
+        online_by_room=[(room, counts.get(room.id, 0)) for room in rooms],
+        people_by_role=_people_by_role(),
+        messages_total=_count(
+            sa.select(sa.func.count()).select_from(Message).where(Message.visible())
+        ),
+        hours=[start + dt.timedelta(hours=n) for n in range(hours)],
+        messages_by_room_hour=_messages_by_room_hour(rooms, start),
+        administrations=administrations,
+        open_reports=_count(
+            sa.select(sa.func.count()).select_from(Report).where(Report.state == ReportState.OPEN)
+        ),
+        open_feedback=_count(
+            sa.select(sa.func.count())
+            .select_from(AccessibilityFeedback)
+            .where(AccessibilityFeedback.handled_at.is_(None))
+        ),
+        practices_by_theme=[(room, by_theme.get(room.id, 0)) for room in rooms],
+        practices_by_country=_practices_by_country(administrations),
+        practices_in_review=_count(
+            sa.select(sa.func.count())
+            .select_from(Practice)
+            .where(Practice.status == PracticeStatus.SUBMITTED, Practice.visible())
+        ),
+    )
 
-    people_by_role = {
+
+def _count(statement: sa.Select[int]) -> int:
+    return db.session.scalar(statement) or 0
+
+
+def _count_by(column: sa.ColumnElement[int | None]) -> dict[int, int]:
+    """How many rows of ``column``'s table have each value of it."""
+    rows = db.session.execute(sa.select(column, sa.func.count()).group_by(column))
+    return {key: count for key, count in rows if key is not None}
+
+
+def _people_by_role() -> dict[Role, int]:
+    return {
         role: count
-        for role, count in session.execute(
+        for role, count in db.session.execute(
             sa.select(User.role, sa.func.count())
             .where(User.deleted_at.is_(None))
             .group_by(User.role)
         )
     }
-    messages_total = (
-        session.scalar(sa.select(sa.func.count()).select_from(Message).where(Message.visible()))
-        or 0
-    )
 
-    end = now.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
-    start = end - dt.timedelta(hours=hours)
-    hour_list = [start + dt.timedelta(hours=n) for n in range(hours)]
+
+def _messages_by_room_hour(
+    rooms: list[Room], start: dt.datetime
+) -> dict[int, Counter[dt.datetime]]:
     by_room_hour: dict[int, Counter[dt.datetime]] = {room.id: Counter() for room in rooms}
-    recent = session.execute(
+    recent = db.session.execute(
         sa.select(Message.room_id, Message.created_at).where(
             Message.created_at >= start, Message.visible()
         )
@@ -117,7 +161,12 @@ def overview(*, hours: int = 24) -> Overview:
         by_room_hour.setdefault(room_id, Counter())[
             created.replace(minute=0, second=0, microsecond=0)
         ] += 1
+    return by_room_hour
 
+
+def _administration_activity(published: sa.Subquery) -> list[AdministrationActivity]:
+    """Each administration with its delegates, their messages and its published practices."""
+    session = db.session
     delegates = dict(
         session.execute(
             sa.select(User.administration_id, sa.func.count())
@@ -133,63 +182,22 @@ def overview(*, hours: int = 24) -> Overview:
             .group_by(User.administration_id)
         ).all()
     )
-    published = (
-        visible_practices()
-        .with_only_columns(Practice.theme_id, Practice.administration_id)
-        .subquery()
-    )
-    by_theme: dict[int, int] = dict(
-        session.execute(
-            sa.select(published.c.theme_id, sa.func.count()).group_by(published.c.theme_id)
-        ).all()
-    )
-    by_administration: dict[int, int] = dict(
-        session.execute(
-            sa.select(published.c.administration_id, sa.func.count()).group_by(
-                published.c.administration_id
-            )
-        ).all()
-    )
-    administrations = [
+    practices = _count_by(published.c.administration_id)
+    return [
         AdministrationActivity(
-            a, delegates.get(a.id, 0), posted.get(a.id, 0), by_administration.get(a.id, 0)
+            a, delegates.get(a.id, 0), posted.get(a.id, 0), practices.get(a.id, 0)
         )
         for a in session.scalars(
             sa.select(Administration).order_by(Administration.country, Administration.name)
         )
     ]
+
+
+def _practices_by_country(administrations: list[AdministrationActivity]) -> list[tuple[str, int]]:
     by_country: Counter[str] = Counter()
     for activity in administrations:
         by_country[activity.administration.country] += activity.practices
-
-    return Overview(
-        generated_at=now,
-        online_total=presence.online_people(limit=0).count,
-        online_by_room=[(room, counts.get(room.id, 0)) for room in rooms],
-        people_by_role=people_by_role,
-        messages_total=messages_total,
-        hours=hour_list,
-        messages_by_room_hour=by_room_hour,
-        administrations=administrations,
-        open_reports=session.scalar(
-            sa.select(sa.func.count()).select_from(Report).where(Report.state == ReportState.OPEN)
-        )
-        or 0,
-        open_feedback=session.scalar(
-            sa.select(sa.func.count())
-            .select_from(AccessibilityFeedback)
-            .where(AccessibilityFeedback.handled_at.is_(None))
-        )
-        or 0,
-        practices_by_theme=[(room, by_theme.get(room.id, 0)) for room in rooms],
-        practices_by_country=sorted(
-            ((country, count) for country, count in by_country.items() if count),
-            key=lambda item: (-item[1], item[0]),
-        ),
-        practices_in_review=session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Practice)
-            .where(Practice.status == PracticeStatus.SUBMITTED, Practice.visible())
-        )
-        or 0,
+    return sorted(
+        ((country, count) for country, count in by_country.items() if count),
+        key=lambda item: (-item[1], item[0]),
     )

@@ -176,17 +176,7 @@ def _live_presences() -> sa.Select[int, int]:
 def online_in(room_id: int, limit: int | None = None) -> Online:
     """Return who is in a room now, each person once however many tabs they have."""
     user_ids = _live_presences().where(RoomPresence.room_id == room_id).subquery()
-    distinct_ids = sa.select(user_ids.c.user_id).distinct()
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(distinct_ids.subquery())) or 0
-    query = (
-        sa.select(User)
-        .where(User.id.in_(distinct_ids))
-        .options(joinedload(User.administration))
-        .order_by(User.name, User.id)
-    )
-    if limit is not None:
-        query = query.limit(limit)
-    return Online(users=list(db.session.scalars(query)), count=count)
+    return _online(sa.select(user_ids.c.user_id).distinct(), limit)
 
 
 def online_counts() -> dict[int, int]:
@@ -208,10 +198,15 @@ def online_people(limit: int | None = None) -> Online:
         .where(Node.heartbeat_at >= _alive_cutoff())
         .distinct()
     )
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(live_users.subquery())) or 0
+    return _online(live_users, limit)
+
+
+def _online(user_ids: sa.Select[int], limit: int | None) -> Online:
+    """The people whose ids ``user_ids`` selects (each once), by name, and how many they are."""
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(user_ids.subquery())) or 0
     query = (
         sa.select(User)
-        .where(User.id.in_(live_users))
+        .where(User.id.in_(user_ids))
         .options(joinedload(User.administration))
         .order_by(User.name, User.id)
     )
