@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -69,10 +70,12 @@ def ensure_node_started() -> None:
         state.started = True
         if app.config["BACKGROUND_TASKS"]:
             socketio.start_background_task(_heartbeat_loop, app)
-            if app.config["PRESENCE_INTERVAL"] > 0:
-                socketio.start_background_task(_presence_loop, app)
-            if app.config["ACTIVITY_INTERVAL"] > 0:
-                socketio.start_background_task(_activity_loop, app)
+            for interval, flush in (
+                (app.config["PRESENCE_INTERVAL"], realtime.flush_presence),
+                (app.config["ACTIVITY_INTERVAL"], realtime.flush_activity),
+            ):
+                if interval > 0:
+                    socketio.start_background_task(_broadcast_loop, app, interval, flush)
     realtime.presence_changed(changed)
 
 
@@ -113,26 +116,16 @@ def _recover_lost_node() -> None:
         server.disconnect(sid, namespace=realtime.NAMESPACE)
 
 
-def _presence_loop(app: Flask) -> None:
-    interval = app.config["PRESENCE_INTERVAL"]
+def _broadcast_loop(app: Flask, interval: float, flush: Callable[[], None]) -> None:
+    """Send what ``flush`` gathered (presence, room activity) every ``interval`` seconds."""
     while True:
-        socketio.sleep(interval)
+        # types-Flask-SocketIO says whole seconds; both server loops sleep for any float.
+        socketio.sleep(interval)  # type: ignore[arg-type]
         try:
             with app.app_context():
-                realtime.flush_presence()
+                flush()
         except Exception:
-            logger.exception("presence broadcast failed")
-
-
-def _activity_loop(app: Flask) -> None:
-    interval = app.config["ACTIVITY_INTERVAL"]
-    while True:
-        socketio.sleep(interval)
-        try:
-            with app.app_context():
-                realtime.flush_activity()
-        except Exception:
-            logger.exception("room activity broadcast failed")
+            logger.exception("%s failed", flush.__name__)
 
 
 #: How long before an outage of the message queue clients catch up from: events of
