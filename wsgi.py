@@ -33,7 +33,8 @@ from exchange import create_app  # noqa: E402
 from exchange.extensions import socketio  # noqa: E402
 from exchange.mail import sender  # noqa: E402
 from exchange.offload import install_runner  # noqa: E402
-from exchange.serving import listening_socket, raise_open_file_limit  # noqa: E402
+from exchange.serving import listening_socket  # noqa: E402
+from exchange.serving import raise_open_file_limit  # noqa: E402
 
 if SERVING and ASYNC_MODE == "eventlet":
     from eventlet import tpool

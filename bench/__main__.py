@@ -32,20 +32,37 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
-from . import hostile, markdown_render, method, practices_search, servers, uploads
+from . import hostile
+from . import markdown_render
+from . import method
+from . import practices_search
+from . import servers
+from . import uploads
+from .report import judge  # Report and ScenarioResult here too: pickles of a run name them so
+from .report import machine  # Report and ScenarioResult here too: pickles of a run name them so
+from .report import now  # Report and ScenarioResult here too: pickles of a run name them so
+from .report import Outcome  # Report and ScenarioResult here too: pickles of a run name them so
+from .report import pair_table  # Report and ScenarioResult here too: pickles of a run name them so
 from .report import (  # Report and ScenarioResult here too: pickles of a run name them so
-    Outcome,
-    Report,
-    ScenarioResult,
-    judge,
-    machine,
-    now,
-    pair_table,
     profile_lines,
+)
+from .report import Report  # Report and ScenarioResult here too: pickles of a run name them so
+from .report import (  # Report and ScenarioResult here too: pickles of a run name them so
+    ScenarioResult,
+)
+from .report import (  # Report and ScenarioResult here too: pickles of a run name them so
     search_table,
+)
+from .report import (  # Report and ScenarioResult here too: pickles of a run name them so
     search_verdicts,
 )
-from .scenarios import Bench, Measurement, Pair, Scenario, Variant, measure, scenarios
+from .scenarios import Bench
+from .scenarios import measure
+from .scenarios import Measurement
+from .scenarios import Pair
+from .scenarios import Scenario
+from .scenarios import scenarios
+from .scenarios import Variant
 
 logger = logging.getLogger("bench")
 

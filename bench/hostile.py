@@ -28,13 +28,17 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from . import servers
-from .markdown_render import FIELD_MAX_LENGTH, HOSTILE_STRUCTURE
-from .uploads import _sample, _signed_in, percentile
+from .markdown_render import FIELD_MAX_LENGTH
+from .markdown_render import HOSTILE_STRUCTURE
+from .uploads import _sample
+from .uploads import _signed_in
+from .uploads import percentile
 
 #: /healthz must answer within this at p99 while the attack goes on...
 TARGET_P99_MS = 100.0
@@ -81,7 +85,8 @@ def fill_library(url: str, workdir: Path, count: int) -> None:
 
     from exchange import create_app
     from exchange.accounts import services as accounts
-    from exchange.accounts.models import Role, User
+    from exchange.accounts.models import Role
+    from exchange.accounts.models import User
     from exchange.event.services import get_room
     from exchange.extensions import db
     from exchange.practices import services

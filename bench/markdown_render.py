@@ -101,7 +101,8 @@ def inputs() -> dict[str, str]:
 
 def _render(text: str) -> str | None:
     """What saving the text does: its HTML, or None when it is refused."""
-    from exchange.sanitize import MarkdownTooComplex, clean_markdown
+    from exchange.sanitize import clean_markdown
+    from exchange.sanitize import MarkdownTooComplex
 
     try:
         return clean_markdown(text)

@@ -40,7 +40,9 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
+from collections.abc import Iterator
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,11 +155,17 @@ def generate_practices(count: int, *, seed: int = 1, batch: int = 2_000) -> None
     its own transaction; the full-text index follows through its triggers (SQLite)
     or generated column (PostgreSQL).
     """
-    from exchange.accounts.models import Role, User
+    from exchange.accounts.models import Role
+    from exchange.accounts.models import User
     from exchange.db import utcnow
-    from exchange.event.models import Administration, AdministrationKind, Room
+    from exchange.event.models import Administration
+    from exchange.event.models import AdministrationKind
+    from exchange.event.models import Room
     from exchange.extensions import db
-    from exchange.practices.models import MARKDOWN_FIELDS, Practice, PracticeStatus, PracticeTag
+    from exchange.practices.models import MARKDOWN_FIELDS
+    from exchange.practices.models import Practice
+    from exchange.practices.models import PracticeStatus
+    from exchange.practices.models import PracticeTag
     from exchange.sanitize import MARKDOWN_VERSION
 
     rng = random.Random(seed)

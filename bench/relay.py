@@ -49,8 +49,11 @@ def create_relay(
     import html
     import itertools
 
-    from flask import Flask, jsonify, request
-    from flask_socketio import SocketIO, join_room
+    from flask import Flask
+    from flask import jsonify
+    from flask import request
+    from flask_socketio import join_room
+    from flask_socketio import SocketIO
 
     app = Flask(__name__)
     socketio = SocketIO(

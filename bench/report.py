@@ -11,13 +11,18 @@ import datetime as dt
 import os
 import platform
 import statistics
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from .profile import Profile
-from .scenarios import Measurement, Pair, Scenario, Target
+from .scenarios import Measurement
+from .scenarios import Pair
+from .scenarios import Scenario
+from .scenarios import Target
 
 #: metric -> (label, how to read it from a measurement, format, whether a ratio means something)
 METRICS: dict[str, tuple[str, Callable[[Measurement], float | None], str, bool]] = {

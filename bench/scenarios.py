@@ -16,12 +16,15 @@ import os
 import secrets
 import subprocess
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from . import servers
-from .profile import Profile, Profiler
+from .profile import Profile
+from .profile import Profiler
 
 logger = logging.getLogger(__name__)
 

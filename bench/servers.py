@@ -20,9 +20,12 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
+from collections.abc import Mapping
+from collections.abc import Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -310,7 +313,8 @@ def prepare_database(url: str, workdir: Path, accounts: int) -> list[str]:
     The delegates are spread over the event's administrations; they are what
     ``flask --app wsgi create-user --role delegate`` would create.
     """
-    from exchange import create_app, schema
+    from exchange import create_app
+    from exchange import schema
     from exchange.accounts import services
     from exchange.accounts.models import Role
     from exchange.event.models import Administration
@@ -439,7 +443,8 @@ def _scratch() -> str | None:
 
 def versions() -> dict[str, Any]:
     """Versions of what is measured: the servers' libraries, PostgreSQL and Redis."""
-    from importlib.metadata import PackageNotFoundError, version
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version
 
     found: dict[str, Any] = {}
     for package in ("eventlet", "gevent", "Flask", "Flask-SocketIO", "python-socketio"):

@@ -51,20 +51,22 @@ def _configure_logging(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     # Features load when an app is built, not with the package: importing one module
     # of exchange (a model, the config) must not pull in every view and service.
-    from . import (
-        files,
-        i18n,
-        lifecycle,
-        message_queue,
-        payloads,
-        ratelimit,
-        realtime,
-        security,
-        socket_json,
-        templating,
-    )
+    from . import files
+    from . import i18n
+    from . import lifecycle
+    from . import message_queue
+    from . import payloads
+    from . import ratelimit
+    from . import realtime
+    from . import security
+    from . import socket_json
+    from . import templating
     from .accounts.services import user_for_token
-    from .extensions import babel, csrf, db, login_manager, socketio
+    from .extensions import babel
+    from .extensions import csrf
+    from .extensions import db
+    from .extensions import login_manager
+    from .extensions import socketio
     from .offload import cooperative_bodies
 
     db.init_app(app)
@@ -148,7 +150,9 @@ def _register_socket_handlers(app: Flask) -> None:
     from .practices.events import register_handlers as register_library
     from .realtime import LIBRARY_NAMESPACE
     from .rooms.events import register_handlers as register_chat
-    from .sockets import answer_unknown_event, handle_socket_error, quiet_malformed_packets
+    from .sockets import answer_unknown_event
+    from .sockets import handle_socket_error
+    from .sockets import quiet_malformed_packets
 
     register_chat(socketio)
     register_moderation(socketio)

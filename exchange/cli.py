@@ -18,9 +18,13 @@ from .accounts import services as accounts
 from .accounts.models import Role
 from .accounts.privacy import purge_ended_login_sessions
 from .demo import seed_demo as seed
-from .errors import ExchangeError, NotFound
+from .errors import ExchangeError
+from .errors import NotFound
 from .event.phases import now
-from .event.services import get_administration, get_room, list_rooms, load_event_file
+from .event.services import get_administration
+from .event.services import get_room
+from .event.services import list_rooms
+from .event.services import load_event_file
 from .extensions import db
 from .files.services import delete_unattached_files
 from .mail import services as mail

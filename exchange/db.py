@@ -10,11 +10,19 @@ import datetime as dt
 import enum
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import Annotated
+from typing import Any
+from typing import cast
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask import current_app, g
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+from flask import current_app
+from flask import g
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import declared_attr
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
 
 if TYPE_CHECKING:
     from .accounts.models import User

@@ -14,9 +14,15 @@ import sqlalchemy as sa
 from flask import current_app
 
 from .accounts import services as accounts
-from .accounts.models import Role, User
-from .errors import Forbidden, Invalid, NotFound
-from .event.services import current_event, get_administration, get_room, load_event_file
+from .accounts.models import Role
+from .accounts.models import User
+from .errors import Forbidden
+from .errors import Invalid
+from .errors import NotFound
+from .event.services import current_event
+from .event.services import get_administration
+from .event.services import get_room
+from .event.services import load_event_file
 from .extensions import db
 from .practices import services as practices
 from .practices.models import Practice

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from flask import flash
 from flask_wtf import FlaskForm
 
-from .errors import ExchangeError, Forbidden, Unauthenticated
+from .errors import ExchangeError
+from .errors import Forbidden
+from .errors import Unauthenticated
 from .extensions import db
 
 

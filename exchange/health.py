@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify
+from flask import Blueprint
+from flask import jsonify
 from flask.typing import ResponseReturnValue
 
 from .extensions import db

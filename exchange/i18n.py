@@ -7,7 +7,11 @@ import zoneinfo
 from typing import Any
 
 from babel import Locale
-from flask import current_app, g, has_request_context, request, session
+from flask import current_app
+from flask import g
+from flask import has_request_context
+from flask import request
+from flask import session
 from flask_babel import get_locale
 from sqlalchemy.exc import SQLAlchemyError
 

@@ -17,15 +17,18 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
+from typing import cast
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import current_app
+from flask import Flask
 
 from . import realtime
 from .accounts.privacy import purge_ended_login_sessions
 from .event.phases import now
-from .extensions import db, socketio
+from .extensions import db
+from .extensions import socketio
 from .files.services import delete_unattached_files
 from .moderation.models import ModerationChange
 from .retention.services import apply_retention

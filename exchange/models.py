@@ -4,21 +4,35 @@ Used by migrations and by tests that build the schema directly.
 """
 
 from .about.models import AccessibilityFeedback
-from .accounts.models import AccountToken, Invitation, LoginSession, Role, TokenPurpose, User
+from .accounts.models import AccountToken
+from .accounts.models import Invitation
+from .accounts.models import LoginSession
+from .accounts.models import Role
+from .accounts.models import TokenPurpose
+from .accounts.models import User
 from .db import Base
-from .event.models import Administration, AdministrationKind, Event, Room
-from .files.models import FileChunk, StoredFile
+from .event.models import Administration
+from .event.models import AdministrationKind
+from .event.models import Event
+from .event.models import Room
+from .files.models import FileChunk
+from .files.models import StoredFile
 from .mail.models import OutgoingMail
-from .moderation.models import AuditEntry, ModerationChange, Notice, Report
-from .practices.models import (
-    Practice,
-    PracticeIndicator,
-    PracticeRevision,
-    PracticeStatus,
-    PracticeTag,
-    RevisionAction,
-)
-from .rooms.models import Connection, Message, Node, ReadPosition, RoomPresence
+from .moderation.models import AuditEntry
+from .moderation.models import ModerationChange
+from .moderation.models import Notice
+from .moderation.models import Report
+from .practices.models import Practice
+from .practices.models import PracticeIndicator
+from .practices.models import PracticeRevision
+from .practices.models import PracticeStatus
+from .practices.models import PracticeTag
+from .practices.models import RevisionAction
+from .rooms.models import Connection
+from .rooms.models import Message
+from .rooms.models import Node
+from .rooms.models import ReadPosition
+from .rooms.models import RoomPresence
 
 metadata = Base.metadata
 

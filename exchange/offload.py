@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
+from typing import ParamSpec
+from typing import TypeVar
 
 P = ParamSpec("P")
 T = TypeVar("T")

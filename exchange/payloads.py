@@ -10,14 +10,19 @@ a lone surrogate, which no database stores (400, or an ``invalid`` ack).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
+from collections.abc import Mapping
+from collections.abc import Sequence
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask
+from flask import request
 from flask_babel import lazy_gettext as _l
-from werkzeug.routing import IntegerConverter, Map
+from werkzeug.routing import IntegerConverter
+from werkzeug.routing import Map
 
-from .errors import Invalid, TooLong
+from .errors import Invalid
+from .errors import TooLong
 
 #: The largest identifier: a signed 64-bit column (PostgreSQL BIGINT, SQLite INTEGER).
 MAX_ID = 2**63 - 1

@@ -10,16 +10,21 @@ test keeps the two identical. This is the only module that compares roles.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
+from typing import TypeVar
 
 from flask_babel import lazy_gettext as _l
-from flask_login import AnonymousUserMixin, current_user
+from flask_login import AnonymousUserMixin
+from flask_login import current_user
 
-from .accounts.models import Role, User
-from .errors import Forbidden, Unauthenticated
+from .accounts.models import Role
+from .accounts.models import User
+from .errors import Forbidden
+from .errors import Unauthenticated
 
 F = TypeVar("F", bound=Callable[..., Any])
 

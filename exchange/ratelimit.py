@@ -14,10 +14,12 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
+from typing import Protocol
 
 import redis
-from flask import Flask, current_app
+from flask import current_app
+from flask import Flask
 
 logger = logging.getLogger(__name__)
 

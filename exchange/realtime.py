@@ -10,22 +10,29 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
+from typing import cast
+from typing import TYPE_CHECKING
 
-from flask import Flask, current_app
+from flask import current_app
+from flask import Flask
 
 from .accounts.models import User
 from .event.models import Room
-from .extensions import db, socketio
+from .extensions import db
+from .extensions import socketio
 from .files.models import StoredFile
 from .files.owners import owner_kinds
 from .files.schemas import file_json
-from .moderation.models import Notice, Report
-from .moderation.schemas import notice_json, report_json
+from .moderation.models import Notice
+from .moderation.models import Report
+from .moderation.schemas import notice_json
+from .moderation.schemas import report_json
 from .practices.models import Practice
 from .rooms import presence
 from .rooms.models import Message
-from .rooms.schemas import message_json, presence_json
+from .rooms.schemas import message_json
+from .rooms.schemas import presence_json
 
 if TYPE_CHECKING:  # rooms/unread.py tells the world through this module
     from .rooms.unread import ReadState

@@ -16,7 +16,9 @@ from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
-from bleach.linkifier import Linker, LinkifyFilter, build_url_re
+from bleach.linkifier import build_url_re
+from bleach.linkifier import Linker
+from bleach.linkifier import LinkifyFilter
 from bleach.sanitizer import Cleaner
 from markdown_it import MarkdownIt
 

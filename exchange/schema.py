@@ -7,7 +7,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from alembic.environment import NameFilterParentNames, NameFilterType
+from alembic.environment import NameFilterParentNames
+from alembic.environment import NameFilterType
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 

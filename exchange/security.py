@@ -6,7 +6,11 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, has_request_context, request
+from flask import current_app
+from flask import Flask
+from flask import has_request_context
+from flask import request
+from flask import Response
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix

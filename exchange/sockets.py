@@ -8,14 +8,18 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from flask import request, session
+from flask import request
+from flask import session
 from flask_login import current_user
 from flask_socketio import disconnect
 
-from .errors import NotFound, RateLimited, error_ack
+from .errors import error_ack
+from .errors import NotFound
+from .errors import RateLimited
 from .extensions import db
 from .payloads import Payload
-from .permissions import Action, check
+from .permissions import Action
+from .permissions import check
 from .ratelimit import limiter
 
 logger = logging.getLogger(__name__)

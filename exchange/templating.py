@@ -6,18 +6,27 @@ import datetime as dt
 from typing import Any
 
 from babel import Locale
-from flask import Flask, current_app, g, session
-from flask_babel import format_decimal, get_locale
+from flask import current_app
+from flask import Flask
+from flask import g
+from flask import session
+from flask_babel import format_decimal
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .accounts.models import Role
-from .event.models import AdministrationKind, Event
+from .event.models import AdministrationKind
+from .event.models import Event
 from .event.services import current_event
-from .i18n import format_locale, language_names, locale_code
+from .i18n import format_locale
+from .i18n import language_names
+from .i18n import locale_code
 from .moderation.models import AuditAction
-from .moderation.services import open_report_count, unread_notices
-from .permissions import Action, can
+from .moderation.services import open_report_count
+from .moderation.services import unread_notices
+from .permissions import Action
+from .permissions import can
 from .serialize import iso_utc as protocol_iso_utc
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,12 @@ from flask_socketio import SocketIOTestClient
 
 from exchange import create_app
 from exchange.accounts import services as accounts
-from exchange.accounts.models import Role, User
-from exchange.event.services import get_administration, load_event_file
-from exchange.extensions import db, socketio
+from exchange.accounts.models import Role
+from exchange.accounts.models import User
+from exchange.event.services import get_administration
+from exchange.event.services import load_event_file
+from exchange.extensions import db
+from exchange.extensions import socketio
 from exchange.practices import services as practices
 from exchange.practices.models import Practice
 
@@ -31,7 +35,8 @@ from .support import databases
 from .support.accessibility import install_axe
 from .support.live import LiveServer
 from .support.practices import content
-from .support.services import POSTGRESQL_URL, require
+from .support.services import POSTGRESQL_URL
+from .support.services import require
 from .support.smtp import MailServer
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -45,7 +45,8 @@ def assert_only_safe_chat_markup(html: str) -> None:
 
 def assert_only_safe_markdown_markup(html: str) -> None:
     """Rendered Markdown holds only the allowlisted tags, no event handler, no script URL."""
-    from exchange.sanitize import MARKDOWN_ATTRIBUTES, MARKDOWN_TAGS
+    from exchange.sanitize import MARKDOWN_ATTRIBUTES
+    from exchange.sanitize import MARKDOWN_TAGS
 
     for tag, attrs in parse(html).tags:
         assert tag in MARKDOWN_TAGS, f"unexpected <{tag}> in {html!r}"

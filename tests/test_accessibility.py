@@ -10,7 +10,8 @@ import pytest
 
 from exchange.accounts.models import Role
 
-from .conftest import PASSWORD, sign_in
+from .conftest import PASSWORD
+from .conftest import sign_in
 from .support.accessibility import assert_accessible
 from .support.live import csrf_token
 

@@ -6,11 +6,14 @@ import sqlalchemy as sa
 from alembic import command
 
 from exchange import schema
-from exchange.accounts.models import Invitation, Role, User
+from exchange.accounts.models import Invitation
+from exchange.accounts.models import Role
+from exchange.accounts.models import User
 from exchange.extensions import db
 from exchange.rooms.models import Message
 
-from .conftest import DEMO_EVENT, PASSWORD
+from .conftest import DEMO_EVENT
+from .conftest import PASSWORD
 
 
 def test_load_event_reports_what_it_created_then_that_nothing_changed(runner):

@@ -5,7 +5,8 @@ from collections import Counter
 
 import pytest
 
-from exchange.accounts.models import Role, User
+from exchange.accounts.models import Role
+from exchange.accounts.models import User
 from exchange.extensions import db
 from exchange.rooms import services as rooms
 

@@ -17,11 +17,17 @@ from typing import Any
 import pytest
 
 from exchange.accounts.models import Role
-from exchange.message_queue import RecoveringRedisManager, client_manager
+from exchange.message_queue import client_manager
+from exchange.message_queue import RecoveringRedisManager
 
 from .conftest import PASSWORD
-from .support.live import FollowingClient, LiveServer, csrf_token, free_port
-from .support.services import REDIS_URL, require, require_program
+from .support.live import csrf_token
+from .support.live import FollowingClient
+from .support.live import free_port
+from .support.live import LiveServer
+from .support.services import REDIS_URL
+from .support.services import require
+from .support.services import require_program
 
 
 def test_without_a_queue_one_process_manages_its_own_clients():

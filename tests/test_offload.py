@@ -11,7 +11,8 @@ import pytest
 
 from exchange import offload
 
-from .support.live import ROOT, free_port
+from .support.live import free_port
+from .support.live import ROOT
 
 
 def test_without_a_runner_the_work_runs_here():

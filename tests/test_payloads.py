@@ -172,10 +172,12 @@ def open_app(database_url: str, tmp_path: Path) -> Flask:
 
 def test_naughty_strings_in_every_text_input_never_answer_500(open_app, naughty_strings):
     from exchange.accounts import services as accounts
-    from exchange.event.services import get_administration, load_event_file
+    from exchange.event.services import get_administration
+    from exchange.event.services import load_event_file
     from exchange.practices import services as practices
 
-    from .conftest import DEMO_EVENT, PASSWORD
+    from .conftest import DEMO_EVENT
+    from .conftest import PASSWORD
     from .support.practices import content
 
     with open_app.app_context():

@@ -4,9 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from exchange.accounts.models import Role, User
+from exchange.accounts.models import Role
+from exchange.accounts.models import User
 from exchange.errors import Forbidden
-from exchange.permissions import PERMISSIONS, Action, can, check_can_act_on, permission_table
+from exchange.permissions import Action
+from exchange.permissions import can
+from exchange.permissions import check_can_act_on
+from exchange.permissions import permission_table
+from exchange.permissions import PERMISSIONS
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "permissions.md"
 

@@ -4,17 +4,16 @@ import uuid
 
 import pytest
 
-from exchange.ratelimit import (
-    Delays,
-    Limit,
-    MemoryBuckets,
-    MemoryFailures,
-    RateLimiter,
-    RedisBuckets,
-    RedisFailures,
-)
+from exchange.ratelimit import Delays
+from exchange.ratelimit import Limit
+from exchange.ratelimit import MemoryBuckets
+from exchange.ratelimit import MemoryFailures
+from exchange.ratelimit import RateLimiter
+from exchange.ratelimit import RedisBuckets
+from exchange.ratelimit import RedisFailures
 
-from .support.services import REDIS_URL, require
+from .support.services import REDIS_URL
+from .support.services import require
 
 
 def test_limits_read_as_burst_over_period():

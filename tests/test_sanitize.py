@@ -2,18 +2,21 @@
 
 import pytest
 
-from bench.markdown_render import FIELD_MAX_LENGTH, HOSTILE_STRUCTURE, PATHOLOGICAL, PROSE
-from exchange.sanitize import (
-    MARKDOWN_MAX_TOKENS,
-    MarkdownTooComplex,
-    clean_chat_text,
-    clean_markdown,
-    clean_markdown_fields,
-    csv_text,
-)
+from bench.markdown_render import FIELD_MAX_LENGTH
+from bench.markdown_render import HOSTILE_STRUCTURE
+from bench.markdown_render import PATHOLOGICAL
+from bench.markdown_render import PROSE
+from exchange.sanitize import clean_chat_text
+from exchange.sanitize import clean_markdown
+from exchange.sanitize import clean_markdown_fields
+from exchange.sanitize import csv_text
+from exchange.sanitize import MARKDOWN_MAX_TOKENS
+from exchange.sanitize import MarkdownTooComplex
 
 from .csv_checks import assert_safe_for_spreadsheets
-from .html_checks import assert_only_safe_chat_markup, assert_only_safe_markdown_markup, parse
+from .html_checks import assert_only_safe_chat_markup
+from .html_checks import assert_only_safe_markdown_markup
+from .html_checks import parse
 
 
 def test_markup_is_shown_as_text():

@@ -6,12 +6,14 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from exchange import create_app, schema
+from exchange import create_app
+from exchange import schema
 from exchange.extensions import db
 from exchange.models import metadata
 
 from .support.databases import postgresql_database
-from .support.services import POSTGRESQL_URL, require
+from .support.services import POSTGRESQL_URL
+from .support.services import require
 
 
 def _upgrade_and_compare(url: str, tmp_path: Path) -> None:

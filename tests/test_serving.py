@@ -2,7 +2,8 @@
 
 import socket
 
-from exchange.serving import LISTEN_BACKLOG, listening_socket
+from exchange.serving import LISTEN_BACKLOG
+from exchange.serving import listening_socket
 
 
 def test_the_listener_sends_small_frames_at_once_and_queues_a_crowd():

@@ -13,7 +13,9 @@ from sqlalchemy.orm import joinedload
 from .. import permissions
 from ..accounts.models import User
 from ..db import utcnow
-from ..errors import Invalid, NotFound, RateLimited
+from ..errors import Invalid
+from ..errors import NotFound
+from ..errors import RateLimited
 from ..extensions import db
 from ..permissions import Action
 from ..ratelimit import limiter

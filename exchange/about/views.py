@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint
+from flask import current_app
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from ..accounts.privacy import ENDED_SESSION_RETENTION
 from ..errors import ExchangeError
-from ..forms import apply_error, form_status
-from ..permissions import Action, acting_user, requires
+from ..forms import apply_error
+from ..forms import form_status
+from ..permissions import acting_user
+from ..permissions import Action
+from ..permissions import requires
 from . import services
 from .forms import AccessibilityFeedbackForm
 

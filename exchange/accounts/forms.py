@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    EmailField,
-    IntegerField,
-    PasswordField,
-    SelectField,
-    StringField,
-)
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+from wtforms import BooleanField
+from wtforms import EmailField
+from wtforms import IntegerField
+from wtforms import PasswordField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms.validators import DataRequired
+from wtforms.validators import EqualTo
+from wtforms.validators import Length
+from wtforms.validators import NumberRange
+from wtforms.validators import Optional
 
 
 class LoginForm(FlaskForm):

@@ -8,9 +8,15 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import gettext
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
 
-from ..db import Base, created_at, enum_type, intpk, short_str
+from ..db import Base
+from ..db import created_at
+from ..db import enum_type
+from ..db import intpk
+from ..db import short_str
 
 if TYPE_CHECKING:
     from ..event.models import Administration

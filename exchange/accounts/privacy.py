@@ -23,18 +23,30 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash
 
 from .. import realtime
-from ..db import changed_rows, utcnow
+from ..db import changed_rows
+from ..db import utcnow
 from ..errors import Invalid
 from ..extensions import db
 from ..files import services as files
-from ..files.models import StoredFile, Variant
+from ..files.models import StoredFile
+from ..files.models import Variant
 from ..mail import services as mail
-from ..moderation.models import AuditEntry, Notice, Report
-from ..practices.models import Practice, PracticeRevision
-from ..rooms.models import Connection, Message, ReadPosition
+from ..moderation.models import AuditEntry
+from ..moderation.models import Notice
+from ..moderation.models import Report
+from ..practices.models import Practice
+from ..practices.models import PracticeRevision
+from ..rooms.models import Connection
+from ..rooms.models import Message
+from ..rooms.models import ReadPosition
 from ..serialize import iso_utc
-from .models import AccountToken, Invitation, LoginSession, Role, User
-from .services import deleted_account_email, revoke_login_sessions
+from .models import AccountToken
+from .models import Invitation
+from .models import LoginSession
+from .models import Role
+from .models import User
+from .services import deleted_account_email
+from .services import revoke_login_sessions
 
 logger = logging.getLogger(__name__)
 

@@ -15,18 +15,30 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _nl
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
+from werkzeug.security import generate_password_hash
 
 from .. import realtime
-from ..db import changed_rows, utcnow
-from ..errors import Forbidden, Invalid, NotFound, RateLimited
+from ..db import changed_rows
+from ..db import utcnow
+from ..errors import Forbidden
+from ..errors import Invalid
+from ..errors import NotFound
+from ..errors import RateLimited
 from ..event.models import Administration
-from ..event.phases import Phase, archived_at, now, phase_of
+from ..event.phases import archived_at
+from ..event.phases import now
+from ..event.phases import Phase
+from ..event.phases import phase_of
 from ..event.services import current_event
 from ..extensions import db
 from ..i18n import available_timezones
-from ..ratelimit import backoff, limiter
-from .models import Invitation, LoginSession, Role, User
+from ..ratelimit import backoff
+from ..ratelimit import limiter
+from .models import Invitation
+from .models import LoginSession
+from .models import Role
+from .models import User
 
 logger = logging.getLogger(__name__)
 

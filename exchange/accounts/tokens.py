@@ -24,12 +24,20 @@ from flask_babel import lazy_ngettext as _nl
 
 from .. import realtime
 from ..db import utcnow
-from ..errors import Invalid, RateLimited
+from ..errors import Invalid
+from ..errors import RateLimited
 from ..extensions import db
-from ..mail.services import queue_mail, site_url
+from ..mail.services import queue_mail
+from ..mail.services import site_url
 from ..ratelimit import limiter
-from .models import AccountToken, LoginSession, TokenPurpose, User
-from .services import _hash_password, _token_hash, check_password_strength, normalize_email
+from .models import AccountToken
+from .models import LoginSession
+from .models import TokenPurpose
+from .models import User
+from .services import _hash_password
+from .services import _token_hash
+from .services import check_password_strength
+from .services import normalize_email
 
 logger = logging.getLogger(__name__)
 

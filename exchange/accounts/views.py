@@ -4,39 +4,47 @@ from __future__ import annotations
 
 import json
 
-from flask import (
-    Blueprint,
-    Response,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    session,
-    stream_with_context,
-    url_for,
-)
+from flask import Blueprint
+from flask import current_app
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import Response
+from flask import session
+from flask import stream_with_context
+from flask import url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
+from flask_login import login_user
+from flask_login import logout_user
 
-from ..errors import ExchangeError, Invalid
-from ..event.services import get_administration, list_administrations
-from ..forms import apply_error, form_status
-from ..i18n import language_names, remember_choices, timezone_choices
-from ..permissions import Action, acting_user, requires
+from ..errors import ExchangeError
+from ..errors import Invalid
+from ..event.services import get_administration
+from ..event.services import list_administrations
+from ..forms import apply_error
+from ..forms import form_status
+from ..i18n import language_names
+from ..i18n import remember_choices
+from ..i18n import timezone_choices
+from ..permissions import acting_user
+from ..permissions import Action
+from ..permissions import requires
 from ..security import safe_next_url
-from . import privacy, services, tokens
-from .forms import (
-    DeleteAccountForm,
-    ForgotPasswordForm,
-    InvitationForm,
-    LoginForm,
-    NewPasswordForm,
-    PreferencesForm,
-    RegisterForm,
-)
-from .models import TokenPurpose, User
+from . import privacy
+from . import services
+from . import tokens
+from .forms import DeleteAccountForm
+from .forms import ForgotPasswordForm
+from .forms import InvitationForm
+from .forms import LoginForm
+from .forms import NewPasswordForm
+from .forms import PreferencesForm
+from .forms import RegisterForm
+from .models import TokenPurpose
+from .models import User
 
 bp = Blueprint("accounts", __name__)
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from markupsafe import Markup, escape
+from markupsafe import escape
+from markupsafe import Markup
 
 BAR_COLOUR = "#0b4aa2"
 TEXT_COLOUR = "#1b1f24"

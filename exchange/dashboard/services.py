@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 import sqlalchemy as sa
 
 from ..about.models import AccessibilityFeedback
-from ..accounts.models import Role, User
+from ..accounts.models import Role
+from ..accounts.models import User
 from ..db import utcnow
-from ..event.models import Administration, Room
+from ..event.models import Administration
+from ..event.models import Room
 from ..event.services import list_rooms
 from ..extensions import db
-from ..moderation.models import Report, ReportState
-from ..practices.models import Practice, PracticeStatus
+from ..moderation.models import Report
+from ..moderation.models import ReportState
+from ..practices.models import Practice
+from ..practices.models import PracticeStatus
 from ..practices.search import visible_practices
 from ..rooms import presence
 from ..rooms.models import Message

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from collections import Counter
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint
+from flask import render_template
+from flask import Response
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from ..errors import NotFound
 from ..i18n import locale_code
 from ..mail.services import failing_mails
-from ..permissions import Action, requires
+from ..permissions import Action
+from ..permissions import requires
 from ..sanitize import csv_text
 from ..serialize import iso_utc
 from ..templating import country_name
-from . import charts, services
+from . import charts
+from . import services
 
 bp = Blueprint("dashboard", __name__, url_prefix="/organizer")
 

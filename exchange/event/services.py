@@ -8,15 +8,21 @@ import re
 import tomllib
 import zoneinfo
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any
+from typing import TypedDict
 
 import sqlalchemy as sa
 
-from ..errors import Invalid, NotFound
+from ..errors import Invalid
+from ..errors import NotFound
 from ..extensions import db
-from .models import Administration, AdministrationKind, Event, Room
+from .models import Administration
+from .models import AdministrationKind
+from .models import Event
+from .models import Room
 
 logger = logging.getLogger(__name__)
 

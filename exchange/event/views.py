@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from flask import Blueprint, render_template
+from flask import Blueprint
+from flask import render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 

@@ -12,7 +12,9 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     # Imported here, not above: importing exchange.files.models (as every owner's
     # models do) runs this file first, and must not pull in the services.
-    from . import owners, services, storage
+    from . import owners
+    from . import services
+    from . import storage
 
     storage.init_app(app)
     owners.init_app(app)

@@ -28,7 +28,9 @@ from urllib.parse import quote
 
 import olefile
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageOps, ImageSequence
+from PIL import Image
+from PIL import ImageOps
+from PIL import ImageSequence
 
 from ..errors import Invalid
 

@@ -13,24 +13,34 @@ import logging
 import math
 import secrets
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import current_app
+from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from .. import permissions
 from ..accounts.models import User
-from ..db import changed_rows, is_postgresql, utcnow
-from ..errors import Forbidden, Invalid, NotFound, RateLimited, TooLarge
+from ..db import changed_rows
+from ..db import is_postgresql
+from ..db import utcnow
+from ..errors import Forbidden
+from ..errors import Invalid
+from ..errors import NotFound
+from ..errors import RateLimited
+from ..errors import TooLarge
 from ..extensions import db
 from ..offload import run_off_loop
 from ..payloads import check_storable
-from ..permissions import Action, can
+from ..permissions import Action
+from ..permissions import can
 from ..ratelimit import limiter
 from . import content
-from .models import StoredFile, Variant
+from .models import StoredFile
+from .models import Variant
 from .owners import owner_kinds
 from .storage import storages
 

@@ -18,18 +18,24 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import current_app
+from flask import Flask
 
 from ..db import is_postgresql
 from ..errors import ExchangeError
 from ..extensions import db
-from ..offload import let_others_run, run_off_loop
-from .models import CHUNK_SIZE, FileChunk, StoredFile, Variant
+from ..offload import let_others_run
+from ..offload import run_off_loop
+from .models import CHUNK_SIZE
+from .models import FileChunk
+from .models import StoredFile
+from .models import Variant
 
 logger = logging.getLogger(__name__)
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import (
-    Blueprint,
-    Response,
-    current_app,
-    jsonify,
-    redirect,
-    request,
-    url_for,
-)
+from flask import Blueprint
+from flask import current_app
+from flask import jsonify
+from flask import redirect
+from flask import request
+from flask import Response
+from flask import url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,12 +18,18 @@ from werkzeug.datastructures import ContentRange
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..config import UPLOAD_FORM_OVERHEAD as FORM_OVERHEAD
-from ..errors import Invalid, NotFound
-from ..permissions import Action, acting_user, requires
+from ..errors import Invalid
+from ..errors import NotFound
+from ..permissions import acting_user
+from ..permissions import Action
+from ..permissions import requires
 from . import services
-from .content import INLINE_TYPES, content_disposition
-from .models import StoredFile, Variant
-from .schemas import file_json, thumbnail_name
+from .content import content_disposition
+from .content import INLINE_TYPES
+from .models import StoredFile
+from .models import Variant
+from .schemas import file_json
+from .schemas import thumbnail_name
 
 bp = Blueprint("files", __name__)
 

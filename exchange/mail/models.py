@@ -5,9 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
 
-from ..db import Base, created_at, intpk, utcnow
+from ..db import Base
+from ..db import created_at
+from ..db import intpk
+from ..db import utcnow
 
 
 class OutgoingMail(Base):

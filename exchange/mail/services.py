@@ -15,22 +15,27 @@ import smtplib
 from collections.abc import Mapping
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime
+from email.utils import make_msgid
+from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import User
-from ..accounts.services import is_deliverable_email, normalize_email
+from ..accounts.services import is_deliverable_email
+from ..accounts.services import normalize_email
 from ..db import utcnow
 from ..errors import Invalid
 from ..extensions import db
 from .models import OutgoingMail
-from .transport import MailConfigError, open_transport
+from .transport import MailConfigError
+from .transport import open_transport
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,8 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 from types import TracebackType
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
+from urllib.parse import urlsplit
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,10 @@ from flask_socketio import SocketIO
 
 from ..event.services import get_room
 from ..payloads import Payload
-from ..permissions import Action, acting_user, can, check
+from ..permissions import acting_user
+from ..permissions import Action
+from ..permissions import can
+from ..permissions import check
 from ..rooms.schemas import message_json
 from ..rooms.services import get_message
 from ..sockets import socket_event

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
 
-from ..db import Base, created_at, enum_type, intpk
+from ..db import Base
+from ..db import created_at
+from ..db import enum_type
+from ..db import intpk
 
 if TYPE_CHECKING:
     from ..accounts.models import User

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..practices.schemas import practice_ref_json
-from ..rooms.schemas import message_json, user_json
+from ..rooms.schemas import message_json
+from ..rooms.schemas import user_json
 from ..serialize import iso_utc
-from .models import Notice, Report
+from .models import Notice
+from .models import Report
 
 
 def report_json(report: Report) -> dict[str, Any]:

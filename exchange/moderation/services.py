@@ -18,20 +18,34 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from .. import permissions, realtime
-from ..accounts.models import Role, User
+from .. import permissions
+from .. import realtime
+from ..accounts.models import Role
+from ..accounts.models import User
 from ..accounts.services import revoke_login_sessions
-from ..db import changed_rows, utcnow
-from ..errors import Forbidden, Invalid, Muted, NotFound, RateLimited
+from ..db import changed_rows
+from ..db import utcnow
+from ..errors import Forbidden
+from ..errors import Invalid
+from ..errors import Muted
+from ..errors import NotFound
+from ..errors import RateLimited
 from ..event.models import Room
 from ..extensions import db
 from ..files.models import StoredFile
-from ..permissions import Action, check_can_act_on, check_can_grant
+from ..permissions import Action
+from ..permissions import check_can_act_on
+from ..permissions import check_can_grant
 from ..practices.models import Practice
 from ..rooms.models import Message
 from ..sanitize import csv_text
 from ..serialize import iso_utc
-from .models import AuditAction, AuditEntry, ModerationChange, Notice, Report, ReportState
+from .models import AuditAction
+from .models import AuditEntry
+from .models import ModerationChange
+from .models import Notice
+from .models import Report
+from .models import ReportState
 
 logger = logging.getLogger(__name__)
 

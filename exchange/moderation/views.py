@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import (
-    Blueprint,
-    Response,
-    flash,
-    redirect,
-    render_template,
-    request,
-    stream_with_context,
-    url_for,
-)
+from flask import Blueprint
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import Response
+from flask import stream_with_context
+from flask import url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,10 +20,14 @@ from flask_babel import ngettext
 from ..accounts.models import Role
 from ..db import utcnow
 from ..errors import Invalid
-from ..event.services import get_room, list_rooms
+from ..event.services import get_room
+from ..event.services import list_rooms
 from ..forms import flash_refusal
 from ..payloads import query_int
-from ..permissions import Action, acting_user, can, requires
+from ..permissions import acting_user
+from ..permissions import Action
+from ..permissions import can
+from ..permissions import requires
 from ..practices.services import get_practice
 from ..rooms.services import get_message
 from ..security import safe_next_url

@@ -12,7 +12,8 @@ from typing import Any
 
 from ..i18n import CONTENT_LANGUAGES
 from ..practices.licences import LICENCES
-from ..practices.models import MARKDOWN_FIELDS, STANDARD_INDICATORS
+from ..practices.models import MARKDOWN_FIELDS
+from ..practices.models import STANDARD_INDICATORS
 
 JSON = "application/json"
 

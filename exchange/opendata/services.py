@@ -6,13 +6,17 @@ import datetime as dt
 from collections.abc import Iterator
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from ..errors import NotFound
-from ..event.models import Administration, Room
+from ..event.models import Administration
+from ..event.models import Room
 from ..extensions import db
 from ..practices.models import Practice
-from ..practices.search import PracticeQuery, search, visible_practices
+from ..practices.search import PracticeQuery
+from ..practices.search import search
+from ..practices.search import visible_practices
 
 #: Most addresses one sitemap file may list (the sitemaps protocol allows 50,000).
 SITEMAP_SIZE = 40_000

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from ..practices.licences import licence_of
-from ..practices.models import MARKDOWN_FIELDS, STANDARD_INDICATORS, Practice
+from ..practices.models import MARKDOWN_FIELDS
+from ..practices.models import Practice
+from ..practices.models import STANDARD_INDICATORS
 from ..practices.schemas import practice_url
 from ..serialize import iso_utc
 

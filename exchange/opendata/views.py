@@ -6,23 +6,24 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from flask import (
-    Blueprint,
-    Response,
-    current_app,
-    jsonify,
-    render_template,
-    stream_with_context,
-    url_for,
-)
+from flask import Blueprint
+from flask import current_app
+from flask import jsonify
+from flask import render_template
+from flask import Response
+from flask import stream_with_context
+from flask import url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from ..db import utcnow
-from ..event.services import current_event, get_room, list_administrations
+from ..event.services import current_event
+from ..event.services import get_room
+from ..event.services import list_administrations
 from ..i18n import locale_code
 from ..practices.ebook import NOT_XML
-from ..practices.licences import DEFAULT_LICENCE, LICENCES
+from ..practices.licences import DEFAULT_LICENCE
+from ..practices.licences import LICENCES
 from ..practices.models import Practice
 from ..practices.schemas import practice_json
 from ..sanitize import csv_text
@@ -30,7 +31,8 @@ from ..serialize import iso_utc
 from ..templating import country_name
 from . import services
 from .openapi import openapi_document
-from .tables import CSV_HEADER, csv_row
+from .tables import CSV_HEADER
+from .tables import csv_row
 
 bp = Blueprint("opendata", __name__)
 

@@ -24,15 +24,20 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, render_template
-from flask_babel import force_locale, format_date, get_locale, ngettext
+from flask import current_app
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import format_date
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 
 from ..accounts.models import User
 from ..db import utcnow
 from ..errors import RateLimited
-from ..event.models import Event, Room
+from ..event.models import Event
+from ..event.models import Room
 from ..event.services import current_event
 from ..extensions import db
 from ..i18n import locale_code
@@ -42,9 +47,13 @@ from ..ratelimit import limiter
 from ..sanitize import MARKDOWN_VERSION
 from ..templating import country_name
 from . import services
-from .labels import FIELD_LABELS, indicator_lines, period_text
+from .labels import FIELD_LABELS
+from .labels import indicator_lines
+from .labels import period_text
 from .licences import licence_of
-from .models import MARKDOWN_FIELDS, Practice, PracticeRevision
+from .models import MARKDOWN_FIELDS
+from .models import Practice
+from .models import PracticeRevision
 from .search import visible_practices
 
 logger = logging.getLogger(__name__)
@@ -317,7 +326,8 @@ def build_pdf(book: Book) -> bytes:
     """Print the book as a PDF with a title page, a table of contents and bookmarks."""
     # fpdf2 brings Pillow and fontTools: loaded only by those who print.
     from fpdf import FPDF
-    from fpdf.fonts import FontFace, TextStyle
+    from fpdf.fonts import FontFace
+    from fpdf.fonts import TextStyle
     from fpdf.outline import TableOfContents
 
     class BookPDF(FPDF):

@@ -6,26 +6,31 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    EmailField,
-    FieldList,
-    FloatField,
-    Form,
-    FormField,
-    HiddenField,
-    IntegerField,
-    SearchField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import EmailField
+from wtforms import FieldList
+from wtforms import FloatField
+from wtforms import Form
+from wtforms import FormField
+from wtforms import HiddenField
+from wtforms import IntegerField
+from wtforms import SearchField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired
+from wtforms.validators import Length
+from wtforms.validators import NumberRange
+from wtforms.validators import Optional
 
 from ..event.models import Room
-from .labels import FIELD_LABELS, INDICATOR_LABELS
-from .licences import DEFAULT_LICENCE, LICENCES
-from .models import MARKDOWN_FIELDS, STANDARD_INDICATORS
-from .services import OtherIndicator, PracticeContent
+from .labels import FIELD_LABELS
+from .labels import INDICATOR_LABELS
+from .licences import DEFAULT_LICENCE
+from .licences import LICENCES
+from .models import MARKDOWN_FIELDS
+from .models import STANDARD_INDICATORS
+from .services import OtherIndicator
+from .services import PracticeContent
 
 #: Blank rows offered for new free indicators (the form works without JavaScript).
 BLANK_INDICATOR_ROWS = 2

@@ -10,10 +10,14 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup, escape
+from markupsafe import escape
+from markupsafe import Markup
 
 from ..templating import number
-from .models import STANDARD_INDICATORS, Practice, PracticeStatus, RevisionAction
+from .models import Practice
+from .models import PracticeStatus
+from .models import RevisionAction
+from .models import STANDARD_INDICATORS
 from .search import WORD_RE
 
 FIELD_LABELS: dict[str, Any] = {

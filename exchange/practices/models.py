@@ -17,16 +17,26 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
 
-from ..db import Base, Hideable, created_at, enum_type, intpk, short_str, utcnow
+from ..db import Base
+from ..db import created_at
+from ..db import enum_type
+from ..db import Hideable
+from ..db import intpk
+from ..db import short_str
+from ..db import utcnow
 
 if TYPE_CHECKING:
     from ..accounts.models import User
-    from ..event.models import Administration, Room
+    from ..event.models import Administration
+    from ..event.models import Room
 
 
 class PracticeStatus(StrEnum):

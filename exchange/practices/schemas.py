@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
+from flask import has_request_context
+from flask import url_for
 
 from ..serialize import iso_utc
 from .licences import licence_of
-from .models import MARKDOWN_FIELDS, STANDARD_INDICATORS, Practice
+from .models import MARKDOWN_FIELDS
+from .models import Practice
+from .models import STANDARD_INDICATORS
 from .search import ResultPage
 
 

@@ -29,27 +29,30 @@ from __future__ import annotations
 import math
 import re
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import load_only
+from sqlalchemy.orm import selectinload
 
 from ..db import is_postgresql
-from ..event.models import Administration, Room
+from ..event.models import Administration
+from ..event.models import Room
 from ..extensions import db
 from ..i18n import CONTENT_LANGUAGES
 from ..moderation.models import AuditEntry
-from .models import (
-    FTS_HEAD_WEIGHTS,
-    FTS_TABLE,
-    STANDARD_INDICATORS,
-    Practice,
-    PracticeRevision,
-    PracticeStatus,
-    PracticeTag,
-)
+from .models import FTS_HEAD_WEIGHTS
+from .models import FTS_TABLE
+from .models import Practice
+from .models import PracticeRevision
+from .models import PracticeStatus
+from .models import PracticeTag
+from .models import STANDARD_INDICATORS
 
 #: Words of a search: letters and digits of any script (underscores separate, as in FTS5).
 WORD_RE = re.compile(r"[^\W_]+")

@@ -8,21 +8,32 @@ import logging
 import math
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import fields
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload, raiseload, selectinload
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import raiseload
+from sqlalchemy.orm import selectinload
 
 from .. import permissions
 from ..accounts.models import User
 from ..accounts.services import EMAIL_RE
 from ..db import utcnow
-from ..errors import Invalid, NotFound, RateLimited, TooLong
-from ..event.models import Administration, Room
+from ..errors import Invalid
+from ..errors import NotFound
+from ..errors import RateLimited
+from ..errors import TooLong
+from ..event.models import Administration
+from ..event.models import Room
 from ..event.services import get_room
 from ..extensions import db
 from ..i18n import CONTENT_LANGUAGES
@@ -32,21 +43,23 @@ from ..permissions import Action
 from ..ratelimit import limiter
 from ..rooms import services as rooms
 from ..rooms.models import Message
-from ..sanitize import MARKDOWN_VERSION, MarkdownTooComplex, clean_markdown_fields
+from ..sanitize import clean_markdown_fields
+from ..sanitize import MARKDOWN_VERSION
+from ..sanitize import MarkdownTooComplex
 from .labels import field_label
-from .licences import DEFAULT_LICENCE, LICENCES
-from .models import (
-    EDIT_REVIEW_ACTIONS,
-    MARKDOWN_FIELDS,
-    STANDARD_INDICATORS,
-    Practice,
-    PracticeIndicator,
-    PracticeRevision,
-    PracticeStatus,
-    PracticeTag,
-    RevisionAction,
-)
-from .search import normalize_tag, visible_practices
+from .licences import DEFAULT_LICENCE
+from .licences import LICENCES
+from .models import EDIT_REVIEW_ACTIONS
+from .models import MARKDOWN_FIELDS
+from .models import Practice
+from .models import PracticeIndicator
+from .models import PracticeRevision
+from .models import PracticeStatus
+from .models import PracticeTag
+from .models import RevisionAction
+from .models import STANDARD_INDICATORS
+from .search import normalize_tag
+from .search import visible_practices
 
 logger = logging.getLogger(__name__)
 

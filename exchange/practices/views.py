@@ -6,47 +6,66 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from flask import (
-    Blueprint,
-    Response,
-    current_app,
-    flash,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint
+from flask import current_app
+from flask import flash
+from flask import jsonify
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import Response
+from flask import url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..errors import Invalid, RateLimited
-from ..event.services import get_room, list_administrations, list_rooms
-from ..forms import apply_error, flash_refusal, form_status
-from ..i18n import CONTENT_LANGUAGES, language_name, language_names, locale_code
+from ..errors import Invalid
+from ..errors import RateLimited
+from ..event.services import get_room
+from ..event.services import list_administrations
+from ..event.services import list_rooms
+from ..forms import apply_error
+from ..forms import flash_refusal
+from ..forms import form_status
+from ..i18n import CONTENT_LANGUAGES
+from ..i18n import language_name
+from ..i18n import language_names
+from ..i18n import locale_code
 from ..moderation.services import report_practice
 from ..payloads import query_int
-from ..permissions import Action, acting_user, can, check, requires
+from ..permissions import acting_user
+from ..permissions import Action
+from ..permissions import can
+from ..permissions import check
+from ..permissions import requires
 from ..rooms.services import get_message
 from ..sanitize import csv_text
-from ..templating import country_name, number
-from . import ebook, search, services
-from .forms import PracticeForm, ReviewForm, SearchForm, ShareForm
-from .labels import (
-    FIELD_LABELS,
-    HEADLINE_INDICATORS,
-    INDICATOR_LABELS,
-    REVISION_LABELS,
-    STATUS_LABELS,
-    highlight,
-    indicator_lines,
-    period_text,
-)
+from ..templating import country_name
+from ..templating import number
+from . import ebook
+from . import search
+from . import services
+from .forms import PracticeForm
+from .forms import ReviewForm
+from .forms import SearchForm
+from .forms import ShareForm
+from .labels import FIELD_LABELS
+from .labels import HEADLINE_INDICATORS
+from .labels import highlight
+from .labels import INDICATOR_LABELS
+from .labels import indicator_lines
+from .labels import period_text
+from .labels import REVISION_LABELS
+from .labels import STATUS_LABELS
 from .licences import licence_of
-from .models import MARKDOWN_FIELDS, STANDARD_INDICATORS, Practice
-from .schemas import page_json, practice_json, practice_jsonld, practice_url
+from .models import MARKDOWN_FIELDS
+from .models import Practice
+from .models import STANDARD_INDICATORS
+from .schemas import page_json
+from .schemas import practice_json
+from .schemas import practice_jsonld
+from .schemas import practice_url
 
 bp = Blueprint("practices", __name__)
 

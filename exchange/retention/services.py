@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
 from ..files.models import StoredFile
-from ..files.services import discard, files_of_owner
+from ..files.services import discard
+from ..files.services import files_of_owner
 from ..moderation.models import Notice
 from ..rooms.models import Message
 

@@ -7,7 +7,8 @@ from typing import Any
 from .. import realtime
 from ..db import utcnow
 from ..files.owners import OwnerKind
-from ..permissions import Action, can
+from ..permissions import Action
+from ..permissions import can
 from .models import Message
 
 

@@ -3,22 +3,37 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, NoReturn
+from typing import Any
+from typing import NoReturn
 
 from flask_login import current_user
-from flask_socketio import SocketIO, join_room, leave_room, rooms
+from flask_socketio import join_room
+from flask_socketio import leave_room
+from flask_socketio import rooms
+from flask_socketio import SocketIO
 from socketio.exceptions import ConnectionRefusedError
 
-from .. import lifecycle, realtime
-from ..errors import ExchangeError, Unauthenticated, as_exchange_error
+from .. import lifecycle
+from .. import realtime
+from ..errors import as_exchange_error
+from ..errors import ExchangeError
+from ..errors import Unauthenticated
 from ..event.services import get_room
 from ..i18n import locale_code
 from ..payloads import Payload
-from ..permissions import Action, acting_user, can
+from ..permissions import acting_user
+from ..permissions import Action
+from ..permissions import can
 from ..practices.services import published_practice
-from ..sockets import connection_id, socket_event
-from . import presence, services, unread
-from .schemas import change_json, message_json, room_json, user_json
+from ..sockets import connection_id
+from ..sockets import socket_event
+from . import presence
+from . import services
+from . import unread
+from .schemas import change_json
+from .schemas import message_json
+from .schemas import room_json
+from .schemas import user_json
 
 logger = logging.getLogger(__name__)
 

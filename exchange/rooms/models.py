@@ -6,12 +6,18 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
 
-from ..db import Base, Hideable, created_at, intpk
+from ..db import Base
+from ..db import created_at
+from ..db import Hideable
+from ..db import intpk
 
 if TYPE_CHECKING:
-    from ..accounts.models import LoginSession, User
+    from ..accounts.models import LoginSession
+    from ..accounts.models import User
     from ..event.models import Room
     from ..practices.models import Practice
 

@@ -15,13 +15,18 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload
 
-from ..accounts.models import LoginSession, User
-from ..db import changed_rows, utcnow
+from ..accounts.models import LoginSession
+from ..accounts.models import User
+from ..db import changed_rows
+from ..db import utcnow
 from ..errors import TooManyConnections
 from ..event.models import Room
 from ..extensions import db
-from ..permissions import Action, roles_allowed
-from .models import Connection, Node, RoomPresence
+from ..permissions import Action
+from ..permissions import roles_allowed
+from .models import Connection
+from .models import Node
+from .models import RoomPresence
 
 logger = logging.getLogger(__name__)
 

@@ -13,10 +13,14 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from .. import permissions, realtime
+from .. import permissions
+from .. import realtime
 from ..accounts.models import User
 from ..db import utcnow
-from ..errors import Forbidden, Invalid, NotFound, TooLong
+from ..errors import Forbidden
+from ..errors import Invalid
+from ..errors import NotFound
+from ..errors import TooLong
 from ..event.models import Room
 from ..event.phases import check_rooms_open
 from ..event.services import get_room
@@ -26,9 +30,11 @@ from ..moderation.models import ModerationChange
 from ..moderation.services import check_can_post
 from ..payloads import check_storable
 from ..sanitize import clean_chat_text
-from . import presence, unread
+from . import presence
+from . import unread
 from .models import Message
-from .writer import PendingMessage, message_writer
+from .writer import message_writer
+from .writer import PendingMessage
 
 if TYPE_CHECKING:
     from ..practices.models import Practice

@@ -14,15 +14,18 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
 
 from .. import realtime
 from ..accounts.models import User
-from ..db import changed_rows, utcnow
+from ..db import changed_rows
+from ..db import utcnow
 from ..errors import NotFound
 from ..event.models import Room
 from ..extensions import db
-from .models import Message, ReadPosition
+from .models import Message
+from .models import ReadPosition
 
 logger = logging.getLogger(__name__)
 

@@ -4,27 +4,36 @@ from __future__ import annotations
 
 import uuid
 
-from flask import (
-    Blueprint,
-    current_app,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint
+from flask import current_app
+from flask import jsonify
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 
 from ..db import utcnow
-from ..event.phases import Phase, current_phase
-from ..event.services import get_room, list_rooms
+from ..event.phases import current_phase
+from ..event.phases import Phase
+from ..event.services import get_room
+from ..event.services import list_rooms
 from ..forms import flash_refusal
-from ..i18n import CONTENT_LANGUAGES, language_names, locale_code
+from ..i18n import CONTENT_LANGUAGES
+from ..i18n import language_names
+from ..i18n import locale_code
 from ..payloads import query_int
-from ..permissions import Action, acting_user, can, requires
-from . import presence, services, unread
-from .schemas import message_json, room_json, user_json
+from ..permissions import acting_user
+from ..permissions import Action
+from ..permissions import can
+from ..permissions import requires
+from . import presence
+from . import services
+from . import unread
+from .schemas import message_json
+from .schemas import room_json
+from .schemas import user_json
 
 bp = Blueprint("rooms", __name__)
 

@@ -26,7 +26,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..event.models import Room
-from ..extensions import db, socketio
+from ..extensions import db
+from ..extensions import socketio
 from .models import Message
 
 logger = logging.getLogger(__name__)

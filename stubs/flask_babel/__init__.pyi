@@ -1,7 +1,8 @@
 # Flask-Babel 4.0, only the names the exchange imports.
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 

@@ -1,7 +1,8 @@
 # Flask-Login 0.6, only the names the exchange imports.
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
+from typing import TypeVar
 
 from flask import Flask
 

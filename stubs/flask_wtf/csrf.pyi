@@ -1,6 +1,7 @@
 # Flask-WTF 1.3's CSRF protection, only the names the exchange imports.
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
+from typing import TypeVar
 
 from flask import Flask
 from werkzeug.exceptions import BadRequest

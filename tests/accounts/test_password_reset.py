@@ -8,13 +8,15 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from exchange.accounts.models import AccountToken, Role
+from exchange.accounts.models import AccountToken
+from exchange.accounts.models import Role
 from exchange.db import utcnow
 from exchange.extensions import db
 
 from ..conftest import PASSWORD
 from ..support.live import csrf_token
-from ..support.smtp import html_of, text_of
+from ..support.smtp import html_of
+from ..support.smtp import text_of
 
 NEW_PASSWORD = "a brand new passphrase for spring"
 LINK = re.compile(r"https://exchange\.example\.eu(/reset-password/[\w-]+)")

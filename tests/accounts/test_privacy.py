@@ -6,8 +6,11 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from exchange.accounts import privacy, services
-from exchange.accounts.models import LoginSession, Role, User
+from exchange.accounts import privacy
+from exchange.accounts import services
+from exchange.accounts.models import LoginSession
+from exchange.accounts.models import Role
+from exchange.accounts.models import User
 from exchange.db import utcnow
 from exchange.errors import Invalid
 from exchange.extensions import db
@@ -195,7 +198,8 @@ def test_the_zip_export_holds_the_data_and_every_file_uploaded(app, client, logi
 
     from exchange.event.services import get_room
     from exchange.files import services as files
-    from exchange.rooms.services import get_message, post_message
+    from exchange.rooms.services import get_message
+    from exchange.rooms.services import post_message
 
     from ..support import files as samples
 

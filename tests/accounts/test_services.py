@@ -7,7 +7,9 @@ import pytest
 from exchange.accounts import services
 from exchange.accounts.models import Role
 from exchange.db import utcnow
-from exchange.errors import Invalid, NotFound, RateLimited
+from exchange.errors import Invalid
+from exchange.errors import NotFound
+from exchange.errors import RateLimited
 from exchange.event.services import get_administration
 from exchange.extensions import db
 

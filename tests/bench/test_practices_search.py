@@ -4,7 +4,8 @@ import pytest
 
 from bench import practices_search
 
-from ..support.services import POSTGRESQL_URL, require
+from ..support.services import POSTGRESQL_URL
+from ..support.services import require
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,10 @@ import pytest
 import sqlalchemy as sa
 
 from exchange.accounts.models import Role
-from exchange.dashboard.charts import bar_chart, column_chart
-from exchange.event.models import Administration, Room
+from exchange.dashboard.charts import bar_chart
+from exchange.dashboard.charts import column_chart
+from exchange.event.models import Administration
+from exchange.event.models import Room
 from exchange.extensions import db
 
 from ..csv_checks import assert_safe_for_spreadsheets

@@ -17,7 +17,8 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,12 +29,19 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from exchange import create_app
-from exchange.accounts.models import Role, User
+from exchange.accounts.models import Role
+from exchange.accounts.models import User
 from exchange.extensions import socketio
 
-from ..conftest import PASSWORD, test_config
-from ..support.live import LiveServer, RecordingClient, csrf_token, free_port
-from ..support.services import REDIS_URL, require, require_program
+from ..conftest import PASSWORD
+from ..conftest import test_config
+from ..support.live import csrf_token
+from ..support.live import free_port
+from ..support.live import LiveServer
+from ..support.live import RecordingClient
+from ..support.services import REDIS_URL
+from ..support.services import require
+from ..support.services import require_program
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "deploy" / "nginx" / "spazio-virtuale.conf"

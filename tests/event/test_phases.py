@@ -10,10 +10,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from exchange.accounts import services as accounts
-from exchange.accounts.models import Invitation, Role
-from exchange.errors import Archived, Invalid
-from exchange.event.phases import CLOCK, Phase, current_phase
-from exchange.event.services import get_administration, get_room
+from exchange.accounts.models import Invitation
+from exchange.accounts.models import Role
+from exchange.errors import Archived
+from exchange.errors import Invalid
+from exchange.event.phases import CLOCK
+from exchange.event.phases import current_phase
+from exchange.event.phases import Phase
+from exchange.event.services import get_administration
+from exchange.event.services import get_room
 from exchange.extensions import db
 from exchange.rooms import services as rooms
 

@@ -6,8 +6,14 @@ import tomllib
 import pytest
 import sqlalchemy as sa
 
-from exchange.event.models import Administration, AdministrationKind, Event, Room
-from exchange.event.services import EventFileError, list_rooms, load_event, load_event_file
+from exchange.event.models import Administration
+from exchange.event.models import AdministrationKind
+from exchange.event.models import Event
+from exchange.event.models import Room
+from exchange.event.services import EventFileError
+from exchange.event.services import list_rooms
+from exchange.event.services import load_event
+from exchange.event.services import load_event_file
 from exchange.extensions import db
 
 from ..conftest import DEMO_EVENT

@@ -10,7 +10,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from exchange.accounts.models import Role, User
+from exchange.accounts.models import Role
+from exchange.accounts.models import User
 from exchange.event.services import get_room
 from exchange.extensions import db
 from exchange.files import services

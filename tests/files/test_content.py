@@ -9,7 +9,10 @@ from PIL import Image
 
 from exchange.errors import Invalid
 from exchange.files import content
-from exchange.files.content import Limits, content_disposition, display_name, examine
+from exchange.files.content import content_disposition
+from exchange.files.content import display_name
+from exchange.files.content import examine
+from exchange.files.content import Limits
 
 from ..support import files
 

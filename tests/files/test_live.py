@@ -13,9 +13,11 @@ from PIL import Image
 
 from exchange.accounts.models import Role
 
-from ..conftest import PASSWORD, sign_in
+from ..conftest import PASSWORD
+from ..conftest import sign_in
 from ..support import files
-from ..support.live import LiveServer, csrf_token
+from ..support.live import csrf_token
+from ..support.live import LiveServer
 
 pytestmark = pytest.mark.live
 

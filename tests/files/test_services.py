@@ -12,16 +12,25 @@ import sqlalchemy as sa
 
 from exchange import create_app
 from exchange.accounts import privacy
-from exchange.accounts.models import Role, User
+from exchange.accounts.models import Role
+from exchange.accounts.models import User
 from exchange.db import utcnow
-from exchange.errors import Forbidden, Invalid, NotFound, RateLimited, TooLarge, Unauthenticated
+from exchange.errors import Forbidden
+from exchange.errors import Invalid
+from exchange.errors import NotFound
+from exchange.errors import RateLimited
+from exchange.errors import TooLarge
+from exchange.errors import Unauthenticated
 from exchange.extensions import db
 from exchange.files import services
-from exchange.files.models import FileChunk, StoredFile, Variant
+from exchange.files.models import FileChunk
+from exchange.files.models import StoredFile
+from exchange.files.models import Variant
 from exchange.moderation import services as moderation
 from exchange.rooms.services import get_message
 
-from ..conftest import PASSWORD, test_config
+from ..conftest import PASSWORD
+from ..conftest import test_config
 from ..support import files
 
 
@@ -257,7 +266,8 @@ def test_a_hidden_file_leaves_its_message_and_comes_back(
 def test_hiding_a_file_needs_a_reason_a_moderator_and_leaves_a_trail(
     app, elena, paolo, make_user, stored, message_of
 ):
-    from exchange.moderation.models import AuditEntry, Notice
+    from exchange.moderation.models import AuditEntry
+    from exchange.moderation.models import Notice
 
     file = stored(elena)
     moderator = make_user(Role.MODERATOR)

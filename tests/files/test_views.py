@@ -8,7 +8,8 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from exchange.accounts.models import Role, User
+from exchange.accounts.models import Role
+from exchange.accounts.models import User
 from exchange.extensions import db
 from exchange.files import services
 from exchange.files.models import StoredFile

@@ -12,7 +12,8 @@ from exchange.extensions import db
 from exchange.mail import services as mail
 from exchange.mail.models import OutgoingMail
 
-from ..support.smtp import html_of, text_of
+from ..support.smtp import html_of
+from ..support.smtp import text_of
 
 
 def write_test_mail(app, address="someone@example.org"):

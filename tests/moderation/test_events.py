@@ -2,7 +2,8 @@
 
 import pytest
 
-from exchange.accounts.models import Role, User
+from exchange.accounts.models import Role
+from exchange.accounts.models import User
 from exchange.extensions import db
 from exchange.moderation import services
 

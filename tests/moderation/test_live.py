@@ -9,7 +9,8 @@ from exchange.extensions import db
 from exchange.moderation.models import AuditEntry
 
 from ..conftest import PASSWORD
-from ..support.live import FollowingClient, csrf_token
+from ..support.live import csrf_token
+from ..support.live import FollowingClient
 
 pytestmark = pytest.mark.live
 

@@ -16,9 +16,11 @@ import pytest
 import sqlalchemy as sa
 
 from exchange.accounts import services as accounts
-from exchange.accounts.models import Role, User
+from exchange.accounts.models import Role
+from exchange.accounts.models import User
 from exchange.errors import ExchangeError
-from exchange.event.services import get_administration, get_room
+from exchange.event.services import get_administration
+from exchange.event.services import get_room
 from exchange.extensions import db
 from exchange.files import services as files
 from exchange.files.models import StoredFile

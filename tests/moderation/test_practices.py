@@ -3,12 +3,17 @@
 import pytest
 import sqlalchemy as sa
 
-from exchange.accounts.models import Role, User
+from exchange.accounts.models import Role
+from exchange.accounts.models import User
 from exchange.errors import Invalid
 from exchange.event.services import get_room
-from exchange.extensions import db, socketio
+from exchange.extensions import db
+from exchange.extensions import socketio
 from exchange.moderation import services as moderation
-from exchange.moderation.models import AuditEntry, Notice, Report, ReportState
+from exchange.moderation.models import AuditEntry
+from exchange.moderation.models import Notice
+from exchange.moderation.models import Report
+from exchange.moderation.models import ReportState
 from exchange.practices import search
 from exchange.practices import services as practices
 from exchange.rooms import services as rooms

@@ -7,19 +7,23 @@ import sqlalchemy as sa
 
 from exchange import permissions
 from exchange.accounts import services as accounts
-from exchange.accounts.models import LoginSession, Role, User
-from exchange.errors import Forbidden, Invalid, Muted, NotFound, RateLimited
+from exchange.accounts.models import LoginSession
+from exchange.accounts.models import Role
+from exchange.accounts.models import User
+from exchange.errors import Forbidden
+from exchange.errors import Invalid
+from exchange.errors import Muted
+from exchange.errors import NotFound
+from exchange.errors import RateLimited
 from exchange.event.services import get_room
 from exchange.extensions import db
 from exchange.moderation import services
-from exchange.moderation.models import (
-    AuditAction,
-    AuditEntry,
-    ModerationChange,
-    Notice,
-    Report,
-    ReportState,
-)
+from exchange.moderation.models import AuditAction
+from exchange.moderation.models import AuditEntry
+from exchange.moderation.models import ModerationChange
+from exchange.moderation.models import Notice
+from exchange.moderation.models import Report
+from exchange.moderation.models import ReportState
 from exchange.rooms import services as rooms
 from exchange.rooms.models import Message
 

@@ -12,7 +12,8 @@ import zipfile
 import pytest
 
 from exchange.accounts import privacy
-from exchange.accounts.models import Role, User
+from exchange.accounts.models import Role
+from exchange.accounts.models import User
 from exchange.errors import Forbidden
 from exchange.extensions import db
 from exchange.moderation import services as moderation

@@ -1,3 +1,5 @@
 """Fixtures of the open data tests: the library's people, as in the library's own tests."""
 
-from tests.practices.conftest import elena, moderator, salvatore  # noqa: F401
+from tests.practices.conftest import elena  # noqa: F401
+from tests.practices.conftest import moderator  # noqa: F401
+from tests.practices.conftest import salvatore  # noqa: F401

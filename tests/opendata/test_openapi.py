@@ -7,8 +7,11 @@ always a status, content type and body the description allows.
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
-from schemathesis import GenerationMode, checks
+from hypothesis import given
+from hypothesis import HealthCheck
+from hypothesis import settings
+from schemathesis import checks
+from schemathesis import GenerationMode
 
 from exchange.event.services import get_room
 from exchange.extensions import db

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from exchange.accounts.models import Role, User
+from exchange.accounts.models import Role
+from exchange.accounts.models import User
 
 
 @pytest.fixture

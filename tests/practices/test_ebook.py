@@ -12,7 +12,8 @@ from pypdf import PdfReader
 
 from exchange import offload
 from exchange.extensions import db
-from exchange.practices import ebook, services
+from exchange.practices import ebook
+from exchange.practices import services
 from exchange.practices.models import MARKDOWN_FIELDS
 
 from ..support.practices import content

@@ -8,12 +8,16 @@ import pytest
 from pypdf import PdfReader
 
 from exchange.extensions import db
-from exchange.practices import ebook, services
-from exchange.practices.licences import DEFAULT_LICENCE, LICENCES
+from exchange.practices import ebook
+from exchange.practices import services
+from exchange.practices.licences import DEFAULT_LICENCE
+from exchange.practices.licences import LICENCES
 from exchange.practices.models import Practice
 
 from ..support.practices import content
-from .test_views import FORM, page, post_form
+from .test_views import FORM
+from .test_views import page
+from .test_views import post_form
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 

@@ -8,11 +8,15 @@ import sqlalchemy as sa
 from exchange.errors import Invalid
 from exchange.extensions import db
 from exchange.practices import services
-from exchange.practices.models import PracticeRevision, PracticeStatus, RevisionAction
+from exchange.practices.models import PracticeRevision
+from exchange.practices.models import PracticeStatus
+from exchange.practices.models import RevisionAction
 
 from ..support.live import csrf_token
 from ..support.practices import content
-from .test_views import FORM, page, post_form
+from .test_views import FORM
+from .test_views import page
+from .test_views import post_form
 
 
 def edit_form(**changes):

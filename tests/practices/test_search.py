@@ -6,17 +6,20 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from exchange import create_app, schema
+from exchange import create_app
+from exchange import schema
 from exchange.db import is_postgresql
 from exchange.extensions import db
 from exchange.models import metadata
 from exchange.moderation.services import hide_practice
-from exchange.practices import search, services
+from exchange.practices import search
+from exchange.practices import services
 from exchange.practices.models import MARKDOWN_FIELDS
 from exchange.practices.search import PracticeQuery
 
 from ..support.databases import postgresql_database
-from ..support.services import POSTGRESQL_URL, require
+from ..support.services import POSTGRESQL_URL
+from ..support.services import require
 
 
 def titles(query=None, **filters):

@@ -5,19 +5,21 @@ import sqlalchemy as sa
 
 from exchange import offload
 from exchange.accounts.models import Role
-from exchange.errors import Forbidden, Invalid, NotFound, TooLong
+from exchange.errors import Forbidden
+from exchange.errors import Invalid
+from exchange.errors import NotFound
+from exchange.errors import TooLong
 from exchange.event.services import get_room
 from exchange.extensions import db
 from exchange.practices import services
-from exchange.practices.models import (
-    Practice,
-    PracticeRevision,
-    PracticeStatus,
-    RevisionAction,
-)
+from exchange.practices.models import Practice
+from exchange.practices.models import PracticeRevision
+from exchange.practices.models import PracticeStatus
+from exchange.practices.models import RevisionAction
 from exchange.rooms import services as rooms
 from exchange.rooms.models import Message
-from exchange.sanitize import MARKDOWN_VERSION, clean_markdown_fields
+from exchange.sanitize import clean_markdown_fields
+from exchange.sanitize import MARKDOWN_VERSION
 
 from ..html_checks import assert_only_safe_markdown_markup
 from ..support.practices import content

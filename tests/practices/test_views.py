@@ -8,7 +8,8 @@ import pytest
 from exchange.accounts.models import Role
 from exchange.extensions import db
 from exchange.practices import services
-from exchange.practices.models import Practice, PracticeStatus
+from exchange.practices.models import Practice
+from exchange.practices.models import PracticeStatus
 
 from ..support.live import csrf_token
 

@@ -13,12 +13,14 @@ from exchange.event.phases import CLOCK
 from exchange.event.services import get_room
 from exchange.extensions import db
 from exchange.files.models import StoredFile
-from exchange.files.services import attach_files, upload_file
+from exchange.files.services import attach_files
+from exchange.files.services import upload_file
 from exchange.moderation import services as moderation
 from exchange.moderation.models import Notice
 from exchange.practices import ebook
 from exchange.practices.models import Practice
-from exchange.retention.services import apply_retention, expired
+from exchange.retention.services import apply_retention
+from exchange.retention.services import expired
 from exchange.rooms import services as rooms
 from exchange.rooms.models import Message
 

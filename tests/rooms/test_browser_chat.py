@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from exchange.accounts.models import Role, User
+from exchange.accounts.models import Role
+from exchange.accounts.models import User
 from exchange.event.services import get_room
 from exchange.extensions import db
 from exchange.rooms import services as rooms
 
-from ..conftest import PASSWORD, sign_in
+from ..conftest import PASSWORD
+from ..conftest import sign_in
 from ..support.accessibility import assert_accessible
 
 pytestmark = [

@@ -14,7 +14,8 @@ import pytest
 
 from exchange.accounts.models import Role
 
-from ..conftest import PASSWORD, sign_in
+from ..conftest import PASSWORD
+from ..conftest import sign_in
 from ..support.browser import wait_until
 from ..support.live import LiveServer
 

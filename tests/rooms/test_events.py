@@ -3,7 +3,8 @@
 import pytest
 
 from exchange.accounts import services as accounts
-from exchange.accounts.models import LoginSession, Role
+from exchange.accounts.models import LoginSession
+from exchange.accounts.models import Role
 from exchange.extensions import db
 
 
@@ -329,7 +330,8 @@ def test_one_sign_in_session_holds_only_so_many_sockets(app, login, elena):
 
 def test_the_connection_over_the_cap_is_told_why(app_ctx, elena):
     from exchange.errors import TooManyConnections
-    from exchange.lifecycle import ensure_node_started, node_id
+    from exchange.lifecycle import ensure_node_started
+    from exchange.lifecycle import node_id
     from exchange.rooms import presence
 
     app_ctx.config.update(MAX_SOCKETS_PER_SESSION=2, MAX_SOCKETS_PER_ACCOUNT=2)

@@ -23,7 +23,9 @@ from exchange.extensions import db
 from exchange.rooms.models import Message
 
 from ..conftest import PASSWORD
-from ..support.live import FollowingClient, LiveServer, RecordingClient
+from ..support.live import FollowingClient
+from ..support.live import LiveServer
+from ..support.live import RecordingClient
 from ..support.netproxy import CuttableProxy
 
 pytestmark = pytest.mark.live

@@ -8,7 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from exchange.accounts.models import Role
-from exchange.errors import Invalid, NotFound, TooLong
+from exchange.errors import Invalid
+from exchange.errors import NotFound
+from exchange.errors import TooLong
 from exchange.event.services import get_room
 from exchange.extensions import db
 from exchange.rooms import services

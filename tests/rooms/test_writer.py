@@ -9,12 +9,15 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
-from exchange.accounts.models import Role, User
+from exchange.accounts.models import Role
+from exchange.accounts.models import User
 from exchange.event.services import get_room
 from exchange.extensions import db
 from exchange.rooms.models import Message
 from exchange.rooms.services import post_message
-from exchange.rooms.writer import MessageWriter, PendingMessage, message_writer
+from exchange.rooms.writer import message_writer
+from exchange.rooms.writer import MessageWriter
+from exchange.rooms.writer import PendingMessage
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ import struct
 import zipfile
 from collections.abc import Mapping
 
-from PIL import ExifTags, Image
+from PIL import ExifTags
+from PIL import Image
 
 #: Where the pictures below were "taken": the GPS position a re-encoded image must lose.
 ROME = ((41.0, 53.0, 24.0), (12.0, 29.0, 32.0))
