@@ -8,6 +8,7 @@ here only; no other module imports eventlet or gevent. Imported by the
 """
 
 import os
+import sys
 
 SERVING = __name__ == "__main__"
 ASYNC_MODE = os.environ.get("EXCHANGE_ASYNC_MODE", "eventlet") if SERVING else "threading"
@@ -40,6 +41,9 @@ if SERVING and ASYNC_MODE == "eventlet":
     from eventlet import tpool
 
     install_runner(tpool.execute)  # image decoding and the like, off the loop
+    # Work on those native threads is partly pure Python (HTML cleaning, PDF layout),
+    # which holds the GIL: hand it back to the loop's thread after 1 ms, not 5.
+    sys.setswitchinterval(0.001)
 elif SERVING and ASYNC_MODE == "gevent":
     import gevent
 
