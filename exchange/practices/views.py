@@ -268,13 +268,11 @@ def show(practice_id: int, slug: str | None = None) -> ResponseReturnValue:
     change_review = services.change_review(practice) if practice.is_published else None
     proposal = change_review if services.proposed_change(practice) else None
     reviewed = proposal.id if proposal else services.latest_revision_id(practice)
+    # The message carries the practice as a card with its title and link, so the
+    # suggested words do not repeat them.
     share_form = ShareForm(
         formdata=None,
-        body=_(
-            "Best practice: %(title)s %(url)s",
-            title=practice.title,
-            url=practice_url(practice, external=True),
-        ),
+        body=_("This practice may help with what we are discussing here."),
         client_id=uuid.uuid4().hex,
     )
     return render_template(
