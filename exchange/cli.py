@@ -51,12 +51,27 @@ def register_commands(app: Flask) -> None:
         export_ebook,
         send_mail,
         send_test_mail,
+        confirm_email,
     ):
         app.cli.add_command(command)
 
 
 def _fail(error: ExchangeError) -> NoReturn:
     raise click.ClickException(str(error.message))
+
+
+@click.command("confirm-email")
+@with_appcontext
+@click.argument("email")
+def confirm_email(email: str) -> None:
+    """Mark the address EMAIL as confirmed: its holder may write without following the link."""
+    from .accounts.tokens import mark_confirmed
+
+    try:
+        user = mark_confirmed(accounts.get_user_by_email(email))
+    except ExchangeError as error:
+        _fail(error)
+    click.echo(f"The address of {user.name} ({user.email}) is confirmed.")
 
 
 @click.command("send-mail")

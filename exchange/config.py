@@ -92,6 +92,7 @@ class DefaultConfig:
         "reset_address": "10/3600s",  # password-reset requests per network address
         "reset_account": "3/3600s",  # password-reset mails per address asked for
         "ebook_build": "10/600s",  # e-book builds one address may cause (downloads are cached)
+        "confirm_account": "5/3600s",  # address-confirmation mails per person
     }
     #: Failed sign-ins slow down whoever fails, never the account's owner elsewhere: per
     #: network address, and per account and address, ``free`` failures cost nothing, then
@@ -144,6 +145,8 @@ class DefaultConfig:
     SESSION_LIFETIME_DAYS: int = 30
     #: Minutes a password-reset link works (once).
     PASSWORD_RESET_MINUTES: int = 30
+    #: Hours a link to confirm an email address works (once).
+    EMAIL_CONFIRM_HOURS: int = 72
     #: Least seconds the answers that must not tell whether an address has an account
     #: (password reset, registration) take, so that known and unknown addresses look alike.
     ACCOUNT_ANSWER_SECONDS: float = 0.5

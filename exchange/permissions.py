@@ -161,9 +161,29 @@ PERMISSIONS: Mapping[Action, Rule] = {
 }
 
 
+#: What a person whose address is not confirmed yet may not do: they read, but do not write.
+NEEDS_CONFIRMED_ADDRESS = frozenset(
+    {
+        Action.SEND_MESSAGE,
+        Action.REPORT_CONTENT,
+        Action.POST_PRACTICE,
+        Action.DEVELOP_PRACTICE,
+        Action.EDIT_PRACTICE,
+        Action.SHARE_PRACTICE,
+        Action.UPLOAD_FILE,
+    }
+)
+
+
+def _unconfirmed(user: User, action: Action) -> bool:
+    return action in NEEDS_CONFIRMED_ADDRESS and user.email_verified_at is None
+
+
 def can(user: Visitor, action: Action, target: object = None) -> bool:
     """Tell whether ``user`` (possibly anonymous) may perform ``action`` on ``target``."""
     if not isinstance(user, User) or not user.is_authenticated:
+        return False
+    if _unconfirmed(user, action):
         return False
     rule = PERMISSIONS[action]
     if user.role not in rule.roles:
@@ -177,6 +197,8 @@ def check(user: Visitor, action: Action, target: object = None) -> None:
     """Raise :class:`Unauthenticated` or :class:`Forbidden` unless ``can`` says yes."""
     if not isinstance(user, User) or not user.is_authenticated:
         raise Unauthenticated()
+    if _unconfirmed(user, action):
+        raise Forbidden(_l("Confirm your email address first: follow the link we mailed you."))
     if not can(user, action, target):
         raise Forbidden()
 

@@ -121,6 +121,7 @@ def test_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
         # The demo event has fixed dates: keep its rooms open whatever day the tests run
         # (tests/event/test_phases.py moves the clock and the grace period itself).
         "ARCHIVE_GRACE_DAYS": 36500,
+        "ACCOUNT_ANSWER_SECONDS": 0.05,  # the timing tests set their own
     }
 
 

@@ -1,5 +1,6 @@
 """The permission table: one place in code, shown in the docs, enforced everywhere."""
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from exchange.errors import Forbidden
 from exchange.permissions import Action
 from exchange.permissions import can
 from exchange.permissions import check_can_act_on
+from exchange.permissions import NEEDS_CONFIRMED_ADDRESS
 from exchange.permissions import permission_table
 from exchange.permissions import PERMISSIONS
 
@@ -22,6 +24,7 @@ PUBLIC_STATE_CHANGES = {
     "accounts.register",
     "accounts.forgot_password",
     "accounts.reset_password",
+    "accounts.confirm_email",
     "accounts.set_language",
     "about.accessibility",
 }
@@ -37,7 +40,15 @@ def test_every_action_has_a_rule():
 
 @pytest.mark.parametrize("role", list(Role))
 def test_only_delegates_and_staff_send_messages(role):
-    assert can(User(role=role), Action.SEND_MESSAGE) == (role is not Role.ATTENDEE)
+    confirmed = User(role=role, email_verified_at=dt.datetime.now(dt.UTC))
+    assert can(confirmed, Action.SEND_MESSAGE) == (role is not Role.ATTENDEE)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_nobody_writes_before_confirming_their_address_but_everyone_reads(role):
+    unconfirmed = User(role=role, email_verified_at=None)
+    assert not any(can(unconfirmed, action) for action in NEEDS_CONFIRMED_ADDRESS)
+    assert can(unconfirmed, Action.JOIN_ROOM) and can(unconfirmed, Action.MANAGE_OWN_ACCOUNT)
 
 
 @pytest.mark.parametrize("role", list(Role))

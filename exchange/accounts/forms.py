@@ -69,6 +69,23 @@ class NewPasswordForm(FlaskForm):
     )
 
 
+class ConfirmForm(FlaskForm):
+    """A button only: the link's token is in the address."""
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(
+        _l("New email address"),
+        validators=[DataRequired(), Length(max=254)],
+        description=_l("We mail a link to it; your address changes when you follow the link."),
+    )
+    password = PasswordField(
+        _l("Your password"),
+        validators=[DataRequired(), Length(max=1024)],
+        description=_l("To make sure it is you."),
+    )
+
+
 class InvitationForm(FlaskForm):
     administration = SelectField(_l("Administration"), coerce=str, validators=[DataRequired()])
     max_uses = IntegerField(

@@ -146,14 +146,32 @@ def create_user(
     return user
 
 
-def register(*, email: str, name: str, password: str, invitation_code: str = "") -> User:
-    """Register a new account, as a delegate with a valid invitation code, else as an attendee."""
+def register(*, email: str, name: str, password: str, invitation_code: str = "") -> User | None:
+    """Register a new account, as a delegate with a valid invitation code, else as an attendee.
+
+    The new account's address is not confirmed yet: a link to confirm it is mailed
+    in the same transaction. When the address already has an account, nothing is
+    created and its holder is told by mail instead; the caller cannot tell the two
+    apart (None is returned, and the view answers the same).
+    """
+    from .tokens import queue_confirmation
+    from .tokens import queue_registration_exists
+
     email, name = validate_new_account(email, name, password)
     invitation = None
     if invitation_code.strip():
         invitation = _usable_invitation(invitation_code)
+    # Hash in both cases, so that a taken address answers after the same time.
     user = _new_account(email, name, password, invitation.role if invitation else Role.ATTENDEE)
     user.administration_id = invitation.administration_id if invitation else None
+    db.session.expunge(user)
+    holder = db.session.scalars(sa.select(User).where(User.email == email)).first()
+    if holder is not None:
+        queue_registration_exists(holder)
+        db.session.commit()
+        logger.info("registration asked for the address of user %r; told them", holder.id)
+        return None
+    db.session.add(user)
     if invitation is not None:
         # Count the use in the same statement that checks the limit, so two
         # registrations racing for the last use cannot both get it.
@@ -168,7 +186,13 @@ def register(*, email: str, name: str, password: str, invitation_code: str = "")
         if changed_rows(used) != 1:
             db.session.rollback()
             raise Invalid(_l("This invitation code has been used up."), field="invitation_code")
-    _commit_account(user)
+    try:
+        db.session.flush()
+        queue_confirmation(user, email)
+        db.session.commit()
+    except IntegrityError:  # the same address registered at the same moment
+        db.session.rollback()
+        return None
     logger.info("user %r registered as %s", user.id, user.role.value)
     return user
 

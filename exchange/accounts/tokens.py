@@ -185,3 +185,103 @@ def reset_password(token: str, password: str) -> tuple[User, list[int]]:
     realtime.end_user_sessions(user.id, reason="password_changed")
     logger.info("user %r set a new password; %d sign-ins ended", user.id, len(ended))
     return user, ended
+
+
+def queue_confirmation(user: User, email: str) -> None:
+    """Mail ``email`` a link that confirms it as ``user``'s address, in the caller's transaction."""
+    hours = current_app.config["EMAIL_CONFIRM_HOURS"]
+    token = issue_token(
+        user, TokenPurpose.VERIFY_EMAIL, email=email, lifetime=dt.timedelta(hours=hours)
+    )
+    queue_mail(
+        kind="confirm_email",
+        to=email,
+        user=user,
+        template="confirm_email",
+        subject=_l("Confirm your email address"),
+        link=site_url("accounts.confirm_email", token=token),
+        hours=hours,
+        changing=email != user.email,
+    )
+
+
+def queue_registration_exists(holder: User) -> None:
+    """Tell the holder of an address that someone tried to register with it."""
+    queue_mail(
+        kind="registration_exists",
+        to=holder.email,
+        user=holder,
+        template="registration_exists",
+        subject=_l("Someone tried to register with your address"),
+        sign_in=site_url("accounts.login"),
+        reset=site_url("accounts.forgot_password"),
+    )
+
+
+def confirm_email(token: str) -> User:
+    """Confirm the address a link was mailed to; a new address replaces the old one now."""
+    stored = usable_token(token, TokenPurpose.VERIFY_EMAIL)
+    if stored is None:
+        raise Invalid(_l("This link has expired or has already been used. Ask for a new one."))
+    user = stored.user
+    now = utcnow()
+    if stored.email != user.email:
+        taken = db.session.scalars(sa.select(User.id).where(User.email == stored.email)).first()
+        if taken is not None:
+            raise Invalid(_l("This address now belongs to another account."))
+        queue_mail(
+            kind="email_changed",
+            to=user.email,
+            user=user,
+            template="email_changed",
+            subject=_l("Your email address was changed"),
+            new_email=stored.email,
+            reset=site_url("accounts.forgot_password"),
+        )
+        user.email = stored.email
+    user.email_verified_at = now
+    _use_tokens(user, TokenPurpose.VERIFY_EMAIL, now)
+    db.session.commit()
+    logger.info("user %r confirmed their address", user.id)
+    return user
+
+
+def resend_confirmation(user: User) -> None:
+    """Mail the link to confirm ``user``'s address again."""
+    _limited("confirm_account", str(user.id))
+    if user.email_verified_at is not None:
+        return
+    queue_confirmation(user, user.email)
+    db.session.commit()
+
+
+def request_email_change(user: User, new_email: str, password: str) -> None:
+    """Mail a link to ``new_email``; the address changes only when it is followed.
+
+    An address that already has an account gets nothing, and the answer is the same.
+    """
+    from werkzeug.security import check_password_hash
+
+    from .services import is_deliverable_email
+    from .services import PASSWORD_MAX_LENGTH
+
+    if not check_password_hash(user.password_hash, password[:PASSWORD_MAX_LENGTH]):
+        raise Invalid(_l("The password is not correct."), field="password")
+    new_email = normalize_email(new_email)
+    if not is_deliverable_email(new_email):
+        raise Invalid(_l("Enter a valid email address."), field="email")
+    if new_email == user.email:
+        raise Invalid(_l("This is already your address."), field="email")
+    _limited("confirm_account", str(user.id))
+    if db.session.scalars(sa.select(User.id).where(User.email == new_email)).first() is None:
+        queue_confirmation(user, new_email)
+        db.session.commit()
+
+
+def mark_confirmed(user: User) -> User:
+    """Vouch for ``user``'s address (an organizer knows it is theirs)."""
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        db.session.commit()
+        logger.info("address of user %r marked confirmed", user.id)
+    return user

@@ -36,6 +36,8 @@ from ..security import safe_next_url
 from . import privacy
 from . import services
 from . import tokens
+from .forms import ChangeEmailForm
+from .forms import ConfirmForm
 from .forms import DeleteAccountForm
 from .forms import ForgotPasswordForm
 from .forms import InvitationForm
@@ -157,18 +159,43 @@ def register() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.check_registration_allowed(_client_address())
-            user = services.register(
-                email=form.email.data or "",
-                name=form.name.data or "",
-                password=form.password.data or "",
-                invitation_code=form.invitation_code.data or "",
-            )
+            with tokens.steady_answer(current_app.config["ACCOUNT_ANSWER_SECONDS"]):
+                services.register(
+                    email=form.email.data or "",
+                    name=form.name.data or "",
+                    password=form.password.data or "",
+                    invitation_code=form.invitation_code.data or "",
+                )
         except ExchangeError as error:
             apply_error(form, error)
             status = form_status(error)
         else:
-            _sign_in(user)
-            if user.administration is not None:
+            # The same answer whether the address was free or already had an account.
+            return render_template(
+                "accounts/register_sent.html",
+                email=services.normalize_email(form.email.data or ""),
+                hours=current_app.config["EMAIL_CONFIRM_HOURS"],
+            )
+    return render_template("accounts/register.html", form=form), status
+
+
+@bp.route("/confirm-email/<token>", methods=["GET", "POST"])
+def confirm_email(token: str) -> ResponseReturnValue:
+    """Confirm an address through the mailed link (a button: mail scanners only GET)."""
+    stored = tokens.usable_token(token, TokenPurpose.VERIFY_EMAIL)
+    if stored is None:
+        return render_template("accounts/reset_expired.html", confirming=True), 410
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            changing = stored.email != stored.user.email
+            user = tokens.confirm_email(token)
+        except ExchangeError as error:
+            form.form_errors.append(str(error.message))
+        else:
+            if changing:
+                message = _("Your email address is now %(email)s.", email=user.email)
+            elif user.administration is not None:
                 message = _(
                     "Welcome, %(name)s. You are registered as a delegate of %(administration)s.",
                     name=user.name,
@@ -177,8 +204,54 @@ def register() -> ResponseReturnValue:
             else:
                 message = _("Welcome, %(name)s. You are registered as an attendee.", name=user.name)
             flash(message, "success")
-            return redirect(url_for("event.home"))
-    return render_template("accounts/register.html", form=form), status
+            if current_user.is_authenticated:
+                return redirect(url_for("event.home"))
+            flash(_("Your address is confirmed. Sign in to take part."), "info")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/confirm_email.html", form=form, email=stored.email)
+
+
+@bp.post("/account/confirm-email")
+@requires(Action.MANAGE_OWN_ACCOUNT)
+def resend_confirmation() -> ResponseReturnValue:
+    try:
+        tokens.resend_confirmation(acting_user())
+    except ExchangeError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(_("We mailed you a new link to confirm your address."), "info")
+    return redirect(safe_next_url(request.form.get("next"), url_for("accounts.account")))
+
+
+@bp.post("/account/email")
+@requires(Action.MANAGE_OWN_ACCOUNT)
+def change_email() -> ResponseReturnValue:
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            tokens.request_email_change(
+                acting_user(), form.email.data or "", form.password.data or ""
+            )
+        except ExchangeError as error:
+            apply_error(form, error)
+        else:
+            flash(
+                _(
+                    "We mailed a link to %(email)s. Your address changes when you follow it.",
+                    email=services.normalize_email(form.email.data or ""),
+                ),
+                "info",
+            )
+            return redirect(url_for("accounts.account"))
+    return (
+        render_template(
+            "accounts/account.html",
+            delete_form=DeleteAccountForm(),
+            preferences_form=_preferences_form(acting_user()),
+            email_form=form,
+        ),
+        422,
+    )
 
 
 @bp.route("/invitations", methods=["GET", "POST"])
@@ -254,6 +327,7 @@ def account() -> ResponseReturnValue:
         "accounts/account.html",
         delete_form=DeleteAccountForm(),
         preferences_form=_preferences_form(acting_user()),
+        email_form=ChangeEmailForm(),
     )
 
 
@@ -272,7 +346,10 @@ def preferences() -> ResponseReturnValue:
         return redirect(url_for("accounts.account"))
     return (
         render_template(
-            "accounts/account.html", delete_form=DeleteAccountForm(), preferences_form=form
+            "accounts/account.html",
+            delete_form=DeleteAccountForm(),
+            preferences_form=form,
+            email_form=ChangeEmailForm(),
         ),
         422,
     )
@@ -336,6 +413,7 @@ def delete_account() -> ResponseReturnValue:
             "accounts/account.html",
             delete_form=form,
             preferences_form=_preferences_form(acting_user()),
+            email_form=ChangeEmailForm(),
         ),
         422,
     )

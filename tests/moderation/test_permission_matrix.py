@@ -532,6 +532,14 @@ HTTP_MATRIX: dict[
         lambda w, me: (f"/organizer/accessibility-feedback/{_feedback(w)}/answered", {}),
         ORGANIZERS_ONLY,
     ),
+    "accounts.resend_confirmation": (
+        lambda w, me: ("/account/confirm-email", {}),
+        ANY_ACCOUNT,
+    ),
+    "accounts.change_email": (
+        lambda w, me: ("/account/email", {"email": "elsewhere@example.org", "password": PASSWORD}),
+        ANY_ACCOUNT,
+    ),
     "accounts.logout": (
         lambda w, me: ("/logout", {}),
         {actor: "ok" for actor in ACTORS},
@@ -544,6 +552,7 @@ PUBLIC_ROUTES = {
     "accounts.register",
     "accounts.forgot_password",
     "accounts.reset_password",
+    "accounts.confirm_email",
     "accounts.set_language",
     "about.accessibility",
 }
