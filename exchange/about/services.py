@@ -53,9 +53,34 @@ def send_accessibility_feedback(
         )
     feedback = AccessibilityFeedback(message=message, name=name[:100], email=email, page=page[:500])
     db.session.add(feedback)
+    _tell_organizers(feedback)
     db.session.commit()
     logger.info("accessibility feedback %r received", feedback.id)
     return feedback
+
+
+def _tell_organizers(feedback: AccessibilityFeedback) -> None:
+    """Mail everyone who answers feedback, in the transaction that stores it."""
+    from ..mail.services import queue_mail
+    from ..mail.services import site_url
+
+    readers = db.session.scalars(
+        sa.select(User).where(
+            User.role.in_(permissions.roles_allowed(Action.ANSWER_FEEDBACK)),
+            User.deleted_at.is_(None),
+            User.banned_at.is_(None),
+        )
+    )
+    for reader in readers:
+        queue_mail(
+            kind="accessibility_feedback",
+            to=reader.email,
+            user=reader,
+            template="accessibility_feedback",
+            subject=_l("Accessibility feedback arrived"),
+            feedback=feedback,
+            link=site_url("about.feedback"),
+        )
 
 
 def open_feedback() -> list[AccessibilityFeedback]:
