@@ -452,9 +452,30 @@ def publish_practice(
     practice.published_at = practice.published_at or utcnow()
     practice.review_comment = ""
     _record(practice, reviewer, RevisionAction.PUBLISHED, comment=comment)
+    _tell_author(practice, "practice_published", _l("Your practice is published"), comment)
     db.session.commit()
     logger.info("practice %r published by %r", practice.id, reviewer.id)
     return practice
+
+
+def _tell_author(practice: Practice, kind: str, subject: object, comment: str) -> None:
+    """Mail the practice's author what the review decided, in the caller's transaction."""
+    from ..mail.services import queue_mail
+    from ..mail.services import site_url
+
+    author = practice.author
+    if author.deleted_at is not None:
+        return
+    queue_mail(
+        kind=kind,
+        to=author.email,
+        user=author,
+        template=kind,
+        subject=subject,
+        title=practice.title,
+        comment=comment,
+        link=site_url("practices.show", practice_id=practice.id),
+    )
 
 
 def return_practice(
@@ -466,6 +487,9 @@ def return_practice(
     practice.review_comment = _review_comment(comment, required=True)
     practice.status = PracticeStatus.DRAFT
     _record(practice, reviewer, RevisionAction.RETURNED, comment=practice.review_comment)
+    _tell_author(
+        practice, "practice_returned", _l("Your practice was sent back"), practice.review_comment
+    )
     db.session.commit()
     logger.info("practice %r returned by %r", practice.id, reviewer.id)
     return practice
