@@ -106,7 +106,6 @@ def on_join(payload: Payload) -> dict[str, Any]:
             user,
             after=after,
             changes_after=changes_after,
-            include_hidden=staff,
         )
     except Exception:
         leave_room(channel)

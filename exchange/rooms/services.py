@@ -208,20 +208,26 @@ def get_message(message_id: int) -> Message:
     return found
 
 
-def _messages(room: Room, *, include_hidden: bool = False) -> sa.Select[Message]:
+def _messages(room: Room, reader: permissions.Visitor) -> sa.Select[Message]:
     query = with_authors(sa.select(Message).where(Message.room_id == room.id))
-    return query if include_hidden else query.where(Message.visible())
+    if permissions.can(reader, permissions.Action.SEE_HIDDEN_CONTENT, room):
+        return query
+    return query.where(Message.visible())
 
 
 def history(
     room: Room,
+    reader: permissions.Visitor = None,
     *,
     after: int | None = None,
     before: int | None = None,
     limit: int | None = None,
-    include_hidden: bool = False,
 ) -> History:
-    """Return the visible messages of a room, oldest first (moderators: hidden ones too).
+    """Return the messages of a room that ``reader`` may see, oldest first.
+
+    Everyone sees the visible ones; those the permission table lets see hidden
+    content (moderators, organizers) see hidden ones too. Without a reader, as for
+    a visitor, only the visible ones.
 
     With ``after``: the first ``limit`` messages with a larger id (catching up).
     Otherwise: the last ``limit`` messages, optionally older than ``before``.
@@ -229,7 +235,7 @@ def history(
     if after is not None and before is not None:
         raise Invalid(_l("Ask for messages after an id or before one, not both."))
     config = current_app.config
-    query = _messages(room, include_hidden=include_hidden)
+    query = _messages(room, reader)
     if after is not None:
         limit = min(limit or config["BACKFILL_LIMIT"], config["BACKFILL_LIMIT"])
         rows = list(
@@ -252,13 +258,12 @@ def join(
     *,
     after: int | None = None,
     changes_after: int | None = None,
-    include_hidden: bool = False,
 ) -> JoinResult:
     """Enter a room: record presence; return history, moderation changes, who is there,
     and how far ``user`` has read."""
     room = get_room(slug)
     presence.enter_room(sid, room)
-    past = history(room, after=after, include_hidden=include_hidden)
+    past = history(room, user, after=after)
     changes = moderation_changes(room, changes_after) if changes_after is not None else []
     online = presence.online_in(room.id, limit=current_app.config["PRESENCE_LIST_LIMIT"])
     read = unread.read_state(user, room)

@@ -44,7 +44,7 @@ def show(slug: str) -> ResponseReturnValue:
     room = get_room(slug)
     user = acting_user()
     staff = can(user, Action.SEE_HIDDEN_CONTENT, room)
-    past = services.history(room, include_hidden=staff)
+    past = services.history(room, user)
     online = presence.online_in(room.id, limit=current_app.config["PRESENCE_LIST_LIMIT"])
     rooms = list_rooms()
     archived = current_phase() is Phase.AFTER
@@ -105,13 +105,14 @@ def api_index() -> ResponseReturnValue:
 @requires(Action.JOIN_ROOM)
 def api_messages(slug: str) -> ResponseReturnValue:
     room = get_room(slug)
-    staff = can(acting_user(), Action.SEE_HIDDEN_CONTENT, room)
+    reader = acting_user()
+    staff = can(reader, Action.SEE_HIDDEN_CONTENT, room)
     past = services.history(
         room,
+        reader,
         after=query_int(request.args, "after"),
         before=query_int(request.args, "before"),
         limit=query_int(request.args, "limit", minimum=1, maximum=500),
-        include_hidden=staff,
     )
     return jsonify(
         {
