@@ -17,6 +17,7 @@ from . import schema
 from .accounts import services as accounts
 from .accounts.models import Role
 from .accounts.privacy import purge_ended_login_sessions
+from .accounts.tokens import mark_confirmed
 from .demo import seed_demo as seed
 from .errors import ExchangeError
 from .errors import NotFound
@@ -65,8 +66,6 @@ def _fail(error: ExchangeError) -> NoReturn:
 @click.argument("email")
 def confirm_email(email: str) -> None:
     """Mark the address EMAIL as confirmed: its holder may write without following the link."""
-    from .accounts.tokens import mark_confirmed
-
     try:
         user = mark_confirmed(accounts.get_user_by_email(email))
     except ExchangeError as error:

@@ -17,6 +17,8 @@ from ..errors import Invalid
 from ..errors import NotFound
 from ..errors import RateLimited
 from ..extensions import db
+from ..mail.services import queue_mail
+from ..mail.services import site_url
 from ..permissions import Action
 from ..ratelimit import limiter
 from .models import AccessibilityFeedback
@@ -61,9 +63,6 @@ def send_accessibility_feedback(
 
 def _tell_organizers(feedback: AccessibilityFeedback) -> None:
     """Mail everyone who answers feedback, in the transaction that stores it."""
-    from ..mail.services import queue_mail
-    from ..mail.services import site_url
-
     readers = db.session.scalars(
         sa.select(User).where(
             User.role.in_(permissions.roles_allowed(Action.ANSWER_FEEDBACK)),

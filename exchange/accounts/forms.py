@@ -79,10 +79,12 @@ class ChangeEmailForm(FlaskForm):
         validators=[DataRequired(), Length(max=254)],
         description=_l("We mail a link to it; your address changes when you follow the link."),
     )
+    # Its own id: the page also holds the deletion form, whose password field is "password".
     password = PasswordField(
         _l("Your password"),
         validators=[DataRequired(), Length(max=1024)],
         description=_l("To make sure it is you."),
+        id="change-email-password",
     )
 
 

@@ -154,6 +154,7 @@ def register(*, email: str, name: str, password: str, invitation_code: str = "")
     created and its holder is told by mail instead; the caller cannot tell the two
     apart (None is returned, and the view answers the same).
     """
+    # tokens.py builds on this module's account rules and imports it at the top.
     from .tokens import queue_confirmation
     from .tokens import queue_registration_exists
 

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _nl
+from werkzeug.security import check_password_hash
 
 from .. import realtime
 from ..db import utcnow
@@ -37,7 +38,9 @@ from .models import User
 from .services import _hash_password
 from .services import _token_hash
 from .services import check_password_strength
+from .services import is_deliverable_email
 from .services import normalize_email
+from .services import PASSWORD_MAX_LENGTH
 
 logger = logging.getLogger(__name__)
 
@@ -260,11 +263,6 @@ def request_email_change(user: User, new_email: str, password: str) -> None:
 
     An address that already has an account gets nothing, and the answer is the same.
     """
-    from werkzeug.security import check_password_hash
-
-    from .services import is_deliverable_email
-    from .services import PASSWORD_MAX_LENGTH
-
     if not check_password_hash(user.password_hash, password[:PASSWORD_MAX_LENGTH]):
         raise Invalid(_l("The password is not correct."), field="password")
     new_email = normalize_email(new_email)

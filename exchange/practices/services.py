@@ -37,6 +37,8 @@ from ..event.models import Room
 from ..event.services import get_room
 from ..extensions import db
 from ..i18n import CONTENT_LANGUAGES
+from ..mail.services import queue_mail
+from ..mail.services import site_url
 from ..offload import run_off_loop
 from ..payloads import check_storable
 from ..permissions import Action
@@ -460,9 +462,6 @@ def publish_practice(
 
 def _tell_author(practice: Practice, kind: str, subject: object, comment: str) -> None:
     """Mail the practice's author what the review decided, in the caller's transaction."""
-    from ..mail.services import queue_mail
-    from ..mail.services import site_url
-
     author = practice.author
     if author.deleted_at is not None:
         return
