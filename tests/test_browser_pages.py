@@ -178,3 +178,33 @@ def test_an_italian_delegate_sees_the_whole_interface_in_italian(
         left = sorted(sentence for sentence in english if sentence in text)
         assert left == [], f"{path} still says, in English: {left}"
     context.close()
+
+
+def test_the_navigation_folds_behind_one_menu_button_on_a_phone(live_server, make_user, new_page):
+    organizer = make_user(Role.ORGANIZER, email="menu@example.org", name="Giulia Bianchi")
+    page = new_page(width=390, height=844)
+    sign_in(page, live_server, organizer.email)
+    page.goto(live_server.url + "/rooms/plenary")
+    toggle = page.locator(".site-nav .menu-toggle")
+    dashboard = page.locator(".site-nav a", has_text="Dashboard")
+    assert toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false"
+    assert not dashboard.is_visible()
+
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert dashboard.is_visible()
+    box = page.locator("#site-nav-list").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "menu-open-phone.png"))
+
+    page.keyboard.press("Tab")
+    page.keyboard.press("Escape")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert page.evaluate("document.activeElement.classList.contains('menu-toggle')")
+    assert not dashboard.is_visible()
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    wait_until(page, "document.querySelector('.site-nav .menu-toggle').hidden")
+    assert dashboard.is_visible()
