@@ -29,8 +29,10 @@ elif SERVING and ASYNC_MODE == "gevent":
     patch_psycopg()
 
 import logging  # noqa: E402
+import signal  # noqa: E402
 
 from exchange import create_app  # noqa: E402
+from exchange import lifecycle  # noqa: E402
 from exchange.extensions import socketio  # noqa: E402
 from exchange.mail import sender  # noqa: E402
 from exchange.offload import install_runner  # noqa: E402
@@ -57,6 +59,21 @@ if not SERVING and "EXCHANGE_LOG_LEVEL" not in os.environ:
 app = create_app(overrides)
 
 
+def stop_on_signal(signum: int, frame: object) -> None:
+    """On SIGTERM or SIGINT, write what memory holds (read positions), then exit.
+
+    The writing runs as a task of the server's loop, not inside the signal
+    handler, which may interrupt the loop itself.
+    """
+
+    def stop() -> None:
+        lifecycle.shut_down(app)
+        logging.shutdown()
+        os._exit(0)
+
+    socketio.start_background_task(stop)
+
+
 def serve() -> None:
     """Run the Socket.IO server with the configured host, port and limits.
 
@@ -65,6 +82,8 @@ def serve() -> None:
     host, port = app.config["HOST"], int(app.config["PORT"])
     connections = int(app.config["MAX_CONNECTIONS"])
     raise_open_file_limit(connections)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop_on_signal)
     logging.getLogger(__name__).info("serving on http://%s:%s (%s)", host, port, ASYNC_MODE)
     sender.start(app)
     if ASYNC_MODE == "eventlet":

@@ -68,6 +68,7 @@ def _init_extensions(app: Flask) -> None:
     from .extensions import login_manager
     from .extensions import socketio
     from .offload import cooperative_bodies
+    from .rooms import unread
 
     db.init_app(app)
     # Hostile text is refused before the CSRF check reads the form (it trips on some).
@@ -77,6 +78,7 @@ def _init_extensions(app: Flask) -> None:
     security.init_app(app)
     realtime.init_app(app)
     lifecycle.init_app(app)
+    unread.init_app(app)
     ratelimit.init_app(app)
     templating.init_app(app)
     files.init_app(app)

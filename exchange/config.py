@@ -70,6 +70,11 @@ class DefaultConfig:
     #: Seconds over which new messages are gathered into one ``room_activity`` for everyone
     #: (what keeps rooms lists' unread counts live); 0 sends one per message.
     ACTIVITY_INTERVAL: float = 1.0
+    #: Seconds over which moved read positions are gathered and written in one transaction
+    #: (at most that many seconds of them are lost if a process crashes); 0 writes each at once.
+    READ_FLUSH_INTERVAL: float = 1.0
+    #: Gathered read positions that are written at once, without waiting for the interval.
+    READ_FLUSH_SIZE: int = 1000
     #: Unread messages are counted up to this many per room (a client shows "99+").
     UNREAD_COUNT_LIMIT: int = 100
     NODE_HEARTBEAT_SECONDS: float = 15.0

@@ -33,6 +33,7 @@ from .files.services import delete_unattached_files
 from .moderation.models import ModerationChange
 from .retention.services import apply_retention
 from .rooms import presence
+from .rooms import unread
 from .rooms.models import Message
 
 logger = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ def ensure_node_started() -> None:
             for interval, flush in (
                 (app.config["PRESENCE_INTERVAL"], realtime.flush_presence),
                 (app.config["ACTIVITY_INTERVAL"], realtime.flush_activity),
+                (app.config["READ_FLUSH_INTERVAL"], unread.flush_read_positions),
             ):
                 if interval > 0:
                     socketio.start_background_task(_broadcast_loop, app, interval, flush)
@@ -119,8 +121,9 @@ def _recover_lost_node() -> None:
         server.disconnect(sid, namespace=realtime.NAMESPACE)
 
 
-def _broadcast_loop(app: Flask, interval: float, flush: Callable[[], None]) -> None:
-    """Send what ``flush`` gathered (presence, room activity) every ``interval`` seconds."""
+def _broadcast_loop(app: Flask, interval: float, flush: Callable[[], object]) -> None:
+    """Pass on what ``flush`` gathered (presence, room activity, read positions) every
+    ``interval`` seconds."""
     while True:
         # types-Flask-SocketIO says whole seconds; both server loops sleep for any float.
         socketio.sleep(interval)  # type: ignore[arg-type]
@@ -129,6 +132,17 @@ def _broadcast_loop(app: Flask, interval: float, flush: Callable[[], None]) -> N
                 flush()
         except Exception:
             logger.exception("%s failed", flush.__name__)
+
+
+def shut_down(app: Flask) -> None:
+    """Write what this process still holds in memory (read positions) before it stops."""
+    with app.app_context():
+        try:
+            written = unread.flush_read_positions()
+        except Exception:
+            logger.exception("could not write the read positions before stopping")
+        else:
+            logger.info("stopping; %d read positions written", written)
 
 
 #: How long before an outage of the message queue clients catch up from: events of

@@ -115,6 +115,7 @@ def test_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "BACKGROUND_TASKS": False,
         "PRESENCE_INTERVAL": 0,
+        "READ_FLUSH_INTERVAL": 0,  # tests of the gathering set their own and flush by hand
         "NODE_TIMEOUT_SECONDS": 3600,
         "SQLITE_SYNCHRONOUS": "NORMAL",
         "LOG_LEVEL": "WARNING",

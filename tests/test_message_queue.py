@@ -319,3 +319,55 @@ def test_a_process_whose_publish_failed_tells_every_client_to_catch_up_once_it_w
         assert next_message(watcher, timeout=0.5) is None
     finally:
         watcher.close()
+
+
+@pytest.mark.live
+@pytest.mark.redis
+def test_two_processes_agree_on_read_positions_and_never_move_one_back(two_processes, people):
+    """Elena reads on process A; her tab on B hears it at once, and B counts it once written."""
+    a, b = two_processes
+    kasia = connect(a, people["kasia"])
+    messages = [send(kasia, f"news {n}") for n in range(3)]
+    on_a, on_b = connect(a, people["elena"]), connect(b, people["elena"])
+    assert on_b.call("join", {"room": "funding"}, timeout=10)["ok"]
+
+    read = on_a.call("read", {"room": "plenary", "message_id": messages[1]["id"]}, timeout=10)
+    assert read["message_id"] == messages[1]["id"] and read["unread_count"] == 1
+    assert on_b.wait_for(
+        lambda: (
+            {"room": "plenary", "message_id": messages[1]["id"], "unread_count": 1}
+            in on_b.events("read")
+        )
+    )
+
+    def unread_on(server: LiveServer) -> int:
+        session = server.login(people["elena"].email, PASSWORD)
+        rooms = session.get(server.url + "/api/rooms", timeout=10).json()["rooms"]
+        return next(room["unread"] for room in rooms if room["slug"] == "plenary")
+
+    # B sees A's position once A wrote it (within EXCHANGE_READ_FLUSH_INTERVAL, 1 s).
+    deadline = time.monotonic() + 5
+    while unread_on(b) != 1 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert unread_on(b) == 1 and unread_on(a) == 1
+
+    # An older report on B moves nothing, here or there.
+    back = on_b.call("read", {"room": "plenary", "message_id": messages[0]["id"]}, timeout=10)
+    assert back["message_id"] == messages[1]["id"] and back["unread_count"] == 1
+    later = on_b.call("read", {"room": "plenary", "message_id": messages[2]["id"]}, timeout=10)
+    assert later["unread_count"] == 0
+    assert on_a.wait_for(
+        lambda: (
+            {"room": "plenary", "message_id": messages[2]["id"], "unread_count": 0}
+            in on_a.events("read")
+        )
+    )
+    time.sleep(1.5)  # both processes have written what they gathered
+    for server in (a, b):
+        assert unread_on(server) == 0
+        rejoined = connect(server, people["elena"])
+        assert (
+            rejoined.call("join", {"room": "plenary"}, timeout=10)["last_read_id"]
+            == (messages[2]["id"])
+        )
+        rejoined.disconnect()

@@ -4,16 +4,32 @@ A read position is the id of the last message a person saw in a room. It only
 moves forward, so tabs and devices that report at once never make messages
 unread again. Unread messages are the visible messages after it that others
 wrote; a person who never opened a room has every one of them unread.
+
+Every open room page reports its position every few seconds, so with two
+thousand people a transaction per report would be hundreds of commits a
+second. Moved positions are therefore gathered in memory per process
+(:class:`PendingPositions`) and written together, once every
+``EXCHANGE_READ_FLUSH_INTERVAL`` seconds, when ``EXCHANGE_READ_FLUSH_SIZE`` are
+waiting, and when the process stops; the newest position per person and room
+wins, and the write never lowers a stored one. Until written, a position counts
+for every read of this process (the person's own tabs here see it at once; their
+tabs on other processes hear of it through the ``read`` event). A process that
+crashes loses at most the last interval's positions: those rooms show a few
+messages unread again.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import sqlalchemy as sa
 from flask import current_app
+from flask import Flask
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 
@@ -38,12 +54,69 @@ class ReadState:
     unread_count: int
 
 
+#: (person id, room id): the newest position reported and not yet written.
+PositionKey = tuple[int, int]
+
+
+class PendingPositions:
+    """Read positions this process accepted and has not written yet, the newest per key."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.positions: dict[PositionKey, int] = {}
+        #: How many transactions wrote how many positions, for the curious and the tests.
+        self.flushes = 0
+        self.written = 0
+
+    def note(self, key: PositionKey, message_id: int) -> int:
+        """Keep ``message_id`` for ``key`` unless a later one waits; return how many wait."""
+        with self.lock:
+            if message_id > self.positions.get(key, 0):
+                self.positions[key] = message_id
+            return len(self.positions)
+
+    def get(self, key: PositionKey) -> int | None:
+        return self.positions.get(key)
+
+    def of_user(self, user_id: int) -> dict[int, int]:
+        """The waiting positions of one person, by room id."""
+        with self.lock:
+            return {
+                room: message for (user, room), message in self.positions.items() if user == user_id
+            }
+
+    def take(self) -> dict[PositionKey, int]:
+        with self.lock:
+            taken, self.positions = self.positions, {}
+        return taken
+
+    def put_back(self, positions: Mapping[PositionKey, int]) -> None:
+        """Return positions a failed write did not store, keeping any newer that came meanwhile."""
+        for key, message_id in positions.items():
+            self.note(key, message_id)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["exchange.read_positions"] = PendingPositions()
+
+
+def pending_positions() -> PendingPositions:
+    return cast(PendingPositions, current_app.extensions["exchange.read_positions"])
+
+
+def _later(*positions: int | None) -> int | None:
+    known = [position for position in positions if position is not None]
+    return max(known) if known else None
+
+
 def last_read_id(user: User, room: Room) -> int | None:
-    return db.session.scalar(
+    """Return how far ``user`` has read in ``room``, counting this process's unwritten position."""
+    stored = db.session.scalar(
         sa.select(ReadPosition.message_id).where(
             ReadPosition.user_id == user.id, ReadPosition.room_id == room.id
         )
     )
+    return _later(stored, pending_positions().get((user.id, room.id)))
 
 
 def count_unread(user: User, room: Room, after: int | None) -> int:
@@ -75,7 +148,9 @@ def unread_counts(user: User, rooms: Iterable[Room]) -> dict[int, int]:
             ReadPosition.user_id == user.id
         )
     )
-    positions = {room_id: message_id for room_id, message_id in rows}
+    positions: dict[int, int | None] = {room_id: message_id for room_id, message_id in rows}
+    for room_id, message_id in pending_positions().of_user(user.id).items():
+        positions[room_id] = _later(positions.get(room_id), message_id)
     return {room.id: count_unread(user, room, positions.get(room.id)) for room in rooms}
 
 
@@ -85,7 +160,9 @@ def mark_read(user: User, room: Room, message_id: int, *, skip_sid: str | None =
     The position becomes the last message of the room at or before
     ``message_id`` (any id the client saw works, even of a message hidden
     since). If it moved, the person's other sockets (all but ``skip_sid``) are
-    told, so every tab and device shows the same unread count.
+    told, so every tab and device shows the same unread count. The position is
+    written with others a moment later (see the module's docstring), or at once
+    when ``EXCHANGE_READ_FLUSH_INTERVAL`` is 0.
     """
     target = db.session.scalar(
         sa.select(sa.func.max(Message.id)).where(
@@ -94,26 +171,82 @@ def mark_read(user: User, room: Room, message_id: int, *, skip_sid: str | None =
     )
     if target is None:
         raise NotFound(field="message_id")
-    moved = _move_forward(user.id, room.id, target)
-    position = last_read_id(user, room)
+    before = last_read_id(user, room)
+    moved = before is None or target > before
+    if moved and current_app.config["READ_FLUSH_INTERVAL"] > 0:
+        waiting = pending_positions().note((user.id, room.id), target)
+        if waiting >= current_app.config["READ_FLUSH_SIZE"]:
+            flush_read_positions()
+    elif moved:
+        moved = _write({(user.id, room.id): target}) > 0
+        db.session.commit()
+    position = _later(before, target)
     state = ReadState(position, count_unread(user, room, position))
-    db.session.commit()
     if moved:
         logger.debug("user %r read %s up to %r", user.id, room.slug, position)
         realtime.read_moved(user.id, room.slug, state, skip_sid=skip_sid)
     return state
 
 
-def _move_forward(user_id: int, room_id: int, message_id: int) -> bool:
-    """Insert or raise the position in one statement, so racing tabs cannot lower it."""
+def flush_read_positions() -> int:
+    """Write every waiting read position in one transaction; return how many were written.
+
+    Positions of accounts deleted meanwhile are dropped (deleting an account
+    erases its read positions); if the database cannot be reached, the
+    positions wait for the next flush.
+    """
+    pending = pending_positions()
+    positions = pending.take()
+    if not positions:
+        return 0
+    try:
+        positions = _of_live_accounts(positions)
+        if positions:
+            _write(positions)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        pending.put_back(positions)
+        raise
+    pending.flushes += 1
+    pending.written += len(positions)
+    return len(positions)
+
+
+def _of_live_accounts(positions: Mapping[PositionKey, int]) -> dict[PositionKey, int]:
+    live = set(
+        db.session.scalars(
+            sa.select(User.id).where(
+                User.id.in_({user for user, _ in positions}), User.deleted_at.is_(None)
+            )
+        )
+    )
+    return {key: message_id for key, message_id in positions.items() if key[0] in live}
+
+
+def _write(positions: Mapping[PositionKey, int]) -> int:
+    """Insert or raise positions in one statement each, so racing writers cannot lower one.
+
+    Returns how many rows were inserted or raised.
+    """
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(ReadPosition).values(
-        user_id=user_id, room_id=room_id, message_id=message_id, updated_at=utcnow()
-    )
+    table = cast(sa.Table, ReadPosition.__table__)
+    statement = insert(table)
     statement = statement.on_conflict_do_update(
-        index_elements=[ReadPosition.user_id, ReadPosition.room_id],
-        set_={"message_id": statement.excluded.message_id, "updated_at": utcnow()},
-        where=ReadPosition.message_id < statement.excluded.message_id,
+        index_elements=[table.c.user_id, table.c.room_id],
+        set_={
+            "message_id": statement.excluded.message_id,
+            "updated_at": statement.excluded.updated_at,
+        },
+        where=table.c.message_id < statement.excluded.message_id,
     )
-    return bool(changed_rows(db.session.execute(statement)))
+    now = utcnow()
+    rows = [
+        {"user_id": user_id, "room_id": room_id, "message_id": message_id, "updated_at": now}
+        for (user_id, room_id), message_id in positions.items()
+    ]
+    if len(rows) == 1:
+        return changed_rows(db.session.execute(statement.values(rows[0])))
+    db.session.execute(statement, rows)
+    return len(rows)

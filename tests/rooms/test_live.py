@@ -9,6 +9,7 @@ from exchange.accounts.models import Role
 
 from ..conftest import PASSWORD
 from ..html_checks import assert_only_safe_chat_markup
+from ..support.live import LiveServer
 
 pytestmark = pytest.mark.live
 
@@ -201,3 +202,31 @@ def test_read_positions_unread_activity_and_typing_over_the_wire(live_server, pe
     assert unread["plenary"] == 1 and unread["funding"] == 0
     for client in (salvatore, tab, other_tab):
         client.disconnect()
+
+
+def test_read_positions_gathered_in_memory_are_written_when_the_server_stops(
+    database_url, tmp_path, people
+):
+    """A position waiting for its interval is not lost when the process is stopped (SIGTERM)."""
+    server = LiveServer(
+        database_url, tmp_path, env={"EXCHANGE_READ_FLUSH_INTERVAL": "3600"}
+    ).start()
+    try:
+        salvatore, elena = connect(server, people["salvatore"]), connect(server, people["elena"])
+        first, second = send(salvatore, "first")["message"], send(salvatore, "second")["message"]
+        read = elena.call("read", {"room": "plenary", "message_id": second["id"]}, timeout=10)
+        assert read["message_id"] == second["id"] and read["unread_count"] == 0
+        back = elena.call("read", {"room": "plenary", "message_id": first["id"]}, timeout=10)
+        assert back["message_id"] == second["id"]
+        for client in (salvatore, elena):
+            client.disconnect()
+        server.stop()
+        assert "read positions written" in server.log_tail()
+
+        server.start()
+        again = connect(server, people["elena"])
+        join = again.call("join", {"room": "plenary"}, timeout=10)
+        assert join["last_read_id"] == second["id"] and join["unread_count"] == 0
+        again.disconnect()
+    finally:
+        server.stop()

@@ -1,13 +1,19 @@
 """Read positions, unread counts, room activity and typing (docs/protocol.md)."""
 
 import pytest
+import sqlalchemy as sa
 
+from exchange.accounts import privacy
 from exchange.accounts.models import Role
 from exchange.accounts.models import User
+from exchange.event.models import Room
 from exchange.extensions import db
 from exchange.moderation import services as moderation
+from exchange.rooms import unread
 from exchange.rooms.models import Message
+from exchange.rooms.models import ReadPosition
 
+from ..conftest import PASSWORD
 from .test_events import events_named
 
 
@@ -208,3 +214,131 @@ def test_typing_is_rate_limited_by_the_server(connect, elena):
     answers = [connection.emit("typing", {"room": "plenary"}, callback=True) for _ in range(4)]
     assert [answer["ok"] for answer in answers] == [True, True, True, False]
     assert answers[-1]["error"]["code"] == "rate_limited"
+
+
+@pytest.fixture
+def gathering(app):
+    """Read positions gathered in memory as served processes do; the tests flush by hand."""
+    app.config["READ_FLUSH_INTERVAL"] = 60
+    return app
+
+
+def stored_positions(app):
+    with app.app_context():
+        return {
+            (row.user_id, row.room_id): row.message_id
+            for row in db.session.scalars(sa.select(ReadPosition))
+        }
+
+
+def flush(app):
+    with app.app_context():
+        return unread.flush_read_positions()
+
+
+def test_gathered_read_positions_count_at_once_and_are_written_together(
+    gathering, client, login, connect, elena, salvatore
+):
+    app = gathering
+    writer = connect(salvatore)
+    first, second = post(writer, "one"), post(writer, "two")
+    post(writer, "elsewhere", room="funding")
+    tab, other_tab = connect(elena), connect(elena)
+    other_tab.get_received()
+
+    ack = tab.emit("read", {"room": "plenary", "message_id": first["id"]}, callback=True)
+    assert ack["message_id"] == first["id"] and ack["unread_count"] == 1
+    tab.emit("read", {"room": "plenary", "message_id": second["id"]}, callback=True)
+    tab.emit("read", {"room": "funding", "message_id": second["id"] + 1}, callback=True)
+    assert stored_positions(app) == {}  # nothing written yet...
+    # ...but the person's other tabs heard at once, and every read of this process counts it.
+    assert [event["message_id"] for event in events_named(other_tab, "read")] == [
+        first["id"],
+        second["id"],
+        second["id"] + 1,
+    ]
+    join = other_tab.emit("join", {"room": "plenary"}, callback=True)
+    assert join["last_read_id"] == second["id"] and join["unread_count"] == 0
+    login(client, elena)
+    rooms = {room["slug"]: room["unread"] for room in client.get("/api/rooms").json["rooms"]}
+    assert rooms["plenary"] == 0 and rooms["funding"] == 0
+
+    assert flush(app) == 2  # the newest per room, in one transaction
+    plenary, funding = (db_room_id(app, slug) for slug in ("plenary", "funding"))
+    assert stored_positions(app) == {
+        (elena.id, plenary): second["id"],
+        (elena.id, funding): second["id"] + 1,
+    }
+    assert app.extensions["exchange.read_positions"].flushes == 1
+    assert flush(app) == 0
+
+
+def db_room_id(app, slug):
+    with app.app_context():
+        return db.session.scalar(sa.select(Room.id).where(Room.slug == slug))
+
+
+def test_a_gathered_position_never_lowers_one_written_meanwhile(
+    gathering, connect, elena, salvatore
+):
+    """Another process may have written a later position since this one accepted its own."""
+    app = gathering
+    writer = connect(salvatore)
+    first, second = post(writer, "one"), post(writer, "two")
+    connect(elena).emit("read", {"room": "plenary", "message_id": first["id"]}, callback=True)
+    plenary = db_room_id(app, "plenary")
+    with app.app_context():  # what the other process wrote
+        db.session.add(ReadPosition(user_id=elena.id, room_id=plenary, message_id=second["id"]))
+        db.session.commit()
+
+    flush(app)
+    assert stored_positions(app) == {(elena.id, plenary): second["id"]}
+    join = connect(elena).emit("join", {"room": "plenary"}, callback=True)
+    assert join["last_read_id"] == second["id"]
+
+
+def test_a_backward_read_moves_nothing_and_tells_nobody_while_gathered(
+    gathering, connect, elena, salvatore
+):
+    writer = connect(salvatore)
+    first, second = post(writer, "one"), post(writer, "two")
+    tab, other_tab = connect(elena), connect(elena)
+    tab.emit("read", {"room": "plenary", "message_id": second["id"]}, callback=True)
+    other_tab.get_received()
+    back = tab.emit("read", {"room": "plenary", "message_id": first["id"]}, callback=True)
+    assert back["message_id"] == second["id"]
+    assert events_named(other_tab, "read") == []
+    flush(gathering)
+    back = tab.emit("read", {"room": "plenary", "message_id": first["id"]}, callback=True)
+    assert back["message_id"] == second["id"] and events_named(other_tab, "read") == []
+
+
+def test_enough_gathered_positions_are_written_without_waiting(
+    gathering, connect, elena, salvatore, make_user
+):
+    gathering.config["READ_FLUSH_SIZE"] = 2
+    message = post(connect(salvatore), "hello")
+    readers = [elena, make_user(Role.DELEGATE)]
+    connect(readers[0]).emit(
+        "read", {"room": "plenary", "message_id": message["id"]}, callback=True
+    )
+    assert stored_positions(gathering) == {}
+    connect(readers[1]).emit(
+        "read", {"room": "plenary", "message_id": message["id"]}, callback=True
+    )
+    assert sorted(user for user, _ in stored_positions(gathering)) == sorted(r.id for r in readers)
+
+
+def test_a_gathered_position_of_an_account_deleted_meanwhile_is_dropped(
+    gathering, connect, elena, salvatore
+):
+    message = post(connect(salvatore), "hello")
+    for person in (elena, salvatore):
+        connect(person).emit(
+            "read", {"room": "plenary", "message_id": message["id"]}, callback=True
+        )
+    with gathering.app_context():
+        privacy.delete_account(db.session.get(User, elena.id), PASSWORD)
+
+    assert flush(gathering) == 1
+    assert list(stored_positions(gathering)) == [(salvatore.id, db_room_id(gathering, "plenary"))]
