@@ -27,6 +27,7 @@ from .moderation.services import open_report_count
 from .moderation.services import unread_notices
 from .permissions import Action
 from .permissions import can
+from .serialize import excerpt
 from .serialize import iso_utc as protocol_iso_utc
 
 
@@ -40,6 +41,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(iso_utc)
     app.add_template_filter(machine_time)
     app.add_template_filter(number)
+    app.add_template_filter(excerpt)
 
 
 def _site_event() -> Event | None:

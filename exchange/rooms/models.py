@@ -47,11 +47,16 @@ class Message(Hideable, Base):
     language: Mapped[str | None] = mapped_column(sa.String(8))
     #: The best practice this message is about ("share to room"), if any.
     practice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("practices.id"), index=True)
+    #: The message of the same room this one answers, if any.
+    reply_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("messages.id"), index=True)
     created_at: Mapped[created_at]
 
     room: Mapped[Room] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     practice: Mapped[Practice | None] = relationship()
+    reply_to: Mapped[Message | None] = relationship(
+        remote_side="Message.id", foreign_keys=[reply_to_id]
+    )
 
 
 class ReadPosition(Base):

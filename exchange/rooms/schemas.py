@@ -8,9 +8,13 @@ from ..accounts.models import User
 from ..event.models import Room
 from ..moderation.models import ModerationChange
 from ..practices.schemas import practice_ref_json
+from ..serialize import excerpt
 from ..serialize import iso_utc
 from .models import Message
 from .presence import Online
+
+#: How much of an answered message a reply quotes, in characters.
+REPLY_EXCERPT_LENGTH = 140
 
 
 def user_json(user: User) -> dict[str, Any]:
@@ -52,9 +56,21 @@ def message_json(message: Message, *, staff: bool = False) -> dict[str, Any]:
             else None
         ),
     }
+    data["reply_to"] = reply_json(message.reply_to)
     if staff:
         data["hidden"] = hidden_json(message)
     return data
+
+
+def reply_json(original: Message | None) -> dict[str, Any] | None:
+    """What a reply quotes of the message it answers; nothing of its words once it is hidden."""
+    if original is None:
+        return None
+    return {
+        "id": original.id,
+        "author": user_json(original.author),
+        "excerpt": None if original.is_hidden else excerpt(original.body, REPLY_EXCERPT_LENGTH),
+    }
 
 
 def hidden_json(message: Message) -> dict[str, Any] | None:

@@ -100,13 +100,15 @@ def post_message(
     *,
     language: str | None = None,
     practice: Practice | None = None,
+    reply_to: int | None = None,
 ) -> Message:
     """Store a message, then deliver it to the room; return the stored message.
 
     Sending the same ``client_id`` again returns the message stored the first
     time (and delivers it again: clients deduplicate by id), so a client may
     retry as often as it needs to. A message may link one best practice; the
-    caller checks that it is published.
+    caller checks that it is published. It may answer (``reply_to``) a visible
+    message of the same room.
 
     Ids must grow in commit order within a room, or a reader asking for
     messages ``after`` an id could skip one committed late. On PostgreSQL the
@@ -122,7 +124,8 @@ def post_message(
         # The archive, mute and slow mode apply to new messages, not to retries of stored ones.
         check_rooms_open()
         check_can_post(author, room)
-        message, created = _store(room, author, body, client_id, language, practice)
+        original = reply_target(room, reply_to) if reply_to is not None else None
+        message, created = _store(room, author, body, client_id, language, practice, original)
         if created:
             logger.debug("message %r stored in %s", message.id, room.slug)
             realtime.message_posted(message)
@@ -130,7 +133,12 @@ def post_message(
             return message
         existing = message
     practice_id = practice.id if practice is not None else None
-    if existing.room_id != room.id or existing.body != body or existing.practice_id != practice_id:
+    if (
+        existing.room_id != room.id
+        or existing.body != body
+        or existing.practice_id != practice_id
+        or existing.reply_to_id != reply_to
+    ):
         raise Invalid(
             _l("This client_id was already used for a different message."), field="client_id"
         )
@@ -156,6 +164,7 @@ def _store(
     client_id: str,
     language: str | None,
     practice: Practice | None,
+    reply_to: Message | None,
 ) -> tuple[Message, bool]:
     """Commit a message (or find it stored under its client id); return it and whether it is new."""
     pending = PendingMessage(
@@ -166,6 +175,7 @@ def _store(
         body_html=clean_chat_text(body),  # before taking a turn, to keep turns short
         language=language,
         practice_id=practice.id if practice is not None else None,
+        reply_to_id=reply_to.id if reply_to is not None else None,
     )
     message_id, created = message_writer(room.id).store(pending)
     if pending.message is not None and pending.message in db.session:
@@ -175,6 +185,19 @@ def _store(
     message = db.session.get(Message, message_id)
     assert message is not None
     return message, created
+
+
+def reply_target(room: Room, message_id: int) -> Message:
+    """The message a new one answers: a visible one of the same room."""
+    try:
+        original = get_message(message_id)
+    except NotFound:
+        raise NotFound(field="reply_to") from None
+    if original.is_hidden:  # nobody answers what the room no longer shows
+        raise NotFound(field="reply_to")
+    if original.room_id != room.id:
+        raise Invalid(_l("A reply answers a message of the same room."), field="reply_to")
+    return original
 
 
 def _find_by_client_id(author: User, client_id: str) -> Message | None:
@@ -196,6 +219,7 @@ def with_authors(select: sa.Select[Message]) -> sa.Select[Message]:
         joinedload(Message.room),
         joinedload(Message.practice),
         joinedload(Message.hidden_by),
+        joinedload(Message.reply_to).joinedload(Message.author).joinedload(User.administration),
     )
 
 

@@ -15,6 +15,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 
 from ..db import utcnow
+from ..errors import ExchangeError
+from ..event.models import Room
 from ..event.phases import current_phase
 from ..event.phases import Phase
 from ..event.services import get_room
@@ -31,6 +33,7 @@ from ..permissions import requires
 from . import presence
 from . import services
 from . import unread
+from .models import Message
 from .schemas import message_json
 from .schemas import room_json
 from .schemas import user_json
@@ -48,6 +51,7 @@ def show(slug: str) -> ResponseReturnValue:
     online = presence.online_in(room.id, limit=current_app.config["PRESENCE_LIST_LIMIT"])
     rooms = list_rooms()
     archived = current_phase() is Phase.AFTER
+    can_send = can(user, Action.SEND_MESSAGE) and not archived
     return render_template(
         "rooms/show.html",
         room=room,
@@ -60,11 +64,21 @@ def show(slug: str) -> ResponseReturnValue:
         staff=staff,
         last_change=services.last_moderation_change(room),
         archived=archived,
-        can_send=can(user, Action.SEND_MESSAGE) and not archived,
+        can_send=can_send,
+        replying_to=_reply_draft(room) if can_send else None,
         fallback_client_id=uuid.uuid4().hex,
         message_languages=language_names(CONTENT_LANGUAGES),
         max_length=current_app.config["MESSAGE_MAX_LENGTH"],
     )
+
+
+def _reply_draft(room: Room) -> Message | None:
+    """The message a "Reply" link (``?reply_to=``) asks to answer, when it can be answered."""
+    try:
+        message_id = query_int(request.args, "reply_to", minimum=1)
+        return services.reply_target(room, message_id) if message_id else None
+    except ExchangeError:
+        return None
 
 
 @bp.post("/rooms/<slug>/messages")
@@ -79,6 +93,7 @@ def post(slug: str) -> ResponseReturnValue:
             body=request.form.get("body", ""),
             client_id=request.form.get("client_id", ""),
             language=request.form.get("language") or None,
+            reply_to=query_int(request.form, "reply_to", minimum=1),
         )
     return redirect(url_for("rooms.show", slug=slug, _anchor="composer"))
 

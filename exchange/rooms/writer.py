@@ -44,6 +44,7 @@ class PendingMessage:
     body_html: str
     language: str | None
     practice_id: int | None
+    reply_to_id: int | None = None
     #: Set once committed: the stored message's id, and whether this send created it.
     message_id: int | None = None
     created: bool = False
@@ -143,6 +144,7 @@ class MessageWriter:
                     body_html=pending.body_html,
                     language=pending.language,
                     practice_id=pending.practice_id,
+                    reply_to_id=pending.reply_to_id,
                 )
                 session.add(message)
                 new[pending.key] = message

@@ -183,6 +183,22 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
             "organizer": "ok",
         },
     ),
+    "reply": (
+        lambda w, me: {
+            "room": "plenary",
+            "body": "agreed",
+            "client_id": f"c{next(_numbers)}",
+            "reply_to": w.message_by(),
+        },
+        {
+            **REFUSED,
+            "attendee": "forbidden",
+            "delegate": "ok",
+            "muted": "muted",
+            "moderator": "ok",
+            "organizer": "ok",
+        },
+    ),
     "hide": (
         lambda w, me: {"message_id": w.message_by(), "reason": "matrix"},
         {
@@ -241,6 +257,10 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
 }
 
 
+#: Rows that try one event in another situation, and the event they send.
+WIRE_NAMES = {"hide_own": "hide", "reply": "send"}
+
+
 @pytest.mark.parametrize("event_name", list(SOCKET_MATRIX))
 def test_socket_events_answer_each_person_exactly(world, connect, event_name):
     make_payload, expected = SOCKET_MATRIX[event_name]
@@ -252,7 +272,7 @@ def test_socket_events_answer_each_person_exactly(world, connect, event_name):
             outcomes[actor] = "refused"
             continue
         payload = make_payload(world, person)
-        wire_name = "hide" if event_name == "hide_own" else event_name
+        wire_name = WIRE_NAMES.get(event_name, event_name)
         ack = connection.emit(wire_name, payload, callback=True)
         outcomes[actor] = "ok" if ack["ok"] else ack["error"]["code"]
     assert outcomes == expected

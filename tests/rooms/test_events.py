@@ -75,6 +75,7 @@ def test_a_message_is_acknowledged_and_delivered_to_the_room_only(
         "created_at",
         "author",
         "practice",
+        "reply_to",
     }
     assert message["practice"] is None
     assert message["body"] == "Buongiorno <b>a tutti</b>"

@@ -13,6 +13,7 @@ import { createOutbox } from "./outbox.js";
 import { setUpPersonCard } from "./person.js";
 import { setUpPresence } from "./presence.js";
 import { setUpStates } from "./states.js";
+import { setUpReplies, setUpReplyLinks } from "./replies.js";
 import { readStrings } from "./strings.js";
 import { createToolbar } from "./toolbar.js";
 import { setUpTyping } from "./typing.js";
@@ -48,10 +49,12 @@ if (root && typeof window.io === "function") {
   setUpTyping(room, connection.socket);
   setUpPanels(room);
   setUpPersonCard(room);
+  setUpReplyLinks(room);
   if (document.getElementById("composer")) {
     const composer = createComposer(room, connection);
     const outbox = createOutbox(room, connection, composer);
-    composer.onSubmit((body, language) => outbox.queue(body, language));
+    const replies = setUpReplies(room, composer);
+    composer.onSubmit((body, language) => outbox.queue(body, language, replies.take()));
     setUpStates(room, composer);
   } else {
     document.getElementById("outbox").hidden = true;

@@ -53,6 +53,7 @@ export function createMessageList(room) {
       admin.remove();
     }
     item.querySelector("time").setAttribute("datetime", message.created_at);
+    fillReply(item.querySelector(".message-reply"), message.reply_to);
     const body = item.querySelector(".message-body");
     body.innerHTML = message.body_html; // sanitized by the server when stored
     if (message.language) {
@@ -69,6 +70,22 @@ export function createMessageList(room) {
     markHidden(item, message.hidden);
     formatTimes(item);
     return item;
+  }
+
+  /* The quote of the message a reply answers: a link to it, or a note that it is gone. */
+  function fillReply(quote, reply) {
+    if (!reply) {
+      quote.remove();
+      return;
+    }
+    const link = quote.querySelector(".message-reply-link");
+    quote.querySelector(".message-reply-author").textContent = reply.author.name;
+    quote.querySelector(".message-reply-excerpt").textContent = reply.excerpt === null
+      ? strings.originalRemoved : reply.excerpt;
+    if (reply.excerpt !== null) {
+      link.href = `#message-${reply.id}`;
+      link.dataset.replyTo = reply.id;
+    }
   }
 
   function markHidden(item, hidden) {
@@ -214,13 +231,17 @@ export function createMessageList(room) {
     noteScroll();
   }
 
-  function loadEarlier() {
+  /* Load the page of messages before the first shown; resolves to whether more exist. */
+  function loadEarlier(limit) {
     if (firstId === null) {
-      return;
+      return Promise.resolve(false);
     }
     earlierButton.disabled = true;
-    const url = `${room.root.dataset.messagesUrl}?before=${encodeURIComponent(firstId)}`;
-    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    let url = `${room.root.dataset.messagesUrl}?before=${encodeURIComponent(firstId)}`;
+    if (limit) {
+      url += `&limit=${encodeURIComponent(limit)}`;
+    }
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then((response) => {
         if (!response.ok) {
           throw new Error(String(response.status));
@@ -239,10 +260,12 @@ export function createMessageList(room) {
           earlierButton.hidden = true;
           room.announce(strings.noMore);
         }
+        return data.has_more;
       })
       .catch(() => {
         earlierButton.disabled = false;
         room.announce(strings.loadFailed);
+        return false;
       });
   }
 
@@ -269,7 +292,7 @@ export function createMessageList(room) {
     list.focus({ preventScroll: true });
   });
   if (earlierButton) {
-    earlierButton.addEventListener("click", loadEarlier);
+    earlierButton.addEventListener("click", () => loadEarlier());
   }
 
   return {
@@ -280,6 +303,7 @@ export function createMessageList(room) {
     render,
     markHidden,
     openAt,
+    loadEarlier,
     scrollToBottom,
     isAtBottom,
     has: (id) => seen.has(id),

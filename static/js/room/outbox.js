@@ -65,6 +65,7 @@ export function createOutbox(room, connection, composer) {
     storage.set(key, JSON.stringify(items.map((item) => ({
       client_id: item.client_id, body: item.body, state: item.state === "failed" ? "failed" : "queued",
       error: item.error || null, created: item.created, language: item.language || null,
+      fields: item.fields || null,
     }))));
   }
 
@@ -155,6 +156,8 @@ export function createOutbox(room, connection, composer) {
     if (item.language) {
       payload.language = item.language;
     }
+    // What other modules add to a message (reply_to...), kept with it until it is sent.
+    Object.assign(payload, item.fields || {});
     socket.timeout(ACK_TIMEOUT_MS).emit("send", payload, (timedOut, ack) => {
       sending = false;
       if (timedOut || !ack) {
@@ -189,8 +192,8 @@ export function createOutbox(room, connection, composer) {
     });
   }
 
-  function queue(body, language) {
-    const item = { client_id: newClientId(), body, state: "queued", created: Date.now(), language };
+  function queue(body, language, fields) {
+    const item = { client_id: newClientId(), body, state: "queued", created: Date.now(), language, fields };
     items.push(item);
     save();
     render(item);
