@@ -171,7 +171,9 @@ def test_a_reply_link_to_nothing_answerable_shows_the_plain_composer(
 
 
 @pytest.mark.live
-def test_real_clients_reply_within_a_room_and_are_refused_across_rooms(live_server, elena, salvatore):
+def test_real_clients_reply_within_a_room_and_are_refused_across_rooms(
+    live_server, elena, salvatore
+):
     asking = live_server.socket(live_server.login(salvatore.email, PASSWORD))
     answering = live_server.socket(live_server.login(elena.email, PASSWORD))
     for client in (asking, answering):
