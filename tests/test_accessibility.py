@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from exchange.accounts.models import Role
+from exchange.practices.forms import STEPS
 
 from .conftest import PASSWORD
 from .conftest import sign_in
@@ -189,11 +190,12 @@ def test_the_library_is_accessible_to_readers_writers_and_reviewers(
 
     writer = new_page()
     sign_in(writer, live_server, elena.email)
-    for path in ["/practices/new", "/practices/mine", f"/practices/{draft.id}/edit"]:
+    steps = [f"/practices/{draft.id}/edit/{step.name}" for step in STEPS]
+    for path in ["/practices/new", "/practices/mine", *steps]:
         writer.goto(live_server.url + path)
         assert_accessible(writer, path)
     writer.goto(live_server.url + "/practices/new")
-    writer.get_by_role("button", name="Save the draft").click()
+    writer.get_by_role("button", name="Save and continue").click()
     writer.wait_for_selector(".form-errors")
     assert_accessible(writer, "a practice form with errors")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -31,6 +33,7 @@ from .models import MARKDOWN_FIELDS
 from .models import STANDARD_INDICATORS
 from .services import OtherIndicator
 from .services import PracticeContent
+from .services import REQUIRED_FOR_SUBMISSION
 
 #: Blank rows offered for new free indicators (the form works without JavaScript).
 BLANK_INDICATOR_ROWS = 2
@@ -60,6 +63,66 @@ def _markdown_field(name: str) -> TextAreaField:
     return TextAreaField(
         FIELD_LABELS[name], description=MARKDOWN_HINTS[name], render_kw={"rows": 8}
     )
+
+
+@dataclass(frozen=True)
+class Step:
+    """One page of the guided form: a few fields that are saved together."""
+
+    name: str
+    title: Any
+    intro: Any
+    fields: tuple[str, ...] = ()
+
+
+#: The guided form, in the order a writer goes through it. Each step is a form of
+#: its own that saves and moves on; the last one says what is missing and submits.
+STEPS = (
+    Step(
+        "about",
+        _l("What and where"),
+        _l("Name the practice, say where it belongs and when it happened."),
+        ("title", "theme", "summary", "language", "tags", "year_from", "year_to"),
+    ),
+    Step(
+        "story",
+        _l("The story"),
+        _l("The problem you started from and what you did about it."),
+        ("challenge", "actions"),
+    ),
+    Step(
+        "results",
+        _l("Results and numbers"),
+        _l("What changed, what it cost, and the figures that show it."),
+        ("results", "funding", *STANDARD_INDICATORS, "other_indicators"),
+    ),
+    Step(
+        "lessons",
+        _l("Lessons and transferability"),
+        _l("What others can learn from it, where to read more, and who to ask."),
+        ("failures", "lessons", "transferability", "links", "public_email", "licence"),
+    ),
+    Step(
+        "files",
+        _l("Pictures and documents"),
+        _l("Photos and documents that show the practice."),
+    ),
+    Step(
+        "review",
+        _l("Review and submit"),
+        _l("Check what is still missing, then submit the practice for review."),
+    ),
+)
+STEPS_BY_NAME = {step.name: step for step in STEPS}
+#: Fields without which a step cannot be saved at all (a draft may lack the others).
+REQUIRED_TO_SAVE = ("title", "theme")
+#: Fields marked as required: needed to save, or to submit for review.
+REQUIRED_FIELDS = frozenset((*REQUIRED_TO_SAVE, *REQUIRED_FOR_SUBMISSION))
+
+
+def step_of(name: str) -> Step:
+    """The step of the guided form where a field is written."""
+    return next(step for step in STEPS if name in step.fields)
 
 
 class OtherIndicatorForm(Form):
@@ -194,6 +257,19 @@ class PracticeForm(FlaskForm):
             public_email=self.public_email.data or "",
             licence=self.licence.data or DEFAULT_LICENCE,
         )
+
+    def validate_step(self, step: Step) -> bool:
+        """Check what a step's page sent (its fields and the CSRF token), and only that."""
+        checked = [self[name] for name in step.fields]
+        if self.meta.csrf:
+            checked.append(self["csrf_token"])
+        # Each field is checked even after one fails, so that every error shows at once.
+        return all([field.validate(self) for field in checked])
+
+    def step_content(self, content: PracticeContent, step: Step, theme: Room) -> PracticeContent:
+        """``content`` with what the writer sent on one step of the guided form."""
+        sent = self.content(theme)
+        return replace(content, **{name: getattr(sent, name) for name in step.fields})
 
     @property
     def revision_seen(self) -> int | None:

@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..errors import Invalid
+from ..errors import NotFound
 from ..errors import RateLimited
 from ..event.services import get_room
 from ..event.services import list_administrations
@@ -47,9 +48,14 @@ from . import ebook
 from . import search
 from . import services
 from .forms import PracticeForm
+from .forms import REQUIRED_FIELDS
 from .forms import ReviewForm
 from .forms import SearchForm
 from .forms import ShareForm
+from .forms import Step
+from .forms import step_of
+from .forms import STEPS
+from .forms import STEPS_BY_NAME
 from .labels import FIELD_LABELS
 from .labels import HEADLINE_INDICATORS
 from .labels import highlight
@@ -61,11 +67,13 @@ from .labels import STATUS_LABELS
 from .licences import licence_of
 from .models import MARKDOWN_FIELDS
 from .models import Practice
+from .models import PracticeStatus
 from .models import STANDARD_INDICATORS
 from .schemas import page_json
 from .schemas import practice_json
 from .schemas import practice_jsonld
 from .schemas import practice_url
+from .services import PracticeContent
 
 bp = Blueprint("practices", __name__)
 
@@ -85,6 +93,7 @@ def _labels() -> dict[str, Any]:
         "language_name": language_name,
         "licence_of": licence_of,
         "highlight": highlight,
+        "step_of": step_of,
     }
 
 
@@ -294,72 +303,103 @@ def show(practice_id: int, slug: str | None = None) -> ResponseReturnValue:
 @bp.route("/practices/new", methods=["GET", "POST"])
 @requires(Action.POST_PRACTICE)
 def new() -> ResponseReturnValue:
+    """The first step of the guided form; saving it starts the draft."""
+    step = STEPS[0]
     form = _practice_form()
     if request.method == "GET":
         # Like the chat's composer: people mostly write in the language they read in.
         interface = locale_code()
         form.language.data = interface if interface in CONTENT_LANGUAGES else ""
-    status = 422 if request.method == "POST" else 200
-    if form.validate_on_submit():
+        return _step_page(form, step, None)
+    if form.validate_step(step):
         try:
             services.count_practice_save(acting_user())
+            theme = get_room(form.theme.data or "")
             practice = services.create_practice(
-                acting_user(), form.content(get_room(form.theme.data or ""))
+                acting_user(), form.step_content(PracticeContent("", theme), step, theme)
             )
         except (Invalid, RateLimited) as error:
             apply_error(form, error)
-            status = form_status(error)
-        else:
-            flash(
-                _("Your draft is saved. Complete it, then submit it for review."),
-                "success",
-            )
-            return redirect(practice_url(practice))
-    return render_template("practices/edit.html", form=form, practice=None), status
+            return _step_page(form, step, None, status=form_status(error))
+        flash(_("Your draft is saved. Go on with the next step."), "success")
+        return redirect(_after_step(practice, step))
+    return _step_page(form, step, None, status=422)
 
 
 @bp.route("/practices/<int:practice_id>/edit", methods=["GET", "POST"])
+@bp.route("/practices/<int:practice_id>/edit/<step_name>", methods=["GET", "POST"])
 @requires(Action.EDIT_PRACTICE)
-def edit(practice_id: int) -> ResponseReturnValue:
+def edit(practice_id: int, step_name: str = STEPS[0].name) -> ResponseReturnValue:
+    """One step of the guided form on a stored practice: show it, or save it and move on."""
     practice = services.readable_practice(practice_id, current_user)
     user = acting_user()
     check(user, Action.EDIT_PRACTICE, practice)
+    step = STEPS_BY_NAME.get(step_name)
+    if step is None:
+        raise NotFound()
     form = _practice_form()
-    status = 422 if request.method == "POST" else 200
-    if request.method == "GET":
-        form.fill(services.editable_content(practice), services.latest_revision_id(practice))
-    elif form.validate_on_submit():
-        try:
-            services.count_practice_save(user)
-            services.update_practice(
-                practice,
-                user,
-                form.content(get_room(form.theme.data or "")),
-                based_on_revision=form.revision_seen,
-            )
-        except (Invalid, RateLimited) as error:
-            apply_error(form, error)
-            status = form_status(error)
-            if "current_revision" in error.details:
-                form.based_on_revision.data = str(error.details["current_revision"])
-        else:
-            if services.proposes_changes(practice, user):
-                flash(
-                    _(
-                        "Your changes are saved and wait for a moderator's review. "
-                        "Until then, readers see the published version."
-                    ),
-                    "success",
-                )
-            else:
-                flash(_("Your changes are saved."), "success")
-            return redirect(practice_url(practice))
+    if request.method == "GET" or not step.fields:
+        content = services.editable_content(practice)
+        form.fill(content, services.latest_revision_id(practice))
+        return _step_page(form, step, practice)
+    if not form.validate_step(step):
+        return _step_page(form, step, practice, status=422)
+    try:
+        services.count_practice_save(user)
+        content = services.editable_content(practice)
+        theme = get_room(form.theme.data or "") if "theme" in step.fields else content.theme
+        services.update_practice(
+            practice,
+            user,
+            form.step_content(content, step, theme),
+            based_on_revision=form.revision_seen,
+        )
+    except (Invalid, RateLimited) as error:
+        apply_error(form, error)
+        if "current_revision" in error.details:
+            form.based_on_revision.data = str(error.details["current_revision"])
+        return _step_page(form, step, practice, status=form_status(error))
+    if services.proposes_changes(practice, user):
+        flash(
+            _(
+                "Your changes are saved and wait for a moderator's review. "
+                "Until then, readers see the published version."
+            ),
+            "success",
+        )
+    else:
+        flash(_("Your changes are saved."), "success")
+    return redirect(_after_step(practice, step))
+
+
+def _after_step(practice: Practice, step: Step) -> str:
+    """Where a saved step leads: the next one, or the same one when the writer stays."""
+    following = STEPS[min(STEPS.index(step) + 1, len(STEPS) - 1)]
+    shown = step if request.form.get("go") == "stay" else following
+    return url_for("practices.edit", practice_id=practice.id, step_name=shown.name)
+
+
+def _step_page(
+    form: PracticeForm, step: Step, practice: Practice | None, *, status: int = 200
+) -> ResponseReturnValue:
+    """Render one step of the guided form, with the progress and, last, what is missing."""
+    user = acting_user()
+    missing = services.missing_for_submission(practice) if practice is not None else []
+    # In the order the writer meets them in the form.
+    missing.sort(key=lambda name: (STEPS.index(step_of(name)), step_of(name).fields.index(name)))
     return (
         render_template(
             "practices/edit.html",
             form=form,
             practice=practice,
-            proposes=services.proposes_changes(practice, user),
+            step=step,
+            steps=STEPS,
+            step_number=STEPS.index(step) + 1,
+            missing=[(name, step_of(name)) for name in missing],
+            incomplete={step_of(name).name for name in missing},
+            required=REQUIRED_FIELDS,
+            proposes=practice is not None and services.proposes_changes(practice, user),
+            can_submit=practice is not None and practice.status is PracticeStatus.DRAFT,
         ),
         status,
     )
@@ -377,12 +417,17 @@ def _practice_form() -> PracticeForm:
 @bp.post("/practices/<int:practice_id>/submit")
 @requires(Action.EDIT_PRACTICE)
 def submit(practice_id: int) -> ResponseReturnValue:
+    """Submit a complete draft; a refusal sends the writer back to the review step."""
     practice = services.readable_practice(practice_id, current_user)
-    return _workflow_step(
-        lambda: services.submit_practice(practice, acting_user()),
-        practice,
+    with flash_refusal() as attempt:
+        services.submit_practice(practice, acting_user())
+    if attempt.refused:
+        return redirect(url_for("practices.edit", practice_id=practice.id, step_name="review"))
+    flash(
         _("Submitted. A moderator will review it; you will find their answer on this page."),
+        "success",
     )
+    return redirect(practice_url(practice))
 
 
 @bp.post("/practices/<int:practice_id>/publish")

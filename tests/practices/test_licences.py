@@ -18,6 +18,7 @@ from ..support.practices import content
 from .test_views import FORM
 from .test_views import page
 from .test_views import post_form
+from .test_views import start_practice
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -38,30 +39,35 @@ def test_a_practice_is_published_under_cc_by_unless_its_writers_choose(client, w
 
 def test_writers_choose_the_licence_from_the_short_list(client, login, app, elena):
     login(client, elena)
-    form = page(client, "/practices/new")
+    practice_id = start_practice(client, app)
+    lessons = f"/practices/{practice_id}/edit/lessons"
+    form = page(client, lessons)
     select = re.search(r'<select [^>]*id="licence".*?</select>', form, re.S).group(0)
     assert re.findall(r'value="([^"]+)"', select) == list(LICENCES)
     assert '<option selected value="CC-BY-4.0">' in select
 
-    assert post_form(client, "/practices/new", {**FORM, "licence": "CC0-1.0"}).status_code == 302
+    assert post_form(client, lessons, {**FORM, "licence": "CC0-1.0"}).status_code == 302
     with app.app_context():
         practice = db.session.query(Practice).one()
         assert practice.licence == "CC0-1.0"
         assert practice.revisions[-1].snapshot["licence"] == "CC0-1.0"
-    edit_form = page(client, f"/practices/{practice.id}/edit")
-    assert '<option selected value="CC0-1.0">' in edit_form
+    assert '<option selected value="CC0-1.0">' in page(client, lessons)
 
 
 @pytest.mark.parametrize("licence", ["All rights reserved", "cc-by-4.0", "GPL-3.0-only"])
 def test_a_licence_off_the_list_is_refused_and_the_text_stays(client, login, app, elena, licence):
     login(client, elena)
-    response = post_form(client, "/practices/new", {**FORM, "licence": licence})
+    practice_id = start_practice(client, app)
+    lessons = f"/practices/{practice_id}/edit/lessons"
+    response = post_form(
+        client, lessons, {**FORM, "links": "https://example.org/x", "licence": licence}
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Choose the licence from the list." in html
-    assert 'value="Solar roofs on schools"' in html
+    assert "https://example.org/x" in html
     with app.app_context():
-        assert db.session.query(Practice).count() == 0
+        assert db.session.query(Practice).one().licence == "CC-BY-4.0"
 
 
 def test_an_old_slug_redirects_to_the_new_one_after_the_title_changes(

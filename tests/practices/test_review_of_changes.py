@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from exchange.errors import Invalid
 from exchange.extensions import db
 from exchange.practices import services
+from exchange.practices.forms import STEPS
 from exchange.practices.models import PracticeRevision
 from exchange.practices.models import PracticeStatus
 from exchange.practices.models import RevisionAction
@@ -24,8 +25,12 @@ def edit_form(**changes):
 
 
 def propose(client, practice, **changes):
-    url = f"/practices/{practice.id}/edit"
-    return post_form(client, url, edit_form(**changes), follow_redirects=True)
+    """Save the steps of the guided form that hold the changed fields."""
+    steps = [step.name for step in STEPS if step.fields and set(step.fields) & set(changes)]
+    for step in steps:
+        url = f"/practices/{practice.id}/edit/{step}"
+        answer = post_form(client, url, edit_form(**changes), follow_redirects=True)
+    return answer
 
 
 def decide(client, practice, action, comment=""):

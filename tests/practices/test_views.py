@@ -42,6 +42,27 @@ def post_form(client, url, data, form_url=None, **kwargs):
     return client.post(url, data={"csrf_token": token, **data}, **kwargs)
 
 
+#: The steps of the guided form that have fields, in order.
+FIELD_STEPS = ("about", "story", "results", "lessons")
+
+
+def save_steps(client, practice_id, data, steps=FIELD_STEPS, **kwargs):
+    """Save ``data`` through each step of the guided form, as a writer going through it."""
+    for step in steps:
+        response = post_form(client, f"/practices/{practice_id}/edit/{step}", data, **kwargs)
+        assert response.status_code in (200, 302), (step, response.status_code)
+    return response
+
+
+def start_practice(client, app, data=FORM):
+    """Start a draft with the first step and fill in the others; return its id."""
+    response = post_form(client, "/practices/new", data)
+    assert response.status_code == 302, response.status_code
+    practice_id = int(re.search(r"/practices/(\d+)/edit/story$", response.headers["Location"])[1])
+    save_steps(client, practice_id, data, steps=FIELD_STEPS[1:])
+    return practice_id
+
+
 def test_a_delegate_of_no_administration_is_told_why_they_have_no_practices(
     app, client, make_user, login
 ):
@@ -273,15 +294,17 @@ def test_unpublished_practices_are_not_found_by_the_public(client, login, write,
 def test_a_delegate_posts_edits_and_submits_through_the_forms(client, login, app, elena):
     login(client, elena)
     assert "Post a practice" in page(client, "/practices")
-    response = post_form(client, "/practices/new", FORM)
-    assert response.status_code == 302
+    practice_id = start_practice(client, app)
     with app.app_context():
-        practice = db.session.query(Practice).one()
+        practice = db.session.get(Practice, practice_id)
         assert practice.status is PracticeStatus.DRAFT
         assert practice.tag_names == ["schools", "solar"]
         assert [(i.name, i.value) for i in practice.indicators] == [("Schools", 6.0)]
         assert practice.co2_reduction_t_per_year == 170.5
-        url, edit_url = response.headers["Location"], f"/practices/{practice.id}/edit"
+        url, edit_url = (
+            f"/practices/{practice.id}-{practice.slug}",
+            f"/practices/{practice.id}/edit",
+        )
     html = page(client, url)
     assert "<strong>bill</strong>" in html and "Only delegates of Campi Bisenzio" in html
 
@@ -296,6 +319,72 @@ def test_a_delegate_posts_edits_and_submits_through_the_forms(client, login, app
     )
     html = page(client, f"/practices/{practice.id}-solar-roofs-phase-two")
     assert "Submitted for review" in html and "Submit for review</button>" not in html
+
+
+def test_the_form_goes_step_by_step_and_says_where_the_writer_is(client, login, app, elena):
+    login(client, elena)
+    first = page(client, "/practices/new")
+    assert "Step 1 of 6" in first and '<span aria-current="step">What and where</span>' in first
+    assert 'id="challenge"' not in first  # the story has its own step
+    assert '<label for="title">Title <span class="required">(required)</span></label>' in first
+    assert '<label for="tags">Tags</label>' in first
+    response = post_form(client, "/practices/new", FORM)
+    story = response.headers["Location"]
+    assert story.endswith("/edit/story")
+    html = page(client, story)
+    assert "Step 2 of 6" in html and 'id="challenge"' in html and 'id="title"' not in html
+    practice_id = int(re.search(r"/practices/(\d+)/", story)[1])
+    assert "What and where</a>" in html  # the steps are links once the draft exists
+
+    stay = post_form(client, story, {"challenge": "Bills.", "go": "stay"})
+    assert stay.headers["Location"].endswith("/edit/story")
+    onward = post_form(client, story, {"challenge": "Bills.", "actions": "Panels."})
+    assert onward.headers["Location"].endswith("/edit/results")
+    with app.app_context():
+        practice = db.session.get(Practice, practice_id)
+        assert (practice.title, practice.challenge, practice.actions) == (
+            "Solar roofs on schools",
+            "Bills.",
+            "Panels.",
+        )
+    files = page(client, f"/practices/{practice_id}/edit/files")
+    assert "Step 5 of 6" in files and "Photos and documents cannot be attached" in files
+    assert client.get(f"/practices/{practice_id}/edit/nowhere").status_code == 404
+
+
+def test_the_review_step_lists_what_is_missing_and_submits_only_when_complete(
+    client, login, app, elena
+):
+    login(client, elena)
+    response = post_form(client, "/practices/new", {"title": "Solar roofs", "theme": "funding"})
+    practice_id = int(re.search(r"/practices/(\d+)/", response.headers["Location"])[1])
+    review = page(client, f"/practices/{practice_id}/edit/review")
+    assert "Step 6 of 6" in review and "Still missing before you can submit" in review
+    assert f'href="/practices/{practice_id}/edit/about#summary">Summary</a>' in review
+    assert f'href="/practices/{practice_id}/edit/story#challenge">The challenge</a>' in review
+    assert f'href="/practices/{practice_id}/edit/results#results">Results</a>' in review
+    assert 'disabled aria-describedby="submit-reason">Submit for review' in review
+    assert re.search(r'The story</a>\s*<span class="step-state">\(to complete\)</span>', review)
+    shown = client.get(f"/practices/{practice_id}", follow_redirects=True).get_data(as_text=True)
+    assert 'disabled aria-describedby="submit-reason">Submit for review' in shown
+
+    refused = post_form(
+        client, f"/practices/{practice_id}/submit", {}, form_url=f"/practices/{practice_id}/edit"
+    )
+    assert refused.headers["Location"].endswith("/edit/review")
+    assert "Fill in these fields before submitting" in page(client, refused.headers["Location"])
+
+    save_steps(client, practice_id, FORM)
+    review = page(client, f"/practices/{practice_id}/edit/review")
+    assert "Still missing" not in review and "(to complete)" not in review
+    assert '<button type="submit" class="button primary">Submit for review' in review
+    submitted = post_form(
+        client, f"/practices/{practice_id}/submit", {}, form_url=f"/practices/{practice_id}/edit"
+    )
+    assert submitted.status_code == 302
+    with app.app_context():
+        assert db.session.get(Practice, practice_id).status is PracticeStatus.SUBMITTED
+    assert "Submitted for review." in page(client, f"/practices/{practice_id}/edit/review")
 
 
 def test_saving_too_often_is_refused_and_the_text_stays_in_the_form(client, login, app, elena):
@@ -357,15 +446,20 @@ def test_an_unknown_language_is_refused_next_to_its_field(client, login, app, el
         assert db.session.query(Practice).count() == 0
 
 
-def test_form_errors_are_announced_and_tied_to_their_fields(client, login, elena):
+def test_form_errors_are_announced_and_tied_to_their_fields(client, login, app, elena):
     login(client, elena)
-    response = post_form(client, "/practices/new", {**FORM, "year_from": "1700", "jobs": "lots"})
+    practice_id = start_practice(client, app)
+    results = f"/practices/{practice_id}/edit/results"
+    response = post_form(client, results, {**FORM, "jobs": "lots"})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert 'role="alert"' in html and "The practice was not saved" in html
+    assert 'role="alert"' in html and "This step was not saved" in html
     assert 'aria-describedby="jobs-error"' in html and 'aria-invalid="true"' in html
     assert 'href="#jobs"' in html
-    response = post_form(client, "/practices/new", {**FORM, "links": "javascript:alert(1)"})
+    response = post_form(client, f"/practices/{practice_id}/edit", {**FORM, "year_from": "1700"})
+    assert response.status_code == 422 and 'id="year_from-error"' in response.get_data(as_text=True)
+    lessons = f"/practices/{practice_id}/edit/lessons"
+    response = post_form(client, lessons, {**FORM, "links": "javascript:alert(1)"})
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and 'id="links-error"' in html
     assert "is not a web address" in html

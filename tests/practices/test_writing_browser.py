@@ -1,0 +1,88 @@
+"""Writing a practice in a real browser (Debian's chromium), step by step, in Italian."""
+
+from __future__ import annotations
+
+import pytest
+
+from exchange.accounts.models import Role
+
+from ..conftest import sign_in
+from ..support.accessibility import assert_accessible
+from .test_browser import database_url  # noqa: F401 (the pages are the same on either database)
+from .test_browser import fits_the_screen
+from .test_browser import SCREENS
+from .test_browser import SCREENSHOTS
+
+pytestmark = [pytest.mark.live, pytest.mark.browser]
+
+
+def in_italian(page, live_server):
+    page.goto(live_server.url + "/practices")
+    page.locator("#language-select").select_option("it")
+    page.locator(".language-picker button").click()
+    page.wait_for_selector("html[lang=it]")
+
+
+def look(page, name, screen):
+    """Check that the page fits and is accessible, and picture it for people to look at."""
+    assert fits_the_screen(page), f"{name} is wider than the {screen} screen"
+    assert_accessible(page, f"{name} ({screen})")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"practice-form-{name}-{screen}-it.png"), full_page=True)
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_a_delegate_writes_a_practice_step_by_step_and_submits_it_when_complete(
+    live_server, make_user, new_page, screen
+):
+    elena = make_user(Role.DELEGATE, email="elena@example.org", administration="ferla")
+    page = new_page(width=SCREENS[screen][0], height=SCREENS[screen][1])
+    sign_in(page, live_server, elena.email)
+    in_italian(page, live_server)
+
+    page.goto(live_server.url + "/practices/new")
+    assert page.inner_text(".step-count") == "Passo 1 di 6"
+    look(page, "empty", screen)
+    page.get_by_role("button", name="Salva e continua").click()
+    page.wait_for_selector(".form-errors")
+    look(page, "errors", screen)
+    # The refused step is answered 422, which the browser notes in its console.
+    assert [line for line in page.watch.console if "422" not in line] == []
+    page.watch.console.clear()
+
+    page.get_by_label("Titolo").fill("Tetti solari sulle scuole")
+    page.get_by_label("Tema").select_option(label="Energie rinnovabili")
+    page.get_by_role("button", name="Salva e continua").click()
+    page.wait_for_selector("text=Passo 2 di 6")
+    page.get_by_label("La sfida").fill("Le scuole erano la voce più alta della **bolletta**.")
+    page.get_by_role("button", name="Salva e continua").click()
+    page.wait_for_selector("text=Passo 3 di 6")
+
+    page.get_by_role("link", name="Verifica e invia").click()
+    submit = page.get_by_role("button", name="Invia per la revisione")
+    assert submit.is_disabled()
+    missing = page.locator(".missing-fields li a").all_inner_texts()
+    assert missing == ["Sintesi", "Dal (anno)", "Cosa è stato fatto", "Risultati"], missing
+    look(page, "missing", screen)
+
+    page.get_by_role("link", name="Sintesi").click()
+    page.wait_for_selector("text=Passo 1 di 6")
+    page.get_by_label("Sintesi").fill("Sei scuole producono la loro elettricità.")
+    page.get_by_label("Dal (anno)").fill("2021")
+    page.get_by_role("button", name="Salva e continua").click()
+    page.get_by_label("Cosa è stato fatto").fill("Pannelli su sei tetti.")
+    page.get_by_role("button", name="Salva e continua").click()
+    page.get_by_label("Risultati (obbligatorio)", exact=True).fill("Metà dell'elettricità è loro.")
+    look(page, "results", screen)
+    page.get_by_role("button", name="Salva e continua").click()
+    page.wait_for_selector("text=Passo 4 di 6")
+    page.get_by_role("button", name="Salva e continua").click()
+    page.wait_for_selector("text=Passo 5 di 6")
+    page.get_by_role("link", name="Continua").click()
+    page.wait_for_selector("text=Passo 6 di 6")
+    assert page.locator(".missing-fields").count() == 0
+    look(page, "complete", screen)
+    page.get_by_role("button", name="Invia per la revisione").click()
+    page.wait_for_selector("h1:text('Tetti solari sulle scuole')")
+    assert page.inner_text(".badge-submitted") == "Inviata per la revisione"
+    page.watch.assert_clean()
