@@ -96,6 +96,9 @@ def _schemas() -> dict[str, Any]:
             "created_at": TIMESTAMP,
             "author": _ref("User"),
             "practice": _nullable(_object({"id": INTEGER, "title": STRING, "url": STRING})),
+            "reply_to": _nullable(
+                _object({"id": INTEGER, "author": _ref("User"), "excerpt": _nullable(STRING)})
+            ),
             "hidden": _nullable(
                 _object(
                     {
