@@ -61,6 +61,7 @@ def _init_extensions(app: Flask) -> None:
     from . import security
     from . import socket_json
     from . import templating
+    from .accounts import identity
     from .accounts.services import user_for_token
     from .extensions import babel
     from .extensions import csrf
@@ -79,6 +80,7 @@ def _init_extensions(app: Flask) -> None:
     realtime.init_app(app)
     lifecycle.init_app(app)
     unread.init_app(app)
+    identity.init_app(app)
     ratelimit.init_app(app)
     templating.init_app(app)
     files.init_app(app)

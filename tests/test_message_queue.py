@@ -15,8 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from exchange.accounts.models import Role
+from exchange.accounts.models import User
+from exchange.db import utcnow
+from exchange.extensions import db
 from exchange.message_queue import client_manager
 from exchange.message_queue import RecoveringRedisManager
 
@@ -371,3 +375,33 @@ def test_two_processes_agree_on_read_positions_and_never_move_one_back(two_proce
             == (messages[2]["id"])
         )
         rejoined.disconnect()
+
+
+@pytest.mark.live
+@pytest.mark.redis
+def test_a_ban_acts_on_the_next_event_of_an_open_socket_on_another_process(
+    app, two_processes, people
+):
+    """Even if no word of it reached process B (here: the row changed behind both processes'
+    backs, as when the close published through Redis is lost), B's next event of the banned
+    person is refused, and a role taken away is too."""
+    a, b = two_processes
+    kasia, elena = connect(b, people["kasia"]), connect(b, people["elena"])
+    for client in (kasia, elena):
+        assert client.call("join", {"room": "plenary"}, timeout=10)["ok"]
+        send(client, "before")  # the account was read, and remembered, on B
+    send(connect(a, people["kasia"]), "from A")
+
+    with app.app_context():
+        db.session.execute(
+            sa.update(User).where(User.id == people["kasia"].id).values(banned_at=utcnow())
+        )
+        db.session.execute(
+            sa.update(User).where(User.id == people["elena"].id).values(role=Role.ATTENDEE)
+        )
+        db.session.commit()
+
+    ack = kasia.call("send", {"room": "plenary", "body": "after", "client_id": "k-2"}, timeout=10)
+    assert ack["ok"] is False and ack["error"]["code"] == "unauthenticated"
+    ack = elena.call("send", {"room": "plenary", "body": "after", "client_id": "e-2"}, timeout=10)
+    assert ack["ok"] is False and ack["error"]["code"] == "forbidden"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import math
 import re
@@ -14,7 +13,6 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _nl
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash
 
@@ -35,6 +33,7 @@ from ..extensions import db
 from ..i18n import available_timezones
 from ..ratelimit import backoff
 from ..ratelimit import limiter
+from . import identity
 from .models import Invitation
 from .models import LoginSession
 from .models import Role
@@ -334,7 +333,7 @@ def check_registration_allowed(address: str) -> None:
 
 
 def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return identity.token_hash(token)
 
 
 def start_login_session(user: User) -> LoginSession:
@@ -349,25 +348,28 @@ def start_login_session(user: User) -> LoginSession:
 
 
 def user_for_token(token: str) -> User | None:
-    """Return the user of a live sign-in session, or None if it is unknown or revoked."""
+    """Return the user of a live sign-in session, or None if it is unknown or revoked.
+
+    Read afresh on every request and socket event (accounts/identity.py says how
+    it stays cheap), so that a ban or a sign-out acts on the very next one.
+    """
     if not token or len(token) > 100:
         return None
     lifetime = dt.timedelta(days=current_app.config["SESSION_LIFETIME_DAYS"])
-    login = db.session.scalars(
-        sa.select(LoginSession)
-        .where(
-            LoginSession.token_hash == _token_hash(token),
-            LoginSession.revoked_at.is_(None),
-            LoginSession.created_at > utcnow() - lifetime,  # sessions end 30 days after sign-in
-        )
-        .options(joinedload(LoginSession.user).joinedload(User.administration))
-    ).first()
-    if login is None:
+    hashed = identity.token_hash(token)
+    # Sessions end 30 days after sign-in.
+    row = identity.identity_row(hashed, utcnow() - lifetime)
+    if row is None:
         return None
-    login.token = token
-    user = login.user
+    cache = identity.identity_cache()
+    known = cache.get(hashed, row)
+    if known is None:
+        known = identity.build(row)
+        cache.put(hashed, known)
+    user, login = identity.attach(known)
     if user.is_banned:
         return None
+    login.token = token
     user.current_login = login
     return user
 
