@@ -115,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     from . import health
     from .about.views import bp as about_bp
     from .accounts.views import bp as accounts_bp
+    from .agenda.views import bp as agenda_bp
     from .dashboard.views import bp as dashboard_bp
     from .event.views import bp as event_bp
     from .files.views import bp as files_bp
@@ -125,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (
         event_bp,
+        agenda_bp,
         accounts_bp,
         rooms_bp,
         practices_bp,

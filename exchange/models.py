@@ -10,6 +10,7 @@ from .accounts.models import LoginSession
 from .accounts.models import Role
 from .accounts.models import TokenPurpose
 from .accounts.models import User
+from .agenda.models import AgendaSession
 from .db import Base
 from .event.models import Administration
 from .event.models import AdministrationKind
@@ -40,6 +41,7 @@ __all__ = [
     "AccountToken",
     "AccessibilityFeedback",
     "Administration",
+    "AgendaSession",
     "AdministrationKind",
     "AuditEntry",
     "Base",

@@ -22,6 +22,7 @@ PUBLIC_PAGES = [
     "/",
     "/administrations",
     "/administrations/ferla",
+    "/agenda",
     "/login",
     "/register",
     "/privacy",
@@ -181,6 +182,7 @@ def test_the_library_is_accessible_to_readers_writers_and_reviewers(
         f"/practices/{published.id}-{published.slug}",
         "/practices/totals",
         "/administrations/ferla",
+    "/agenda",
     ]
     for width in (1280, 360):
         page = new_page(width=width)

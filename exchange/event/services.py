@@ -16,6 +16,7 @@ from typing import TypedDict
 
 import sqlalchemy as sa
 
+from ..agenda.models import AgendaSession
 from ..errors import Invalid
 from ..errors import NotFound
 from ..extensions import db
@@ -73,12 +74,12 @@ def load_event_file(path: str | Path) -> LoadReport:
 
 
 def load_event(data: Mapping[str, Any]) -> LoadReport:
-    """Create or update the event, its rooms and administrations from parsed TOML.
+    """Create or update the event, its rooms, sessions and administrations from parsed TOML.
 
     Loading is idempotent: things are matched by slug, so running it again
-    updates them and never duplicates. Rooms missing from the file are archived
-    (their history stays); administrations missing from it are left alone,
-    because people belong to them.
+    updates them and never duplicates. Rooms and sessions missing from the file
+    are archived (their history stays); administrations missing from it are left
+    alone, because people belong to them.
     """
     spec = _validate(data)
     session = db.session
@@ -114,6 +115,9 @@ def load_event(data: Mapping[str, Any]) -> LoadReport:
             room.is_archived = True
             report.archived.append(f"room {room.slug}")
 
+    session.flush()
+    _load_sessions(spec.sessions, event, report)
+
     admins_by_slug = {a.slug: a for a in session.scalars(sa.select(Administration))}
     for admin_values in spec.administrations:
         administration = admins_by_slug.pop(admin_values["slug"], None)
@@ -127,6 +131,30 @@ def load_event(data: Mapping[str, Any]) -> LoadReport:
     session.commit()
     logger.info("event %s loaded: %s", event.slug, "; ".join(report.lines()))
     return report
+
+
+def _load_sessions(specs: list[_SessionValues], event: Event, report: LoadReport) -> None:
+    """Create, update or archive the programme's sessions, matched by slug."""
+    session = db.session
+    room_ids = {room.slug: room.id for room in session.scalars(sa.select(Room))}
+    by_slug = {item.slug: item for item in session.scalars(sa.select(AgendaSession))}
+    for position, spec in enumerate(specs):
+        values = {key: value for key, value in spec.items() if key != "room"} | {
+            "room_id": room_ids[spec["room"]],
+            "event_id": event.id,
+            "position": position,
+            "is_archived": False,
+        }
+        existing = by_slug.pop(spec["slug"], None)
+        if existing is None:
+            session.add(AgendaSession(**values))
+            report.created.append(f"session {spec['slug']}")
+        else:
+            _apply(existing, values, f"session {existing.slug}", report)
+    for dropped in by_slug.values():
+        if not dropped.is_archived:
+            dropped.is_archived = True
+            report.archived.append(f"session {dropped.slug}")
 
 
 def _apply(obj: object, values: Mapping[str, object], label: str, report: LoadReport) -> None:
@@ -156,6 +184,17 @@ class _RoomValues(TypedDict):
     descriptions: dict[str, str]
 
 
+class _SessionValues(TypedDict):
+    slug: str
+    titles: dict[str, str]
+    descriptions: dict[str, str]
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    room: str
+    speakers: list[dict[str, str]]
+    practice_refs: list[int | str]
+
+
 class _AdministrationValues(TypedDict):
     slug: str
     name: str
@@ -169,24 +208,29 @@ class _AdministrationValues(TypedDict):
 class _EventSpec:
     event: _EventValues
     rooms: list[_RoomValues]
+    sessions: list[_SessionValues]
     administrations: list[_AdministrationValues]
 
 
 def _validate(data: Mapping[str, Any]) -> _EventSpec:
     """Check the whole description and report every problem at once, with its place."""
     problems = _Problems()
-    problems.unknown_keys("(top level)", data, {"event", "rooms", "administrations"})
+    problems.unknown_keys("(top level)", data, {"event", "rooms", "sessions", "administrations"})
     raw_event = data.get("event")
     if not isinstance(raw_event, Mapping):
         raise EventFileError(["[event]: the file must have an [event] table"])
     event = _event_values(problems, raw_event)
     rooms = _room_values(problems, data.get("rooms", []))
     administrations = _administration_values(problems, data.get("administrations", []))
+    sessions = _session_values(
+        problems, data.get("sessions", []), event, {room["slug"] for room in rooms}
+    )
     problems.slugs_once("rooms", [room["slug"] for room in rooms])
+    problems.slugs_once("sessions", [item["slug"] for item in sessions])
     problems.slugs_once("administrations", [admin["slug"] for admin in administrations])
     if problems:
         raise EventFileError(list(problems))
-    return _EventSpec(event, rooms, administrations)
+    return _EventSpec(event, rooms, sessions, administrations)
 
 
 def _event_values(problems: _Problems, raw: Mapping[str, Any]) -> _EventValues:
@@ -250,6 +294,120 @@ def _room_values(problems: _Problems, raw_rooms: Any) -> list[_RoomValues]:
             }
         )
     return rooms
+
+
+def _session_values(
+    problems: _Problems, raw_list: Any, event: _EventValues, room_slugs: set[str]
+) -> list[_SessionValues]:
+    """Read the ``[[sessions]]`` tables: each in a room of the file, within the event's days.
+
+    Times without an offset (``2026-12-02T09:30:00``) are in the event's time zone.
+    """
+    if not isinstance(raw_list, list):
+        problems.append("[[sessions]]: expected a list of tables")
+        return []
+    try:
+        zone: dt.tzinfo = zoneinfo.ZoneInfo(event["timezone"])
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = dt.UTC  # already reported with the event
+    first_day, last_day = event["starts_on"], event["ends_on"]
+    sessions: list[_SessionValues] = []
+    for index, raw in enumerate(raw_list):
+        where = f"sessions[{index}]"
+        if not isinstance(raw, Mapping):
+            problems.append(f"{where}: expected a table")
+            continue
+        problems.unknown_keys(
+            where,
+            raw,
+            {
+                "slug",
+                "title",
+                "description",
+                "starts_at",
+                "ends_at",
+                "room",
+                "speakers",
+                "practices",
+            },
+        )
+        starts_at = problems.moment(f"{where}.starts_at", raw.get("starts_at"), zone)
+        ends_at = problems.moment(f"{where}.ends_at", raw.get("ends_at"), zone)
+        if starts_at and ends_at and ends_at <= starts_at:
+            problems.append(f"{where}.ends_at: the session must end after it starts")
+        if first_day and last_day:
+            opening = dt.datetime.combine(first_day, dt.time(), zone)
+            closing = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), zone)
+            for name, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
+                if moment and not opening <= moment <= closing:
+                    problems.append(
+                        f"{where}.{name}: {moment.astimezone(zone):%Y-%m-%d %H:%M} is outside "
+                        f"the event's days ({first_day} to {last_day})"
+                    )
+        room = raw.get("room")
+        if room not in room_slugs:
+            problems.append(f"{where}.room: {room!r} is not a room of this file")
+        sessions.append(
+            {
+                "slug": problems.slug(f"{where}.slug", raw.get("slug")),
+                "titles": problems.translations(f"{where}.title", raw.get("title"), max_length=200),
+                "descriptions": problems.translations(
+                    f"{where}.description", raw.get("description"), max_length=2000, required=False
+                ),
+                "starts_at": _utc(starts_at),
+                "ends_at": _utc(ends_at),
+                "room": room if isinstance(room, str) else "",
+                "speakers": _speakers(problems, f"{where}.speakers", raw.get("speakers", [])),
+                "practice_refs": _practice_refs(
+                    problems, f"{where}.practices", raw.get("practices", [])
+                ),
+            }
+        )
+    return sessions
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime:
+    """A moment in UTC, as stored; a missing one (already reported) as a stand-in."""
+    return (moment or dt.datetime.min.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+
+
+def _speakers(problems: _Problems, where: str, raw_list: Any) -> list[dict[str, str]]:
+    """Read ``speakers = [{ name = "...", administration = "..." }]``."""
+    if not isinstance(raw_list, list):
+        problems.append(f'{where}: expected a list such as [{{ name = "..." }}]')
+        return []
+    speakers = []
+    for index, raw in enumerate(raw_list):
+        place = f"{where}[{index}]"
+        if not isinstance(raw, Mapping):
+            problems.append(f'{place}: expected a table such as {{ name = "..." }}')
+            continue
+        problems.unknown_keys(place, raw, {"name", "administration"})
+        speakers.append(
+            {
+                "name": problems.text(f"{place}.name", raw.get("name")),
+                "administration": problems.text(
+                    f"{place}.administration", raw.get("administration"), required=False
+                ),
+            }
+        )
+    return speakers
+
+
+def _practice_refs(problems: _Problems, where: str, raw_list: Any) -> list[int | str]:
+    """Read ``practices = [12, "solar-roofs"]``: ids or slugs of practices."""
+    if not isinstance(raw_list, list):
+        problems.append(f"{where}: expected a list of practice ids or slugs")
+        return []
+    refs: list[int | str] = []
+    for index, ref in enumerate(raw_list):
+        if isinstance(ref, int) and not isinstance(ref, bool) and 0 < ref < 2**63:
+            refs.append(ref)
+        elif isinstance(ref, str) and SLUG_RE.match(ref) and len(ref) <= 80:
+            refs.append(ref)
+        else:
+            problems.append(f"{where}[{index}]: expected a practice id or slug, not {ref!r}")
+    return refs
 
 
 def _administration_values(problems: _Problems, raw_list: Any) -> list[_AdministrationValues]:
@@ -343,6 +501,13 @@ class _Problems(list[str]):
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             return value
         self.append(f"{where}: expected a date such as 2026-11-25")
+        return None
+
+    def moment(self, where: str, value: Any, zone: dt.tzinfo) -> dt.datetime | None:
+        """Read a date and time; without an offset, it is in ``zone`` (the event's)."""
+        if isinstance(value, dt.datetime):
+            return value if value.tzinfo else value.replace(tzinfo=zone)
+        self.append(f"{where}: expected a date and time such as 2026-12-02T09:30:00")
         return None
 
     def unknown_keys(self, where: str, table: Mapping[str, Any], known: set[str]) -> None:

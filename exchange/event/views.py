@@ -9,11 +9,13 @@ from flask import render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from ..agenda import services as agenda
 from ..practices.services import practices_of
 from ..rooms import presence
 from ..templating import country_name
 from . import services
 from .phases import current_phase
+from .phases import now
 
 bp = Blueprint("event", __name__)
 
@@ -23,6 +25,7 @@ def home() -> ResponseReturnValue:
     rooms = services.list_rooms()
     counts = presence.online_counts()
     people = presence.online_people(limit=100) if current_user.is_authenticated else None
+    on_now = agenda.on_now(agenda.list_sessions(), now())
     return render_template(
         "event/home.html",
         event=services.current_event(),
@@ -31,6 +34,7 @@ def home() -> ResponseReturnValue:
         people=people,
         administrations_count=len(services.list_administrations()),
         phase=current_phase(),
+        on_now=on_now,
     )
 
 

@@ -14,10 +14,12 @@ from flask import url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 
+from ..agenda.services import current_session
 from ..db import utcnow
 from ..errors import ExchangeError
 from ..event.models import Room
 from ..event.phases import current_phase
+from ..event.phases import now
 from ..event.phases import Phase
 from ..event.services import get_room
 from ..event.services import list_rooms
@@ -64,6 +66,7 @@ def show(slug: str) -> ResponseReturnValue:
         staff=staff,
         last_change=services.last_moderation_change(room),
         archived=archived,
+        current_session=current_session(room, now()),
         can_send=can_send,
         replying_to=_reply_draft(room) if can_send else None,
         fallback_client_id=uuid.uuid4().hex,

@@ -42,6 +42,9 @@ export function formatTimes(container) {
     if (!value.includes("T")) {
       return; // a day, not a moment: the server's wording stays
     }
+    if ("asServed" in node.dataset) {
+      return; // written by the server in a zone the page names (the agenda): it stays
+    }
     const moment = new Date(value);
     if (Number.isNaN(moment.getTime())) {
       return;
