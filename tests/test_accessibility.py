@@ -182,7 +182,6 @@ def test_the_library_is_accessible_to_readers_writers_and_reviewers(
         f"/practices/{published.id}-{published.slug}",
         "/practices/totals",
         "/administrations/ferla",
-    "/agenda",
     ]
     for width in (1280, 360):
         page = new_page(width=width)

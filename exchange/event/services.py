@@ -222,8 +222,10 @@ def _validate(data: Mapping[str, Any]) -> _EventSpec:
     event = _event_values(problems, raw_event)
     rooms = _room_values(problems, data.get("rooms", []))
     administrations = _administration_values(problems, data.get("administrations", []))
+    # While a room's slug is wrong, sessions may well mean it: that one mistake is reported once.
+    room_slugs = [room["slug"] for room in rooms]
     sessions = _session_values(
-        problems, data.get("sessions", []), event, {room["slug"] for room in rooms}
+        problems, data.get("sessions", []), event, set(room_slugs) if all(room_slugs) else None
     )
     problems.slugs_once("rooms", [room["slug"] for room in rooms])
     problems.slugs_once("sessions", [item["slug"] for item in sessions])
@@ -297,7 +299,7 @@ def _room_values(problems: _Problems, raw_rooms: Any) -> list[_RoomValues]:
 
 
 def _session_values(
-    problems: _Problems, raw_list: Any, event: _EventValues, room_slugs: set[str]
+    problems: _Problems, raw_list: Any, event: _EventValues, room_slugs: set[str] | None
 ) -> list[_SessionValues]:
     """Read the ``[[sessions]]`` tables: each in a room of the file, within the event's days.
 
@@ -345,7 +347,7 @@ def _session_values(
                         f"the event's days ({first_day} to {last_day})"
                     )
         room = raw.get("room")
-        if room not in room_slugs:
+        if room_slugs is not None and room not in room_slugs:
             problems.append(f"{where}.room: {room!r} is not a room of this file")
         sessions.append(
             {
