@@ -46,6 +46,8 @@ def _configure_logging(app: Flask) -> None:
         )
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # every PDF subsets its fonts
+    # WeasyPrint warns of every CSS property it skips and every glyph a font lacks.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -383,19 +383,7 @@ def _build_in_worker(
 
 def build_epub(book: Book) -> bytes:
     """Package the book as EPUB 3: navigation, a title page, one chapter per theme."""
-    context = {
-        "book": book,
-        "xhtml": to_xhtml,
-        "field_labels": FIELD_LABELS,
-        "markdown_fields": MARKDOWN_FIELDS,
-        "indicator_lines": indicator_lines,
-        "practice_meta": _practice_meta,
-        "contact_line": _contact_line,
-        "licence_line": _licence_line,
-        "book_counts": _book_counts(book),
-        "event_dates": _event_dates(book.event) if book.event else "",
-        "modified": book.modified.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
+    context = _book_context(book)
     documents: list[tuple[str, str, dict[str, Any]]] = [
         ("META-INF/container.xml", "container.xml", {}),
         ("EPUB/package.opf", "package.opf.xml", {}),
@@ -415,6 +403,23 @@ def build_epub(book: Book) -> bytes:
             _write(archive, path, stamp, NOT_XML.sub("", text))
         _write(archive, "EPUB/style.css", stamp, render_template(EPUB_TEMPLATES + "style.css"))
     return buffer.getvalue()
+
+
+def _book_context(book: Book) -> dict[str, Any]:
+    """What the templates of both editions are given."""
+    return {
+        "book": book,
+        "xhtml": to_xhtml,
+        "field_labels": FIELD_LABELS,
+        "markdown_fields": MARKDOWN_FIELDS,
+        "indicator_lines": indicator_lines,
+        "practice_meta": _practice_meta,
+        "contact_line": _contact_line,
+        "licence_line": _licence_line,
+        "book_counts": _book_counts(book),
+        "event_dates": _event_dates(book.event) if book.event else "",
+        "modified": book.modified.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
 
 
 def _write(archive: zipfile.ZipFile, path: str, stamp: Any, text: str) -> None:
@@ -472,138 +477,75 @@ def to_xhtml(fragment: str, heading_shift: int = 1) -> Markup:
 
 
 def build_pdf(book: Book) -> bytes:
-    """Print the book as a PDF with a title page, a table of contents and bookmarks."""
-    # fpdf2 brings Pillow and fontTools: loaded only by those who print.
-    from fpdf import FPDF
-    from fpdf.fonts import FontFace
-    from fpdf.fonts import TextStyle
-    from fpdf.outline import TableOfContents
+    """Print the book as tagged PDF (PDF/UA-1) with WeasyPrint, from one HTML document.
 
-    class BookPDF(FPDF):
-        def footer(self) -> None:
-            if self.page_no() > 1:
-                self.set_y(-14)
-                self.set_font("dejavu", size=8)
-                self.cell(0, 8, str(self.page_no()), align="C")
+    WeasyPrint tags what the markup says (headings, paragraphs, lists, tables with
+    their headers, figures with their alternative text, links as annotations), marks
+    the document and shows its title; the stylesheet numbers pages, gives the
+    contents their page numbers and keeps headings and closing lines with what
+    follows them. Each practice's section is tagged with its own language.
+    """
+    # WeasyPrint brings Pango through cffi: loaded only by those who print.
+    from weasyprint import CSS
+    from weasyprint import HTML
 
-    pdf = BookPDF(format="A4")
-    pdf.set_margins(20, 20, 20)
-    pdf.set_auto_page_break(True, margin=20)
-    for style, file in (("", "DejaVuSans"), ("B", "DejaVuSans-Bold"), ("I", "DejaVuSans-Oblique")):
-        pdf.add_font("dejavu", style, str(FONTS / f"{file}.ttf"))
-    pdf.add_font("dejavu", "BI", str(FONTS / "DejaVuSans-Bold.ttf"))
-    for style in ("", "B", "I", "BI"):
-        pdf.add_font("dejavumono", style, str(FONTS / "DejaVuSansMono.ttf"))
-    pdf.set_title(book.title)
-    pdf.set_lang(book.language)
-    pdf.set_creator(_("Spazio Virtuale"))
-    pdf.set_creation_date(book.modified)
-
-    write = _PdfWriter(pdf, book.locale, FontFace, TextStyle)
-    write.title_page(book)
-    pdf.add_page()
-    pdf.insert_toc_placeholder(TableOfContents(level_indent=6).render_toc, allow_extra_pages=True)
-    for chapter in book.chapters:
-        write.chapter(chapter)
-    return bytes(pdf.output())
+    _tag_languages()
+    document = render_template(EPUB_TEMPLATES + "book.html", **_book_context(book))
+    stylesheet = render_template(EPUB_TEMPLATES + "print.css", fonts=FONTS.as_uri())
+    fetcher = _fonts_only()
+    pdf = HTML(string=NOT_XML.sub("", document), url_fetcher=fetcher).write_pdf(
+        stylesheets=[CSS(string=stylesheet, url_fetcher=fetcher)],
+        pdf_variant="pdf/ua-1",
+        pdf_identifier=book.identifier.encode(),
+    )
+    return bytes(pdf)
 
 
-class _PdfWriter:
-    """Lay the book out page by page."""
+def _fonts_only() -> Any:
+    """A fetcher that lets WeasyPrint read the vendored fonts and nothing else.
 
-    def __init__(self, pdf: Any, locale: str, font_face: Any, text_style: Any) -> None:
-        self.pdf = pdf
-        self.locale = locale
-        blue = (11, 74, 162)
-        self.html_styles = {
-            **{
-                f"h{level}": text_style(
-                    font_family="dejavu", font_style="B", font_size_pt=size, color=blue,
-                    t_margin=3, b_margin=1,
-                )
-                for level, size in ((3, 12), (4, 11), (5, 10), (6, 10))
-            },
-            "code": font_face(family="dejavumono", size_pt=9),
-            "pre": text_style(font_family="dejavumono", font_size_pt=9, t_margin=2, b_margin=2),
-            "a": font_face(color=blue),
-        }  # fmt: skip
+    Practices' HTML is sanitized and holds no images, but a printer that followed
+    any address it was given could be made to read the server's files or network.
+    """
+    from weasyprint.urls import URLFetcher  # loaded with WeasyPrint, by those who print
 
-    def text(self, text: str, size: float = 10, style: str = "", height: float = 5.5) -> None:
-        self.pdf.set_font("dejavu", style, size)
-        self.pdf.multi_cell(
-            0, height, NOT_XML.sub("", text), align="L", new_x="LMARGIN", new_y="NEXT"
-        )
+    fonts = FONTS.as_uri() + "/"
 
-    def title_page(self, book: Book) -> None:
-        pdf = self.pdf
-        pdf.add_page()
-        pdf.set_y(70)
-        self.text(book.title, 24, "B", 12)
-        pdf.ln(6)
-        if book.event is not None:
-            self.text(_event_dates(book.event), 13)
-            if book.event.location_in(book.locale):
-                self.text(book.event.location_in(book.locale), 13)
-        pdf.ln(10)
-        self.text(_book_counts(book), 11)
+    class FontsOnly(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if not url.startswith(fonts) or ".." in url:
+                raise ValueError(f"the e-book loads no {url[:80]!r}")
+            return super().fetch(url, headers)
 
-    def chapter(self, chapter: Chapter) -> None:
-        pdf = self.pdf
-        pdf.add_page()
-        name = chapter.theme.name_in(self.locale)
-        pdf.start_section(NOT_XML.sub("", name), level=0)
-        self.text(name, 18, "B", 9)
-        pdf.ln(4)
-        for practice in chapter.practices:
-            self.practice(practice)
+    return FontsOnly(allowed_protocols=("file",))
 
-    def practice(self, practice: Practice) -> None:
-        pdf = self.pdf
-        if pdf.get_y() > pdf.h - 70:
-            pdf.add_page()
-        pdf.start_section(NOT_XML.sub("", practice.title), level=1)
-        self.text(practice.title, 14, "B", 7)
-        self.text(_practice_meta(practice), 9, "I")
-        pdf.ln(2)
-        if practice.summary:
-            self.text(practice.summary, 10.5)
-        for name, value in indicator_lines(practice):
-            self.text(f"{name}: {value}", 9.5, "", 5)
-        for name in MARKDOWN_FIELDS:
-            fragment = getattr(practice, f"{name}_html")
-            if not fragment:
-                continue
-            pdf.ln(2)
-            self.text(str(FIELD_LABELS[name]), 11.5, "B", 6.5)
-            self.html(fragment, getattr(practice, name))
-        if practice.links:
-            self.text(str(FIELD_LABELS["links"]), 11.5, "B", 6.5)
-            for link in practice.links:
-                self.text(link, 9.5)
-        self.text(_contact_line(practice), 9.5, "I")
-        self.text(_licence_line(practice), 9.5, "I")
-        pdf.ln(6)
 
-    def html(self, fragment: str, markdown: str) -> None:
-        """Print sanitized HTML; should fpdf2 refuse its layout, print the writer's text."""
-        pdf = self.pdf
-        pdf.set_font("dejavu", "", 10)
-        try:
-            pdf.write_html(
-                NOT_XML.sub("", fragment),
-                tag_styles=self.html_styles,
-                font_family="dejavu",
-                li_prefix_color=(27, 31, 36),
-                warn_on_tags_not_matching=False,
-            )
-        except Exception:
-            logger.warning("fpdf2 could not lay out a practice's HTML; printing its text")
-            # fpdf2 gave up inside a table or a styled run: close what it opened, or the
-            # whole book would fail to print (a table followed by bold text did it).
-            while pdf._is_current_graphics_state_nested():
-                pdf._end_local_context()
-                pdf._pop_local_stack()
-            self.text(markdown)
+def _tag_languages() -> None:
+    """Have WeasyPrint tag each element that says its language (``lang``) with ``/Lang``.
+
+    WeasyPrint 70 sets the document's language only; a reader then reads an Italian
+    practice with an English voice. Its tag builder is wrapped once, so that the
+    structure element of every box whose element has ``lang`` carries it.
+    """
+    # WeasyPrint and its PDF writer are loaded by those who print only.
+    import pydyf
+    from weasyprint.pdf import tags
+
+    build = tags._build_box_tree
+    if getattr(build, "tags_languages", False):
+        return
+
+    def build_with_languages(box: Any, parent: Any, *args: Any) -> Any:
+        element = getattr(box, "element", None)
+        language = element.get("lang") if element is not None else None
+        for structure in build(box, parent, *args):
+            if language and getattr(box, "element_tag", None) not in ("html", "body"):
+                if "Lang" not in structure and structure.get("P") == parent.reference:
+                    structure["Lang"] = pydyf.String(language)
+            yield structure
+
+    build_with_languages.tags_languages = True  # type: ignore[attr-defined]
+    tags._build_box_tree = build_with_languages
 
 
 def _event_dates(event: Event) -> str:
