@@ -118,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     from .about.views import bp as about_bp
     from .accounts.views import bp as accounts_bp
     from .agenda.views import bp as agenda_bp
+    from .announcements.views import bp as announcements_bp
     from .dashboard.views import bp as dashboard_bp
     from .event.views import bp as event_bp
     from .files.views import bp as files_bp
@@ -131,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
         agenda_bp,
         accounts_bp,
         rooms_bp,
+        announcements_bp,
         practices_bp,
         files_bp,
         moderation_bp,

@@ -11,6 +11,8 @@ from .accounts.models import Role
 from .accounts.models import TokenPurpose
 from .accounts.models import User
 from .agenda.models import AgendaSession
+from .announcements.models import Announcement
+from .announcements.models import AnnouncementDismissal
 from .db import Base
 from .event.models import Administration
 from .event.models import AdministrationKind
@@ -39,6 +41,8 @@ metadata = Base.metadata
 
 __all__ = [
     "AccountToken",
+    "Announcement",
+    "AnnouncementDismissal",
     "AccessibilityFeedback",
     "Administration",
     "AgendaSession",

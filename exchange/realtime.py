@@ -18,6 +18,8 @@ from flask import current_app
 from flask import Flask
 
 from .accounts.models import User
+from .announcements.models import Announcement
+from .announcements.schemas import banner_json
 from .event.models import Room
 from .extensions import db
 from .extensions import socketio
@@ -260,6 +262,23 @@ def file_changed(file: StoredFile) -> None:
         socketio.emit(
             "file_restored", {**payload, "file": file_json(file)}, to=channel, namespace=NAMESPACE
         )
+
+
+def banner_shown(announcement: Announcement) -> None:
+    """Show an announcement's banner on every open page of every signed-in person."""
+    socketio.emit("banner", banner_json(announcement), to=EVERYONE, namespace=NAMESPACE)
+
+
+def banner_ended(announcement_id: int) -> None:
+    """Take a banner down from every open page (its author ended it early)."""
+    socketio.emit("banner_ended", {"id": announcement_id}, to=EVERYONE, namespace=NAMESPACE)
+
+
+def banner_dismissed(user_id: int, announcement_id: int) -> None:
+    """Close a banner on a person's other tabs and devices once they closed it on one."""
+    socketio.emit(
+        "banner_ended", {"id": announcement_id}, to=user_channel(user_id), namespace=NAMESPACE
+    )
 
 
 def room_updated(room: Room) -> None:

@@ -16,6 +16,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .accounts.models import Role
+from .announcements import services as announcements
+from .announcements.views import dismissed_by_visitor
 from .event.models import AdministrationKind
 from .event.models import Event
 from .event.services import current_event
@@ -60,6 +62,7 @@ def _template_context() -> dict[str, Any]:
         "Action": Action,
         "unread_notices": _unread_notices,
         "open_report_count": _open_report_count,
+        "banners": _banners,
         "language_choices": lambda: language_names(current_app.config["LANGUAGES"]),
         "chosen_timezone": lambda: session.get("timezone"),
         "plural_samples": plural_samples,
@@ -83,6 +86,13 @@ def plural_samples() -> list[tuple[str, int]]:
 def _open_report_count() -> int:
     """How many reported things wait for moderators (the menu shows it to them only)."""
     return open_report_count()
+
+
+def _banners() -> list[Any]:
+    """The announcement banners this reader has not closed, for every page's top."""
+    if current_user.is_authenticated:
+        return announcements.banners(current_user)
+    return announcements.banners(None, dismissed_by_visitor())
 
 
 def _unread_notices() -> list[Any]:

@@ -27,6 +27,7 @@ PUBLIC_STATE_CHANGES = {
     "accounts.confirm_email",
     "accounts.set_language",
     "about.accessibility",
+    "announcements.dismiss",
 }
 
 

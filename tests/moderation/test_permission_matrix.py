@@ -7,6 +7,7 @@ docs/permissions.md is the same table in words.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import itertools
 from collections.abc import Callable
@@ -18,6 +19,8 @@ import sqlalchemy as sa
 from exchange.accounts import services as accounts
 from exchange.accounts.models import Role
 from exchange.accounts.models import User
+from exchange.announcements import services as announcements
+from exchange.db import utcnow
 from exchange.errors import ExchangeError
 from exchange.event.services import get_administration
 from exchange.event.services import get_room
@@ -331,6 +334,10 @@ SERVICE_MATRIX: dict[str, tuple[Callable[[World, User | None], Any], dict[str, s
         SERVICE_STAFF_ONLY,
     ),
     "open_reports": (lambda w, me: moderation.open_reports(me), SERVICE_STAFF_ONLY),
+    "publish_announcement": (
+        lambda w, me: announcements.publish(me, "Hello", [get_room("plenary")], None),
+        SERVICE_STAFF_ONLY,
+    ),
     "mute": (lambda w, me: moderation.mute(_target(w), me, 5, "matrix"), SERVICE_STAFF_ONLY),
     "unmute": (lambda w, me: moderation.unmute(_target(w), me, "matrix"), SERVICE_STAFF_ONLY),
     "hide_all_messages_of": (
@@ -415,6 +422,19 @@ HTTP_MATRIX: dict[
             {"body": "hi", "client_id": f"f{next(_numbers)}"},
         ),
         {**ANY_ACCOUNT, "attendee": "forbidden", "muted": "refused"},
+    ),
+    "announcements.index": (
+        lambda w, me: ("/announcements", {"body": "Lunch at one", "rooms": "plenary"}),
+        STAFF_ONLY,
+    ),
+    "announcements.end": (
+        lambda w, me: (f"/announcements/{_banner(w)}/end", {}),
+        STAFF_ONLY,
+    ),
+    # Anyone closes a banner for themselves; a visitor's choice is kept in a cookie.
+    "announcements.dismiss": (
+        lambda w, me: (f"/announcements/{_banner(w)}/dismiss", {}),
+        {actor: "ok" for actor in ACTORS},
     ),
     "accounts.invitations": (
         lambda w, me: ("/invitations", {"administration": "ferla"}),
@@ -576,6 +596,13 @@ PUBLIC_ROUTES = {
     "accounts.set_language",
     "about.accessibility",
 }
+
+
+def _banner(world: World) -> int:
+    with world.app.app_context():
+        until = utcnow() + dt.timedelta(hours=1)
+        boss = db.session.get(User, world.boss.id)
+        return announcements.publish(boss, "A banner", [], until).id
 
 
 def _invitation(world: World) -> int:

@@ -3,6 +3,7 @@
  * a small event bus (bus.js). The page works without this (the server renders the
  * messages and a plain form posts); with it, the room is live.
  */
+import { watchBanners } from "../banners.js";
 import { createBus } from "./bus.js";
 import { setUpPanels } from "./panels.js";
 import { createComposer } from "./composer.js";
@@ -45,6 +46,7 @@ if (root && typeof window.io === "function") {
   setUpModeration(room, room.messages, toolbar, connection);
   room.messages.openAt(parseInt(root.dataset.lastReadId, 10) || null);
   setUpPresence(room, connection.socket);
+  watchBanners(connection.socket);
   setUpUnread(room, room.messages, connection.socket);
   setUpTyping(room, connection.socket);
   setUpPanels(room);
