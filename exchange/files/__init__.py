@@ -13,9 +13,11 @@ def init_app(app: Flask) -> None:
     # Imported here, not above: importing exchange.files.models (as every owner's
     # models do) runs this file first, and must not pull in the services.
     from . import owners
+    from . import schemas
     from . import services
     from . import storage
 
     storage.init_app(app)
     owners.init_app(app)
     services.init_app(app)
+    app.add_template_global(schemas.file_view)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel.units import format_unit
 from flask import current_app
+from flask_babel import get_locale
 
+from .content import THUMBNAIL_SIDE
 from .models import StoredFile
 
 
@@ -36,4 +39,38 @@ def file_json(file: StoredFile) -> dict[str, Any]:
         "width": file.width,
         "height": file.height,
         "alt": file.alt_text,
+    }
+
+
+def type_label(file: StoredFile) -> str:
+    """What the file is, as people name it ("PDF", "XLSX"): its name always ends so."""
+    return file.name.rsplit(".", 1)[-1].upper()
+
+
+def size_label(size: int) -> str:
+    """A size in the reader's language ("481 kB", "1,2 MB"), counted as the limits are."""
+    locale = get_locale() or "en"
+    if size < 1024 * 1024:
+        return format_unit(max(1, round(size / 1024)), "digital-kilobyte", "short", locale=locale)
+    value = round(size / (1024 * 1024), 1)
+    return format_unit(value, "digital-megabyte", "short", locale=locale, format="#,##0.#")
+
+
+def thumbnail_box(file: StoredFile) -> tuple[int, int]:
+    """The thumbnail's pixels (for the page's layout before it loads)."""
+    width, height = file.width or THUMBNAIL_SIDE, file.height or THUMBNAIL_SIDE
+    scale = min(1.0, THUMBNAIL_SIDE / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def file_view(file: StoredFile) -> dict[str, Any]:
+    """What a page shows of a file: its JSON with its type, size and thumbnail box in words."""
+    width, height = thumbnail_box(file)
+    return {
+        **file_json(file),
+        "type_label": type_label(file),
+        "size_label": size_label(file.size),
+        "thumbnail_width": width,
+        "thumbnail_height": height,
+        "hidden": file.is_hidden,
     }

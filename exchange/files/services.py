@@ -287,21 +287,33 @@ def claim_files(actor: User, file_ids: Sequence[Any], owner: Any) -> list[Stored
         )
     )
     ids = check_attachable(actor, file_ids, kind.name, already=int(already or 0))
+    claim_checked(kind.name, owner.id, actor.id, ids, start=int(already or 0))
+    return files_of_owner(owner, include_hidden=True) if ids else []
+
+
+def claim_checked(
+    owner_kind: str, owner_id: int, uploader_id: int, file_ids: Sequence[int], *, start: int = 0
+) -> None:
+    """Claim files already checked by :func:`check_attachable`, in the caller's transaction.
+
+    For writers that hold ids rather than objects (the chat's group commit): each
+    file is taken by a conditional update, so a file claimed meanwhile by another
+    owner is refused (:class:`Invalid`) and the caller rolls back.
+    """
     now = utcnow()
-    for position, file_id in enumerate(ids, start=int(already or 0)):
+    for position, file_id in enumerate(file_ids, start=start):
         claimed = db.session.execute(
             sa.update(StoredFile)
             .where(
                 StoredFile.id == file_id,
-                StoredFile.uploader_id == actor.id,
+                StoredFile.uploader_id == uploader_id,
                 StoredFile.owner_type.is_(None),
             )
-            .values(owner_type=kind.name, owner_id=owner.id, position=position, attached_at=now)
+            .values(owner_type=owner_kind, owner_id=owner_id, position=position, attached_at=now)
             .execution_options(synchronize_session=False)
         )
         if changed_rows(claimed) != 1:
             raise _not_attachable(file_id)
-    return files_of_owner(owner, include_hidden=True) if ids else []
 
 
 def attach_files(actor: User, file_ids: Sequence[Any], owner: Any) -> list[StoredFile]:

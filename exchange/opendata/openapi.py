@@ -99,6 +99,7 @@ def _schemas() -> dict[str, Any]:
             "reply_to": _nullable(
                 _object({"id": INTEGER, "author": _ref("User"), "excerpt": _nullable(STRING)})
             ),
+            "attachments": {"type": "array", "items": _ref("File")},
             "hidden": _nullable(
                 _object(
                     {
@@ -162,8 +163,13 @@ def _schemas() -> dict[str, Any]:
                 "thumbnail_url": _nullable(STRING),
                 "width": _nullable(INTEGER),
                 "height": _nullable(INTEGER),
-                "alt": STRING,
-            }
+                "alt": _nullable(STRING),
+                "hidden": {
+                    "type": "boolean",
+                    "description": "In a Message, to moderators and organizers only.",
+                },
+            },
+            optional=("hidden",),
         ),
     }
 

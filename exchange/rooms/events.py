@@ -135,14 +135,17 @@ def on_leave(payload: Payload) -> dict[str, Any]:
 
 @socket_event(Action.SEND_MESSAGE)
 def on_send(payload: Payload) -> dict[str, Any]:
-    """Client sends ``send {room, body, client_id, language?, practice_id?, reply_to?}``.
+    """Client sends ``send {room, body, client_id, language?, practice_id?, reply_to?,
+    attachments?}``.
 
     The message is stored (committed) before it is acknowledged and delivered
     to the room as ``message``; ``practice_id`` links a published best practice,
-    ``reply_to`` the message of the room it answers.
+    ``reply_to`` the message of the room it answers, ``attachments`` lists ids
+    of files the sender uploaded for it.
     """
     room = get_room(payload.text("room", max_length=80))
     practice_id = payload.optional_int("practice_id", minimum=1)
+    attachments = payload.data.get("attachments")
     message = services.post_message(
         room,
         acting_user(),
@@ -151,6 +154,7 @@ def on_send(payload: Payload) -> dict[str, Any]:
         language=payload.optional_text("language", max_length=8),
         practice=published_practice(practice_id) if practice_id is not None else None,
         reply_to=payload.optional_int("reply_to", minimum=1),
+        attachments=() if attachments is None else attachments,
     )
     return {"ok": True, "message": message_json(message)}
 

@@ -14,6 +14,7 @@ from ..db import Base
 from ..db import created_at
 from ..db import Hideable
 from ..db import intpk
+from ..files.models import StoredFile
 
 if TYPE_CHECKING:
     from ..accounts.models import LoginSession
@@ -56,6 +57,13 @@ class Message(Hideable, Base):
     practice: Mapped[Practice | None] = relationship()
     reply_to: Mapped[Message | None] = relationship(
         remote_side="Message.id", foreign_keys=[reply_to_id]
+    )
+    #: Its attached files in order, hidden ones too: readers filter (rooms/schemas.py).
+    files: Mapped[list[StoredFile]] = relationship(
+        primaryjoin="and_(StoredFile.owner_type == 'message', "
+        "foreign(StoredFile.owner_id) == Message.id)",
+        order_by=[StoredFile.position, StoredFile.id],
+        viewonly=True,
     )
 
 

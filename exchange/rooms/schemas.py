@@ -6,6 +6,7 @@ from typing import Any
 
 from ..accounts.models import User
 from ..event.models import Room
+from ..files.schemas import file_json
 from ..moderation.models import ModerationChange
 from ..practices.schemas import practice_ref_json
 from ..serialize import excerpt
@@ -57,6 +58,7 @@ def message_json(message: Message, *, staff: bool = False) -> dict[str, Any]:
         ),
     }
     data["reply_to"] = reply_json(message.reply_to)
+    data["attachments"] = attachments_json(message, staff=staff)
     if staff:
         data["hidden"] = hidden_json(message)
     return data
@@ -71,6 +73,13 @@ def reply_json(original: Message | None) -> dict[str, Any] | None:
         "author": user_json(original.author),
         "excerpt": None if original.is_hidden else excerpt(original.body, REPLY_EXCERPT_LENGTH),
     }
+
+
+def attachments_json(message: Message, *, staff: bool = False) -> list[dict[str, Any]]:
+    """The message's files in order; a file a moderator hid, only to staff (marked ``hidden``)."""
+    if staff:
+        return [{**file_json(file), "hidden": file.is_hidden} for file in message.files]
+    return [file_json(file) for file in message.files if not file.is_hidden]
 
 
 def hidden_json(message: Message) -> dict[str, Any] | None:

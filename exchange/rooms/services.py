@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from .. import permissions
 from .. import realtime
@@ -25,6 +28,7 @@ from ..event.models import Room
 from ..event.phases import check_rooms_open
 from ..event.services import get_room
 from ..extensions import db
+from ..files import services as files
 from ..i18n import iso_639_1_codes
 from ..moderation.models import ModerationChange
 from ..moderation.services import check_can_post
@@ -32,6 +36,7 @@ from ..payloads import check_storable
 from ..sanitize import clean_chat_text
 from . import presence
 from . import unread
+from .attachments import MESSAGE_FILES
 from .models import Message
 from .writer import message_writer
 from .writer import PendingMessage
@@ -65,10 +70,10 @@ class JoinResult:
     read: unread.ReadState
 
 
-def validate_body(body: str) -> None:
-    """Refuse bodies that are blank, too long, or that no database can store."""
+def validate_body(body: str, *, with_files: bool = False) -> None:
+    """Refuse bodies that are blank (unless files come with them), too long, or unstorable."""
     maximum = current_app.config["MESSAGE_MAX_LENGTH"]
-    if not body.strip():
+    if not body.strip() and not with_files:
         raise Invalid(_l("Write a message first."), field="body")
     if len(body) > maximum:
         raise TooLong(
@@ -101,6 +106,7 @@ def post_message(
     language: str | None = None,
     practice: Practice | None = None,
     reply_to: int | None = None,
+    attachments: Sequence[Any] = (),
 ) -> Message:
     """Store a message, then deliver it to the room; return the stored message.
 
@@ -108,7 +114,9 @@ def post_message(
     time (and delivers it again: clients deduplicate by id), so a client may
     retry as often as it needs to. A message may link one best practice; the
     caller checks that it is published. It may answer (``reply_to``) a visible
-    message of the same room.
+    message of the same room. ``attachments`` are ids of files the author
+    uploaded and has not attached yet; they are claimed in the transaction that
+    stores the message, so it is never stored without them.
 
     Ids must grow in commit order within a room, or a reader asking for
     messages ``after`` an id could skip one committed late. On PostgreSQL the
@@ -116,7 +124,7 @@ def post_message(
     turns and commit in id order; SQLite writers are serialized by SQLite.
     Messages sent at the same moment share one transaction (rooms/writer.py).
     """
-    validate_body(body)
+    validate_body(body, with_files=bool(attachments))
     validate_client_id(client_id)
     validate_language(language)
     existing = _find_by_client_id(author, client_id)
@@ -125,7 +133,10 @@ def post_message(
         check_rooms_open()
         check_can_post(author, room)
         original = reply_target(room, reply_to) if reply_to is not None else None
-        message, created = _store(room, author, body, client_id, language, practice, original)
+        file_ids = _attachable(author, attachments)
+        message, created = _store(
+            room, author, body, client_id, language, practice, original, file_ids
+        )
         if created:
             logger.debug("message %r stored in %s", message.id, room.slug)
             realtime.message_posted(message)
@@ -138,6 +149,7 @@ def post_message(
         or existing.body != body
         or existing.practice_id != practice_id
         or existing.reply_to_id != reply_to
+        or [file.id for file in existing.files] != list(attachments)
     ):
         raise Invalid(
             _l("This client_id was already used for a different message."), field="client_id"
@@ -145,6 +157,18 @@ def post_message(
     if not existing.is_hidden:  # a retry must never bring a hidden message back
         realtime.message_posted(existing)
     return existing
+
+
+def _attachable(author: User, attachments: Sequence[Any]) -> tuple[int, ...]:
+    """Check the files a new message is to carry; return their ids, in order."""
+    if not isinstance(attachments, list | tuple):
+        raise Invalid(
+            _l("'%(field)s' must be a list of file ids.", field="attachments"), field="attachments"
+        )
+    if not attachments:
+        return ()
+    permissions.check(author, permissions.Action.UPLOAD_FILE)
+    return tuple(files.check_attachable(author, attachments, MESSAGE_FILES.name))
 
 
 def announce(author: User, rooms: list[Room], body: str) -> list[Message]:
@@ -165,6 +189,7 @@ def _store(
     language: str | None,
     practice: Practice | None,
     reply_to: Message | None,
+    file_ids: tuple[int, ...] = (),
 ) -> tuple[Message, bool]:
     """Commit a message (or find it stored under its client id); return it and whether it is new."""
     pending = PendingMessage(
@@ -176,6 +201,7 @@ def _store(
         language=language,
         practice_id=practice.id if practice is not None else None,
         reply_to_id=reply_to.id if reply_to is not None else None,
+        attachment_ids=file_ids,
     )
     message_id, created = message_writer(room.id).store(pending)
     if pending.message is not None and pending.message in db.session:
@@ -220,6 +246,7 @@ def with_authors(select: sa.Select[Message]) -> sa.Select[Message]:
         joinedload(Message.practice),
         joinedload(Message.hidden_by),
         joinedload(Message.reply_to).joinedload(Message.author).joinedload(User.administration),
+        selectinload(Message.files),
     )
 
 

@@ -24,10 +24,14 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
+from ..errors import Invalid
 from ..event.models import Room
 from ..extensions import db
 from ..extensions import socketio
+from ..files.services import claim_checked
+from .attachments import MESSAGE_FILES
 from .models import Message
 
 logger = logging.getLogger(__name__)
@@ -45,6 +49,8 @@ class PendingMessage:
     language: str | None
     practice_id: int | None
     reply_to_id: int | None = None
+    #: Files to attach, checked by the sender (files.services.check_attachable).
+    attachment_ids: tuple[int, ...] = ()
     #: Set once committed: the stored message's id, and whether this send created it.
     message_id: int | None = None
     created: bool = False
@@ -93,7 +99,17 @@ class MessageWriter:
 
     def _write(self, session: Session, batch: list[PendingMessage]) -> None:
         try:
-            self._write_together(session, batch)
+            while True:
+                try:
+                    self._write_together(session, batch)
+                    return
+                except AttachmentRefused as refused:
+                    # One sender's file was claimed meanwhile: only that message fails.
+                    session.rollback()
+                    refused.pending.error = refused.error
+                    batch = [pending for pending in batch if pending is not refused.pending]
+                    if not batch:
+                        return
         except IntegrityError:
             # Another process stored one of these client ids meanwhile: one at a time,
             # so that only that one is found instead of stored.
@@ -101,6 +117,9 @@ class MessageWriter:
             for pending in batch:
                 try:
                     self._write_together(session, [pending])
+                except AttachmentRefused as refused:
+                    session.rollback()
+                    pending.error = refused.error
                 except Exception as error:
                     session.rollback()
                     pending.error = error
@@ -149,6 +168,7 @@ class MessageWriter:
                 session.add(message)
                 new[pending.key] = message
                 outcome.append((pending, message, True))
+        self._claim_files(session, outcome)
         session.commit()
         self.commits += 1
         self.stored += len(new)
@@ -158,9 +178,41 @@ class MessageWriter:
                 pending.message_id = stored_as
             else:
                 pending.message_id, pending.message = stored_as.id, stored_as
+                if not pending.attachment_ids:  # nothing to load when it is shown
+                    set_committed_value(stored_as, "files", [])
             pending.created = created
         if len(batch) > 1:
             logger.debug("%d messages stored in one transaction", len(new))
+
+    @staticmethod
+    def _claim_files(
+        session: Session, outcome: list[tuple[PendingMessage, int | Message, bool]]
+    ) -> None:
+        """Attach the new messages' files in the transaction that stores them."""
+        claiming = [
+            (pending, stored_as)
+            for pending, stored_as, created in outcome
+            if created and pending.attachment_ids and isinstance(stored_as, Message)
+        ]
+        if not claiming:
+            return
+        session.flush()  # the messages' ids
+        for pending, message in claiming:
+            try:
+                claim_checked(
+                    MESSAGE_FILES.name, message.id, pending.author_id, pending.attachment_ids
+                )
+            except Invalid as error:
+                raise AttachmentRefused(pending, error) from None
+
+
+class AttachmentRefused(Exception):
+    """A file of one message in a batch could not be claimed; the others are written again."""
+
+    def __init__(self, pending: PendingMessage, error: Invalid) -> None:
+        super().__init__(str(error))
+        self.pending = pending
+        self.error = error
 
 
 def message_writer(room_id: int) -> MessageWriter:

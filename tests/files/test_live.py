@@ -87,6 +87,64 @@ def test_files_sent_at_once_are_stored_and_served_back(live_server, make_user):
     assert paolo.get(live_server.url + roof["url"], timeout=10).status_code == 404
 
 
+def test_a_file_sent_in_the_chat_reaches_the_room_and_goes_with_its_hidden_message(
+    live_server, make_user
+):
+    """Upload, ``send {attachments}``, and the others read it, until a moderator hides it."""
+    elena = make_user(Role.DELEGATE, email="elena@example.org")
+    kasia = make_user(Role.DELEGATE, email="kasia@example.org", administration="ferla")
+    mara = make_user(Role.MODERATOR, email="mara@example.org")
+    session, token = _signed_in(live_server, elena.email)
+    roof = _upload(live_server, session, token, files.jpeg_with_gps(), "tetto.jpg").json()
+    tender = _upload(live_server, session, token, files.pdf(), "bando.pdf").json()
+    reader_session = live_server.login(kasia.email, PASSWORD)
+    reader = live_server.socket(reader_session)
+    assert reader.call("join", {"room": "plenary"}, timeout=10)["ok"]
+    sender = live_server.socket(session)
+    ack = sender.call(
+        "send",
+        {
+            "room": "plenary",
+            "body": "",
+            "client_id": "files-1",
+            "attachments": [roof["id"], tender["id"]],
+        },
+        timeout=10,
+    )
+    assert ack["ok"] is True, ack
+    assert ack["message"]["attachments"] == [roof, tender]
+    assert reader.wait_for(lambda: reader.events("message"))
+    (delivered,) = reader.events("message")
+    assert delivered["attachments"] == [roof, tender]
+    download = reader_session.get(live_server.url + tender["url"], timeout=10)
+    assert download.status_code == 200 and download.content == files.pdf()
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    picture = reader_session.get(live_server.url + roof["url"], timeout=10)
+    assert picture.status_code == 200 and b"Exif" not in picture.content
+
+    # The same files cannot go with a second message: they are attached now.
+    again = sender.call(
+        "send",
+        {"room": "plenary", "body": "Again", "client_id": "files-2", "attachments": [roof["id"]]},
+        timeout=10,
+    )
+    assert again["error"]["code"] == "invalid" and again["error"]["file_id"] == roof["id"]
+
+    moderator_session = live_server.login(mara.email, PASSWORD)
+    moderator = live_server.socket(moderator_session)
+    hidden = moderator.call(
+        "hide", {"message_id": ack["message"]["id"], "reason": "Personal data"}, timeout=10
+    )
+    assert hidden["ok"] is True
+    assert reader_session.get(live_server.url + tender["url"], timeout=10).status_code == 404
+    assert (
+        reader_session.get(live_server.url + roof["thumbnail_url"], timeout=10).status_code == 404
+    )
+    assert moderator_session.get(live_server.url + tender["url"], timeout=10).status_code == 200
+    for client in (reader, sender, moderator):
+        client.disconnect()
+
+
 def test_a_body_over_the_limit_is_refused_with_the_limit(live_server, make_user):
     elena = make_user(Role.DELEGATE, email="elena@example.org")
     session, token = _signed_in(live_server, elena.email)

@@ -76,6 +76,7 @@ def test_a_message_is_acknowledged_and_delivered_to_the_room_only(
         "author",
         "practice",
         "reply_to",
+        "attachments",
     }
     assert message["practice"] is None
     assert message["body"] == "Buongiorno <b>a tutti</b>"
