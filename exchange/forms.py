@@ -16,12 +16,20 @@ from .extensions import db
 
 
 def apply_error(form: FlaskForm, error: ExchangeError) -> None:
-    """Show a service's error next to the field it names, or above the form."""
-    field = getattr(form, str(error.details.get("field", "")), None)
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        form.form_errors.append(str(error.message))
+    """Show a service's error next to the field it names, or above the form.
+
+    An error that found several fields at fault (``field_errors``: name → message)
+    puts each message next to its own field.
+    """
+    messages = error.details.get("field_errors") or {
+        str(error.details.get("field", "")): error.message
+    }
+    for name, message in messages.items():
+        field = getattr(form, name, None) if name else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, str(message)]
+        else:
+            form.form_errors.append(str(message))
 
 
 def form_status(error: ExchangeError) -> int:

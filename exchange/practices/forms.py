@@ -6,6 +6,11 @@ from dataclasses import dataclass
 from dataclasses import replace
 from typing import Any
 
+from babel.numbers import format_decimal
+from babel.numbers import NumberFormatError
+from babel.numbers import parse_decimal
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField
@@ -23,6 +28,7 @@ from wtforms.validators import DataRequired
 from wtforms.validators import Length
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional
+from wtforms.validators import StopValidation
 
 from ..event.models import Room
 from .labels import FIELD_LABELS
@@ -125,9 +131,49 @@ def step_of(name: str) -> Step:
     return next(step for step in STEPS if name in step.fields)
 
 
+class LocalNumberField(FloatField):
+    """A number as people of the reader's language write it: 1.234,5 in Italian, 1,234.5 in English.
+
+    Spaces between thousands are allowed in every language; a number written the
+    English way (170.5) is understood everywhere it is not ambiguous. The value is
+    shown again in the reader's own way, so that saving twice never changes it.
+    """
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        raw = "".join(str(valuelist[0]).split()).replace("'", "") if valuelist else ""
+        if not raw:
+            self.data = None
+            return
+        locale = get_locale() or "en"
+        try:
+            self.data = float(parse_decimal(raw, locale=locale, strict=True))
+        except (NumberFormatError, ArithmeticError, ValueError):
+            try:
+                self.data = float(raw) if raw.isascii() else None
+            except ValueError:
+                self.data = None
+            if self.data is None:
+                example = format_decimal(1234.5, locale=locale, group_separator=False)
+                raise ValueError(
+                    _("Enter a number, such as %(example)s.", example=example)
+                ) from None
+
+    def pre_validate(self, form: Any) -> None:
+        # What was typed is not a number: say that alone, not also that it is out of range.
+        if self.process_errors:
+            raise StopValidation()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        if self.data is None:
+            return ""
+        return str(format_decimal(self.data, format="0.##########", locale=get_locale() or "en"))
+
+
 class OtherIndicatorForm(Form):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
-    value = FloatField(_l("Value"), validators=[Optional()])
+    value = LocalNumberField(_l("Value"), validators=[Optional()])
     unit = StringField(_l("Unit"), validators=[Optional(), Length(max=40)])
 
 
@@ -156,21 +202,21 @@ class PracticeForm(FlaskForm):
     challenge = _markdown_field("challenge")
     actions = _markdown_field("actions")
     results = _markdown_field("results")
-    co2_reduction_t_per_year = FloatField(
+    co2_reduction_t_per_year = LocalNumberField(
         _indicator_label("co2_reduction_t_per_year"), validators=[Optional(), NumberRange(min=0)]
     )
-    energy_saved_mwh_per_year = FloatField(
+    energy_saved_mwh_per_year = LocalNumberField(
         _indicator_label("energy_saved_mwh_per_year"), validators=[Optional(), NumberRange(min=0)]
     )
-    renewable_produced_mwh_per_year = FloatField(
+    renewable_produced_mwh_per_year = LocalNumberField(
         _indicator_label("renewable_produced_mwh_per_year"),
         validators=[Optional(), NumberRange(min=0)],
     )
-    cost_eur = IntegerField(
+    cost_eur = LocalNumberField(
         _indicator_label("cost_eur"), validators=[Optional(), NumberRange(min=0)]
     )
-    jobs = IntegerField(_indicator_label("jobs"), validators=[Optional(), NumberRange(min=0)])
-    citizens_involved = IntegerField(
+    jobs = LocalNumberField(_indicator_label("jobs"), validators=[Optional(), NumberRange(min=0)])
+    citizens_involved = LocalNumberField(
         _indicator_label("citizens_involved"), validators=[Optional(), NumberRange(min=0)]
     )
     other_indicators = FieldList(FormField(OtherIndicatorForm), min_entries=BLANK_INDICATOR_ROWS)
@@ -249,7 +295,10 @@ class PracticeForm(FlaskForm):
                     row.form.name.data or "", row.form.value.data, row.form.unit.data or ""
                 )
                 for row in self.other_indicators
-                if (row.form.name.data or "").strip() or row.form.value.data is not None
+                # A row with anything typed in it is kept, to be checked, never dropped.
+                if (row.form.name.data or "").strip()
+                or row.form.value.data is not None
+                or (row.form.unit.data or "").strip()
             ],
             year_from=self.year_from.data,
             year_to=self.year_to.data,

@@ -8,6 +8,8 @@ import logging
 import math
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import field
@@ -28,6 +30,7 @@ from .. import permissions
 from ..accounts.models import User
 from ..accounts.services import EMAIL_RE
 from ..db import utcnow
+from ..errors import ExchangeError
 from ..errors import Invalid
 from ..errors import NotFound
 from ..errors import RateLimited
@@ -800,46 +803,128 @@ def _check_length(text: str, name: str, maximum: int) -> None:
         )
 
 
+class _Problems:
+    """What is wrong with a practice's content, field by field, so that all of it shows at once.
+
+    Each check runs in :meth:`check`; a refusal is noted instead of stopping the
+    others. :meth:`raise_first` then raises the first, carrying every field's
+    message in ``field_errors`` (forms put each next to its field).
+    """
+
+    def __init__(self) -> None:
+        self.errors: list[ExchangeError] = []
+
+    @contextmanager
+    def check(self) -> Iterator[None]:
+        try:
+            yield
+        except (Invalid, TooLong) as error:
+            self.errors.append(error)
+
+    def raise_first(self) -> None:
+        if not self.errors:
+            return
+        first = self.errors[0]
+        by_field: dict[str, Any] = {}
+        for error in self.errors:
+            by_field.setdefault(str(error.details.get("field", "")), error.message)
+        if len(by_field) > 1:
+            first.details["field_errors"] = by_field
+        raise first
+
+
 def _validate(content: PracticeContent) -> None:
-    """Normalize ``content`` in place, or raise naming the first field at fault."""
+    """Normalize ``content`` in place, or raise naming every field at fault (the first first)."""
     config = current_app.config
+    problems = _Problems()
     content.title = " ".join(content.title.split())
-    if not content.title:
-        raise Invalid(_l("Give the practice a title."), field="title")
-    _check_length(content.title, "title", TITLE_MAX_LENGTH)
+    with problems.check():
+        if not content.title:
+            raise Invalid(_l("Give the practice a title."), field="title")
+        _check_length(content.title, "title", TITLE_MAX_LENGTH)
     content.summary = content.summary.strip()
-    _check_length(content.summary, "summary", config["PRACTICE_SUMMARY_MAX_LENGTH"])
-    content.language = _validated_language(content.language)
+    with problems.check():
+        _check_length(content.summary, "summary", config["PRACTICE_SUMMARY_MAX_LENGTH"])
+    with problems.check():
+        content.language = _validated_language(content.language)
     for name in MARKDOWN_FIELDS:
         setattr(content, name, getattr(content, name).strip())
-        _check_length(getattr(content, name), name, config["PRACTICE_FIELD_MAX_LENGTH"])
+        with problems.check():
+            _check_length(getattr(content, name), name, config["PRACTICE_FIELD_MAX_LENGTH"])
     total = len(content.title) + len(content.summary)
     total += sum(len(getattr(content, name)) for name in MARKDOWN_FIELDS)
-    if total > config["PRACTICE_TOTAL_MAX_LENGTH"]:
-        raise TooLong(
-            _l(
-                "The practice is too long: at most %(max)d characters in all (it has %(num)d).",
-                max=config["PRACTICE_TOTAL_MAX_LENGTH"],
-                num=total,
-            ),
-            max_length=config["PRACTICE_TOTAL_MAX_LENGTH"],
-        )
-    if content.theme.is_archived:
-        raise Invalid(_l("This room is closed; choose another theme."), field="theme")
-    content.tags = _validated_tags(content.tags)
+    with problems.check():
+        if total > config["PRACTICE_TOTAL_MAX_LENGTH"]:
+            raise TooLong(
+                _l(
+                    "The practice is too long: at most %(max)d characters in all (it has %(num)d).",
+                    max=config["PRACTICE_TOTAL_MAX_LENGTH"],
+                    num=total,
+                ),
+                max_length=config["PRACTICE_TOTAL_MAX_LENGTH"],
+            )
+    with problems.check():
+        if content.theme.is_archived:
+            raise Invalid(_l("This room is closed; choose another theme."), field="theme")
+    with problems.check():
+        content.tags = _validated_tags(content.tags)
     for name in STANDARD_INDICATORS:
-        setattr(content, name, _validated_amount(getattr(content, name), name))
-    content.other_indicators = _validated_other_indicators(content.other_indicators)
-    _validate_period(content)
-    content.links = _validated_links(content.links)
+        with problems.check():
+            setattr(content, name, _validated_amount(getattr(content, name), name))
+    with problems.check():
+        content.other_indicators = _validated_other_indicators(content.other_indicators)
+    _validate_period(content, problems)
+    with problems.check():
+        content.links = _validated_links(content.links)
     content.public_email = content.public_email.strip().lower()
-    if content.public_email and (
-        not EMAIL_RE.match(content.public_email) or len(content.public_email) > 254
-    ):
-        raise Invalid(_l("Enter a valid email address, or leave it empty."), field="public_email")
+    with problems.check():
+        if content.public_email and not _is_public_email(content.public_email):
+            raise Invalid(
+                _l(
+                    "“%(email)s” is not an email address. Write it as name@example.org, "
+                    "or leave it empty.",
+                    email=content.public_email[:80],
+                ),
+                field="public_email",
+            )
     content.licence = content.licence.strip()
-    if content.licence not in LICENCES:
-        raise Invalid(_l("Choose the licence from the list."), field="licence")
+    with problems.check():
+        if content.licence not in LICENCES:
+            raise Invalid(_l("Choose the licence from the list."), field="licence")
+    problems.raise_first()
+
+
+#: A domain name of labels (letters, digits, inner hyphens) and a top-level domain of letters.
+_DOMAIN_RE = re.compile(
+    r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$"
+)
+
+
+def _is_public_email(address: str) -> bool:
+    """Whether an address shown to readers looks deliverable (name@domain.tld, nothing else).
+
+    Stricter than sign-up's check: readers copy it into their mail program, so a
+    doubled dot, a missing top-level domain or a stray character is a mistake to
+    point out, not an address.
+    """
+    if len(address) > 254 or not EMAIL_RE.match(address):
+        return False
+    local, _, domain = address.rpartition("@")
+    if (
+        not local
+        or len(local) > 64
+        or local.startswith(".")
+        or local.endswith(".")
+        or ".." in local
+    ):
+        return False
+    if any(char in local for char in '"(),:;<>[\\]'):
+        return False
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    return bool(_DOMAIN_RE.match(ascii_domain))
 
 
 def _validated_language(language: str | None) -> str | None:
@@ -911,20 +996,46 @@ def _validated_other_indicators(items: list[OtherIndicator]) -> list[OtherIndica
     return result
 
 
-def _validate_period(content: PracticeContent) -> None:
-    latest = dt.date.today().year + 10
+def _validate_period(content: PracticeContent, problems: _Problems) -> None:
+    """Check each year, then that they make a period: it started, and not after it ended."""
+    this_year = dt.date.today().year
+    latest = this_year + 10
+    valid = True
     for name in ("year_from", "year_to"):
         year = getattr(content, name)
-        if year is not None and not EARLIEST_YEAR <= year <= latest:
+        with problems.check():
+            if year is not None and not EARLIEST_YEAR <= year <= latest:
+                valid = False
+                raise Invalid(
+                    _l("Enter a year between %(min)d and %(max)d.", min=EARLIEST_YEAR, max=latest),
+                    field=name,
+                )
+    if not valid:
+        return
+    with problems.check():
+        if content.year_from is not None and content.year_from > this_year:
             raise Invalid(
-                _l("Enter a year between %(min)d and %(max)d.", min=EARLIEST_YEAR, max=latest),
-                field=name,
+                _l(
+                    "A practice shares what was done: it must have started by %(year)d.",
+                    year=this_year,
+                ),
+                field="year_from",
             )
-    if content.year_to is not None and content.year_from is None:
-        raise Invalid(_l("Give the year it started too."), field="year_from")
-    if content.year_to is not None and content.year_from is not None:
-        if content.year_to < content.year_from:
-            raise Invalid(_l("The practice cannot end before it starts."), field="year_to")
+    with problems.check():
+        if content.year_to is not None and content.year_from is None:
+            raise Invalid(_l("Give the year it started too."), field="year_from")
+    with problems.check():
+        if content.year_to is not None and content.year_from is not None:
+            if content.year_to < content.year_from:
+                raise Invalid(
+                    _l(
+                        "The practice cannot end before it starts: it ends in %(end)d "
+                        "but starts in %(start)d.",
+                        end=content.year_to,
+                        start=content.year_from,
+                    ),
+                    field="year_to",
+                )
 
 
 def _validated_links(links: list[str]) -> list[str]:

@@ -319,7 +319,7 @@ def new() -> ResponseReturnValue:
                 acting_user(), form.step_content(PracticeContent("", theme), step, theme)
             )
         except (Invalid, RateLimited) as error:
-            apply_error(form, error)
+            _apply_step_error(form, step, error)
             return _step_page(form, step, None, status=form_status(error))
         flash(_("Your draft is saved. Go on with the next step."), "success")
         return redirect(_after_step(practice, step))
@@ -355,7 +355,7 @@ def edit(practice_id: int, step_name: str = STEPS[0].name) -> ResponseReturnValu
             based_on_revision=form.revision_seen,
         )
     except (Invalid, RateLimited) as error:
-        apply_error(form, error)
+        _apply_step_error(form, step, error)
         if "current_revision" in error.details:
             form.based_on_revision.data = str(error.details["current_revision"])
         return _step_page(form, step, practice, status=form_status(error))
@@ -370,6 +370,20 @@ def edit(practice_id: int, step_name: str = STEPS[0].name) -> ResponseReturnValu
     else:
         flash(_("Your changes are saved."), "success")
     return redirect(_after_step(practice, step))
+
+
+def _apply_step_error(form: PracticeForm, step: Step, error: Invalid | RateLimited) -> None:
+    """Show a service's refusal at the step's fields; what it says of others, above the form.
+
+    A field of another step has no place on this page, so its message names it.
+    """
+    apply_error(form, error)
+    for name in FIELD_LABELS:
+        field = getattr(form, name, None)
+        if name in step.fields or field is None or not field.errors:
+            continue
+        form.form_errors.extend(f"{FIELD_LABELS[name]}: {message}" for message in field.errors)
+        field.errors = []
 
 
 def _after_step(practice: Practice, step: Step) -> str:

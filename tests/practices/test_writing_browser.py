@@ -52,6 +52,19 @@ def test_a_delegate_writes_a_practice_step_by_step_and_submits_it_when_complete(
 
     page.get_by_label("Titolo").fill("Tetti solari sulle scuole")
     page.get_by_label("Tema").select_option(label="Energie rinnovabili")
+    page.get_by_label("Dal (anno)").fill("2024")
+    page.get_by_label("Al (anno)", exact=True).fill("2022")
+    page.get_by_role("button", name="Salva e continua").click()
+    error = page.locator("#year_to-error")
+    assert error.inner_text() == (
+        "La buona pratica non può finire prima di iniziare: finisce nel 2022 ma inizia nel 2024."
+    )
+    assert page.get_by_label("Al (anno)", exact=True).get_attribute("aria-invalid") == "true"
+    assert page.get_by_label("Titolo").input_value() == "Tetti solari sulle scuole"
+    assert [line for line in page.watch.console if "422" not in line] == []
+    page.watch.console.clear()
+    page.get_by_label("Dal (anno)").fill("")
+    page.get_by_label("Al (anno)", exact=True).fill("")
     page.get_by_role("button", name="Salva e continua").click()
     page.wait_for_selector("text=Passo 2 di 6")
     page.get_by_label("La sfida").fill("Le scuole erano la voce più alta della **bolletta**.")
