@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 from typing import cast
@@ -69,6 +70,8 @@ class _Pending:
         self.room_ids: set[int] = set()
         #: New messages not yet announced to everyone, by room slug: (last id, how many).
         self.activity: dict[str, tuple[int, int]] = {}
+        #: The last ``presence`` payload of each room, by room id, with when it was read.
+        self.presence: dict[int, tuple[float, dict[str, Any]]] = {}
 
 
 def init_app(app: Flask) -> None:
@@ -77,6 +80,39 @@ def init_app(app: Flask) -> None:
 
 def _pending() -> _Pending:
     return cast(_Pending, current_app.extensions["exchange.realtime"])
+
+
+def _coalesced() -> bool:
+    return bool(
+        current_app.config["PRESENCE_INTERVAL"] > 0 and current_app.config["BACKGROUND_TASKS"]
+    )
+
+
+def room_presence(room: Room) -> dict[str, Any]:
+    """The room's ``presence`` payload (who is there), for a ``join`` ack.
+
+    While presence is coalesced, the payload the last broadcast (or join) read
+    is reused for up to ``EXCHANGE_PRESENCE_INTERVAL`` seconds: when hundreds of
+    people enter a room at once, each join would otherwise load and encode its
+    whole list of people, and a ``presence`` with the newest list follows within
+    the interval anyway.
+    """
+    if _coalesced():
+        known = _pending().presence.get(room.id)
+        if (
+            known is not None
+            and time.monotonic() - known[0] < current_app.config["PRESENCE_INTERVAL"]
+        ):
+            return known[1]
+    return _read_presence(room)
+
+
+def _read_presence(room: Room) -> dict[str, Any]:
+    online = presence.online_in(room.id, limit=current_app.config["PRESENCE_LIST_LIMIT"])
+    payload = presence_json(room, online)
+    if _coalesced():
+        _pending().presence[room.id] = (time.monotonic(), payload)
+    return payload
 
 
 def presence_changed(room_ids: Iterable[int]) -> None:
@@ -89,7 +125,7 @@ def presence_changed(room_ids: Iterable[int]) -> None:
     if not room_ids:
         return
     pending = _pending()
-    if current_app.config["PRESENCE_INTERVAL"] > 0 and current_app.config["BACKGROUND_TASKS"]:
+    if _coalesced():
         with pending.lock:
             pending.room_ids |= room_ids
         return
@@ -111,10 +147,7 @@ def _emit_presence(room_id: int) -> None:
     room = db.session.get(Room, room_id)
     if room is None:
         return
-    online = presence.online_in(room_id, limit=current_app.config["PRESENCE_LIST_LIMIT"])
-    socketio.emit(
-        "presence", presence_json(room, online), to=room_channel(room.slug), namespace=NAMESPACE
-    )
+    socketio.emit("presence", _read_presence(room), to=room_channel(room.slug), namespace=NAMESPACE)
 
 
 def message_posted(message: Message) -> None:

@@ -18,6 +18,7 @@ from .. import realtime
 from ..errors import as_exchange_error
 from ..errors import ExchangeError
 from ..errors import Unauthenticated
+from ..event.models import Room
 from ..event.services import get_room
 from ..i18n import locale_code
 from ..payloads import Payload
@@ -33,7 +34,6 @@ from . import unread
 from .schemas import change_json
 from .schemas import message_json
 from .schemas import room_json
-from .schemas import user_json
 
 logger = logging.getLogger(__name__)
 
@@ -96,13 +96,13 @@ def on_join(payload: Payload) -> dict[str, Any]:
     changes_after = payload.optional_int("changes_after")
     user = acting_user()
     staff = can(user, Action.SEE_HIDDEN_CONTENT)
-    get_room(slug)
+    room = get_room(slug)
     channel = realtime.room_channel(slug)
     join_room(channel)
     try:
         result = services.join(
             connection_id(),
-            slug,
+            room,
             user,
             after=after,
             changes_after=changes_after,
@@ -115,13 +115,17 @@ def on_join(payload: Payload) -> dict[str, Any]:
         "room": room_json(result.room, locale_code()),
         "messages": [message_json(m, staff=staff) for m in result.history.messages],
         "has_more": result.history.has_more,
-        "online": [user_json(user) for user in result.online.users],
-        "online_count": result.online.count,
+        **_who_is_there(result.room),
         "changes": [change_json(change, staff=staff) for change in result.changes],
         "last_change": result.last_change,
         "last_read_id": result.read.last_read_id,
         "unread_count": result.read.unread_count,
     }
+
+
+def _who_is_there(room: Room) -> dict[str, Any]:
+    presence_now = realtime.room_presence(room)
+    return {"online": presence_now["online"], "online_count": presence_now["online_count"]}
 
 
 @socket_event(Action.JOIN_ROOM)

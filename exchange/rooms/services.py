@@ -62,7 +62,6 @@ class History:
 class JoinResult:
     room: Room
     history: History
-    online: presence.Online
     #: Hides and restores since the change id the client gave, latest per message.
     changes: list[ModerationChange]
     last_change: int
@@ -304,22 +303,20 @@ def history(
 
 def join(
     sid: str,
-    slug: str,
+    room: Room,
     user: User,
     *,
     after: int | None = None,
     changes_after: int | None = None,
 ) -> JoinResult:
-    """Enter a room: record presence; return history, moderation changes, who is there,
-    and how far ``user`` has read."""
-    room = get_room(slug)
+    """Enter a room: record presence; return history, moderation changes and how far
+    ``user`` has read (who is there comes from ``realtime.room_presence``)."""
     presence.enter_room(sid, room)
     past = history(room, user, after=after)
     changes = moderation_changes(room, changes_after) if changes_after is not None else []
-    online = presence.online_in(room.id, limit=current_app.config["PRESENCE_LIST_LIMIT"])
     read = unread.read_state(user, room)
     realtime.presence_changed([room.id])
-    return JoinResult(room, past, online, changes, last_moderation_change(room), read)
+    return JoinResult(room, past, changes, last_moderation_change(room), read)
 
 
 def announce_typing(user: User, slug: str, *, joined: bool, sid: str | None = None) -> None:
