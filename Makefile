@@ -21,8 +21,16 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(BIN)/python -m pip install --disable-pip-version-check --quiet -r requirements-dev.txt
 	@touch $@
 
+# DAISY Ace checks the e-book in the tests; it runs Debian's Chromium, so no browser of its
+# own is downloaded (--ignore-scripts). Skipped where npm is missing (the tests then say so).
+ACE_DIR := tests/support/ace
+$(ACE_DIR)/node_modules/.installed: $(ACE_DIR)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(ACE_DIR) --ignore-scripts --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the DAISY Ace test will not run"; fi
+
 install: $(VENV)/.runtime
-install-dev: $(VENV)/.dev
+install-dev: $(VENV)/.dev $(ACE_DIR)/node_modules/.installed
 
 ## Create or upgrade the schema, load the demo on first run, print the demo accounts, serve.
 run: $(VENV)/.runtime
@@ -31,7 +39,7 @@ run: $(VENV)/.runtime
 	$(BIN)/python wsgi.py
 
 ## Run the whole test suite (SQLite and PostgreSQL, real server, real clients).
-test: $(VENV)/.dev
+test: $(VENV)/.dev $(ACE_DIR)/node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## Measure the exchange against the bare Flask-SocketIO stack; writes docs/performance.md.

