@@ -20,6 +20,7 @@ export function createComposer(room, connection) {
   const draftKey = `exchange.draft.${room.userId}.${room.slug}`;
   let lastTyping = 0;
   let onSubmit = () => {};
+  let attachments = null; // the files going with the message (attach.js), if offered
 
   function grow() {
     textarea.style.height = "auto";
@@ -57,7 +58,12 @@ export function createComposer(room, connection) {
 
   function submit() {
     const body = textarea.value;
-    if (!body.trim() || textarea.disabled) {
+    if (attachments && attachments.uploading()) {
+      statusLine.textContent = strings.filesUploading;
+      return;
+    }
+    const withFiles = Boolean(attachments && attachments.ready());
+    if ((!body.trim() && !withFiles) || textarea.disabled) {
       textarea.focus();
       return;
     }
@@ -110,6 +116,9 @@ export function createComposer(room, connection) {
     sendButton: document.getElementById("composer-send"),
     onSubmit(handler) {
       onSubmit = handler;
+    },
+    useAttachments(files) {
+      attachments = files;
     },
     insert(text) {
       textarea.value = textarea.value ? `${textarea.value}\n${text}` : text;

@@ -4,10 +4,12 @@
  * messages and a plain form posts); with it, the room is live.
  */
 import { watchBanners } from "../banners.js";
+import { setUpAttachments } from "./attach.js";
 import { createBus } from "./bus.js";
 import { setUpPanels } from "./panels.js";
 import { createComposer } from "./composer.js";
 import { createConnection } from "./connection.js";
+import { setUpFileEvents } from "./files.js";
 import { createMessageList } from "./messages.js";
 import { setUpModeration } from "./moderation.js";
 import { createOutbox } from "./outbox.js";
@@ -46,6 +48,7 @@ if (root && typeof window.io === "function") {
   setUpModeration(room, room.messages, toolbar, connection);
   room.messages.openAt(parseInt(root.dataset.lastReadId, 10) || null);
   setUpPresence(room, connection.socket);
+  setUpFileEvents(room, connection.socket);
   watchBanners(connection.socket);
   setUpUnread(room, room.messages, connection.socket);
   setUpTyping(room, connection.socket);
@@ -56,7 +59,10 @@ if (root && typeof window.io === "function") {
     const composer = createComposer(room, connection);
     const outbox = createOutbox(room, connection, composer);
     const replies = setUpReplies(room, composer);
-    composer.onSubmit((body, language) => outbox.queue(body, language, replies.take()));
+    const attachments = setUpAttachments(room, composer);
+    composer.useAttachments(attachments);
+    composer.onSubmit((body, language) =>
+      outbox.queue(body, language, { ...replies.take(), ...attachments.take() }));
     setUpStates(room, composer);
   } else {
     document.getElementById("outbox").hidden = true;

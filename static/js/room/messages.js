@@ -5,6 +5,7 @@
  * "↓ N new messages" when the reader has scrolled up.
  */
 import { formatTimes } from "../time.js";
+import { fillAttachments } from "./files.js";
 
 const GROUP_MS = 5 * 60 * 1000;
 const NEAR_BOTTOM_PX = 80;
@@ -59,6 +60,7 @@ export function createMessageList(room) {
     if (message.language) {
       body.lang = message.language; // screen readers read it in its own language
     }
+    fillAttachments(item.querySelector(".message-files"), message.attachments, strings);
     const practice = item.querySelector(".message-practice");
     if (message.practice && message.practice.url.charAt(0) === "/") {
       const link = practice.querySelector("a");

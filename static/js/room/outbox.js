@@ -90,6 +90,13 @@ export function createOutbox(room, connection, composer) {
       const state = document.createElement("p");
       state.className = "pending-state";
       node.append(body, state);
+      const files = item.fields && Array.isArray(item.fields.attachments) ? item.fields.attachments : [];
+      if (files.length) {
+        const note = document.createElement("p");
+        note.className = "pending-files";
+        note.textContent = strings.counted("filesAttached", files.length);
+        body.after(note);
+      }
       listNode.appendChild(node);
     }
     node.dataset.state = item.state;
