@@ -145,3 +145,24 @@ def test_with_a_site_url_only_its_origin_opens_sockets(site_app, event):
     assert client.get(HANDSHAKE, headers={**host, "Origin": SITE}).status_code == 200
     for origin in ("http://exchange.example.eu", "https://evil.example", "http://localhost"):
         assert client.get(HANDSHAKE, headers={**host, "Origin": origin}).status_code == 400
+
+
+def test_a_sockets_events_use_the_session_of_its_connection_without_decoding_the_cookie_again(
+    app, connect, make_user, monkeypatch
+):
+    """The cookie is verified when the socket connects; its events reuse that session."""
+    from exchange.accounts.models import Role
+
+    socket = connect(make_user(Role.DELEGATE))
+    socket.emit("join", {"room": "plenary"}, callback=True)
+    decoded = []
+    serializer = app.session_interface.get_signing_serializer
+    monkeypatch.setattr(
+        app.session_interface,
+        "get_signing_serializer",
+        lambda app: decoded.append(1) or serializer(app),
+    )
+    for _ in range(5):
+        assert socket.emit("typing", {"room": "plenary"}, callback=True)["ok"] in (True, False)
+    assert socket.emit("join", {"room": "plenary"}, callback=True)["ok"]
+    assert decoded == []
