@@ -125,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     from .moderation.views import bp as moderation_bp
     from .opendata.views import bp as opendata_bp
     from .practices.views import bp as practices_bp
+    from .rooms.mention_views import bp as mentions_bp
     from .rooms.views import bp as rooms_bp
 
     for blueprint in (
@@ -133,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
         accounts_bp,
         rooms_bp,
         announcements_bp,
+        mentions_bp,
         practices_bp,
         files_bp,
         moderation_bp,

@@ -84,6 +84,25 @@ class Payload:
             raise Invalid(_l("'%(field)s' is out of range.", field=key), field=key)
         return value
 
+    def int_list(self, key: str, *, maximum_length: int) -> list[int]:
+        """Return an optional list of ids (absent or null: empty)."""
+        value = self.data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list) or len(value) > maximum_length:
+            raise Invalid(
+                _l(
+                    "'%(field)s' must be a list of at most %(max)d ids.",
+                    field=key,
+                    max=maximum_length,
+                ),
+                field=key,
+            )
+        for item in value:
+            if isinstance(item, bool) or not isinstance(item, int) or not 1 <= item <= MAX_ID:
+                raise Invalid(_l("'%(field)s' must hold whole numbers.", field=key), field=key)
+        return value
+
 
 def check_storable(text: str, field: str) -> None:
     """Refuse text that no database can store: NUL characters and lone surrogates."""

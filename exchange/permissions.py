@@ -61,6 +61,8 @@ class Action(StrEnum):
     ANSWER_FEEDBACK = "answer_feedback"
     SEE_HIDDEN_CONTENT = "see_hidden_content"
     SKIP_SLOW_MODE = "skip_slow_mode"
+    LOOK_UP_PEOPLE = "look_up_people"
+    MENTION_EVERYONE = "mention_everyone"
 
 
 #: Who a permission is asked about: a signed-in person, Flask-Login's anonymous
@@ -158,6 +160,8 @@ PERMISSIONS: Mapping[Action, Rule] = {
         STAFF, condition_text="hidden messages, practices and files, with why they were hidden"
     ),
     Action.SKIP_SLOW_MODE: Rule(STAFF),
+    Action.LOOK_UP_PEOPLE: Rule(DELEGATES | STAFF, condition_text="to mention them"),
+    Action.MENTION_EVERYONE: Rule(STAFF, condition_text="`@room` or `@all`; others' stay text"),
 }
 
 

@@ -157,6 +157,14 @@ def message_posted(message: Message) -> None:
     )
 
 
+def mentioned(message: Message, user_ids: Iterable[int]) -> None:
+    """Tell each person a message mentions, on every socket they have open, in any room."""
+    payload: dict[str, Any] | None = None
+    for user_id in user_ids:
+        payload = payload or {"room": message.room.slug, "message": message_json(message)}
+        socketio.emit("mention", payload, to=user_channel(user_id), namespace=NAMESPACE)
+
+
 #: The Socket.IO room every signed-in socket joins: rooms lists hear of activity through it.
 EVERYONE = "everyone"
 

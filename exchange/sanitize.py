@@ -55,15 +55,36 @@ _chat_linker = Linker(
 )
 
 
-def clean_chat_text(text: str) -> str:
+def clean_chat_text(text: str, mentions: Iterable[str] = ()) -> str:
     """Render a plain-text chat message as safe HTML.
 
     The text is escaped first, so no markup the author typed survives; then web
-    addresses become links and line breaks become ``<br>``.
+    addresses become links and line breaks become ``<br>``. Each of ``mentions``
+    (``@Elena Conti``, as written) becomes ``<span class="mention">``: the text is
+    cut at the mentions before anything else, so a mention never lands inside a link.
     """
-    linked = _chat_linker.linkify(html.escape(text))
+    pattern = mention_pattern(mentions)
+    if pattern is None:
+        linked = _chat_linker.linkify(html.escape(text))
+    else:
+        parts: list[str] = []
+        position = 0
+        for match in pattern.finditer(text):
+            parts.append(_chat_linker.linkify(html.escape(text[position : match.start()])))
+            parts.append(f'<span class="mention">{html.escape(match.group())}</span>')
+            position = match.end()
+        parts.append(_chat_linker.linkify(html.escape(text[position:])))
+        linked = "".join(parts)
     lines = linked.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     return "<br>\n".join(lines)
+
+
+def mention_pattern(mentions: Iterable[str]) -> re.Pattern[str] | None:
+    """Match any of ``mentions`` as a whole: ``@Anna`` is not found in ``@Annabel``."""
+    names = sorted({name for name in mentions if name}, key=len, reverse=True)
+    if not names:
+        return None
+    return re.compile(r"(?<![\w@])(?:" + "|".join(map(re.escape, names)) + r")(?!\w)")
 
 
 #: Version of the Markdown rendering below: the renderer's options and the allowlist.

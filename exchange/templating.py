@@ -29,6 +29,7 @@ from .moderation.services import open_report_count
 from .moderation.services import unread_notices
 from .permissions import Action
 from .permissions import can
+from .rooms.mentions import unread_mention_total
 from .serialize import excerpt
 from .serialize import iso_utc as protocol_iso_utc
 
@@ -63,6 +64,7 @@ def _template_context() -> dict[str, Any]:
         "unread_notices": _unread_notices,
         "open_report_count": _open_report_count,
         "banners": _banners,
+        "unread_mention_count": _unread_mention_count,
         "language_choices": lambda: language_names(current_app.config["LANGUAGES"]),
         "chosen_timezone": lambda: session.get("timezone"),
         "plural_samples": plural_samples,
@@ -93,6 +95,13 @@ def _banners() -> list[Any]:
     if current_user.is_authenticated:
         return announcements.banners(current_user)
     return announcements.banners(None, dismissed_by_visitor())
+
+
+def _unread_mention_count() -> int:
+    """How many messages mention the signed-in person that they have not read (the menu)."""
+    if not current_user.is_authenticated:
+        return 0
+    return unread_mention_total(current_user)
 
 
 def _unread_notices() -> list[Any]:

@@ -30,6 +30,7 @@ PAGES = {
     "review": "/practices/review",
     "room": "/rooms/plenary",
     "account": "/account",
+    "mentions": "/mentions",
     "moderation": "/moderation",
     "dashboard": "/organizer",
     "privacy": "/privacy",

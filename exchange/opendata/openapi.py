@@ -100,6 +100,8 @@ def _schemas() -> dict[str, Any]:
                 _object({"id": INTEGER, "author": _ref("User"), "excerpt": _nullable(STRING)})
             ),
             "attachments": {"type": "array", "items": _ref("File")},
+            "mentions": {"type": "array", "items": INTEGER},
+            "mentions_room": {"type": "boolean"},
             "hidden": _nullable(
                 _object(
                     {
@@ -115,8 +117,15 @@ def _schemas() -> dict[str, Any]:
     )
     message["properties"]["hidden"]["description"] = "Moderators and organizers only."
     room = _object(
-        {"slug": STRING, "name": STRING, "description": STRING, "online_count": INTEGER},
-        optional=("online_count",),
+        {
+            "slug": STRING,
+            "name": STRING,
+            "description": STRING,
+            "online_count": INTEGER,
+            "unread": INTEGER,
+            "mentions": INTEGER,
+        },
+        optional=("online_count", "unread", "mentions"),
     )
     return {
         "Error": _object(
@@ -309,6 +318,49 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                             }
                         ),
                         "The messages.",
+                    ),
+                }
+            },
+            "/api/mentions": {
+                "get": {
+                    "operationId": "listMentions",
+                    "summary": "The visible messages that mention the reader, newest first.",
+                    "security": SIGNED_IN,
+                    "parameters": [
+                        _query("before", message_id, "Mentions in messages with a smaller id."),
+                        _query(
+                            "limit",
+                            _whole_number("[1-9]|[1-4][0-9]|50", "1 to 50."),
+                            "Default 50.",
+                        ),
+                    ],
+                    "responses": _answers(
+                        "200",
+                        _object(
+                            {
+                                "mentions": {
+                                    "type": "array",
+                                    "items": _object(
+                                        {"message": _ref("Message"), "unread": {"type": "boolean"}}
+                                    ),
+                                },
+                                "has_more": {"type": "boolean"},
+                            }
+                        ),
+                        "The mentions.",
+                    ),
+                }
+            },
+            "/api/people/suggest": {
+                "get": {
+                    "operationId": "suggestPeople",
+                    "summary": "A few people whose name or administration starts with q (for @).",
+                    "security": SIGNED_IN,
+                    "parameters": [_query("q", TEXT, "The start of a word (100 characters read).")],
+                    "responses": _answers(
+                        "200",
+                        _object({"people": {"type": "array", "items": _ref("User")}}),
+                        "The people (attendees, who write nothing, get 403).",
                     ),
                 }
             },

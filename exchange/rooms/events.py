@@ -31,6 +31,7 @@ from ..sockets import socket_event
 from . import presence
 from . import services
 from . import unread
+from .mentions import MAX_MENTIONS
 from .schemas import change_json
 from .schemas import message_json
 from .schemas import room_json
@@ -140,12 +141,13 @@ def on_leave(payload: Payload) -> dict[str, Any]:
 @socket_event(Action.SEND_MESSAGE)
 def on_send(payload: Payload) -> dict[str, Any]:
     """Client sends ``send {room, body, client_id, language?, practice_id?, reply_to?,
-    attachments?}``.
+    attachments?, mentions?}``.
 
     The message is stored (committed) before it is acknowledged and delivered
     to the room as ``message``; ``practice_id`` links a published best practice,
     ``reply_to`` the message of the room it answers, ``attachments`` lists ids
-    of files the sender uploaded for it.
+    of files the sender uploaded for it; each person of ``mentions`` whose
+    ``@Name`` the body holds gets ``mention``.
     """
     room = get_room(payload.text("room", max_length=80))
     practice_id = payload.optional_int("practice_id", minimum=1)
@@ -159,6 +161,7 @@ def on_send(payload: Payload) -> dict[str, Any]:
         practice=published_practice(practice_id) if practice_id is not None else None,
         reply_to=payload.optional_int("reply_to", minimum=1),
         attachments=() if attachments is None else attachments,
+        mentions=payload.int_list("mentions", maximum_length=MAX_MENTIONS),
     )
     return {"ok": True, "message": message_json(message)}
 

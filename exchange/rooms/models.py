@@ -51,6 +51,8 @@ class Message(Hideable, Base):
     #: The message of the same room this one answers, if any.
     reply_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("messages.id"), index=True)
     created_at: Mapped[created_at]
+    #: A moderator or organizer wrote ``@room`` (or ``@all``): everyone who follows it is told.
+    mentions_room: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     room: Mapped[Room] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
@@ -65,6 +67,41 @@ class Message(Hideable, Base):
         order_by=[StoredFile.position, StoredFile.id],
         viewonly=True,
     )
+    #: Every person told of this message by a mention, ``@room`` included.
+    mention_rows: Mapped[list[Mention]] = relationship(
+        back_populates="message", cascade="all, delete-orphan", passive_deletes=True
+    )
+    #: The people named in it (what the Message's ``mentions`` lists), not ``@room``'s many.
+    named: Mapped[list[Mention]] = relationship(
+        primaryjoin="and_(Message.id == Mention.message_id, Mention.by_name)",
+        order_by="Mention.id",
+        viewonly=True,
+    )
+
+
+class Mention(Base):
+    """One person told of one message: named in it (``@Elena Conti``) or by ``@room``.
+
+    Whether it is read follows the person's read position in the room, so reading
+    the room clears its mentions on every device at once.
+    """
+
+    __tablename__ = "mentions"
+    __table_args__ = (
+        sa.UniqueConstraint("message_id", "user_id"),
+        sa.Index("ix_mentions_user_id_room_id_message_id", "user_id", "room_id", "message_id"),
+    )
+
+    id: Mapped[intpk]
+    message_id: Mapped[int] = mapped_column(sa.ForeignKey("messages.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    #: The message's room, kept here so that counting a person's mentions per room is one index.
+    room_id: Mapped[int] = mapped_column(sa.ForeignKey("rooms.id"))
+    #: True when the person was named; False when ``@room`` told them.
+    by_name: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[created_at]
+
+    message: Mapped[Message] = relationship(back_populates="mention_rows")
 
 
 class ReadPosition(Base):

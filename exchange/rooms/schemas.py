@@ -56,6 +56,8 @@ def message_json(message: Message, *, staff: bool = False) -> dict[str, Any]:
             if message.practice is not None and message.practice.is_public
             else None
         ),
+        "mentions": [mention.user_id for mention in message.named],
+        "mentions_room": message.mentions_room,
     }
     data["reply_to"] = reply_json(message.reply_to)
     data["attachments"] = attachments_json(message, staff=staff)

@@ -34,6 +34,7 @@ from ..moderation.models import ModerationChange
 from ..moderation.services import check_can_post
 from ..payloads import check_storable
 from ..sanitize import clean_chat_text
+from . import mentions as mention_rules
 from . import presence
 from . import unread
 from .attachments import MESSAGE_FILES
@@ -106,6 +107,7 @@ def post_message(
     practice: Practice | None = None,
     reply_to: int | None = None,
     attachments: Sequence[Any] = (),
+    mentions: Sequence[int] = (),
 ) -> Message:
     """Store a message, then deliver it to the room; return the stored message.
 
@@ -122,6 +124,9 @@ def post_message(
     room's row is locked before the id is drawn, so writers to one room take
     turns and commit in id order; SQLite writers are serialized by SQLite.
     Messages sent at the same moment share one transaction (rooms/writer.py).
+
+    ``mentions`` are the ids of the people the writer named (rooms/mentions.py);
+    each is told with ``mention`` once the message is stored.
     """
     validate_body(body, with_files=bool(attachments))
     validate_client_id(client_id)
@@ -133,13 +138,15 @@ def post_message(
         check_can_post(author, room)
         original = reply_target(room, reply_to) if reply_to is not None else None
         file_ids = _attachable(author, attachments)
+        told = mention_rules.resolve(room, author, body, mentions)
         message, created = _store(
-            room, author, body, client_id, language, practice, original, file_ids
+            room, author, body, client_id, language, practice, original, file_ids, told
         )
         if created:
             logger.debug("message %r stored in %s", message.id, room.slug)
             realtime.message_posted(message)
             realtime.room_active(message)
+            realtime.mentioned(message, [user.id for user in told.named] + told.followers)
             return message
         existing = message
     practice_id = practice.id if practice is not None else None
@@ -189,18 +196,24 @@ def _store(
     practice: Practice | None,
     reply_to: Message | None,
     file_ids: tuple[int, ...] = (),
+    told: mention_rules.Resolved | None = None,
 ) -> tuple[Message, bool]:
     """Commit a message (or find it stored under its client id); return it and whether it is new."""
+    told = told or mention_rules.Resolved()
     pending = PendingMessage(
         room_id=room.id,
         author_id=author.id,
         client_id=client_id,
         body=body,
-        body_html=clean_chat_text(body),  # before taking a turn, to keep turns short
+        # Rendered before taking a turn, to keep turns short.
+        body_html=clean_chat_text(body, told.texts),
         language=language,
         practice_id=practice.id if practice is not None else None,
         reply_to_id=reply_to.id if reply_to is not None else None,
         attachment_ids=file_ids,
+        mentions=tuple(user.id for user in told.named),
+        followers=tuple(told.followers),
+        mentions_room=told.room,
     )
     message_id, created = message_writer(room.id).store(pending)
     if pending.message is not None and pending.message in db.session:
@@ -246,6 +259,7 @@ def with_authors(select: sa.Select[Message]) -> sa.Select[Message]:
         joinedload(Message.hidden_by),
         joinedload(Message.reply_to).joinedload(Message.author).joinedload(User.administration),
         selectinload(Message.files),
+        selectinload(Message.named),
     )
 
 

@@ -32,6 +32,7 @@ from ..permissions import acting_user
 from ..permissions import Action
 from ..permissions import can
 from ..permissions import requires
+from . import mentions
 from . import presence
 from . import services
 from . import unread
@@ -61,6 +62,7 @@ def show(slug: str) -> ResponseReturnValue:
         read=unread.read_state(user, room),
         muted_until=user.muted_until if user.muted_at(utcnow()) else None,
         unread_counts=unread.unread_counts(user, (other for other in rooms if other.id != room.id)),
+        mention_counts=mentions.unread_mention_counts(user, rooms),
         history=past,
         online=online,
         staff=staff,
@@ -72,6 +74,7 @@ def show(slug: str) -> ResponseReturnValue:
         fallback_client_id=uuid.uuid4().hex,
         message_languages=language_names(CONTENT_LANGUAGES),
         max_length=current_app.config["MESSAGE_MAX_LENGTH"],
+        can_look_up_people=can(user, Action.LOOK_UP_PEOPLE),
     )
 
 
@@ -104,15 +107,22 @@ def post(slug: str) -> ResponseReturnValue:
 @bp.get("/api/rooms")
 @requires(Action.JOIN_ROOM)
 def api_index() -> ResponseReturnValue:
-    """Every open room, with how many are in it and how many messages the reader has not read."""
+    """Every open room, with how many are in it, how many messages the reader has not read,
+    and how many of those mention them."""
     rooms = list_rooms()
     counts = presence.online_counts()
-    unread_counts = unread.unread_counts(acting_user(), rooms)
+    reader = acting_user()
+    unread_counts = unread.unread_counts(reader, rooms)
+    mention_counts = mentions.unread_mention_counts(reader, rooms)
     locale = locale_code()
     return jsonify(
         {
             "rooms": [
-                {**room_json(r, locale, counts.get(r.id, 0)), "unread": unread_counts[r.id]}
+                {
+                    **room_json(r, locale, counts.get(r.id, 0)),
+                    "unread": unread_counts[r.id],
+                    "mentions": mention_counts[r.id],
+                }
                 for r in rooms
             ]
         }

@@ -32,6 +32,7 @@ from ..extensions import db
 from ..extensions import socketio
 from ..files.services import claim_checked
 from .attachments import MESSAGE_FILES
+from .models import Mention
 from .models import Message
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,10 @@ class PendingMessage:
     reply_to_id: int | None = None
     #: Files to attach, checked by the sender (files.services.check_attachable).
     attachment_ids: tuple[int, ...] = ()
+    #: The people named (rooms/mentions.py), and those ``@room`` tells besides them.
+    mentions: tuple[int, ...] = ()
+    followers: tuple[int, ...] = ()
+    mentions_room: bool = False
     #: Set once committed: the stored message's id, and whether this send created it.
     message_id: int | None = None
     created: bool = False
@@ -164,7 +169,13 @@ class MessageWriter:
                     language=pending.language,
                     practice_id=pending.practice_id,
                     reply_to_id=pending.reply_to_id,
+                    mentions_room=pending.mentions_room,
                 )
+                message.mention_rows = [
+                    Mention(user_id=user_id, room_id=pending.room_id, by_name=by_name)
+                    for users, by_name in ((pending.mentions, True), (pending.followers, False))
+                    for user_id in users
+                ]
                 session.add(message)
                 new[pending.key] = message
                 outcome.append((pending, message, True))

@@ -732,3 +732,26 @@ def test_an_uploader_alone_reads_a_file_not_yet_attached(app, world, login):
         client = app.test_client()
         login(client, person)
         assert client.get(f"/files/{file.id}/mine.png").status_code == 200, actor
+
+
+# --- reading one's mentions and looking people up (GET) ------------------------------
+
+WRITERS_READ = {**EVERYONE_SIGNED_IN, "anonymous": "login", "banned": "login"}
+#: path -> who gets an answer ("login": 401 or the sign-in page; "forbidden": 403)
+MENTION_READ_MATRIX = {
+    "/mentions": WRITERS_READ,
+    "/api/mentions": WRITERS_READ,
+    "/api/people/suggest?q=ta": {**WRITERS_READ, "attendee": "forbidden"},
+}
+
+
+@pytest.mark.parametrize("path", list(MENTION_READ_MATRIX))
+def test_mentions_and_the_people_lookup_answer_each_person_exactly(app, world, login, path):
+    outcomes = {}
+    for actor in ACTORS:
+        client = app.test_client()
+        if world.actors[actor] is not None:
+            login(client, world.actors[actor])
+        status = client.get(path).status_code
+        outcomes[actor] = {200: "ok", 302: "login", 401: "login", 403: "forbidden"}[status]
+    assert outcomes == MENTION_READ_MATRIX[path]

@@ -77,6 +77,8 @@ def test_a_message_is_acknowledged_and_delivered_to_the_room_only(
         "practice",
         "reply_to",
         "attachments",
+        "mentions",
+        "mentions_room",
     }
     assert message["practice"] is None
     assert message["body"] == "Buongiorno <b>a tutti</b>"

@@ -127,7 +127,14 @@ def test_the_rooms_api_gives_each_rooms_unread_count_without_own_or_hidden_messa
     assert rooms["plenary"]["unread"] == 1
     assert rooms["funding"]["unread"] == 1
     assert rooms["renewable-energy"]["unread"] == 0
-    assert set(rooms["plenary"]) == {"slug", "name", "description", "online_count", "unread"}
+    assert set(rooms["plenary"]) == {
+        "slug",
+        "name",
+        "description",
+        "online_count",
+        "unread",
+        "mentions",
+    }
 
     connect(elena).emit("read", {"room": "plenary", "message_id": kept["id"]}, callback=True)
     rooms = {room["slug"]: room for room in client.get("/api/rooms").json["rooms"]}

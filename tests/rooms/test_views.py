@@ -92,6 +92,7 @@ def test_api_lists_rooms_with_online_counts(client, login, delegate, connect):
         "description": funding["description"],
         "online_count": 1,
         "unread": 0,
+        "mentions": 0,
     }
 
 

@@ -10,6 +10,8 @@ import { setUpPanels } from "./panels.js";
 import { createComposer } from "./composer.js";
 import { createConnection } from "./connection.js";
 import { setUpFileEvents } from "./files.js";
+import { createMentionPicker } from "./mention-picker.js";
+import { setUpMentions } from "./mentions.js";
 import { createMessageList } from "./messages.js";
 import { setUpModeration } from "./moderation.js";
 import { createOutbox } from "./outbox.js";
@@ -51,6 +53,7 @@ if (root && typeof window.io === "function") {
   setUpFileEvents(room, connection.socket);
   watchBanners(connection.socket);
   setUpUnread(room, room.messages, connection.socket);
+  setUpMentions(room, room.messages, connection.socket);
   setUpTyping(room, connection.socket);
   setUpPanels(room);
   setUpPersonCard(room);
@@ -61,8 +64,10 @@ if (root && typeof window.io === "function") {
     const replies = setUpReplies(room, composer);
     const attachments = setUpAttachments(room, composer);
     composer.useAttachments(attachments);
-    composer.onSubmit((body, language) =>
-      outbox.queue(body, language, { ...replies.take(), ...attachments.take() }));
+    const mentionPicker = createMentionPicker(room, composer);
+    composer.onSubmit((body, language) => outbox.queue(body, language, {
+      ...replies.take(), ...attachments.take(), mentions: mentionPicker.take(body),
+    }));
     setUpStates(room, composer);
   } else {
     document.getElementById("outbox").hidden = true;
