@@ -33,7 +33,10 @@ METHOD = [
     "ends is lost. Memory per client = (server RSS after every client joined − before the first "
     "connected) / clients, from `/proc/<pid>/status`. CPU rows are `/proc` times over the sending "
     "window, as % of one core: a row near 100 for a server or the load generator means that "
-    "process was the bottleneck.",
+    "process was the bottleneck. CPU per 1,000 deliveries = `/proc` CPU seconds of every server "
+    "process (and of every `redis-server` process when a queue is used) from the first send until "
+    "the last delivery came or was given up, × 1,000 / deliveries received: what the work costs, "
+    "whether or not the machine had a core to spare.",
 ]
 
 SEARCH_METHOD = [

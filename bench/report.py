@@ -98,6 +98,12 @@ METRICS: dict[str, tuple[str, Callable[[Measurement], float | None], str, bool]]
         ",.0f",
         True,
     ),
+    "cpu_per_delivery": (
+        "CPU s of the servers (and Redis) per 1,000 deliveries",
+        lambda m: m.cpu_per_thousand_deliveries,
+        ",.3f",
+        True,
+    ),
     "loadgen_cpu": (
         "load generator CPU, % of one core",
         lambda m: m.cpu_percent(m.loadgen_cpu_seconds),

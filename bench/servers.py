@@ -126,6 +126,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def redis_pids() -> list[int]:
+    """The machine's Redis server processes (their CPU counts in the cost of a queue)."""
+    pids = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() == "redis-server":
+                pids.append(int(comm.parent.name))
+        except OSError:  # ended meanwhile
+            continue
+    return pids
+
+
 def machine_busy_seconds() -> float:
     """CPU time every core of the machine spent busy so far, from /proc/stat."""
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
