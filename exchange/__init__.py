@@ -71,6 +71,7 @@ def _init_extensions(app: Flask) -> None:
     from .extensions import login_manager
     from .extensions import socketio
     from .offload import cooperative_bodies
+    from .practices import events as library_events
     from .rooms import unread
 
     db.init_app(app)
@@ -83,6 +84,7 @@ def _init_extensions(app: Flask) -> None:
     lifecycle.init_app(app)
     unread.init_app(app)
     identity.init_app(app)
+    library_events.init_app(app)
     ratelimit.init_app(app)
     templating.init_app(app)
     files.init_app(app)

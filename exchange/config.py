@@ -57,6 +57,9 @@ class DefaultConfig:
     #: open at once, on all processes together; the next one is refused.
     MAX_SOCKETS_PER_ACCOUNT: int = 20
     MAX_SOCKETS_PER_SESSION: int = 10
+    #: Connections to the library's namespace (open to anyone, signed in or not) that one
+    #: network address may hold open at once on one process; the next one is refused.
+    MAX_LIBRARY_SOCKETS_PER_ADDRESS: int = 20
     #: Connections one eventlet server process accepts at once (eventlet's own default is 1,024).
     MAX_CONNECTIONS: int = 10000
 
