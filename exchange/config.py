@@ -64,6 +64,8 @@ class DefaultConfig:
     MAX_CONNECTIONS: int = 10000
 
     MESSAGE_MAX_LENGTH: int = 4000
+    #: Seconds after sending during which authors may edit their message.
+    MESSAGE_EDIT_WINDOW: int = 900
     HISTORY_LIMIT: int = 50
     BACKFILL_LIMIT: int = 500
     #: Seconds between presence broadcasts to a room; 0 sends them immediately.
@@ -92,6 +94,7 @@ class DefaultConfig:
     RATE_LIMITS: dict[str, str] = {
         "default": "30/10s",  # any Socket.IO event without its own limit
         "send": "8/12s",  # chat messages, per person
+        "edit": "6/30s",  # edits of one's messages (each is stored as a revision)
         "join": "30/30s",
         "read": "20/10s",  # read positions (browsers report one every 5 s at most)
         "typing": "3/9s",  # "is typing" (clients send at most one every 4 s)

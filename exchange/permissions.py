@@ -35,6 +35,8 @@ class Action(StrEnum):
     MANAGE_OWN_ACCOUNT = "manage_own_account"
     JOIN_ROOM = "join_room"
     SEND_MESSAGE = "send_message"
+    EDIT_MESSAGE = "edit_message"
+    READ_EDIT_HISTORY = "read_edit_history"
     HIDE_MESSAGE = "hide_message"
     RESTORE_MESSAGE = "restore_message"
     REPORT_CONTENT = "report_content"
@@ -118,6 +120,12 @@ PERMISSIONS: Mapping[Action, Rule] = {
     Action.MANAGE_OWN_ACCOUNT: Rule(EVERY_ROLE),
     Action.JOIN_ROOM: Rule(EVERY_ROLE),
     Action.SEND_MESSAGE: Rule(DELEGATES | STAFF),
+    Action.EDIT_MESSAGE: Rule(
+        DELEGATES | STAFF,
+        _own_visible_message,
+        "their own visible messages, within EXCHANGE_MESSAGE_EDIT_WINDOW of sending",
+    ),
+    Action.READ_EDIT_HISTORY: Rule(STAFF),
     Action.HIDE_MESSAGE: Rule(
         EVERY_ROLE, _staff_or_author, "attendees and delegates: their own messages only"
     ),
@@ -169,6 +177,7 @@ PERMISSIONS: Mapping[Action, Rule] = {
 NEEDS_CONFIRMED_ADDRESS = frozenset(
     {
         Action.SEND_MESSAGE,
+        Action.EDIT_MESSAGE,
         Action.REPORT_CONTENT,
         Action.POST_PRACTICE,
         Action.DEVELOP_PRACTICE,

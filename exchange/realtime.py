@@ -165,6 +165,16 @@ def mentioned(message: Message, user_ids: Iterable[int]) -> None:
         socketio.emit("mention", payload, to=user_channel(user_id), namespace=NAMESPACE)
 
 
+def message_edited(message: Message) -> None:
+    """Show everyone in its room a message's new words."""
+    socketio.emit(
+        "message_edited",
+        {"message": message_json(message)},
+        to=room_channel(message.room.slug),
+        namespace=NAMESPACE,
+    )
+
+
 #: The Socket.IO room every signed-in socket joins: rooms lists hear of activity through it.
 EVERYONE = "everyone"
 

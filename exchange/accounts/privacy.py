@@ -38,6 +38,7 @@ from ..practices.models import Practice
 from ..practices.models import PracticeRevision
 from ..rooms.models import Connection
 from ..rooms.models import Message
+from ..rooms.models import MessageRevision
 from ..rooms.models import ReadPosition
 from ..serialize import iso_utc
 from .models import AccountToken
@@ -130,6 +131,21 @@ def _messages(user: User) -> list[dict[str, Any]]:
     messages = db.session.scalars(
         sa.select(Message).where(Message.author_id == user.id).order_by(Message.id)
     )
+    earlier: dict[int, list[dict[str, Any]]] = {}
+    for revision in db.session.scalars(
+        sa.select(MessageRevision)
+        .join(Message, Message.id == MessageRevision.message_id)
+        .where(Message.author_id == user.id)
+        .order_by(MessageRevision.id)
+    ):
+        earlier.setdefault(revision.message_id, []).append(
+            {
+                "body": revision.body,
+                "language": revision.language,
+                "written_at": iso_utc(revision.written_at),
+                "replaced_at": iso_utc(revision.created_at),
+            }
+        )
     return [
         {
             "id": message.id,
@@ -140,6 +156,8 @@ def _messages(user: User) -> list[dict[str, Any]]:
             "created_at": iso_utc(message.created_at),
             "hidden_at": iso_utc(message.hidden_at) if message.hidden_at else None,
             "hidden_reason": message.hidden_reason,
+            "edited_at": iso_utc(message.edited_at) if message.edited_at else None,
+            "earlier_versions": earlier.get(message.id, []),
         }
         for message in messages
     ]

@@ -584,16 +584,7 @@ def set_slow_mode(room: Room, seconds: int, actor: User, reason: str | None = ""
 def check_can_post(user: User, room: Room) -> None:
     """Refuse a message from a muted person, or one sent too soon in a room in slow mode."""
     now = utcnow()
-    if user.muted_at(now):
-        assert user.muted_until is not None
-        raise Muted(
-            _l(
-                "A moderator muted you until %(until)s. Reason: %(reason)s",
-                until=user.muted_until.strftime("%Y-%m-%d %H:%M UTC"),
-                reason=user.mute_reason or "",
-            ),
-            until=iso_utc(user.muted_until),
-        )
+    check_not_muted(user, now)
     if room.slow_mode_seconds and not permissions.can(user, Action.SKIP_SLOW_MODE, room):
         last = db.session.scalar(
             sa.select(sa.func.max(Message.created_at)).where(
@@ -610,6 +601,20 @@ def check_can_post(user: User, room: Room) -> None:
                     ),
                     retry_after=max(1, int(wait + 0.999)),
                 )
+
+
+def check_not_muted(user: User, now: dt.datetime) -> None:
+    """Refuse to let a muted person change what a room reads (a message, an edit)."""
+    if user.muted_at(now):
+        assert user.muted_until is not None
+        raise Muted(
+            _l(
+                "A moderator muted you until %(until)s. Reason: %(reason)s",
+                until=user.muted_until.strftime("%Y-%m-%d %H:%M UTC"),
+                reason=user.mute_reason or "",
+            ),
+            until=iso_utc(user.muted_until),
+        )
 
 
 # --- notices ---------------------------------------------------------------------

@@ -99,6 +99,7 @@ def _schemas() -> dict[str, Any]:
             "reply_to": _nullable(
                 _object({"id": INTEGER, "author": _ref("User"), "excerpt": _nullable(STRING)})
             ),
+            "edited_at": _nullable(TIMESTAMP),
             "attachments": {"type": "array", "items": _ref("File")},
             "mentions": {"type": "array", "items": INTEGER},
             "mentions_room": {"type": "boolean"},
@@ -160,6 +161,14 @@ def _schemas() -> dict[str, Any]:
         ),
         "User": user,
         "Message": message,
+        "Revision": _object(
+            {
+                "body": STRING,
+                "language": _nullable(STRING),
+                "written_at": TIMESTAMP,
+                "replaced_at": TIMESTAMP,
+            }
+        ),
         "Room": room,
         "File": _object(
             {
@@ -361,6 +370,24 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                         "200",
                         _object({"people": {"type": "array", "items": _ref("User")}}),
                         "The people (attendees, who write nothing, get 403).",
+                    ),
+                }
+            },
+            "/api/messages/{message_id}/revisions": {
+                "get": {
+                    "operationId": "messageRevisions",
+                    "summary": "The earlier words of an edited message (for moderators).",
+                    "security": SIGNED_IN,
+                    "parameters": [_path("message_id", {"type": "integer", "minimum": 0})],
+                    "responses": _answers(
+                        "200",
+                        _object(
+                            {
+                                "message": _ref("Message"),
+                                "revisions": {"type": "array", "items": _ref("Revision")},
+                            }
+                        ),
+                        "The message as it reads now, and its earlier words, oldest first.",
                     ),
                 }
             },

@@ -25,6 +25,7 @@ from ..files.services import discard
 from ..files.services import files_of_owner
 from ..moderation.models import Notice
 from ..rooms.models import Message
+from ..rooms.models import MessageRevision
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +105,12 @@ def apply_retention(now: dt.datetime, *, dry_run: bool = False) -> RetentionRepo
             hidden_at=sa.func.coalesce(Message.hidden_at, now),
             hidden_reason=RETENTION_REASON,
         )
+        .execution_options(synchronize_session=False)
+    )
+    # Earlier words of edited messages go with their message's.
+    db.session.execute(
+        sa.delete(MessageRevision)
+        .where(MessageRevision.message_id.in_(report.message_ids))
         .execution_options(synchronize_session=False)
     )
     if files:

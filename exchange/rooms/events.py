@@ -45,6 +45,7 @@ def register_handlers(socketio: SocketIO) -> None:
     socketio.on_event("join", on_join)
     socketio.on_event("leave", on_leave)
     socketio.on_event("send", on_send)
+    socketio.on_event("edit", on_edit)
     socketio.on_event("read", on_read)
     socketio.on_event("typing", on_typing)
 
@@ -162,6 +163,25 @@ def on_send(payload: Payload) -> dict[str, Any]:
         reply_to=payload.optional_int("reply_to", minimum=1),
         attachments=() if attachments is None else attachments,
         mentions=payload.int_list("mentions", maximum_length=MAX_MENTIONS),
+    )
+    return {"ok": True, "message": message_json(message)}
+
+
+@socket_event(Action.EDIT_MESSAGE)
+def on_edit(payload: Payload) -> dict[str, Any]:
+    """Client sends ``edit {message_id, body, language?}`` to change its own message's words.
+
+    The new words are stored (and the earlier kept) before the ack; the room
+    then gets ``message_edited {message}``.
+    """
+    message = services.get_message(payload.required_int("message_id", minimum=1))
+    language = (
+        payload.optional_text("language", max_length=8)
+        if "language" in payload.data
+        else services.KEEP_LANGUAGE
+    )
+    message = services.edit_message(
+        message, acting_user(), body=payload.text("body"), language=language
     )
     return {"ok": True, "message": message_json(message)}
 

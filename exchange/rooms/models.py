@@ -53,6 +53,8 @@ class Message(Hideable, Base):
     created_at: Mapped[created_at]
     #: A moderator or organizer wrote ``@room`` (or ``@all``): everyone who follows it is told.
     mentions_room: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: When its author last changed its words (earlier bodies: MessageRevision).
+    edited_at: Mapped[dt.datetime | None]
 
     room: Mapped[Room] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
@@ -102,6 +104,24 @@ class Mention(Base):
     created_at: Mapped[created_at]
 
     message: Mapped[Message] = relationship(back_populates="mention_rows")
+
+
+class MessageRevision(Base):
+    """An earlier body of an edited message, kept for moderators (rooms.services.edit_message).
+
+    ``written_at`` is when that body was first shown, ``created_at`` when an edit replaced it.
+    """
+
+    __tablename__ = "message_revisions"
+
+    id: Mapped[intpk]
+    message_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("messages.id", ondelete="CASCADE"), index=True
+    )
+    body: Mapped[str] = mapped_column(sa.Text)
+    language: Mapped[str | None] = mapped_column(sa.String(8))
+    written_at: Mapped[dt.datetime]
+    created_at: Mapped[created_at]
 
 
 class ReadPosition(Base):

@@ -12,6 +12,7 @@ from ..practices.schemas import practice_ref_json
 from ..serialize import excerpt
 from ..serialize import iso_utc
 from .models import Message
+from .models import MessageRevision
 from .presence import Online
 
 #: How much of an answered message a reply quotes, in characters.
@@ -61,6 +62,7 @@ def message_json(message: Message, *, staff: bool = False) -> dict[str, Any]:
     }
     data["reply_to"] = reply_json(message.reply_to)
     data["attachments"] = attachments_json(message, staff=staff)
+    data["edited_at"] = iso_utc(message.edited_at) if message.edited_at is not None else None
     if staff:
         data["hidden"] = hidden_json(message)
     return data
@@ -82,6 +84,16 @@ def attachments_json(message: Message, *, staff: bool = False) -> list[dict[str,
     if staff:
         return [{**file_json(file), "hidden": file.is_hidden} for file in message.files]
     return [file_json(file) for file in message.files if not file.is_hidden]
+
+
+def revision_json(revision: MessageRevision) -> dict[str, Any]:
+    """An earlier body of an edited message: what it said, from when until when."""
+    return {
+        "body": revision.body,
+        "language": revision.language,
+        "written_at": iso_utc(revision.written_at),
+        "replaced_at": iso_utc(revision.created_at),
+    }
 
 
 def hidden_json(message: Message) -> dict[str, Any] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import uuid
@@ -32,6 +33,7 @@ from ..files import services as files
 from ..i18n import iso_639_1_codes
 from ..moderation.models import ModerationChange
 from ..moderation.services import check_can_post
+from ..moderation.services import check_not_muted
 from ..payloads import check_storable
 from ..sanitize import clean_chat_text
 from . import mentions as mention_rules
@@ -39,6 +41,7 @@ from . import presence
 from . import unread
 from .attachments import MESSAGE_FILES
 from .models import Message
+from .models import MessageRevision
 from .writer import message_writer
 from .writer import PendingMessage
 
@@ -175,6 +178,71 @@ def _attachable(author: User, attachments: Sequence[Any]) -> tuple[int, ...]:
         return ()
     permissions.check(author, permissions.Action.UPLOAD_FILE)
     return tuple(files.check_attachable(author, attachments, MESSAGE_FILES.name))
+
+
+#: ``edit_message``'s ``language`` when the edit does not say: the message keeps its own.
+KEEP_LANGUAGE = "keep"
+
+
+def edit_message(
+    message: Message, author: User, body: str, *, language: str | None = KEEP_LANGUAGE
+) -> Message:
+    """Change the words of one's own message, keep the earlier ones, then tell the room.
+
+    Only the author, within ``MESSAGE_EDIT_WINDOW`` seconds of sending, while the
+    message is visible and the room open; the same rules as ``post_message`` apply
+    to the new body. Sending the words the message already has changes nothing, so
+    a retried edit stores one revision.
+    """
+    permissions.check(author, permissions.Action.EDIT_MESSAGE, message)
+    now = utcnow()
+    if now - message.created_at > dt.timedelta(seconds=current_app.config["MESSAGE_EDIT_WINDOW"]):
+        raise Forbidden(
+            _l(
+                "A message can be edited for %(minutes)d minutes after it was sent.",
+                minutes=current_app.config["MESSAGE_EDIT_WINDOW"] // 60,
+            )
+        )
+    check_rooms_open()
+    check_not_muted(author, now)
+    validate_body(body)
+    if language == KEEP_LANGUAGE:
+        language = message.language
+    validate_language(language)
+    if body == message.body and language == message.language:
+        return message
+    db.session.add(
+        MessageRevision(
+            message_id=message.id,
+            body=message.body,
+            language=message.language,
+            written_at=message.edited_at or message.created_at,
+            created_at=now,  # replaced at the moment the message says it was edited
+        )
+    )
+    message.body = body
+    message.body_html = clean_chat_text(body)
+    message.language = language
+    message.edited_at = now
+    db.session.commit()
+    logger.info("message %r edited by its author", message.id)
+    realtime.message_edited(message)
+    return message
+
+
+def revisions(message: Message, reader: User) -> list[MessageRevision]:
+    """The earlier bodies of a message, oldest first, for those who moderate the room.
+
+    Reading them writes no audit row (docs/permissions.md says why).
+    """
+    permissions.check(reader, permissions.Action.READ_EDIT_HISTORY, message.room)
+    return list(
+        db.session.scalars(
+            sa.select(MessageRevision)
+            .where(MessageRevision.message_id == message.id)
+            .order_by(MessageRevision.id)
+        )
+    )
 
 
 def announce(author: User, rooms: list[Room], body: str) -> list[Message]:

@@ -38,6 +38,7 @@ from . import services
 from . import unread
 from .models import Message
 from .schemas import message_json
+from .schemas import revision_json
 from .schemas import room_json
 from .schemas import user_json
 
@@ -147,6 +148,19 @@ def api_messages(slug: str) -> ResponseReturnValue:
             "room": room_json(room, locale_code()),
             "messages": [message_json(m, staff=staff) for m in past.messages],
             "has_more": past.has_more,
+        }
+    )
+
+
+@bp.get("/api/messages/<int:message_id>/revisions")
+@requires(Action.READ_EDIT_HISTORY)
+def api_revisions(message_id: int) -> ResponseReturnValue:
+    """The earlier words of an edited message, for those who moderate its room."""
+    message = services.get_message(message_id)
+    return jsonify(
+        {
+            "message": message_json(message, staff=True),
+            "revisions": [revision_json(r) for r in services.revisions(message, acting_user())],
         }
     )
 

@@ -202,6 +202,28 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
             "organizer": "ok",
         },
     ),
+    "edit": (
+        lambda w, me: {"message_id": w.own_messages[me.id], "body": f"edited {next(_numbers)}"},
+        {
+            **REFUSED,
+            "attendee": "forbidden",
+            "delegate": "ok",
+            "muted": "muted",
+            "moderator": "ok",
+            "organizer": "ok",
+        },
+    ),
+    "edit_others": (
+        lambda w, me: {"message_id": w.message_by(), "body": "not yours"},
+        {
+            **REFUSED,
+            "attendee": "forbidden",
+            "delegate": "forbidden",
+            "muted": "forbidden",
+            "moderator": "forbidden",
+            "organizer": "forbidden",
+        },
+    ),
     "hide": (
         lambda w, me: {"message_id": w.message_by(), "reason": "matrix"},
         {
@@ -261,7 +283,7 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
 
 
 #: Rows that try one event in another situation, and the event they send.
-WIRE_NAMES = {"hide_own": "hide", "reply": "send"}
+WIRE_NAMES = {"hide_own": "hide", "reply": "send", "edit_others": "edit"}
 
 
 @pytest.mark.parametrize("event_name", list(SOCKET_MATRIX))
@@ -316,6 +338,15 @@ SERVICE_MATRIX: dict[str, tuple[Callable[[World, User | None], Any], dict[str, s
         lambda w, me: moderation.restore_message(_message(w, hidden=True), me),
         SERVICE_STAFF_ONLY,
     ),
+    "edit_own_message": (
+        lambda w, me: rooms.edit_message(
+            rooms.get_message(w.own_messages[me.id]) if me else _message(w),
+            me,
+            f"edited {next(_numbers)}",
+        ),
+        {**SERVICE_ANY_ACCOUNT, "attendee": "forbidden", "muted": "muted"},
+    ),
+    "edit_history": (lambda w, me: rooms.revisions(_message(w), me), SERVICE_STAFF_ONLY),
     "report_message": (
         lambda w, me: moderation.report_message(_message(w), me, "matrix"),
         SERVICE_ANY_ACCOUNT,
@@ -692,6 +723,28 @@ def test_every_act_of_the_matrix_is_in_the_audit_log(app, world, connect):
         ]
     # The mute and ban of the setup, the hide that prepared the restore, then the acts.
     assert actions == ["mute", "ban", "hide", "hide", "restore", "slow_mode"]
+
+
+# --- reading edit histories (GET) ---------------------------------------------------
+
+
+def test_edit_histories_are_read_by_moderators_and_organizers_only(app, world, login):
+    message_id = world.message_by()
+    outcomes = {}
+    for actor in ACTORS:
+        client = app.test_client()
+        if world.actors[actor] is not None:
+            login(client, world.actors[actor])
+        outcomes[actor] = client.get(f"/api/messages/{message_id}/revisions").status_code
+    assert outcomes == {
+        "anonymous": 401,
+        "attendee": 403,
+        "delegate": 403,
+        "muted": 403,
+        "banned": 401,
+        "moderator": 200,
+        "organizer": 200,
+    }
 
 
 # --- reading files (GET) -----------------------------------------------------------

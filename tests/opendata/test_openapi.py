@@ -5,6 +5,8 @@ from it, valid and invalid, and checks every answer: never a server error, and
 always a status, content type and body the description allows.
 """
 
+import re
+
 import pytest
 import schemathesis
 from hypothesis import given
@@ -33,7 +35,7 @@ def test_the_description_is_valid_openapi_3_1_and_names_every_api_route(app, cli
     assert document["servers"] == [{"url": "http://localhost"}]
     schemathesis.openapi.from_dict(document).validate()
     routes = {
-        rule.rule.replace("<int:practice_id>", "{practice_id}").replace("<slug>", "{slug}")
+        re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith("/api/")
     }
@@ -50,7 +52,9 @@ def api_data(app, write, make_user, elena):
         room = get_room("renewable-energy")
         author = db.session.merge(elena)
         first = rooms.post_message(room, author, "Hello **all**", "client-1", language="it")
-        rooms.post_message(room, author, "Second", "client-2")
+        second = rooms.post_message(room, author, "Second", "client-2")
+        reply = rooms.post_message(room, author, "Answer", "client-3", reply_to=second.id)
+        rooms.edit_message(reply, author, "Answer, edited")
         moderation.hide_message(first, db.session.merge(moderator), "Off topic")
     return moderator
 

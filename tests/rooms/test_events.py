@@ -79,6 +79,7 @@ def test_a_message_is_acknowledged_and_delivered_to_the_room_only(
         "attachments",
         "mentions",
         "mentions_room",
+        "edited_at",
     }
     assert message["practice"] is None
     assert message["body"] == "Buongiorno <b>a tutti</b>"

@@ -12,6 +12,7 @@ import { createConnection } from "./connection.js";
 import { setUpFileEvents } from "./files.js";
 import { createMentionPicker } from "./mention-picker.js";
 import { setUpMentions } from "./mentions.js";
+import { setUpEdits } from "./edits.js";
 import { createMessageList } from "./messages.js";
 import { setUpModeration } from "./moderation.js";
 import { createOutbox } from "./outbox.js";
@@ -58,6 +59,7 @@ if (root && typeof window.io === "function") {
   setUpPanels(room);
   setUpPersonCard(room);
   setUpReplyLinks(room);
+  setUpEdits(room, connection.socket);
   if (document.getElementById("composer")) {
     const composer = createComposer(room, connection);
     const outbox = createOutbox(room, connection, composer);

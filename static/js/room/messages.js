@@ -54,6 +54,12 @@ export function createMessageList(room) {
       admin.remove();
     }
     item.querySelector("time").setAttribute("datetime", message.created_at);
+    const edited = item.querySelector(".message-edited");
+    if (message.edited_at) {
+      edited.querySelector("time").setAttribute("datetime", message.edited_at);
+    } else {
+      edited.remove();
+    }
     fillReply(item.querySelector(".message-reply"), message.reply_to);
     const body = item.querySelector(".message-body");
     body.innerHTML = message.body_html; // sanitized by the server when stored

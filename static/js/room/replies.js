@@ -111,6 +111,16 @@ export function setUpReplyLinks(room) {
     }
   }
 
+  // The answered message's words changed (an edit): its quotes follow.
+  room.bus.on("message", ({ message, replaced }) => {
+    if (!replaced) {
+      return;
+    }
+    messages.list.querySelectorAll(`.message-reply-link[data-reply-to="${message.id}"] .message-reply-excerpt`)
+      .forEach((node) => {
+        node.textContent = excerpt(message.body);
+      });
+  });
   messages.list.addEventListener("click", (event) => {
     const link = event.target.closest(".message-reply-link[data-reply-to]");
     if (!link) {
