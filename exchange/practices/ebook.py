@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import html
 import io
@@ -205,21 +206,25 @@ class Fingerprint(NamedTuple):
 
 
 def library_fingerprint() -> Fingerprint:
-    """Read the library's :class:`Fingerprint` in one query."""
-    published = visible_practices().subquery()
-    row = db.session.execute(
-        sa.select(
-            sa.func.count(),
-            sa.func.max(published.c.updated_at),
-            sa.select(sa.func.max(PracticeRevision.id)).scalar_subquery(),
-            sa.select(sa.func.max(AuditEntry.id))
-            .where(AuditEntry.target_type == "practice")
-            .scalar_subquery(),
-            sa.select(sa.func.max(User.deleted_at)).scalar_subquery(),
-        ).select_from(published)
-    ).one()
+    """Read the library's :class:`Fingerprint` in one query (every download asks)."""
+    row = db.session.execute(_fingerprint_query()).one()
     practices, updated, revision, moderation, deletion = row
     return Fingerprint(practices, updated, revision, moderation, deletion, MARKDOWN_VERSION)
+
+
+@functools.cache
+def _fingerprint_query() -> sa.Select[Any]:
+    """Built once per process: constructing it cost more than running it."""
+    published = visible_practices().with_only_columns(Practice.updated_at).subquery()
+    return sa.select(
+        sa.func.count(),
+        sa.func.max(published.c.updated_at),
+        sa.select(sa.func.max(PracticeRevision.id)).scalar_subquery(),
+        sa.select(sa.func.max(AuditEntry.id))
+        .where(AuditEntry.target_type == "practice")
+        .scalar_subquery(),
+        sa.select(sa.func.max(User.deleted_at)).scalar_subquery(),
+    ).select_from(published)
 
 
 @dataclass(frozen=True)
@@ -372,8 +377,9 @@ def _build_in_worker(
     if started is not None:
         cache.seconds[edition] = time.monotonic() - started
     cache.copies[key] = Copy(fingerprint, Edition(data, mimetype, filename))
-    for older in path.parent.glob(f"{edition}-{locale}-*.{edition}"):
-        if older != path:
+    for older in path.parent.glob(f"{edition}-{locale}-*"):
+        # Not this copy or its lock, nor a copy another worker is still writing.
+        if not older.name.startswith(path.name) and not older.name.endswith(".part"):
             with contextlib.suppress(OSError):
                 older.unlink()  # a process still reading it treats it as missing
 

@@ -14,6 +14,7 @@ priority, so that the server's own requests come first on a busy machine.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -90,15 +91,23 @@ class Bindery:
 
 
 def build_to(app: Any, edition: str, locale: str, path: Path) -> None:
-    """Build one edition in ``locale`` from the database and write it to ``path``."""
+    """Build one edition in ``locale`` from the database and write it to ``path``.
+
+    The workers of a site's processes share the folder: the first to ask for a
+    file builds it while the others wait on its lock, then find it written.
+    """
     from .ebook import export  # ebook imports this module for its Bindery
 
-    with app.test_request_context(), force_locale(locale):
-        data = export(edition).data
     path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(f"{path.name}.{os.getpid()}.part")
-    part.write_bytes(data)
-    os.replace(part, path)
+    with open(path.with_name(f"{path.name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # a plain process: blocking holds no loop
+        if path.exists():
+            return
+        with app.test_request_context(), force_locale(locale):
+            data = export(edition).data
+        part = path.with_name(f"{path.name}.{os.getpid()}.part")
+        part.write_bytes(data)
+        os.replace(part, path)
 
 
 def serve(app: Any, jobs: IO[str], answers: IO[str]) -> None:
