@@ -126,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     from .files.views import bp as files_bp
     from .moderation.views import bp as moderation_bp
     from .opendata.views import bp as opendata_bp
+    from .people.views import bp as people_bp
     from .practices.views import bp as practices_bp
     from .rooms.mention_views import bp as mentions_bp
     from .rooms.views import bp as rooms_bp
@@ -140,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
         practices_bp,
         files_bp,
         moderation_bp,
+        people_bp,
         dashboard_bp,
         about_bp,
         opendata_bp,

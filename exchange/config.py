@@ -125,6 +125,8 @@ class DefaultConfig:
     #: Longest practice, all its texts together, in characters.
     PRACTICE_TOTAL_MAX_LENGTH: int = 100000
     PRACTICES_PER_PAGE: int = 20
+    #: People per page of the people directory.
+    PEOPLE_PER_PAGE: int = 50
     #: Retention: days a room message is kept before its text and files are erased
     #: (None keeps them); direct messages, once the exchange has them, get their own.
     #: The privacy notice states both.

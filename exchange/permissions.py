@@ -34,6 +34,7 @@ class Action(StrEnum):
 
     MANAGE_OWN_ACCOUNT = "manage_own_account"
     JOIN_ROOM = "join_room"
+    VIEW_PEOPLE = "view_people"
     SEND_MESSAGE = "send_message"
     EDIT_MESSAGE = "edit_message"
     READ_EDIT_HISTORY = "read_edit_history"
@@ -106,6 +107,11 @@ def _own_visible_message(user: User, message: Any) -> bool:
     return bool(message.author_id == user.id and not message.is_hidden)
 
 
+def _listed_or_self_or_staff(user: User, person: Any) -> bool:
+    """A profile shows to everyone if its person agreed; to themselves and staff always."""
+    return bool(person.listed or person.id == user.id or user.role in STAFF)
+
+
 def _published(user: User, practice: Any) -> bool:
     return practice.is_public  # type: ignore[no-any-return]
 
@@ -119,6 +125,11 @@ def _may_read_file(user: User, file: Any) -> bool:
 PERMISSIONS: Mapping[Action, Rule] = {
     Action.MANAGE_OWN_ACCOUNT: Rule(EVERY_ROLE),
     Action.JOIN_ROOM: Rule(EVERY_ROLE),
+    Action.VIEW_PEOPLE: Rule(
+        EVERY_ROLE,
+        _listed_or_self_or_staff,
+        "profiles of people who agreed to be listed; moderators and organizers: everyone's",
+    ),
     Action.SEND_MESSAGE: Rule(DELEGATES | STAFF),
     Action.EDIT_MESSAGE: Rule(
         DELEGATES | STAFF,

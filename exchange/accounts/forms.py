@@ -47,6 +47,13 @@ class RegisterForm(FlaskForm):
             "every room and read the practices."
         ),
     )
+    listed = BooleanField(
+        _l("List me in the people directory"),
+        description=_l(
+            "Other participants then find you, with your administration and role. In your "
+            "profile you add languages, topics and a few lines about you, or leave the directory."
+        ),
+    )
 
 
 class ForgotPasswordForm(FlaskForm):

@@ -75,6 +75,13 @@ class User(Base):
     banned_at: Mapped[dt.datetime | None]
     ban_reason: Mapped[str | None] = mapped_column(sa.String(500))
 
+    #: The person agreed to be listed in the people directory (opt-in; never by default).
+    listed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: Their profile: languages they speak (ISO 639-1), themes (room slugs), a short bio.
+    languages: Mapped[list[str]] = mapped_column(default=list)
+    topics: Mapped[list[str]] = mapped_column(default=list)
+    bio: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+
     administration: Mapped[Administration | None] = relationship(back_populates="members")
     login_sessions: Mapped[list[LoginSession]] = relationship(back_populates="user")
 

@@ -88,6 +88,12 @@ def _account(user: User) -> dict[str, Any]:
         ),
         "language": user.locale,
         "timezone": user.timezone,
+        "profile": {
+            "listed_in_the_directory": user.listed,
+            "languages": user.languages,
+            "topics": user.topics,
+            "bio": user.bio,
+        },
         "created_at": iso_utc(user.created_at),
         "email_verified_at": iso_utc(user.email_verified_at) if user.email_verified_at else None,
         "muted_until": iso_utc(user.muted_until) if user.muted_until else None,
@@ -353,6 +359,11 @@ def delete_account(user: User, password: str) -> None:
     user.locale = None
     user.deleted_at = now
     user.timezone = None
+    # The profile was about the person alone.
+    user.listed = False
+    user.languages = []
+    user.topics = []
+    user.bio = ""
     # Practices stay in the library, but no longer give the person's address.
     db.session.execute(
         sa.update(Practice).where(Practice.author_id == user.id).values(public_email="")

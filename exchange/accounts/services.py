@@ -145,7 +145,9 @@ def create_user(
     return user
 
 
-def register(*, email: str, name: str, password: str, invitation_code: str = "") -> User | None:
+def register(
+    *, email: str, name: str, password: str, invitation_code: str = "", listed: bool = False
+) -> User | None:
     """Register a new account, as a delegate with a valid invitation code, else as an attendee.
 
     The new account's address is not confirmed yet: a link to confirm it is mailed
@@ -164,6 +166,7 @@ def register(*, email: str, name: str, password: str, invitation_code: str = "")
     # Hash in both cases, so that a taken address answers after the same time.
     user = _new_account(email, name, password, invitation.role if invitation else Role.ATTENDEE)
     user.administration_id = invitation.administration_id if invitation else None
+    user.listed = listed
     db.session.expunge(user)
     holder = db.session.scalars(sa.select(User).where(User.email == email)).first()
     if holder is not None:

@@ -156,6 +156,8 @@ def register() -> ResponseReturnValue:
     status = 422 if request.method == "POST" else 200
     if request.method == "GET" and request.args.get("code"):
         form.invitation_code.data = request.args["code"][:40]
+        # Delegates speak for their administration: offered the directory, ticked.
+        form.listed.data = True
     if form.validate_on_submit():
         try:
             services.check_registration_allowed(_client_address())
@@ -165,6 +167,7 @@ def register() -> ResponseReturnValue:
                     name=form.name.data or "",
                     password=form.password.data or "",
                     invitation_code=form.invitation_code.data or "",
+                    listed=bool(form.listed.data),
                 )
         except ExchangeError as error:
             apply_error(form, error)

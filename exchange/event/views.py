@@ -9,7 +9,10 @@ from flask import render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from ..accounts.models import User
 from ..agenda import services as agenda
+from ..people import services as people
+from ..permissions import acting_user
 from ..practices.services import practices_of
 from ..rooms import presence
 from ..templating import country_name
@@ -53,8 +56,14 @@ def administrations() -> ResponseReturnValue:
 @bp.get("/administrations/<slug>")
 def administration(slug: str) -> ResponseReturnValue:
     administration = services.get_administration(slug)
+    delegates: list[User] = []
+    unlisted = 0
+    if current_user.is_authenticated:
+        delegates, unlisted = people.delegates_of(acting_user(), administration)
     return render_template(
         "event/administration.html",
         administration=administration,
         practices=practices_of(administration),
+        delegates=delegates,
+        unlisted_delegates=unlisted,
     )

@@ -454,6 +454,10 @@ HTTP_MATRIX: dict[
         ),
         {**ANY_ACCOUNT, "attendee": "forbidden", "muted": "refused"},
     ),
+    "people.edit": (
+        lambda w, me: ("/account/profile", {"listed": "y", "bio": "Hello", "languages": "it"}),
+        ANY_ACCOUNT,
+    ),
     "announcements.index": (
         lambda w, me: ("/announcements", {"body": "Lunch at one", "rooms": "plenary"}),
         STAFF_ONLY,

@@ -23,6 +23,10 @@ export function setUpPersonCard(room) {
     card.querySelector("#person-card-name").textContent = person.name;
     card.querySelector(".person-card-administration").textContent = person.administration || "—";
     card.querySelector(".person-card-role").textContent = strings[`role.${person.role}`] || person.role;
+    const profile = card.querySelector(".person-card-profile");
+    if (profile) {
+      profile.href = profile.dataset.href.replace(/\/0$/, `/${person.id}`);
+    }
     if (actions) {
       actions.hidden = !mayActOn(person);
       actions.querySelectorAll("form[data-action]").forEach((form) => {
