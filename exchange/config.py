@@ -102,6 +102,8 @@ class DefaultConfig:
         "register_address": "10/3600s",  # new accounts per network address
         "feedback_address": "5/3600s",  # accessibility feedback per network address
         "practice_save": "30/600s",  # saves of best practices per person (each renders Markdown)
+        "practice_autosave": "60/300s",  # kept drafts per person (the form sends one every 3 s)
+        "practice_preview": "60/60s",  # Markdown previews per person (each renders a field)
         "upload": "20/60s",  # uploaded files per person (each image is decoded and encoded)
         "reset_address": "10/3600s",  # password-reset requests per network address
         "reset_account": "3/3600s",  # password-reset mails per address asked for

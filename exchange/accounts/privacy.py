@@ -34,6 +34,7 @@ from ..mail import services as mail
 from ..moderation.models import AuditEntry
 from ..moderation.models import Notice
 from ..moderation.models import Report
+from ..practices.autosave import forget_autosaves_of
 from ..practices.models import Practice
 from ..practices.models import PracticeRevision
 from ..rooms.models import Connection
@@ -372,6 +373,8 @@ def delete_account(user: User, password: str) -> None:
     unattached = files.remove_unattached_files_of(user)
     # How far they read is about them alone, and of no use to anyone else.
     db.session.execute(sa.delete(ReadPosition).where(ReadPosition.user_id == user.id))
+    # Texts they typed and never saved are theirs alone.
+    forget_autosaves_of(user)
     revoke_login_sessions(user, now)
     # The address goes from the outbox and from the links mailed to it.
     mail.forget_recipient(user)

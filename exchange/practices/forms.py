@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import replace
 from typing import Any
@@ -13,6 +14,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import EmailField
 from wtforms import FieldList
 from wtforms import FloatField
@@ -314,6 +316,15 @@ class PracticeForm(FlaskForm):
             checked.append(self["csrf_token"])
         # Each field is checked even after one fails, so that every error shows at once.
         return all([field.validate(self) for field in checked])
+
+    def restore(self, values: Mapping[str, str], step: Step) -> None:
+        """Show what the writer typed in a step's fields and did not save (their autosave)."""
+        formdata = MultiDict(values)
+        for name in step.fields:
+            if name in values or any(key.startswith(f"{name}-") for key in values):
+                self[name].process(formdata)
+        if "based_on_revision" in values:
+            self.based_on_revision.data = values["based_on_revision"]
 
     def step_content(self, content: PracticeContent, step: Step, theme: Room) -> PracticeContent:
         """``content`` with what the writer sent on one step of the guided form."""

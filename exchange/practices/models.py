@@ -310,6 +310,25 @@ class PracticeRevision(Base):
     editor: Mapped[User] = relationship()
 
 
+class PracticeAutosave(Base):
+    """What a writer typed in the guided form and has not saved yet, kept by the server.
+
+    One per writer and practice (``practice_id`` None: the first step of a practice
+    not started yet), so that a closed tab or a reload loses nothing. It holds the
+    form's fields as typed, unchecked; nobody but the writer reads it, and saving a
+    step for real takes that step's fields out of it.
+    """
+
+    __tablename__ = "practice_autosaves"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    practice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("practices.id"), index=True)
+    #: Form field name → the text typed in it.
+    fields: Mapped[dict[str, str]]
+    saved_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 # Full-text search structures (see the module docstring). The migration that added
 # them holds the same statements; a test checks that both build the same objects.
 

@@ -8,6 +8,7 @@ import logging
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -48,9 +49,11 @@ from ..permissions import Action
 from ..ratelimit import limiter
 from ..rooms import services as rooms
 from ..rooms.models import Message
+from ..sanitize import clean_markdown
 from ..sanitize import clean_markdown_fields
 from ..sanitize import MARKDOWN_VERSION
 from ..sanitize import MarkdownTooComplex
+from . import autosave
 from .labels import field_label
 from .licences import DEFAULT_LICENCE
 from .licences import LICENCES
@@ -356,8 +359,13 @@ def count_practice_save(user: User) -> None:
         raise RateLimited(retry_after=math.ceil(wait))
 
 
-def create_practice(author: User, content: PracticeContent, *, is_demo: bool = False) -> Practice:
-    """Start a draft practice of the author's administration; return it."""
+def create_practice(
+    author: User, content: PracticeContent, *, is_demo: bool = False, settles: Iterable[str] = ()
+) -> Practice:
+    """Start a draft practice of the author's administration; return it.
+
+    ``settles`` names the fields the author's autosaved draft no longer needs to keep.
+    """
     permissions.check(author, Action.POST_PRACTICE)
     if author.administration_id is None:
         raise Invalid(_l("Only delegates of an administration post practices."))
@@ -371,6 +379,7 @@ def create_practice(author: User, content: PracticeContent, *, is_demo: bool = F
     _apply(practice, content, _rendered(content))
     _record(practice, author, RevisionAction.CREATED, snapshot=content.snapshot())
     db.session.add(practice)
+    autosave.settle(author, None, settles)
     db.session.commit()
     logger.info("practice %r created by %r", practice.id, author.id)
     return practice
@@ -382,6 +391,7 @@ def update_practice(
     content: PracticeContent,
     *,
     based_on_revision: int | None = None,
+    settles: Iterable[str] = (),
 ) -> Practice:
     """Change a practice and keep a revision of it; return it.
 
@@ -389,7 +399,8 @@ def update_practice(
     else saved in between, the change is refused instead of silently undoing
     theirs. A change that changes nothing stores nothing. Writers' changes to a
     published practice are only proposed (:func:`proposes_changes`): readers keep
-    seeing the reviewed text until a moderator publishes the change.
+    seeing the reviewed text until a moderator publishes the change. ``settles``
+    names the fields the editor's autosaved draft no longer needs to keep.
     """
     permissions.check(editor, Action.EDIT_PRACTICE, practice)
     _validate(content)
@@ -404,7 +415,9 @@ def update_practice(
             current_revision=latest,
         )
     snapshot = content.snapshot()
+    autosave.settle(editor, practice, settles)
     if snapshot == editable_content(practice).snapshot():
+        db.session.commit()
         return practice
     html = _rendered(content)
     if proposes_changes(practice, editor):
@@ -619,6 +632,32 @@ def develop_message(message: Message, author: User) -> Practice:
         actions=body if summary != paragraph else "",
     )
     return create_practice(author, content)
+
+
+def preview_markdown(user: User, text: str) -> str:
+    """Render a long field's Markdown as its page will show it, for the writer's preview.
+
+    The same sanitizer and bound on parts as a save, off the loop; limited per
+    person (``practice_preview``), since each preview is CPU work like a save's.
+    """
+    permissions.check(user, Action.EDIT_PRACTICE)
+    wait = limiter().hit("practice_preview", str(user.id))
+    if wait:
+        raise RateLimited(retry_after=math.ceil(wait))
+    _check_length(text, "text", current_app.config["PRACTICE_FIELD_MAX_LENGTH"])
+    try:
+        return run_off_loop(clean_markdown, text)
+    except MarkdownTooComplex as error:
+        raise Invalid(
+            _l(
+                "This text has too many parts to show quickly (%(num)d, at most %(max)d: "
+                "every paragraph, list item, table cell and emphasis counts). Split long "
+                "tables or lists, or shorten it.",
+                num=error.tokens,
+                max=error.limit,
+            ),
+            field="text",
+        ) from None
 
 
 def share_practice(practice: Practice, author: User, body: str, client_id: str) -> Message:

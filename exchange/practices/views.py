@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -42,8 +43,10 @@ from ..permissions import check
 from ..permissions import requires
 from ..rooms.services import get_message
 from ..sanitize import csv_text
+from ..serialize import iso_utc
 from ..templating import country_name
 from ..templating import number
+from . import autosave
 from . import ebook
 from . import search
 from . import services
@@ -310,13 +313,15 @@ def new() -> ResponseReturnValue:
         # Like the chat's composer: people mostly write in the language they read in.
         interface = locale_code()
         form.language.data = interface if interface in CONTENT_LANGUAGES else ""
-        return _step_page(form, step, None)
+        return _step_page(form, step, None, restored=_restore(form, step, None))
     if form.validate_step(step):
         try:
             services.count_practice_save(acting_user())
             theme = get_room(form.theme.data or "")
             practice = services.create_practice(
-                acting_user(), form.step_content(PracticeContent("", theme), step, theme)
+                acting_user(),
+                form.step_content(PracticeContent("", theme), step, theme),
+                settles=step.fields,
             )
         except (Invalid, RateLimited) as error:
             _apply_step_error(form, step, error)
@@ -341,7 +346,7 @@ def edit(practice_id: int, step_name: str = STEPS[0].name) -> ResponseReturnValu
     if request.method == "GET" or not step.fields:
         content = services.editable_content(practice)
         form.fill(content, services.latest_revision_id(practice))
-        return _step_page(form, step, practice)
+        return _step_page(form, step, practice, restored=_restore(form, step, practice))
     if not form.validate_step(step):
         return _step_page(form, step, practice, status=422)
     try:
@@ -353,6 +358,7 @@ def edit(practice_id: int, step_name: str = STEPS[0].name) -> ResponseReturnValu
             user,
             form.step_content(content, step, theme),
             based_on_revision=form.revision_seen,
+            settles=step.fields,
         )
     except (Invalid, RateLimited) as error:
         _apply_step_error(form, step, error)
@@ -393,8 +399,25 @@ def _after_step(practice: Practice, step: Step) -> str:
     return url_for("practices.edit", practice_id=practice.id, step_name=shown.name)
 
 
+def _restore(form: PracticeForm, step: Step, practice: Practice | None) -> dt.datetime | None:
+    """Put back what the writer typed in this step and did not save; return when it was kept."""
+    draft = autosave.autosaved(acting_user(), practice)
+    if draft is None:
+        return None
+    values = autosave.kept_keys(draft.fields, step.fields)
+    if not set(values) - {"based_on_revision"}:
+        return None
+    form.restore(values, step)
+    return draft.saved_at
+
+
 def _step_page(
-    form: PracticeForm, step: Step, practice: Practice | None, *, status: int = 200
+    form: PracticeForm,
+    step: Step,
+    practice: Practice | None,
+    *,
+    status: int = 200,
+    restored: dt.datetime | None = None,
 ) -> ResponseReturnValue:
     """Render one step of the guided form, with the progress and, last, what is missing."""
     user = acting_user()
@@ -414,9 +437,43 @@ def _step_page(
             required=REQUIRED_FIELDS,
             proposes=practice is not None and services.proposes_changes(practice, user),
             can_submit=practice is not None and practice.status is PracticeStatus.DRAFT,
+            restored=restored,
+            autosave_url=(
+                url_for("practices.autosave_step", practice_id=practice.id)
+                if practice is not None
+                else url_for("practices.autosave_new")
+            ),
         ),
         status,
     )
+
+
+@bp.post("/practices/new/autosave")
+@requires(Action.POST_PRACTICE)
+def autosave_new() -> ResponseReturnValue:
+    """Keep what a writer typed in a new practice's first step (the form's script sends it)."""
+    return _autosave(None)
+
+
+@bp.post("/practices/<int:practice_id>/autosave")
+@requires(Action.EDIT_PRACTICE)
+def autosave_step(practice_id: int) -> ResponseReturnValue:
+    """Keep what a writer typed in a step of a practice's form (the form's script sends it)."""
+    return _autosave(services.readable_practice(practice_id, current_user))
+
+
+def _autosave(practice: Practice | None) -> ResponseReturnValue:
+    fields = [name for step in STEPS for name in step.fields]
+    draft = autosave.autosave(acting_user(), practice, request.form.to_dict(), fields)
+    return jsonify({"saved_at": iso_utc(draft.saved_at)})
+
+
+@bp.post("/practices/preview")
+@requires(Action.EDIT_PRACTICE)
+def preview() -> ResponseReturnValue:
+    """Render a long field's Markdown as the practice's page will show it (the form's preview)."""
+    html = services.preview_markdown(acting_user(), request.form.get("text", ""))
+    return jsonify({"html": html})
 
 
 def _practice_form() -> PracticeForm:

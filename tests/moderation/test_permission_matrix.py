@@ -539,6 +539,18 @@ HTTP_MATRIX: dict[
         ),
         EDITORS,
     ),
+    "practices.autosave_new": (
+        lambda w, me: ("/practices/new/autosave", {"title": "Half a title"}),
+        {**DELEGATES_ONLY},
+    ),
+    "practices.autosave_step": (
+        lambda w, me: (f"/practices/{w.practice()}/autosave", {"challenge": "Half a story"}),
+        EDITORS,
+    ),
+    "practices.preview": (
+        lambda w, me: ("/practices/preview", {"text": "**Bold** words"}),
+        EDITORS,
+    ),
     "practices.submit": (
         lambda w, me: (f"/practices/{w.practice()}/submit", {}),
         EDITORS,

@@ -13,6 +13,7 @@ from exchange.extensions import db
 from exchange.practices import services
 from exchange.practices.forms import STEPS
 from exchange.practices.models import Practice
+from exchange.practices.models import PracticeAutosave
 
 from ..support.live import csrf_token
 from ..support.practices import content
@@ -207,3 +208,128 @@ def test_naughty_strings_through_every_field_never_fail_and_are_kept(
                     if name in ("links", "public_email"):
                         continue  # stored normalized: percent-encoded, lower case
                 assert str(escape(typed)) in html.replace("\r\n", "\n"), (step, name, typed)
+
+
+JSON = {"Accept": "application/json"}
+
+
+def send_autosave(client, url, data, form_url="/practices/new"):
+    token = csrf_token(page(client, form_url))
+    return client.post(url, data={"csrf_token": token, **data}, headers=JSON)
+
+
+def test_what_was_typed_is_kept_by_the_server_and_shown_again(client, login, app, elena):
+    login(client, elena)
+    answer = send_autosave(
+        client, "/practices/new/autosave", {"title": "Tetti solari", "theme": "funding"}
+    )
+    assert answer.status_code == 200 and answer.get_json()["saved_at"].endswith("Z")
+    again = page(client, "/practices/new")  # a reload, or the tab opened again
+    assert 'value="Tetti solari"' in again and "you typed and did not save yet" in again
+    assert '<option selected value="funding">' in again
+
+    created = post_form(client, "/practices/new", {**FORM, "title": "Tetti solari"})
+    practice_id = int(re.search(r"/practices/(\d+)/", created.headers["Location"])[1])
+    assert "did not save yet" not in page(client, "/practices/new")  # saved: nothing kept
+
+    story = f"/practices/{practice_id}/edit/story"
+    send_autosave(client, f"/practices/{practice_id}/autosave", {"challenge": "Le bollette"}, story)
+    assert "Le bollette</textarea>" in page(client, story)
+    assert "did not save yet" not in page(client, f"/practices/{practice_id}/edit")  # another step
+    assert (
+        post_form(client, story, {"challenge": "Le bollette.", "actions": "Pannelli."}).status_code
+        == 302
+    )
+    with app.app_context():
+        assert db.session.get(Practice, practice_id).challenge == "Le bollette."
+        assert db.session.query(PracticeAutosave).count() == 0
+
+
+def test_the_kept_text_is_for_its_writer_alone(client, login, app, write, elena, colleague):
+    practice = write(elena)
+    login(client, elena)
+    story = f"/practices/{practice.id}/edit/story"
+    send_autosave(client, f"/practices/{practice.id}/autosave", {"challenge": "Mine only"}, story)
+    login(client, colleague)
+    assert "Mine only" not in page(client, story)
+
+
+def test_only_the_forms_fields_are_kept(client, login, app, write, elena):
+    practice = write(elena)
+    login(client, elena)
+    sent = {
+        "challenge": "A story",
+        "other_indicators-3-name": "Schools",
+        "other_indicators-99-name": "Too far",
+        "status": "published",
+        "is_demo": "1",
+    }
+    url = f"/practices/{practice.id}/autosave"
+    assert send_autosave(client, url, sent, f"/practices/{practice.id}/edit").status_code == 200
+    with app.app_context():
+        kept = db.session.query(PracticeAutosave).one().fields
+    assert kept == {"challenge": "A story", "other_indicators-3-name": "Schools"}
+
+
+def test_keeping_text_has_its_own_limit_and_is_never_a_save(client, login, app, write, elena):
+    app.config["RATE_LIMITS"]["practice_autosave"] = "2/600s"
+    app.config["RATE_LIMITS"]["practice_save"] = "1/600s"
+    practice = write(elena)
+    login(client, elena)
+    url, form_url = f"/practices/{practice.id}/autosave", f"/practices/{practice.id}/edit"
+    for text in ("one", "two"):
+        assert send_autosave(client, url, {"title": text}, form_url).status_code == 200
+    refused = send_autosave(client, url, {"title": "three"}, form_url)
+    assert refused.status_code == 429 and refused.headers["Retry-After"]
+    assert refused.get_json()["error"]["code"] == "rate_limited"
+    assert 'value="two"' in page(client, form_url)  # what was kept stays
+    assert post_form(client, form_url, {**FORM, "title": "Saved"}).status_code == 302
+
+
+def test_too_much_text_is_refused_whole_not_cut(client, login, app, write, elena):
+    practice = write(elena)
+    app.config["PRACTICE_TOTAL_MAX_LENGTH"] = 100
+    login(client, elena)
+    url, form_url = f"/practices/{practice.id}/autosave", f"/practices/{practice.id}/edit"
+    refused = send_autosave(client, url, {"challenge": "x" * 201}, form_url)
+    assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "too_long"
+    with app.app_context():
+        assert db.session.query(PracticeAutosave).count() == 0
+
+
+def test_the_preview_renders_markdown_as_the_page_does(client, login, elena):
+    login(client, elena)
+    text = (
+        "# Results\n\n**Half** the bill, see [report](https://example.org).\n\n<script>x()</script>"
+    )
+    answer = send_autosave(client, "/practices/preview", {"text": text})
+    assert answer.status_code == 200
+    html = answer.get_json()["html"]
+    assert "<h3>Results</h3>" in html and "<strong>Half</strong>" in html
+    assert 'rel="nofollow noopener"' in html and "<script" not in html
+
+
+def test_the_preview_is_bounded_like_a_save(client, login, app, elena):
+    app.config["PRACTICE_FIELD_MAX_LENGTH"] = 50
+    login(client, elena)
+    too_long = send_autosave(client, "/practices/preview", {"text": "x" * 51})
+    assert too_long.status_code == 400 and too_long.get_json()["error"]["code"] == "too_long"
+    app.config["PRACTICE_FIELD_MAX_LENGTH"] = 20000
+    parts = send_autosave(client, "/practices/preview", {"text": "- a\n" * 4900})
+    assert parts.status_code == 400 and "too many parts" in parts.get_json()["error"]["message"]
+    app.config["RATE_LIMITS"]["practice_preview"] = "1/600s"
+    assert send_autosave(client, "/practices/preview", {"text": "a"}).status_code == 200
+    assert send_autosave(client, "/practices/preview", {"text": "b"}).status_code == 429
+
+
+def test_a_deleted_account_leaves_no_kept_text(client, login, app, write, elena):
+    from exchange.accounts.models import User
+    from exchange.accounts.privacy import delete_account
+
+    practice = write(elena)
+    login(client, elena)
+    url = f"/practices/{practice.id}/autosave"
+    send_autosave(client, url, {"challenge": "Private"}, f"/practices/{practice.id}/edit")
+    with app.app_context():
+        delete_account(db.session.get(User, elena.id), "correct horse battery staple")
+        assert db.session.query(PracticeAutosave).count() == 0

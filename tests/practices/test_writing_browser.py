@@ -99,3 +99,37 @@ def test_a_delegate_writes_a_practice_step_by_step_and_submits_it_when_complete(
     page.wait_for_selector("h1:text('Tetti solari sulle scuole')")
     assert page.inner_text(".badge-submitted") == "Inviata per la revisione"
     page.watch.assert_clean()
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_typed_text_survives_a_reload_and_the_preview_shows_the_markdown(
+    live_server, make_user, write, new_page, screen
+):
+    elena = make_user(Role.DELEGATE, email="elena@example.org", administration="ferla")
+    practice = write(elena, title="Tetti solari sulle scuole")
+    page = new_page(width=SCREENS[screen][0], height=SCREENS[screen][1])
+    sign_in(page, live_server, elena.email)
+    in_italian(page, live_server)
+    story = f"{live_server.url}/practices/{practice.id}/edit/story"
+    page.goto(story)
+    challenge = page.get_by_label("La sfida")
+    challenge.fill("Le scuole pagavano **il doppio**.\n\n- sei tetti\n- 1,2 MW")
+    page.wait_for_selector("#autosave-status[data-state=saved]")
+    assert page.inner_text("#autosave-status").startswith("Salvato ")
+
+    page.get_by_role("button", name="Mostra l'anteprima").first.click()
+    preview = page.locator("#challenge-preview .preview-body")
+    preview.locator("strong").wait_for()
+    assert preview.locator("strong").inner_text() == "il doppio"
+    assert preview.locator("li").all_inner_texts() == ["sei tetti", "1,2 MW"]
+    challenge.press("End")
+    challenge.type("\n\n# Risultati")
+    preview.locator("h3").wait_for()  # live: the preview follows the text
+    look(page, "preview", screen)
+
+    page.reload()  # a closed tab, a crash: the text is still there
+    assert (
+        page.get_by_label("La sfida").input_value().startswith("Le scuole pagavano **il doppio**")
+    )
+    assert page.locator(".autosave-restored").count() == 1
+    page.watch.assert_clean()
