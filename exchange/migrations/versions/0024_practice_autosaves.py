@@ -1,7 +1,7 @@
 """practice autosaves
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-05 01:00:00.000000
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import exchange.db
 
-revision = "0022"
-down_revision = "0021"
+revision = "0024"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
