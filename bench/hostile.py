@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import re
 import statistics
 import sys
 import threading
@@ -165,29 +166,38 @@ def _download(url: str, stop: threading.Event, run: AttackRun, offset: int) -> N
 def _save(
     url: str, person: tuple[dict[str, str], str], stop: threading.Event, run: AttackRun
 ) -> None:
+    """Start a draft, then save its long fields again and again with hostile Markdown.
+
+    The guided form saves a step at a time: the story (challenge, what was done), the
+    results (results, funding) and the lessons, each a POST of its own step.
+    """
     import requests
 
     jar, token = person
     texts = itertools.cycle(HOSTILE_STRUCTURE.values())
+    steps = itertools.cycle(
+        [("story", ("challenge", "actions")), ("results", ("results", "funding")),
+         ("lessons", ("failures", "lessons"))]
+    )  # fmt: skip
     with requests.Session() as session:
         session.cookies.update(jar)
-        number = 0
+        started = session.post(
+            f"{url}/practices/new",
+            data={"csrf_token": token, "title": "Hostile practice", "theme": "funding",
+                  "summary": "Made of structure only."},
+            allow_redirects=False,
+            timeout=300,
+        )  # fmt: skip
+        draft = re.search(r"/practices/(\d+)/edit", started.headers.get("Location", ""))
+        if started.status_code != 302 or draft is None:
+            run.failures.append(f"draft {started.status_code}")
+            return
         while not stop.is_set():
-            number += 1
             hostile = next(texts)[:FIELD_MAX_LENGTH]
+            step, fields = next(steps)
             answer = session.post(
-                f"{url}/practices/new",
-                data={
-                    "csrf_token": token,
-                    "title": f"Hostile practice {number}",
-                    "theme": "funding",
-                    "summary": "Made of structure only.",
-                    "challenge": hostile,
-                    "actions": hostile,
-                    "results": hostile,
-                    "lessons": hostile,
-                    "funding": hostile[: FIELD_MAX_LENGTH // 5],
-                },
+                f"{url}/practices/{draft[1]}/edit/{step}",
+                data={"csrf_token": token, **dict.fromkeys(fields, hostile)},
                 allow_redirects=False,
                 timeout=300,
             )
