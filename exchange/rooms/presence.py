@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from dataclasses import dataclass
+from typing import cast
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import LoginSession
@@ -22,6 +27,7 @@ from ..db import utcnow
 from ..errors import TooManyConnections
 from ..event.models import Room
 from ..extensions import db
+from ..extensions import socketio
 from ..permissions import Action
 from ..permissions import roles_allowed
 from .models import Connection
@@ -149,14 +155,87 @@ def close_connection(sid: str) -> list[int]:
     return rooms
 
 
-def enter_room(sid: str, room: Room) -> bool:
-    """Mark connection ``sid`` as present in ``room``; tell whether it was new."""
-    session = db.session
-    if session.get(RoomPresence, (sid, room.id)) is not None:
-        return False
-    session.add(RoomPresence(sid=sid, room_id=room.id))
-    session.commit()
-    return True
+def enter_room(sid: str, room: Room) -> None:
+    """Mark connection ``sid`` as present in ``room`` (again is harmless).
+
+    When a plenary opens, hundreds of people join within seconds, and each
+    join recorded its presence in a transaction of its own. Joins arriving
+    together now take turns at one writer per process, as messages do
+    (rooms/writer.py): whoever takes the turn records every presence that
+    arrived meanwhile in one transaction, and each join goes on only once the
+    commit holding its presence is done.
+    """
+    writers = current_app.extensions.setdefault("exchange.presence_writer", PresenceWriter())
+    writers.enter(sid, room.id)
+
+
+@dataclass(eq=False)  # compared by identity: a connection may join a room twice at once
+class _PendingPresence:
+    sid: str
+    room_id: int
+    done: bool = False
+    error: BaseException | None = None
+
+
+class PresenceWriter:
+    """One per application: the turn to record presences, and who waits for it."""
+
+    def __init__(self) -> None:
+        # wsgi.py monkey-patches threading before anything is imported: green locks when served.
+        self._turn = threading.Lock()
+        self._queue_lock = threading.Lock()
+        self._queue: list[_PendingPresence] = []
+        #: How many transactions recorded how many presences, for the curious and the tests.
+        self.commits = 0
+        self.written = 0
+
+    def enter(self, sid: str, room_id: int) -> None:
+        pending = _PendingPresence(sid, room_id)
+        with self._queue_lock:
+            self._queue.append(pending)
+        with self._turn:
+            if not pending.done:
+                socketio.sleep(0)  # let the joins already here come along
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                if pending not in batch:  # taken by a turn that failed before marking it
+                    batch.append(pending)
+                self._write(batch)
+        if pending.error is not None:
+            raise pending.error
+
+    def _write(self, batch: list[_PendingPresence]) -> None:
+        try:
+            self._insert(batch)
+        except IntegrityError:
+            # A connection closed meanwhile (its presences go with it): one at a time,
+            # so that only that join fails.
+            db.session.rollback()
+            for pending in batch:
+                try:
+                    self._insert([pending])
+                except Exception as error:
+                    db.session.rollback()
+                    pending.error, pending.done = error, True
+        except BaseException as error:
+            db.session.rollback()
+            for pending in batch:
+                if not pending.done:
+                    pending.error, pending.done = error, True
+            if not isinstance(error, Exception):
+                raise
+
+    def _insert(self, batch: list[_PendingPresence]) -> None:
+        dialect = db.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        table = cast(sa.Table, RoomPresence.__table__)
+        rows = [{"sid": p.sid, "room_id": p.room_id, "joined_at": utcnow()} for p in batch]
+        db.session.execute(insert(table).on_conflict_do_nothing(), rows)
+        db.session.commit()
+        self.commits += 1
+        self.written += len(batch)
+        for pending in batch:
+            pending.done = True
 
 
 def leave_room(sid: str, room: Room) -> bool:
