@@ -125,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     from .event.views import bp as event_bp
     from .files.views import bp as files_bp
     from .moderation.views import bp as moderation_bp
+    from .notifications.views import bp as notifications_bp
     from .opendata.views import bp as opendata_bp
     from .people.views import bp as people_bp
     from .practices.views import bp as practices_bp
@@ -138,6 +139,7 @@ def _register_blueprints(app: Flask) -> None:
         rooms_bp,
         announcements_bp,
         mentions_bp,
+        notifications_bp,
         practices_bp,
         files_bp,
         moderation_bp,

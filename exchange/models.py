@@ -25,6 +25,7 @@ from .moderation.models import AuditEntry
 from .moderation.models import ModerationChange
 from .moderation.models import Notice
 from .moderation.models import Report
+from .notifications.models import RoomNotificationChoice
 from .practices.models import Practice
 from .practices.models import PracticeIndicator
 from .practices.models import PracticeRevision
@@ -32,6 +33,7 @@ from .practices.models import PracticeStatus
 from .practices.models import PracticeTag
 from .practices.models import RevisionAction
 from .rooms.models import Connection
+from .rooms.models import Mention
 from .rooms.models import Message
 from .rooms.models import Node
 from .rooms.models import ReadPosition
@@ -54,6 +56,7 @@ __all__ = [
     "FileChunk",
     "Invitation",
     "LoginSession",
+    "Mention",
     "Message",
     "ModerationChange",
     "Node",
@@ -69,6 +72,7 @@ __all__ = [
     "RevisionAction",
     "Role",
     "Room",
+    "RoomNotificationChoice",
     "RoomPresence",
     "StoredFile",
     "TokenPurpose",

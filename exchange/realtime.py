@@ -175,6 +175,16 @@ def message_edited(message: Message) -> None:
     )
 
 
+def replied(message: Message, user_id: int) -> None:
+    """Tell the author of the message a new one answers, on every socket they have open."""
+    socketio.emit(
+        "reply",
+        {"room": message.room.slug, "message": message_json(message)},
+        to=user_channel(user_id),
+        namespace=NAMESPACE,
+    )
+
+
 #: The Socket.IO room every signed-in socket joins: rooms lists hear of activity through it.
 EVERYONE = "everyone"
 

@@ -150,6 +150,8 @@ def post_message(
             realtime.message_posted(message)
             realtime.room_active(message)
             realtime.mentioned(message, [user.id for user in told.named] + told.followers)
+            if original is not None and original.author_id != author.id:
+                realtime.replied(message, original.author_id)
             return message
         existing = message
     practice_id = practice.id if practice is not None else None

@@ -27,6 +27,7 @@ from ..forms import flash_refusal
 from ..i18n import CONTENT_LANGUAGES
 from ..i18n import language_names
 from ..i18n import locale_code
+from ..notifications import services as notifications
 from ..payloads import query_int
 from ..permissions import acting_user
 from ..permissions import Action
@@ -76,6 +77,7 @@ def show(slug: str) -> ResponseReturnValue:
         message_languages=language_names(CONTENT_LANGUAGES),
         max_length=current_app.config["MESSAGE_MAX_LENGTH"],
         can_look_up_people=can(user, Action.LOOK_UP_PEOPLE),
+        notify_levels=notifications.room_levels(user, rooms),
     )
 
 

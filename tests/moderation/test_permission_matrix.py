@@ -611,6 +611,10 @@ HTTP_MATRIX: dict[
         lambda w, me: ("/account/delete", {"password": PASSWORD, "confirm": "y"}),
         ANY_ACCOUNT,
     ),
+    "notifications.save": (
+        lambda w, me: ("/account/notifications", {"room-plenary": "all"}),
+        ANY_ACCOUNT,
+    ),
     "accounts.preferences": (
         lambda w, me: ("/account/preferences", {"locale": "", "timezone": "Europe/Rome"}),
         ANY_ACCOUNT,

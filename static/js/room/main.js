@@ -14,6 +14,7 @@ import { createMentionPicker } from "./mention-picker.js";
 import { setUpMentions } from "./mentions.js";
 import { setUpEdits } from "./edits.js";
 import { createMessageList } from "./messages.js";
+import { setUpNotifications } from "./notifications.js";
 import { setUpModeration } from "./moderation.js";
 import { createOutbox } from "./outbox.js";
 import { setUpPersonCard } from "./person.js";
@@ -55,6 +56,7 @@ if (root && typeof window.io === "function") {
   watchBanners(connection.socket);
   setUpUnread(room, room.messages, connection.socket);
   setUpMentions(room, room.messages, connection.socket);
+  setUpNotifications(room, connection.socket);
   setUpTyping(room, connection.socket);
   setUpPanels(room);
   setUpPersonCard(room);

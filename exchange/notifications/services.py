@@ -1,0 +1,51 @@
+"""The rules of being told: each person's choices, read and changed by themselves only."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import sqlalchemy as sa
+
+from .. import permissions
+from ..accounts.models import User
+from ..event.models import Room
+from ..extensions import db
+from .models import RoomLevel
+from .models import RoomNotificationChoice
+
+logger = logging.getLogger(__name__)
+
+#: What a room tells a person of when they chose nothing for it.
+DEFAULT_LEVEL = RoomLevel.MENTIONS
+
+
+def room_levels(user: User, rooms: list[Room]) -> dict[str, RoomLevel]:
+    """What the browser tells ``user`` of in each room, by room slug."""
+    permissions.check(user, permissions.Action.MANAGE_OWN_ACCOUNT)
+    rows = db.session.execute(
+        sa.select(RoomNotificationChoice.room_id, RoomNotificationChoice.level).where(
+            RoomNotificationChoice.user_id == user.id
+        )
+    )
+    chosen = {room_id: level for room_id, level in rows}
+    return {room.slug: chosen.get(room.id, DEFAULT_LEVEL) for room in rooms}
+
+
+def set_room_levels(user: User, levels: Mapping[Room, RoomLevel]) -> None:
+    """Keep ``user``'s choice for each room; the default is stored as no row at all."""
+    permissions.check(user, permissions.Action.MANAGE_OWN_ACCOUNT)
+    room_ids = [room.id for room in levels]
+    db.session.execute(
+        sa.delete(RoomNotificationChoice).where(
+            RoomNotificationChoice.user_id == user.id,
+            RoomNotificationChoice.room_id.in_(room_ids),
+        )
+    )
+    db.session.add_all(
+        RoomNotificationChoice(user_id=user.id, room_id=room.id, level=level)
+        for room, level in levels.items()
+        if level is not DEFAULT_LEVEL
+    )
+    db.session.commit()
+    logger.info("user %r chose what rooms tell them", user.id)
