@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from ..accounts.models import User
     from ..event.models import Administration
     from ..event.models import Room
+    from ..rooms.models import Message
 
 
 class PracticeStatus(StrEnum):
@@ -244,6 +245,8 @@ class Practice(Hideable, Base):
     revisions: Mapped[list[PracticeRevision]] = relationship(
         back_populates="practice", cascade="all, delete-orphan", order_by="PracticeRevision.id"
     )
+    #: The chat message it was developed from, if it was ("Develop into a practice").
+    source: Mapped[PracticeSource | None] = relationship(cascade="all, delete-orphan")
 
     @property
     def is_published(self) -> bool:
@@ -308,6 +311,21 @@ class PracticeRevision(Base):
 
     practice: Mapped[Practice] = relationship(back_populates="revisions")
     editor: Mapped[User] = relationship()
+
+
+class PracticeSource(Base):
+    """The chat message a practice was developed from: the draft says where it came from.
+
+    A table of its own, so that the practices table (and its full-text triggers on
+    SQLite) stays as it is; one row at most per practice.
+    """
+
+    __tablename__ = "practice_sources"
+
+    practice_id: Mapped[int] = mapped_column(sa.ForeignKey("practices.id"), primary_key=True)
+    message_id: Mapped[int] = mapped_column(sa.ForeignKey("messages.id"), index=True)
+
+    message: Mapped[Message] = relationship()
 
 
 class PracticeAutosave(Base):

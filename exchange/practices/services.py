@@ -62,6 +62,7 @@ from .models import MARKDOWN_FIELDS
 from .models import Practice
 from .models import PracticeIndicator
 from .models import PracticeRevision
+from .models import PracticeSource
 from .models import PracticeStatus
 from .models import PracticeTag
 from .models import RevisionAction
@@ -282,10 +283,13 @@ def discussion(practice: Practice, reader: Any, limit: int = 50) -> list[Message
     """
     if not permissions.can(reader, Action.JOIN_ROOM):
         return []
+    links = Message.practice_id == practice.id
+    if practice.source is not None:
+        # The message it was developed from, and the answers to it, are its discussion too.
+        source_id = practice.source.message_id
+        links = sa.or_(links, Message.id == source_id, Message.reply_to_id == source_id)
     rows = db.session.scalars(
-        rooms.with_authors(
-            sa.select(Message).where(Message.practice_id == practice.id, Message.visible())
-        )
+        rooms.with_authors(sa.select(Message).where(links, Message.visible()))
         .order_by(Message.id.desc())
         .limit(limit)
     )
@@ -360,11 +364,17 @@ def count_practice_save(user: User) -> None:
 
 
 def create_practice(
-    author: User, content: PracticeContent, *, is_demo: bool = False, settles: Iterable[str] = ()
+    author: User,
+    content: PracticeContent,
+    *,
+    is_demo: bool = False,
+    settles: Iterable[str] = (),
+    source: Message | None = None,
 ) -> Practice:
     """Start a draft practice of the author's administration; return it.
 
-    ``settles`` names the fields the author's autosaved draft no longer needs to keep.
+    ``settles`` names the fields the author's autosaved draft no longer needs to keep;
+    ``source`` is the chat message it is developed from.
     """
     permissions.check(author, Action.POST_PRACTICE)
     if author.administration_id is None:
@@ -377,6 +387,8 @@ def create_practice(
         is_demo=is_demo,
     )
     _apply(practice, content, _rendered(content))
+    if source is not None:
+        practice.source = PracticeSource(message_id=source.id)
     _record(practice, author, RevisionAction.CREATED, snapshot=content.snapshot())
     db.session.add(practice)
     autosave.settle(author, None, settles)
@@ -616,22 +628,83 @@ def changes_to_review() -> list[Practice]:
 
 
 def develop_message(message: Message, author: User) -> Practice:
-    """Start a draft practice from one of the author's chat messages, in the room's theme."""
+    """Start a draft practice from one of the author's chat messages, in the room's theme.
+
+    The draft proposes a title and a summary taken from what the message says
+    (not its greeting), keeps the whole message where the story goes when it is
+    longer than a summary, and remembers the message it came from.
+    """
     permissions.check(author, Action.DEVELOP_PRACTICE, message)
     body = message.body.strip()
-    first_line = body.splitlines()[0] if body else ""
-    paragraph = " ".join(body.split())
-    summary = _shorten(paragraph, current_app.config["PRACTICE_SUMMARY_MAX_LENGTH"])
+    title, summary = propose_title_and_summary(
+        body, author.name, current_app.config["PRACTICE_SUMMARY_MAX_LENGTH"]
+    )
     content = PracticeContent(
-        title=_shorten(first_line, 120) or str(_l("Practice from the chat")),
+        title=title or str(_l("Practice from the chat")),
         theme=get_room(message.room.slug),
         summary=summary,
         # What its author said they wrote in, if a practice may be written in it.
         language=message.language if message.language in CONTENT_LANGUAGES else None,
-        # A message too long for a summary is kept whole where the story goes.
-        actions=body if summary != paragraph else "",
+        # A message longer than its summary is kept whole where the story goes.
+        actions=body if summary != " ".join(body.split()) else "",
     )
-    return create_practice(author, content)
+    return create_practice(author, content, source=message)
+
+
+#: How chat messages open, in the exchange's languages: a sentence that starts so and is
+#: short is a greeting, not what the practice is about.
+_GREETING = re.compile(
+    r"^(hello|hi|hey|dear|good (morning|afternoon|evening|day)|greetings|buongiorno|"
+    r"buonasera|ciao|salve|cari|care|gentili|guten (morgen|tag|abend)|hallo|liebe|lieber|"
+    r"moin|servus|grüß|dzień dobry|cześć|witam|witajcie|szanowni|drodzy|jó (napot|reggelt)|"
+    r"szia|sziasztok|üdv|tisztelt|kedves|hej|hejsan|god (morgon|dag|kväll)|bonjour|hola|"
+    r"buenos|olá|bom dia|thanks|thank you|grazie|danke|dziękuję|köszönöm|tack)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+TITLE_PROPOSAL_LENGTH = 90
+
+
+def propose_title_and_summary(body: str, author_name: str, summary_length: int) -> tuple[str, str]:
+    """Propose a practice's title and summary from a chat message, for its writer to edit.
+
+    Leading sentences that greet ("Buongiorno a tutti!") or introduce the author
+    ("Elena from Campi Bisenzio here.") are left out; the title is the first
+    sentence that remains (its first clause when long), the summary the rest of
+    the message from there, as one paragraph.
+    """
+    sentences = [part.strip() for part in _SENTENCE_END.split(body) if part and part.strip()]
+    names = {word.casefold() for word in author_name.split() if len(word) > 1}
+    while len(sentences) > 1:
+        words = sentences[0].split()
+        greets = bool(_GREETING.match(sentences[0])) and len(words) <= 8
+        introduces = len(words) <= 12 and any(
+            word.strip(",.!?;:()").casefold() in names for word in words
+        )
+        if not (greets or introduces):
+            break
+        sentences.pop(0)
+    if not sentences:
+        return "", ""
+    first = sentences[0].rstrip(" .!?…:;,")
+    if len(first) > TITLE_PROPOSAL_LENGTH:
+        clause = re.split(r",\s|;\s|:\s|\s[–—-]\s", first[:TITLE_PROPOSAL_LENGTH])
+        first = clause[0] if len(clause) > 1 and len(clause[0]) >= 25 else first
+    title = _shorten(first, TITLE_PROPOSAL_LENGTH)
+    summary = _shorten(" ".join(" ".join(sentences).split()), summary_length)
+    return title, summary
+
+
+def source_message(practice: Practice, reader: permissions.Visitor) -> Message | None:
+    """The chat message a practice came from, for a reader who may read it (else None).
+
+    Only to those who may read the rooms, and never a message a moderator hid or
+    its author withdrew.
+    """
+    if practice.source is None or not permissions.can(reader, Action.JOIN_ROOM):
+        return None
+    message = practice.source.message
+    return None if message.is_hidden else message
 
 
 def preview_markdown(user: User, text: str) -> str:

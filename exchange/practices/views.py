@@ -291,6 +291,7 @@ def show(practice_id: int, slug: str | None = None) -> ResponseReturnValue:
         "practices/show.html",
         practice=practice,
         messages=services.discussion(practice, current_user),
+        source=services.source_message(practice, current_user),
         can_edit=can(current_user, Action.EDIT_PRACTICE, practice),
         can_review=can(current_user, Action.REVIEW_PRACTICE, practice),
         can_share=can_share,
@@ -438,6 +439,7 @@ def _step_page(
             proposes=practice is not None and services.proposes_changes(practice, user),
             can_submit=practice is not None and practice.status is PracticeStatus.DRAFT,
             restored=restored,
+            source=services.source_message(practice, user) if practice is not None else None,
             autosave_url=(
                 url_for("practices.autosave_step", practice_id=practice.id)
                 if practice is not None

@@ -333,3 +333,76 @@ def test_a_deleted_account_leaves_no_kept_text(client, login, app, write, elena)
     with app.app_context():
         delete_account(db.session.get(User, elena.id), "correct horse battery staple")
         assert db.session.query(PracticeAutosave).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "title", "summary"),
+    [
+        (
+            "Buongiorno! Elena here. Our solar roofs on six schools cut 120 t CO2 a year. Ask me.",
+            "Our solar roofs on six schools cut 120 t CO2 a year",
+            "Our solar roofs on six schools cut 120 t CO2 a year. Ask me.",
+        ),
+        (
+            "Buongiorno a tutti, sono Elena Conti del Comune di Campi Bisenzio.\n"
+            "Abbiamo messo pannelli solari su sei scuole: metà dell'elettricità è nostra.",
+            "Abbiamo messo pannelli solari su sei scuole: metà dell'elettricità è nostra",
+            "Abbiamo messo pannelli solari su sei scuole: metà dell'elettricità è nostra.",
+        ),
+        (
+            "Hello everyone! We set up an energy community with twelve firms of the industrial "
+            "area, sharing 1.2 MW of panels on their roofs, and bills fell by a third.",
+            "We set up an energy community with twelve firms of the industrial area",
+            "We set up an energy community with twelve firms of the industrial area, sharing "
+            "1.2 MW of panels on their roofs, and bills fell by a third.",
+        ),
+        ("Buongiorno!", "Buongiorno", "Buongiorno!"),
+    ],
+)
+def test_a_message_proposes_a_title_and_summary_without_its_greeting(body, title, summary):
+    assert services.propose_title_and_summary(body, "Elena Conti", 1000) == (title, summary)
+
+
+def test_a_practice_developed_from_a_message_says_where_it_came_from(
+    client, login, connect, app, elena, colleague, moderator
+):
+    connection = connect(elena)
+    body = "Buongiorno! Elena here. Our energy community shares the roofs of twelve firms."
+    sent = {"room": "energy-communities", "body": body, "client_id": "d-1"}
+    message_id = connection.emit("send", sent, callback=True)["message"]["id"]
+    answer = {"room": "energy-communities", "body": "How did you split the bills?"}
+    connect(colleague).emit(
+        "send", {**answer, "client_id": "d-2", "reply_to": message_id}, callback=True
+    )
+    connect(colleague).emit(
+        "send",
+        {"room": "energy-communities", "body": "Unrelated", "client_id": "d-3"},
+        callback=True,
+    )
+    login(client, elena)
+    room = page(client, "/rooms/energy-communities")
+    response = client.post(f"/messages/{message_id}/develop", data={"csrf_token": csrf_token(room)})
+    form = page(client, response.headers["Location"])
+    assert 'value="Our energy community shares the roofs of twelve firms"' in form
+    assert "Where it came from" in form and "Developed from a message by Elena Conti" in form
+    assert f'href="/rooms/energy-communities#message-{message_id}"' in form
+    with app.app_context():
+        practice = db.session.query(Practice).one()
+        assert practice.source.message_id == message_id
+        url = f"/practices/{practice.id}-{practice.slug}"
+    shown = page(client, url)
+    assert "Developed from a message by Elena Conti" in shown
+    discussion = shown[shown.index('id="discussion-title"') :]
+    assert (
+        "Our energy community shares" in discussion and "How did you split the bills?" in discussion
+    )
+    assert "Unrelated" not in discussion and "No message in the rooms links" not in discussion
+
+    with app.app_context():
+        from exchange.moderation.services import hide_message
+        from exchange.rooms.services import get_message
+
+        hide_message(get_message(message_id), db.session.merge(moderator), "off topic")
+    shown = page(client, url)
+    assert 'class="practice-source"' not in shown  # its author is told why, in a notice
+    assert "How did you split the bills?" in shown[shown.index('id="discussion-title"') :]
