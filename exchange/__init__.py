@@ -128,6 +128,7 @@ def _register_blueprints(app: Flask) -> None:
     from .notifications.views import bp as notifications_bp
     from .opendata.views import bp as opendata_bp
     from .people.views import bp as people_bp
+    from .practices.file_views import bp as practice_files_bp
     from .practices.views import bp as practices_bp
     from .rooms.mention_views import bp as mentions_bp
     from .rooms.views import bp as rooms_bp
@@ -141,6 +142,7 @@ def _register_blueprints(app: Flask) -> None:
         mentions_bp,
         notifications_bp,
         practices_bp,
+        practice_files_bp,
         files_bp,
         moderation_bp,
         people_bp,
@@ -156,9 +158,11 @@ def _register_file_owners(app: Flask) -> None:
     """Tell the files package what files can be attached to (files/owners.py)."""
     # Loaded when an app is built, not with the package (see _init_extensions).
     from .files.owners import register
+    from .practices.attachments import PRACTICE_FILES
     from .rooms.attachments import MESSAGE_FILES
 
     register(app, MESSAGE_FILES)
+    register(app, PRACTICE_FILES)
 
 
 def _register_socket_handlers(app: Flask) -> None:

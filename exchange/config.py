@@ -152,6 +152,8 @@ class DefaultConfig:
     UPLOAD_MAX_BYTES: int = 10 * 1024 * 1024
     #: Most files one chat message may carry.
     ATTACHMENTS_PER_MESSAGE: int = 5
+    #: Most pictures and documents one best practice may carry.
+    ATTACHMENTS_PER_PRACTICE: int = 20
     #: What one person may upload in any 24 hours: bytes and files.
     UPLOAD_DAILY_BYTES: int = 200 * 1024 * 1024
     UPLOAD_DAILY_FILES: int = 100

@@ -62,6 +62,9 @@ class StoredFile(Hideable, Base):
     thumbnail_size: Mapped[int | None] = mapped_column(sa.BigInteger)
     #: A description of an image for people who cannot see it, if the uploader gave one.
     alt_text: Mapped[str | None] = mapped_column(sa.String(500))
+    #: A picture of a practice: what it shows, and whose picture it is (shown under it).
+    caption: Mapped[str | None] = mapped_column(sa.String(500))
+    credit: Mapped[str | None] = mapped_column(sa.String(200))
     #: "database" or "directory": where the bytes are (a file keeps its place when the
     #: setting changes), and the name they have there.
     storage: Mapped[str] = mapped_column(sa.String(20))

@@ -425,6 +425,14 @@ def remove_unattached_files_of(user: User) -> list[StoredFile]:
     return files
 
 
+def delete_attached(files: Sequence[StoredFile]) -> None:
+    """Delete files an owner's editors took off it, within the caller's transaction.
+
+    After the commit, the caller passes them to :func:`discard`.
+    """
+    _remove(files)
+
+
 def _remove(files: Sequence[StoredFile]) -> None:
     if not files:
         return

@@ -549,6 +549,15 @@ HTTP_MATRIX: dict[
     ),
     "practices.preview": (
         lambda w, me: ("/practices/preview", {"text": "**Bold** words"}),
+    "practice_files.add": (
+        lambda w, me: (
+            f"/practices/{w.practice()}/files",
+            {"file": (io.BytesIO(samples.pdf()), "bando.pdf")},
+        ),
+        EDITORS,
+    ),
+    "practice_files.remove": (
+        lambda w, me: (_practice_file_removal(w), {}),
         EDITORS,
     ),
     "practices.submit": (
@@ -654,6 +663,21 @@ def _banner(world: World) -> int:
         until = utcnow() + dt.timedelta(hours=1)
         boss = db.session.get(User, world.boss.id)
         return announcements.publish(boss, "A banner", [], until).id
+
+
+def _practice_file_removal(world: World) -> str:
+    """The address removing the one document of a draft practice, added by an organizer."""
+    practice_id = world.practice()
+    with world.app.app_context():
+        from exchange.practices import attachments
+
+        stored = attachments.add_file(
+            practices.get_practice(practice_id),
+            db.session.get(User, world.boss.id),
+            samples.pdf(),
+            "bando.pdf",
+        )
+        return f"/practices/{practice_id}/files/{stored.id}/remove"
 
 
 def _invitation(world: World) -> int:
