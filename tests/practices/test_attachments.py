@@ -104,9 +104,7 @@ def test_a_practice_carries_at_most_the_configured_number_of_files(app, write, e
     assert refused.value.details["max_files"] == 1
 
 
-def test_a_moderator_hides_one_file_and_the_practice_stays(
-    app, client, login, write, elena, mara
-):
+def test_a_moderator_hides_one_file_and_the_practice_stays(app, client, login, write, elena, mara):
     practice = write(elena, published=True)
     kept = add(app, practice.id, elena, samples.pdf(), "kept.pdf")
     hidden = add(app, practice.id, elena, samples.image(), "face.png", alt="A person's face")
@@ -132,9 +130,7 @@ def test_a_moderator_hides_one_file_and_the_practice_stays(
     assert f"/moderation/files/{kept}/hide" in staff_page
 
 
-def test_the_ebook_lists_a_practices_visible_pictures_with_their_words_and_bytes(
-    app, write, elena
-):
+def test_the_ebook_lists_a_practices_visible_pictures_with_their_words_and_bytes(app, write, elena):
     practice = write(elena, published=True)
     add(app, practice.id, elena, samples.pdf(), "bando.pdf")
     picture = add(
