@@ -28,6 +28,7 @@ from exchange.extensions import db
 from exchange.files import services as files
 from exchange.files.models import StoredFile
 from exchange.moderation import services as moderation
+from exchange.practices import attachments as practice_files
 from exchange.practices import services as practices
 from exchange.rooms import services as rooms
 
@@ -549,6 +550,8 @@ HTTP_MATRIX: dict[
     ),
     "practices.preview": (
         lambda w, me: ("/practices/preview", {"text": "**Bold** words"}),
+        EDITORS,
+    ),
     "practice_files.add": (
         lambda w, me: (
             f"/practices/{w.practice()}/files",
@@ -669,9 +672,7 @@ def _practice_file_removal(world: World) -> str:
     """The address removing the one document of a draft practice, added by an organizer."""
     practice_id = world.practice()
     with world.app.app_context():
-        from exchange.practices import attachments
-
-        stored = attachments.add_file(
+        stored = practice_files.add_file(
             practices.get_practice(practice_id),
             db.session.get(User, world.boss.id),
             samples.pdf(),
