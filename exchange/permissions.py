@@ -48,6 +48,7 @@ class Action(StrEnum):
     VIEW_AUDIT_LOG = "view_audit_log"
     MANAGE_ROLES = "manage_roles"
     MANAGE_INVITATIONS = "manage_invitations"
+    REDEEM_INVITATION = "redeem_invitation"
     VIEW_DASHBOARD = "view_dashboard"
     POST_PRACTICE = "post_practice"
     DEVELOP_PRACTICE = "develop_practice"
@@ -85,6 +86,7 @@ class Rule:
 
 
 EVERY_ROLE = frozenset(Role)
+ATTENDEES = frozenset({Role.ATTENDEE})
 DELEGATES = frozenset({Role.DELEGATE})
 STAFF = frozenset({Role.MODERATOR, Role.ORGANIZER})
 ORGANIZERS = frozenset({Role.ORGANIZER})
@@ -149,6 +151,7 @@ PERMISSIONS: Mapping[Action, Rule] = {
     Action.VIEW_AUDIT_LOG: Rule(STAFF),
     Action.MANAGE_ROLES: Rule(ORGANIZERS, condition_text="not organizers"),
     Action.MANAGE_INVITATIONS: Rule(ORGANIZERS),
+    Action.REDEEM_INVITATION: Rule(ATTENDEES, condition_text="becoming a delegate"),
     Action.VIEW_DASHBOARD: Rule(ORGANIZERS),
     Action.POST_PRACTICE: Rule(DELEGATES, condition_text="for their own administration"),
     Action.DEVELOP_PRACTICE: Rule(

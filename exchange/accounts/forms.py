@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
+from wtforms import DateField
 from wtforms import EmailField
 from wtforms import IntegerField
 from wtforms import PasswordField
@@ -101,6 +102,20 @@ class InvitationForm(FlaskForm):
         _l("How many people may use it"),
         validators=[Optional(), NumberRange(min=1, max=10000)],
         description=_l("Leave empty for no limit."),
+    )
+    expires_on = DateField(
+        _l("Valid until"),
+        validators=[Optional()],
+        description=_l("The code works until the end of this day. Leave it empty for no end."),
+    )
+
+
+class RedeemCodeForm(FlaskForm):
+    code = StringField(
+        _l("Invitation code"),
+        validators=[DataRequired(), Length(max=40)],
+        description=_l("From the organizers, for the delegates of your administration."),
+        id="redeem-code",
     )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash
 
+from .. import permissions
 from .. import realtime
 from ..db import changed_rows
 from ..db import utcnow
@@ -176,19 +177,7 @@ def register(
         return None
     db.session.add(user)
     if invitation is not None:
-        # Count the use in the same statement that checks the limit, so two
-        # registrations racing for the last use cannot both get it.
-        used = db.session.execute(
-            sa.update(Invitation)
-            .where(
-                Invitation.id == invitation.id,
-                sa.or_(Invitation.max_uses.is_(None), Invitation.uses < Invitation.max_uses),
-            )
-            .values(uses=Invitation.uses + 1)
-        )
-        if changed_rows(used) != 1:
-            db.session.rollback()
-            raise Invalid(_l("This invitation code has been used up."), field="invitation_code")
+        _count_use(invitation)
     try:
         db.session.flush()
         queue_confirmation(user, email)
@@ -426,6 +415,38 @@ def create_invitation(
         logger.info("invitation %r created for %s", invitation.id, administration.slug)
         return invitation
     raise RuntimeError("could not draw a unique invitation code")
+
+
+def redeem_invitation(user: User, code: str) -> User:
+    """Make an attendee a delegate of the administration whose invitation code they enter.
+
+    Their open pages reconnect, so that they can write at once.
+    """
+    permissions.check(user, permissions.Action.REDEEM_INVITATION)
+    invitation = _usable_invitation(code)
+    _count_use(invitation)
+    user.role = invitation.role
+    user.administration = invitation.administration
+    db.session.commit()
+    logger.info("user %r became %s with invitation %r", user.id, user.role, invitation.id)
+    realtime.reconnect_user(user.id)
+    return user
+
+
+def _count_use(invitation: Invitation) -> None:
+    """Count a use in the statement that checks the limit: two racing for the last use
+    cannot both get it."""
+    used = db.session.execute(
+        sa.update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            sa.or_(Invitation.max_uses.is_(None), Invitation.uses < Invitation.max_uses),
+        )
+        .values(uses=Invitation.uses + 1)
+    )
+    if changed_rows(used) != 1:
+        db.session.rollback()
+        raise Invalid(_l("This invitation code has been used up."), field="invitation_code")
 
 
 def format_invitation_code(code: str) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint
 from flask import current_app
@@ -20,14 +22,17 @@ from flask_login import current_user
 from flask_login import login_user
 from flask_login import logout_user
 
+from ..db import utcnow
 from ..errors import ExchangeError
 from ..errors import Invalid
 from ..event.services import get_administration
 from ..event.services import list_administrations
 from ..forms import apply_error
+from ..forms import flash_refusal
 from ..forms import form_status
 from ..i18n import language_names
 from ..i18n import remember_choices
+from ..i18n import select_timezone
 from ..i18n import timezone_choices
 from ..permissions import acting_user
 from ..permissions import Action
@@ -44,6 +49,7 @@ from .forms import InvitationForm
 from .forms import LoginForm
 from .forms import NewPasswordForm
 from .forms import PreferencesForm
+from .forms import RedeemCodeForm
 from .forms import RegisterForm
 from .models import TokenPurpose
 from .models import User
@@ -249,6 +255,7 @@ def change_email() -> ResponseReturnValue:
     return (
         render_template(
             "accounts/account.html",
+            redeem_form=RedeemCodeForm(),
             delete_form=DeleteAccountForm(),
             preferences_form=_preferences_form(acting_user()),
             email_form=form,
@@ -271,6 +278,7 @@ def invitations() -> ResponseReturnValue:
                 get_administration(form.administration.data or ""),
                 created_by=acting_user(),
                 max_uses=form.max_uses.data,
+                expires_at=_end_of_day(form.expires_on.data),
             )
         except Invalid as error:
             apply_error(form, error)
@@ -291,9 +299,39 @@ def invitations() -> ResponseReturnValue:
             form=form,
             invitations=services.list_invitations(),
             format_code=services.format_invitation_code,
+            now=utcnow(),
         ),
         status,
     )
+
+
+def _end_of_day(day: dt.date | None) -> dt.datetime | None:
+    """The moment a day ends in the reader's time zone (a code valid "until" that day)."""
+    if day is None:
+        return None
+    following = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min)
+    return following.replace(tzinfo=ZoneInfo(select_timezone())).astimezone(dt.UTC)
+
+
+@bp.post("/account/invitation-code")
+@requires(Action.REDEEM_INVITATION)
+def redeem_invitation() -> ResponseReturnValue:
+    """An attendee enters a code after registering, and becomes a delegate."""
+    form = RedeemCodeForm()
+    if form.validate_on_submit():
+        with flash_refusal() as attempt:
+            user = services.redeem_invitation(acting_user(), form.code.data or "")
+        if attempt.succeeded:
+            flash(
+                _(
+                    "You are now a delegate of %(administration)s.",
+                    administration=user.administration.name if user.administration else "",
+                ),
+                "success",
+            )
+    else:
+        flash(_("Enter the invitation code."), "error")
+    return redirect(url_for("accounts.account"))
 
 
 @bp.post("/invitations/<int:invitation_id>/revoke")
@@ -328,6 +366,7 @@ def _preferences_form(user: User | None = None) -> PreferencesForm:
 def account() -> ResponseReturnValue:
     return render_template(
         "accounts/account.html",
+        redeem_form=RedeemCodeForm(),
         delete_form=DeleteAccountForm(),
         preferences_form=_preferences_form(acting_user()),
         email_form=ChangeEmailForm(),
@@ -350,6 +389,7 @@ def preferences() -> ResponseReturnValue:
     return (
         render_template(
             "accounts/account.html",
+            redeem_form=RedeemCodeForm(),
             delete_form=DeleteAccountForm(),
             preferences_form=form,
             email_form=ChangeEmailForm(),
@@ -414,6 +454,7 @@ def delete_account() -> ResponseReturnValue:
     return (
         render_template(
             "accounts/account.html",
+            redeem_form=RedeemCodeForm(),
             delete_form=form,
             preferences_form=_preferences_form(acting_user()),
             email_form=ChangeEmailForm(),

@@ -476,6 +476,16 @@ HTTP_MATRIX: dict[
         lambda w, me: ("/invitations", {"administration": "ferla"}),
         ORGANIZERS_ONLY,
     ),
+    # Attendees only: the code makes them delegates (a delegate already is one).
+    "accounts.redeem_invitation": (
+        lambda w, me: ("/account/invitation-code", {"code": _invitation_code(w)}),
+        {
+            **STAFF_ONLY,
+            "attendee": "ok",
+            "moderator": "forbidden",
+            "organizer": "forbidden",
+        },
+    ),
     "accounts.revoke_invitation": (
         lambda w, me: (f"/invitations/{_invitation(w)}/revoke", {}),
         ORGANIZERS_ONLY,
@@ -684,6 +694,11 @@ def _practice_file_removal(world: World) -> str:
 def _invitation(world: World) -> int:
     with world.app.app_context():
         return accounts.create_invitation(get_administration("aprilia")).id
+
+
+def _invitation_code(world: World) -> str:
+    with world.app.app_context():
+        return accounts.create_invitation(get_administration("aprilia")).code
 
 
 def _feedback(world: World) -> int:
