@@ -461,6 +461,7 @@ def submit_practice(practice: Practice, editor: User) -> Practice:
     practice.status = PracticeStatus.SUBMITTED
     practice.submitted_at = utcnow()
     _record(practice, editor, RevisionAction.SUBMITTED)
+    _tell_reviewers(practice, editor)
     db.session.commit()
     logger.info("practice %r submitted by %r", practice.id, editor.id)
     return practice
@@ -503,6 +504,36 @@ def _tell_author(practice: Practice, kind: str, subject: object, comment: str) -
         comment=comment,
         link=site_url("practices.show", practice_id=practice.id),
     )
+
+
+def _tell_reviewers(practice: Practice, editor: User) -> None:
+    """Mail everyone who reviews practices that one waits, in the caller's transaction.
+
+    Each in their own language; not the person who submitted it, nor anyone
+    banned or gone.
+    """
+    reviewers = db.session.scalars(
+        sa.select(User).where(
+            User.role.in_(permissions.roles_allowed(Action.REVIEW_PRACTICE)),
+            User.deleted_at.is_(None),
+            User.banned_at.is_(None),
+            User.id != editor.id,
+        )
+    )
+    for reviewer in reviewers:
+        queue_mail(
+            kind="practice_submitted",
+            to=reviewer.email,
+            user=reviewer,
+            template="practice_submitted",
+            subject=_l("A practice waits for your review"),
+            title=practice.title,
+            summary=practice.summary,
+            administration=practice.administration.name,
+            editor=editor.display_name,
+            link=site_url("practices.show", practice_id=practice.id),
+            queue=site_url("practices.review"),
+        )
 
 
 def return_practice(
