@@ -35,7 +35,9 @@ from exchange import create_app  # noqa: E402
 from exchange import lifecycle  # noqa: E402
 from exchange.extensions import socketio  # noqa: E402
 from exchange.mail import sender  # noqa: E402
+from exchange.offload import install_process_pool  # noqa: E402
 from exchange.offload import install_runner  # noqa: E402
+from exchange.offload import ProcessPool  # noqa: E402
 from exchange.serving import listening_socket  # noqa: E402
 from exchange.serving import raise_open_file_limit  # noqa: E402
 
@@ -57,6 +59,9 @@ overrides = {"ASYNC_MODE": ASYNC_MODE}
 if not SERVING and "EXCHANGE_LOG_LEVEL" not in os.environ:
     overrides["LOG_LEVEL"] = "WARNING"  # commands print their own results
 app = create_app(overrides)
+if SERVING and ASYNC_MODE != "threading" and app.config["OFFLOAD_PROCESSES"]:
+    # Pure-Python CPU work (Markdown) in child processes: on a thread it would hold the GIL.
+    install_process_pool(ProcessPool(app.config["OFFLOAD_PROCESSES"]))
 
 
 def stop_on_signal(signum: int, frame: object) -> None:

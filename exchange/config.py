@@ -89,6 +89,9 @@ class DefaultConfig:
     #: Build e-books in a worker process and never make a download wait for one; None:
     #: when served under eventlet or gevent (python wsgi.py), not in threading mode.
     EBOOK_WORKER: bool | None = None
+    #: Child processes per server process that render Markdown (saves, previews) when
+    #: served under eventlet or gevent; 0 renders on a native thread instead.
+    OFFLOAD_PROCESSES: int = 2
 
     #: Flood control: "burst/period": that many at once, refilled over the period.
     RATE_LIMITS: dict[str, str] = {

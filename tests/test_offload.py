@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -10,6 +11,7 @@ import threading
 import pytest
 
 from exchange import offload
+from exchange import sanitize
 
 from .support.live import free_port
 from .support.live import ROOT
@@ -75,3 +77,56 @@ def test_the_served_process_runs_heavy_work_on_a_native_thread(mode, tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "off the loop: True" in done.stdout
+
+
+@pytest.fixture
+def pool():
+    pool = offload.ProcessPool(2)
+    yield pool
+    pool.stop()
+
+
+def test_a_child_process_renders_as_this_one_would(pool):
+    fields = {"challenge": "**Solar** roofs\n\n- one\n- two", "actions": "| a |\n|---|\n| 1 |"}
+    assert pool.run(sanitize.clean_markdown_fields, fields) == sanitize.clean_markdown_fields(
+        fields
+    )
+    pids = {child.process.pid for child in pool.children if child.process is not None}
+    assert pids and os.getpid() not in pids
+
+
+def test_an_error_comes_back_as_itself_with_what_it_says(pool):
+    with pytest.raises(sanitize.MarkdownTooComplex) as raised:
+        pool.run(sanitize.clean_markdown_fields, {"results": "*a* " * 12_000})
+    assert raised.value.name == "results"
+    assert raised.value.tokens > raised.value.limit == sanitize.MARKDOWN_MAX_TOKENS
+
+
+def test_a_child_that_died_is_replaced_at_the_next_call(pool):
+    assert pool.run(sanitize.clean_markdown, "*x*") == "<p><em>x</em></p>\n"
+    for child in pool.children:
+        if child.process is not None:
+            child.process.kill()
+            child.process.wait()
+    outcomes = []
+    for _ in range(2):
+        try:
+            outcomes.append(pool.run(sanitize.clean_markdown, "*x*"))
+        except RuntimeError:
+            outcomes.append("stopped")
+    assert outcomes[-1] == "<p><em>x</em></p>\n"
+
+
+def test_calls_of_many_threads_share_the_children(pool):
+    results = []
+    threads = [
+        threading.Thread(
+            target=lambda n=n: results.append(pool.run(sanitize.clean_markdown, f"{n}"))
+        )
+        for n in range(6)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == sorted(f"<p>{n}</p>\n" for n in range(6))

@@ -43,7 +43,7 @@ from ..extensions import db
 from ..i18n import CONTENT_LANGUAGES
 from ..mail.services import queue_mail
 from ..mail.services import site_url
-from ..offload import run_off_loop
+from ..offload import run_in_process
 from ..payloads import check_storable
 from ..permissions import Action
 from ..ratelimit import limiter
@@ -750,7 +750,7 @@ def preview_markdown(user: User, text: str) -> str:
         raise RateLimited(retry_after=math.ceil(wait))
     _check_length(text, "text", current_app.config["PRACTICE_FIELD_MAX_LENGTH"])
     try:
-        return run_off_loop(clean_markdown, text)
+        return run_in_process(clean_markdown, text)
     except MarkdownTooComplex as error:
         raise Invalid(
             _l(
@@ -897,7 +897,7 @@ def _rendered(content: PracticeContent) -> dict[str, str]:
     items); on a native thread it leaves the process's loop to serve everyone else.
     """
     try:
-        return run_off_loop(
+        return run_in_process(
             clean_markdown_fields, {name: getattr(content, name) for name in MARKDOWN_FIELDS}
         )
     except MarkdownTooComplex as error:
