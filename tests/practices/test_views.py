@@ -348,7 +348,7 @@ def test_the_form_goes_step_by_step_and_says_where_the_writer_is(client, login, 
             "Panels.",
         )
     files = page(client, f"/practices/{practice_id}/edit/files")
-    assert "Step 5 of 6" in files and "Photos and documents cannot be attached" in files
+    assert "Step 5 of 6" in files and "Add a picture or a document" in files
     assert client.get(f"/practices/{practice_id}/edit/nowhere").status_code == 404
 
 
