@@ -66,6 +66,8 @@ class DefaultConfig:
     MESSAGE_MAX_LENGTH: int = 4000
     #: Seconds after sending during which authors may edit their message.
     MESSAGE_EDIT_WINDOW: int = 900
+    #: Different emoji one message may carry (each reaction of each person is one row).
+    REACTIONS_PER_MESSAGE: int = 20
     HISTORY_LIMIT: int = 50
     BACKFILL_LIMIT: int = 500
     #: Seconds between presence broadcasts to a room; 0 sends them immediately.
@@ -97,6 +99,7 @@ class DefaultConfig:
     RATE_LIMITS: dict[str, str] = {
         "default": "30/10s",  # any Socket.IO event without its own limit
         "send": "8/12s",  # chat messages, per person
+        "react": "10/10s",  # reactions given or taken back, per person
         "edit": "6/30s",  # edits of one's messages (each is stored as a revision)
         "join": "30/30s",
         "read": "20/10s",  # read positions (browsers report one every 5 s at most)

@@ -38,6 +38,7 @@ class Action(StrEnum):
     SEND_MESSAGE = "send_message"
     EDIT_MESSAGE = "edit_message"
     READ_EDIT_HISTORY = "read_edit_history"
+    REACT = "react"
     HIDE_MESSAGE = "hide_message"
     RESTORE_MESSAGE = "restore_message"
     REPORT_CONTENT = "report_content"
@@ -139,6 +140,7 @@ PERMISSIONS: Mapping[Action, Rule] = {
         "their own visible messages, within EXCHANGE_MESSAGE_EDIT_WINDOW of sending",
     ),
     Action.READ_EDIT_HISTORY: Rule(STAFF),
+    Action.REACT: Rule(EVERY_ROLE),
     Action.HIDE_MESSAGE: Rule(
         EVERY_ROLE, _staff_or_author, "attendees and delegates: their own messages only"
     ),
@@ -192,6 +194,7 @@ NEEDS_CONFIRMED_ADDRESS = frozenset(
     {
         Action.SEND_MESSAGE,
         Action.EDIT_MESSAGE,
+        Action.REACT,
         Action.REPORT_CONTENT,
         Action.POST_PRACTICE,
         Action.DEVELOP_PRACTICE,

@@ -34,8 +34,10 @@ from .moderation.schemas import report_json
 from .practices.models import Practice
 from .rooms import presence
 from .rooms.models import Message
+from .rooms.models import Reaction
 from .rooms.schemas import message_json
 from .rooms.schemas import presence_json
+from .rooms.schemas import reactions_json
 
 if TYPE_CHECKING:  # rooms/unread.py tells the world through this module
     from .rooms.unread import ReadState
@@ -163,6 +165,20 @@ def mentioned(message: Message, user_ids: Iterable[int]) -> None:
     for user_id in user_ids:
         payload = payload or {"room": message.room.slug, "message": message_json(message)}
         socketio.emit("mention", payload, to=user_channel(user_id), namespace=NAMESPACE)
+
+
+def reactions_changed(message: Message, reactions: list[Reaction]) -> None:
+    """Tell a message's room who reacted to it with what, now."""
+    socketio.emit(
+        "reactions",
+        {
+            "message_id": message.id,
+            "room": message.room.slug,
+            "reactions": reactions_json(reactions),
+        },
+        to=room_channel(message.room.slug),
+        namespace=NAMESPACE,
+    )
 
 
 def message_edited(message: Message) -> None:

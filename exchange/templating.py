@@ -30,6 +30,7 @@ from .moderation.services import unread_notices
 from .permissions import Action
 from .permissions import can
 from .rooms.mentions import unread_mention_total
+from .rooms.schemas import reactions_json
 from .serialize import excerpt
 from .serialize import iso_utc as protocol_iso_utc
 
@@ -45,6 +46,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(machine_time)
     app.add_template_filter(number)
     app.add_template_filter(excerpt)
+    app.add_template_filter(reactions_json, "reaction_groups")
 
 
 def _site_event() -> Event | None:

@@ -100,6 +100,16 @@ def _schemas() -> dict[str, Any]:
                 _object({"id": INTEGER, "author": _ref("User"), "excerpt": _nullable(STRING)})
             ),
             "edited_at": _nullable(TIMESTAMP),
+            "reactions": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "emoji": STRING,
+                        "count": INTEGER,
+                        "user_ids": {"type": "array", "items": INTEGER},
+                    }
+                ),
+            },
             "attachments": {"type": "array", "items": _ref("File")},
             "mentions": {"type": "array", "items": INTEGER},
             "mentions_room": {"type": "boolean"},

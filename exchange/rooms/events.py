@@ -34,6 +34,7 @@ from . import unread
 from .mentions import MAX_MENTIONS
 from .schemas import change_json
 from .schemas import message_json
+from .schemas import reactions_json
 from .schemas import room_json
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ def register_handlers(socketio: SocketIO) -> None:
     socketio.on_event("leave", on_leave)
     socketio.on_event("send", on_send)
     socketio.on_event("edit", on_edit)
+    socketio.on_event("react", on_react)
     socketio.on_event("read", on_read)
     socketio.on_event("typing", on_typing)
 
@@ -184,6 +186,22 @@ def on_edit(payload: Payload) -> dict[str, Any]:
         message, acting_user(), body=payload.text("body"), language=language
     )
     return {"ok": True, "message": message_json(message)}
+
+
+@socket_event(Action.REACT)
+def on_react(payload: Payload) -> dict[str, Any]:
+    """Client sends ``react {message_id, emoji}`` to give an emoji to a message, or take it back.
+
+    The room then gets ``reactions {message_id, room, reactions}``.
+    """
+    message = services.get_message(payload.required_int("message_id", minimum=1))
+    given, reactions = services.react(message, acting_user(), payload.text("emoji", max_length=64))
+    return {
+        "ok": True,
+        "message_id": message.id,
+        "reacted": given,
+        "reactions": reactions_json(reactions),
+    }
 
 
 @socket_event(Action.JOIN_ROOM)

@@ -59,6 +59,12 @@ class Message(Hideable, Base):
     room: Mapped[Room] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     practice: Mapped[Practice | None] = relationship()
+    #: In the order they were first given (rooms.schemas.reactions_json groups them).
+    reactions: Mapped[list[Reaction]] = relationship(
+        order_by=lambda: [Reaction.created_at, Reaction.user_id],
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
     reply_to: Mapped[Message | None] = relationship(
         remote_side="Message.id", foreign_keys=[reply_to_id]
     )
@@ -104,6 +110,22 @@ class Mention(Base):
     created_at: Mapped[created_at]
 
     message: Mapped[Message] = relationship(back_populates="mention_rows")
+
+
+class Reaction(Base):
+    """One person's emoji on one message (rooms.services.react toggles it)."""
+
+    __tablename__ = "reactions"
+
+    message_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: One emoji grapheme, as the client sent it.
+    emoji: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    created_at: Mapped[created_at]
 
 
 class MessageRevision(Base):

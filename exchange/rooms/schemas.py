@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from ..accounts.models import User
@@ -13,6 +14,7 @@ from ..serialize import excerpt
 from ..serialize import iso_utc
 from .models import Message
 from .models import MessageRevision
+from .models import Reaction
 from .presence import Online
 
 #: How much of an answered message a reply quotes, in characters.
@@ -63,6 +65,7 @@ def message_json(message: Message, *, staff: bool = False) -> dict[str, Any]:
     data["reply_to"] = reply_json(message.reply_to)
     data["attachments"] = attachments_json(message, staff=staff)
     data["edited_at"] = iso_utc(message.edited_at) if message.edited_at is not None else None
+    data["reactions"] = reactions_json(message.reactions)
     if staff:
         data["hidden"] = hidden_json(message)
     return data
@@ -84,6 +87,17 @@ def attachments_json(message: Message, *, staff: bool = False) -> list[dict[str,
     if staff:
         return [{**file_json(file), "hidden": file.is_hidden} for file in message.files]
     return [file_json(file) for file in message.files if not file.is_hidden]
+
+
+def reactions_json(reactions: Iterable[Reaction]) -> list[dict[str, Any]]:
+    """Reactions grouped by emoji, in the order each emoji was first given."""
+    grouped: dict[str, list[int]] = {}
+    for reaction in reactions:
+        grouped.setdefault(reaction.emoji, []).append(reaction.user_id)
+    return [
+        {"emoji": emoji, "count": len(user_ids), "user_ids": user_ids}
+        for emoji, user_ids in grouped.items()
+    ]
 
 
 def revision_json(revision: MessageRevision) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from typing import TYPE_CHECKING
 
+import regex
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -42,6 +43,7 @@ from . import unread
 from .attachments import MESSAGE_FILES
 from .models import Message
 from .models import MessageRevision
+from .models import Reaction
 from .writer import message_writer
 from .writer import PendingMessage
 
@@ -180,6 +182,69 @@ def _attachable(author: User, attachments: Sequence[Any]) -> tuple[int, ...]:
         return ()
     permissions.check(author, permissions.Action.UPLOAD_FILE)
     return tuple(files.check_attachable(author, attachments, MESSAGE_FILES.name))
+
+
+#: The reactions the browser offers first; any other single emoji is welcome too.
+REACTION_CHOICES = ("👍", "❤️", "😂", "🎉", "🤔", "🙏", "👀", "✅")
+#: One emoji: a pictograph (with its variation selector, skin tone, tag sequence and
+#: zero-width-joined parts), a flag (two regional indicators) or a keycap.
+EMOJI = regex.compile(
+    "(?:\\p{RI}\\p{RI}"
+    "|[#*0-9]\ufe0f?\u20e3"
+    "|\\p{Extended_Pictographic}(?:\ufe0f|\\p{Emoji_Modifier})?"
+    "[\U000e0020-\U000e007e]*\U000e007f?"
+    "(?:\u200d\\p{Extended_Pictographic}(?:\ufe0f|\\p{Emoji_Modifier})?)*)"
+)
+GRAPHEME = regex.compile(r"\X")
+
+
+def validate_emoji(emoji: str) -> None:
+    """Accept exactly one emoji (one grapheme cluster, made of emoji)."""
+    if len(emoji) > 32 or len(GRAPHEME.findall(emoji)) != 1 or not EMOJI.fullmatch(emoji):
+        raise Invalid(_l("React with one emoji."), field="emoji")
+
+
+def react(message: Message, person: User, emoji: str) -> tuple[bool, list[Reaction]]:
+    """Give ``emoji`` to a message, or take it back if given; return whether it is now
+    given, and the message's reactions. Then tell the room.
+
+    A hidden message takes none. A message carries at most ``REACTIONS_PER_MESSAGE``
+    different emoji; a person is held back by flood control (``react``).
+    """
+    permissions.check(person, permissions.Action.REACT, message)
+    validate_emoji(emoji)
+    if message.is_hidden:
+        raise NotFound(field="message_id")
+    check_rooms_open()
+    now = utcnow()
+    check_not_muted(person, now)
+    mine = db.session.get(Reaction, (message.id, person.id, emoji))
+    if mine is not None:
+        db.session.delete(mine)
+        given = False
+    else:
+        emoji_used = set(
+            db.session.scalars(
+                sa.select(Reaction.emoji).where(Reaction.message_id == message.id).distinct()
+            )
+        )
+        maximum = current_app.config["REACTIONS_PER_MESSAGE"]
+        if emoji not in emoji_used and len(emoji_used) >= maximum:
+            raise Invalid(
+                _l("A message can carry at most %(max)d different emoji.", max=maximum),
+                field="emoji",
+                limit=maximum,
+            )
+        db.session.add(Reaction(message_id=message.id, user_id=person.id, emoji=emoji))
+        given = True
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:  # the same toggle raced in twice: the first one counts
+        db.session.rollback()
+    db.session.expire(message, ["reactions"])
+    reactions = list(message.reactions)
+    realtime.reactions_changed(message, reactions)
+    return given, reactions
 
 
 #: ``edit_message``'s ``language`` when the edit does not say: the message keeps its own.
@@ -328,6 +393,7 @@ def with_authors(select: sa.Select[Message]) -> sa.Select[Message]:
         joinedload(Message.practice),
         joinedload(Message.hidden_by),
         joinedload(Message.reply_to).joinedload(Message.author).joinedload(User.administration),
+        selectinload(Message.reactions),
         selectinload(Message.files),
         selectinload(Message.named),
     )

@@ -73,6 +73,8 @@ def show(slug: str) -> ResponseReturnValue:
         current_session=current_session(room, now()),
         can_send=can_send,
         replying_to=_reply_draft(room) if can_send else None,
+        can_react=can(user, Action.REACT) and not archived,
+        reaction_choices=services.REACTION_CHOICES,
         fallback_client_id=uuid.uuid4().hex,
         message_languages=language_names(CONTENT_LANGUAGES),
         max_length=current_app.config["MESSAGE_MAX_LENGTH"],

@@ -214,6 +214,28 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
             "organizer": "ok",
         },
     ),
+    "react": (
+        lambda w, me: {"message_id": w.message_by(), "emoji": "👍"},
+        {
+            **REFUSED,
+            "attendee": "ok",
+            "delegate": "ok",
+            "muted": "muted",
+            "moderator": "ok",
+            "organizer": "ok",
+        },
+    ),
+    "react_hidden": (
+        lambda w, me: {"message_id": w.message_by(hidden=True), "emoji": "👍"},
+        {
+            **REFUSED,
+            "attendee": "not_found",
+            "delegate": "not_found",
+            "muted": "not_found",
+            "moderator": "not_found",
+            "organizer": "not_found",
+        },
+    ),
     "edit_others": (
         lambda w, me: {"message_id": w.message_by(), "body": "not yours"},
         {
@@ -284,7 +306,7 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
 
 
 #: Rows that try one event in another situation, and the event they send.
-WIRE_NAMES = {"hide_own": "hide", "reply": "send", "edit_others": "edit"}
+WIRE_NAMES = {"hide_own": "hide", "reply": "send", "edit_others": "edit", "react_hidden": "react"}
 
 
 @pytest.mark.parametrize("event_name", list(SOCKET_MATRIX))
@@ -346,6 +368,10 @@ SERVICE_MATRIX: dict[str, tuple[Callable[[World, User | None], Any], dict[str, s
             f"edited {next(_numbers)}",
         ),
         {**SERVICE_ANY_ACCOUNT, "attendee": "forbidden", "muted": "muted"},
+    ),
+    "react": (
+        lambda w, me: rooms.react(_message(w), me, "🎉"),
+        {**SERVICE_ANY_ACCOUNT, "muted": "muted"},
     ),
     "edit_history": (lambda w, me: rooms.revisions(_message(w), me), SERVICE_STAFF_ONLY),
     "report_message": (

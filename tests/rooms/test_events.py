@@ -80,6 +80,7 @@ def test_a_message_is_acknowledged_and_delivered_to_the_room_only(
         "mentions",
         "mentions_room",
         "edited_at",
+        "reactions",
     }
     assert message["practice"] is None
     assert message["body"] == "Buongiorno <b>a tutti</b>"

@@ -20,6 +20,7 @@ import { createOutbox } from "./outbox.js";
 import { setUpPersonCard } from "./person.js";
 import { setUpPresence } from "./presence.js";
 import { setUpStates } from "./states.js";
+import { setUpReactions } from "./reactions.js";
 import { setUpReplies, setUpReplyLinks } from "./replies.js";
 import { readStrings } from "./strings.js";
 import { createToolbar } from "./toolbar.js";
@@ -62,6 +63,7 @@ if (root && typeof window.io === "function") {
   setUpPersonCard(room);
   setUpReplyLinks(room);
   setUpEdits(room, connection.socket);
+  setUpReactions(room, connection.socket);
   if (document.getElementById("composer")) {
     const composer = createComposer(room, connection);
     const outbox = createOutbox(room, connection, composer);

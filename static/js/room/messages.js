@@ -5,6 +5,7 @@
  * "↓ N new messages" when the reader has scrolled up.
  */
 import { formatTimes } from "../time.js";
+import { fillReactions } from "./reactions.js";
 import { fillAttachments } from "./files.js";
 
 const GROUP_MS = 5 * 60 * 1000;
@@ -75,6 +76,7 @@ export function createMessageList(room) {
     } else {
       practice.remove();
     }
+    fillReactions(room, item.querySelector(".message-reactions"), message.reactions || []);
     markHidden(item, message.hidden);
     formatTimes(item);
     return item;
