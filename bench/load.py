@@ -128,6 +128,8 @@ class Stats:
     activity_packets: int = 0
     activity_bytes: int = 0
     reads_sent: int = 0
+    edits_sent: int = 0
+    edits_refused: int = 0
     typing_sent: int = 0
     closed: bool = False
     seq: int = 0
@@ -145,6 +147,10 @@ class Stats:
         else:
             error = answer.get("error", {}) if isinstance(answer, dict) else {}
             self.ack_errors[str(error.get("code", "no answer"))] += 1
+
+
+#: In chatter mode, one message in this many is edited by its sender after its ack.
+EDIT_EVERY = 10
 
 
 class BenchClient:
@@ -279,7 +285,29 @@ class BenchClient:
             self.stats.ack(started, answer)
 
     def _acked(self, started: float, args: tuple[Any, ...]) -> None:
-        self.stats.ack(started, args[0] if args else None)
+        answer = args[0] if args else None
+        self.stats.ack(started, answer)
+        if self.chatter and isinstance(answer, dict) and answer.get("ok"):
+            message = answer.get("message") or {}
+            if isinstance(message.get("id"), int) and message["id"] % EDIT_EVERY == 0:
+                asyncio.ensure_future(self.edit(message["id"], str(message.get("body", ""))))
+
+    def _edited(self, *args: Any) -> None:
+        answer = args[0] if args else None
+        if not (isinstance(answer, dict) and answer.get("ok")):
+            self.stats.edits_refused += 1
+
+    async def edit(self, message_id: int, body: str) -> None:
+        """Correct one's message a moment later, as people fix a typo: every room hears it."""
+        self.stats.edits_sent += 1
+        try:
+            await self.sio.emit(
+                "edit",
+                {"message_id": message_id, "body": body + " (edited)"},
+                callback=self._edited,
+            )
+        except Exception:
+            self.stats.send_failures += 1
 
 
 def _ignore(*args: Any) -> None:
@@ -410,6 +438,8 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         "activity_per_client_second": per_client_second(stats.activity_packets),
         "activity_bytes_per_client_second": per_client_second(stats.activity_bytes),
         "reads_sent": stats.reads_sent,
+        "edits_sent": stats.edits_sent,
+        "edits_refused": stats.edits_refused,
         "typing_sent": stats.typing_sent,
     }
     try:

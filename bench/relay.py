@@ -67,6 +67,8 @@ def create_relay(
         engineio_logger=False,
     )
     ids = itertools.count(1)
+    #: The latest messages, which clients may edit (the oldest forgotten, as memory counts).
+    sent: dict[int, dict[str, Any]] = {}
 
     @app.get("/healthz")
     def healthz() -> Any:
@@ -104,7 +106,22 @@ def create_relay(
             "practice": None,
         }
         socketio.emit("message", message, to=f"room:{room}")
+        sent[message["id"]] = message
+        if len(sent) > 2000:
+            sent.pop(next(iter(sent)))
         return {"ok": True, "message": message}
+
+    @socketio.on("edit")
+    def on_edit(payload: dict[str, Any]) -> dict[str, Any]:
+        """Client sends ``edit {message_id, body}``; the room gets ``message_edited``."""
+        message = sent.get(payload["message_id"])
+        if message is None:
+            return {"ok": False, "error": {"code": "not_found"}}
+        body = str(payload["body"])
+        edited = {**message, "body": body, "body_html": html.escape(body).replace("\n", "<br>\n")}
+        sent[message["id"]] = edited
+        socketio.emit("message_edited", {"message": edited}, to=f"room:{message['room']}")
+        return {"ok": True, "message": edited}
 
     @socketio.on("typing")
     def on_typing(payload: dict[str, Any]) -> dict[str, Any]:

@@ -66,7 +66,7 @@ class Load:
         else:
             text += f", idle for {self.hold:g} s"
         if self.chatter:
-            text += ", with typing and read events"
+            text += ", with typing, read and edit events (one message in ten edited)"
         return text
 
 
@@ -389,7 +389,7 @@ def scenarios(quick: bool = False) -> dict[str, Scenario]:
                     APP_GEVENT, BARE_GEVENT, targets=(throughput, p99, NO_LOSS), informational=True
                 ),
             ],
-            (*latency, "cpu_per_delivery", *costs),
+            (*latency, "reads", "edits", "edits_refused", "cpu_per_delivery", *costs),
         ),
         "b": Scenario(
             "b",
@@ -424,7 +424,8 @@ def scenarios(quick: bool = False) -> dict[str, Scenario]:
             "unread counts for 2,000 people in 11 rooms",
             h,
             [Pair(APP, BARE, targets=(fan_out, NO_LOSS))],
-            ("activity", "activity_bytes", *latency[:3], "lost", "reads", "cpu_per_delivery")
+            ("activity", "activity_bytes", *latency[:3], "lost", "reads", "edits", "edits_refused")
+            + ("cpu_per_delivery",)
             + costs,
             note=(
                 "Everyone is in one of the 11 rooms and each room gets one message a second: "
@@ -432,7 +433,8 @@ def scenarios(quick: bool = False) -> dict[str, Scenario]:
                 "`room_activity`, gathered per second (EXCHANGE_ACTIVITY_INTERVAL), so that its "
                 "rooms list can count what is unread. The bare relay sends no such thing: the "
                 "server CPU and latency ratios are the cost of the whole chat, that fan-out "
-                "included. Clients report what they read every 5 s, and senders that they type."
+                "included. Clients report what they read every 5 s; senders say that they "
+                "type, and edit one message in ten after its ack."
             ),
         ),
         "e": Scenario(
