@@ -218,6 +218,13 @@ class DefaultConfig:
     MAIL_MAX_ATTEMPTS: int = 15
     #: Attempts after which a mail still not sent shows on the organizers' dashboard.
     MAIL_FAILING_AFTER: int = 3
+    #: Minutes a mention or reply waits, unread, before "right away" mail tells of it; what
+    #: else arrives meanwhile comes in the same mail.
+    MISSED_MAIL_BATCH_MINUTES: int = 10
+    #: The hour (in the event's time zone) from which the daily digest of what was missed goes out.
+    MISSED_MAIL_DIGEST_HOUR: int = 8
+    #: Seconds between a serving process's looks for what people missed.
+    MISSED_MAIL_CHECK_SECONDS: float = 60.0
 
     #: Where the demo event and the demo practices live; `seed-demo` loads them.
     DEMO_EVENT_FILE: str | None = None

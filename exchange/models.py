@@ -25,6 +25,7 @@ from .moderation.models import AuditEntry
 from .moderation.models import ModerationChange
 from .moderation.models import Notice
 from .moderation.models import Report
+from .notifications.models import MailChoice
 from .notifications.models import RoomNotificationChoice
 from .practices.models import Practice
 from .practices.models import PracticeIndicator
@@ -57,6 +58,7 @@ __all__ = [
     "Invitation",
     "LoginSession",
     "Mention",
+    "MailChoice",
     "Message",
     "ModerationChange",
     "Node",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -30,3 +31,31 @@ class RoomNotificationChoice(Base):
     )
     room_id: Mapped[int] = mapped_column(sa.ForeignKey("rooms.id"), primary_key=True)
     level: Mapped[RoomLevel] = mapped_column(enum_type(RoomLevel, length=20))
+
+
+class MissedMail(StrEnum):
+    """Whether, and how often, a person is mailed what they missed (mentions, replies, DMs)."""
+
+    OFF = "off"
+    BATCHED = "batched"  # right away, gathered over MISSED_MAIL_BATCH_MINUTES: the default
+    DIGEST = "digest"  # once a day
+
+
+class MailChoice(Base):
+    """A person's choice of mail for what they missed, and how far that mail has looked.
+
+    No row means the default (batched) and nothing looked at yet. ``checked_until``
+    moves only by compare-and-set, in the transaction that writes the mail, so two
+    processes never mail the same things twice.
+    """
+
+    __tablename__ = "mail_choices"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    missed: Mapped[MissedMail] = mapped_column(
+        enum_type(MissedMail, length=20), default=MissedMail.BATCHED
+    )
+    #: Everything created up to this moment has been mailed, or found read, or was off.
+    checked_until: Mapped[dt.datetime | None]

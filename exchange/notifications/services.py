@@ -9,8 +9,12 @@ import sqlalchemy as sa
 
 from .. import permissions
 from ..accounts.models import User
+from ..db import utcnow
 from ..event.models import Room
 from ..extensions import db
+from .missed import user_of_unsubscribe
+from .models import MailChoice
+from .models import MissedMail
 from .models import RoomLevel
 from .models import RoomNotificationChoice
 
@@ -49,3 +53,40 @@ def set_room_levels(user: User, levels: Mapping[Room, RoomLevel]) -> None:
     )
     db.session.commit()
     logger.info("user %r chose what rooms tell them", user.id)
+
+
+def missed_mail(user: User) -> MissedMail:
+    """How ``user`` is mailed what they missed."""
+    permissions.check(user, permissions.Action.MANAGE_OWN_ACCOUNT)
+    choice = db.session.get(MailChoice, user.id)
+    return choice.missed if choice is not None else MissedMail.BATCHED
+
+
+def set_missed_mail(user: User, missed: MissedMail) -> None:
+    """Choose how ``user`` is mailed what they missed, from now on (nothing earlier is mailed)."""
+    permissions.check(user, permissions.Action.MANAGE_OWN_ACCOUNT)
+    _choose(user, missed)
+    db.session.commit()
+    logger.info("user %r chose %s mail for what they miss", user.id, missed.value)
+
+
+def _choose(user: User, missed: MissedMail) -> None:
+    choice = db.session.get(MailChoice, user.id)
+    if choice is None:
+        db.session.add(MailChoice(user_id=user.id, missed=missed, checked_until=utcnow()))
+    elif choice.missed is not missed:
+        choice.missed = missed
+        choice.checked_until = utcnow()
+
+
+def unsubscribe(token: str) -> User:
+    """Turn off the mail of what someone missed, from the link in that mail.
+
+    The link is the authority (it was mailed to them, and says whom it is for),
+    so it works without signing in, as one-click unsubscribing (RFC 8058) needs.
+    """
+    user = user_of_unsubscribe(token)
+    _choose(user, MissedMail.OFF)
+    db.session.commit()
+    logger.info("user %r turned off mail for what they miss from a mail", user.id)
+    return user

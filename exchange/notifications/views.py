@@ -14,11 +14,14 @@ from flask_babel import lazy_gettext as _l
 
 from ..errors import Invalid
 from ..event.services import list_rooms
+from ..extensions import csrf
 from ..forms import flash_refusal
 from ..permissions import acting_user
 from ..permissions import Action
 from ..permissions import requires
 from . import services
+from .missed import user_of_unsubscribe
+from .models import MissedMail
 from .models import RoomLevel
 
 bp = Blueprint("notifications", __name__)
@@ -33,6 +36,8 @@ def settings() -> ResponseReturnValue:
         rooms=rooms,
         levels=services.room_levels(acting_user(), rooms),
         RoomLevel=RoomLevel,
+        missed=services.missed_mail(acting_user()),
+        MissedMail=MissedMail,
     )
 
 
@@ -51,6 +56,27 @@ def save() -> ResponseReturnValue:
             except ValueError:
                 raise Invalid(_l("Choose one of the options offered."), field=room.slug) from None
         services.set_room_levels(acting_user(), chosen)
+        missed = request.form.get("missed_mail")
+        if missed is not None:
+            try:
+                services.set_missed_mail(acting_user(), MissedMail(missed))
+            except ValueError:
+                raise Invalid(_l("Choose one of the options offered."), field="missed") from None
     if not attempt.refused:
         flash(_("Your notification choices are saved."), "success")
     return redirect(url_for("notifications.settings"))
+
+
+@bp.get("/unsubscribe/<token>")
+def unsubscribe_page(token: str) -> ResponseReturnValue:
+    """Ask before turning the mail off: a GET (a link scanner, a preview) changes nothing."""
+    user = user_of_unsubscribe(token)
+    return render_template("notifications/unsubscribe.html", token=token, person=user)
+
+
+@bp.post("/unsubscribe/<token>")
+@csrf.exempt  # mail programs post one-click unsubscribes (RFC 8058) without a form's token
+def unsubscribe(token: str) -> ResponseReturnValue:
+    """Turn off the mail of what the person missed; the mailed link says whom it is for."""
+    services.unsubscribe(token)
+    return render_template("notifications/unsubscribed.html")

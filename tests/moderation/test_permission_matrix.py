@@ -694,6 +694,7 @@ PUBLIC_ROUTES = {
     "accounts.confirm_email",
     "accounts.set_language",
     "about.accessibility",
+    "notifications.unsubscribe",  # the mailed link is the authority (tests/notifications)
 }
 
 
