@@ -119,6 +119,12 @@ def settle(user: User, practice: Practice | None, fields: Iterable[str]) -> None
         db.session.delete(draft)
 
 
+def discard(user: User, practice: Practice | None, fields: Iterable[str]) -> None:
+    """Throw away what ``user`` typed in some of a practice's ``fields`` and did not save."""
+    settle(user, practice, fields)
+    db.session.commit()
+
+
 def forget_autosaves_of(user: User) -> None:
     """Delete every draft a person kept, in the caller's transaction (their account goes)."""
     db.session.execute(sa.delete(PracticeAutosave).where(PracticeAutosave.user_id == user.id))

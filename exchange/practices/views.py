@@ -310,6 +310,9 @@ def new() -> ResponseReturnValue:
     """The first step of the guided form; saving it starts the draft."""
     step = STEPS[0]
     form = _practice_form()
+    if request.form.get("go") == "discard":
+        autosave.discard(acting_user(), None, step.fields)
+        return redirect(url_for("practices.new"))
     if request.method == "GET":
         # Like the chat's composer: people mostly write in the language they read in.
         interface = locale_code()
@@ -344,6 +347,10 @@ def edit(practice_id: int, step_name: str = STEPS[0].name) -> ResponseReturnValu
     if step is None:
         raise NotFound()
     form = _practice_form()
+    if request.form.get("go") == "discard":
+        # The writer goes back to what is stored (the CSRF token was checked for every POST).
+        autosave.discard(user, practice, step.fields)
+        return redirect(url_for("practices.edit", practice_id=practice.id, step_name=step.name))
     if request.method == "GET" or not step.fields:
         content = services.editable_content(practice)
         form.fill(content, services.latest_revision_id(practice))

@@ -406,3 +406,21 @@ def test_a_practice_developed_from_a_message_says_where_it_came_from(
     shown = page(client, url)
     assert 'class="practice-source"' not in shown  # its author is told why, in a notice
     assert "How did you split the bills?" in shown[shown.index('id="discussion-title"') :]
+
+
+def test_the_kept_text_can_be_discarded_for_what_is_saved(client, login, app, write, elena):
+    practice = write(elena, title="Solar roofs")
+    login(client, elena)
+    url = f"/practices/{practice.id}/edit"
+    send_autosave(client, f"/practices/{practice.id}/autosave", {"title": "Half typed"}, url)
+    assert 'value="Half typed"' in page(client, url)
+    discarded = post_form(client, url, {"go": "discard", "title": "Half typed"})
+    assert discarded.status_code == 302 and discarded.headers["Location"].endswith("/edit/about")
+    again = page(client, url)
+    assert 'value="Solar roofs"' in again and "did not save yet" not in again
+    with app.app_context():
+        assert db.session.query(PracticeAutosave).count() == 0
+        assert db.session.get(Practice, practice.id).title == "Solar roofs"
+    send_autosave(client, "/practices/new/autosave", {"title": "Another"})
+    assert post_form(client, "/practices/new", {"go": "discard"}).status_code == 302
+    assert 'value="Another"' not in page(client, "/practices/new")
