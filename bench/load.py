@@ -130,6 +130,8 @@ class Stats:
     reads_sent: int = 0
     edits_sent: int = 0
     edits_refused: int = 0
+    reactions_sent: int = 0
+    reactions_refused: int = 0
     typing_sent: int = 0
     closed: bool = False
     seq: int = 0
@@ -151,6 +153,8 @@ class Stats:
 
 #: In chatter mode, one message in this many is edited by its sender after its ack.
 EDIT_EVERY = 10
+#: In chatter mode, the share of read reports followed by a 👍 on the latest message.
+REACT_SHARE = 0.1
 
 
 class BenchClient:
@@ -212,6 +216,13 @@ class BenchClient:
                 await self.sio.emit(
                     "read", {"room": self.room, "message_id": self.last_id}, callback=_ignore
                 )
+                if random.random() < REACT_SHARE:
+                    self.stats.reactions_sent += 1
+                    await self.sio.emit(
+                        "react",
+                        {"message_id": self.last_id, "emoji": "👍"},
+                        callback=self._reacted,
+                    )
             await asyncio.sleep(5.0)
 
     async def say_typing(self) -> None:
@@ -291,6 +302,11 @@ class BenchClient:
             message = answer.get("message") or {}
             if isinstance(message.get("id"), int) and message["id"] % EDIT_EVERY == 0:
                 asyncio.ensure_future(self.edit(message["id"], str(message.get("body", ""))))
+
+    def _reacted(self, *args: Any) -> None:
+        answer = args[0] if args else None
+        if not (isinstance(answer, dict) and answer.get("ok")):
+            self.stats.reactions_refused += 1
 
     def _edited(self, *args: Any) -> None:
         answer = args[0] if args else None
@@ -440,6 +456,8 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         "reads_sent": stats.reads_sent,
         "edits_sent": stats.edits_sent,
         "edits_refused": stats.edits_refused,
+        "reactions_sent": stats.reactions_sent,
+        "reactions_refused": stats.reactions_refused,
         "typing_sent": stats.typing_sent,
     }
     try:

@@ -111,6 +111,20 @@ def create_relay(
             sent.pop(next(iter(sent)))
         return {"ok": True, "message": message}
 
+    @socketio.on("react")
+    def on_react(payload: dict[str, Any]) -> dict[str, Any]:
+        """Client sends ``react {message_id, emoji}``; the room gets ``reactions`` (no toggling)."""
+        message = sent.get(payload["message_id"])
+        if message is None:
+            return {"ok": False, "error": {"code": "not_found"}}
+        reactions = [{"emoji": str(payload["emoji"]), "count": 1, "user_ids": [AUTHOR["id"]]}]
+        socketio.emit(
+            "reactions",
+            {"message_id": message["id"], "room": message["room"], "reactions": reactions},
+            to=f"room:{message['room']}",
+        )
+        return {"ok": True, "message_id": message["id"], "reacted": True, "reactions": reactions}
+
     @socketio.on("edit")
     def on_edit(payload: dict[str, Any]) -> dict[str, Any]:
         """Client sends ``edit {message_id, body}``; the room gets ``message_edited``."""

@@ -65,6 +65,13 @@ METRICS: dict[str, tuple[str, Callable[[Measurement], float | None], str, bool]]
         False,
     ),
     "edits_refused": ("edits refused", lambda m: m.result.get("edits_refused"), ",.0f", False),
+    "reactions": ("react events sent", lambda m: m.result.get("reactions_sent"), ",.0f", False),
+    "reactions_refused": (
+        "reactions refused",
+        lambda m: m.result.get("reactions_refused"),
+        ",.0f",
+        False,
+    ),
     "ack_p50": ("ack p50 (ms)", lambda m: m.result["ack_ms"]["p50"], ",.1f", True),
     "ack_p99": ("ack p99 (ms)", lambda m: m.result["ack_ms"]["p99"], ",.1f", True),
     "lost": ("lost deliveries (of expected)", lambda m: m.result["lost"], ",.0f", False),

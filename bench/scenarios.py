@@ -66,7 +66,10 @@ class Load:
         else:
             text += f", idle for {self.hold:g} s"
         if self.chatter:
-            text += ", with typing, read and edit events (one message in ten edited)"
+            text += (
+                ", with typing, read, edit and react events (one message in ten edited, "
+                "one read report in ten followed by a reaction)"
+            )
         return text
 
 
@@ -389,7 +392,8 @@ def scenarios(quick: bool = False) -> dict[str, Scenario]:
                     APP_GEVENT, BARE_GEVENT, targets=(throughput, p99, NO_LOSS), informational=True
                 ),
             ],
-            (*latency, "reads", "edits", "edits_refused", "cpu_per_delivery", *costs),
+            (*latency, "reads", "edits", "edits_refused", "reactions", "reactions_refused")
+            + ("cpu_per_delivery", *costs),
         ),
         "b": Scenario(
             "b",
@@ -425,6 +429,7 @@ def scenarios(quick: bool = False) -> dict[str, Scenario]:
             h,
             [Pair(APP, BARE, targets=(fan_out, NO_LOSS))],
             ("activity", "activity_bytes", *latency[:3], "lost", "reads", "edits", "edits_refused")
+            + ("reactions", "reactions_refused")
             + ("cpu_per_delivery",)
             + costs,
             note=(
@@ -434,7 +439,8 @@ def scenarios(quick: bool = False) -> dict[str, Scenario]:
                 "rooms list can count what is unread. The bare relay sends no such thing: the "
                 "server CPU and latency ratios are the cost of the whole chat, that fan-out "
                 "included. Clients report what they read every 5 s; senders say that they "
-                "type, and edit one message in ten after its ack."
+                "type, and edit one message in ten after its ack; one read report in ten is "
+                "followed by a 👍 on the latest message."
             ),
         ),
         "e": Scenario(
