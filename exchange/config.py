@@ -173,6 +173,8 @@ class DefaultConfig:
     PASSWORD_RESET_MINUTES: int = 30
     #: Hours a link to confirm an email address works (once).
     EMAIL_CONFIRM_HOURS: int = 72
+    #: Days a personal invitation mailed by an organizer works.
+    EMAIL_INVITATION_DAYS: int = 30
     #: Least seconds the answers that must not tell whether an address has an account
     #: (password reset, registration) take, so that known and unknown addresses look alike.
     ACCOUNT_ANSWER_SECONDS: float = 0.5

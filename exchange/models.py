@@ -5,6 +5,7 @@ Used by migrations and by tests that build the schema directly.
 
 from .about.models import AccessibilityFeedback
 from .accounts.models import AccountToken
+from .accounts.models import EmailInvitation
 from .accounts.models import Invitation
 from .accounts.models import LoginSession
 from .accounts.models import Role
@@ -53,6 +54,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Connection",
+    "EmailInvitation",
     "Event",
     "FileChunk",
     "Invitation",

@@ -28,6 +28,7 @@ PUBLIC_STATE_CHANGES = {
     "accounts.set_language",
     "about.accessibility",
     "announcements.dismiss",
+    "notifications.unsubscribe",  # the mailed link is the authority
 }
 
 

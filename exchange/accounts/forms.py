@@ -11,6 +11,7 @@ from wtforms import IntegerField
 from wtforms import PasswordField
 from wtforms import SelectField
 from wtforms import StringField
+from wtforms import TextAreaField
 from wtforms.validators import DataRequired
 from wtforms.validators import EqualTo
 from wtforms.validators import Length
@@ -107,6 +108,18 @@ class InvitationForm(FlaskForm):
         _l("Valid until"),
         validators=[Optional()],
         description=_l("The code works until the end of this day. Leave it empty for no end."),
+    )
+
+
+class InviteByEmailForm(FlaskForm):
+    administration = SelectField(_l("Administration"), coerce=str, validators=[DataRequired()])
+    addresses = TextAreaField(
+        _l("Email addresses"),
+        validators=[DataRequired()],
+        description=_l(
+            "One per line. Each gets a personal link that registers them as a delegate "
+            "of this administration."
+        ),
     )
 
 

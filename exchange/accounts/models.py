@@ -170,6 +170,32 @@ class Invitation(Base):
     created_by: Mapped[User | None] = relationship()
 
 
+class EmailInvitation(Base):
+    """An organizer invited one address to register as a delegate of an administration.
+
+    The mailed link carries a random token; only its SHA-256 is stored. Inviting the
+    same address to the same administration again mails a fresh link in its place.
+    """
+
+    __tablename__ = "email_invitations"
+    __table_args__ = (sa.UniqueConstraint("email", "administration_id"),)
+
+    id: Mapped[intpk]
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    administration_id: Mapped[int] = mapped_column(sa.ForeignKey("administrations.id"))
+    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[created_at]
+    expires_at: Mapped[dt.datetime]
+    #: When the invited person registered through the link, and as whom.
+    accepted_at: Mapped[dt.datetime | None]
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    administration: Mapped[Administration] = relationship()
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+
+
 class TokenPurpose(StrEnum):
     """What a link mailed to a person lets them do."""
 

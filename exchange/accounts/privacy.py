@@ -43,6 +43,7 @@ from ..rooms.models import MessageRevision
 from ..rooms.models import ReadPosition
 from ..serialize import iso_utc
 from .models import AccountToken
+from .models import EmailInvitation
 from .models import Invitation
 from .models import LoginSession
 from .models import Role
@@ -379,6 +380,8 @@ def delete_account(user: User, password: str) -> None:
     # The address goes from the outbox and from the links mailed to it.
     mail.forget_recipient(user)
     db.session.execute(sa.delete(AccountToken).where(AccountToken.user_id == user.id))
+    # The invitation they registered through named their address.
+    db.session.execute(sa.delete(EmailInvitation).where(EmailInvitation.user_id == user.id))
     db.session.commit()
     files.discard(unattached)
     realtime.end_user_sessions(user.id, reason="account_deleted")

@@ -35,6 +35,7 @@ from ..i18n import available_timezones
 from ..ratelimit import backoff
 from ..ratelimit import limiter
 from . import identity
+from .models import EmailInvitation
 from .models import Invitation
 from .models import LoginSession
 from .models import Role
@@ -147,9 +148,18 @@ def create_user(
 
 
 def register(
-    *, email: str, name: str, password: str, invitation_code: str = "", listed: bool = False
+    *,
+    email: str,
+    name: str,
+    password: str,
+    invitation_code: str = "",
+    invite_token: str = "",
+    listed: bool = False,
 ) -> User | None:
     """Register a new account, as a delegate with a valid invitation code, else as an attendee.
+
+    ``invite_token`` comes from a personal invitation an organizer mailed: it makes a
+    delegate too, for the address it was mailed to only.
 
     The new account's address is not confirmed yet: a link to confirm it is mailed
     in the same transaction. When the address already has an account, nothing is
@@ -162,11 +172,15 @@ def register(
 
     email, name = validate_new_account(email, name, password)
     invitation = None
-    if invitation_code.strip():
+    mailed = _usable_email_invitation(invite_token, email) if invite_token else None
+    if invitation_code.strip() and mailed is None:
         invitation = _usable_invitation(invitation_code)
     # Hash in both cases, so that a taken address answers after the same time.
     user = _new_account(email, name, password, invitation.role if invitation else Role.ATTENDEE)
     user.administration_id = invitation.administration_id if invitation else None
+    if mailed is not None:
+        user.role = Role.DELEGATE
+        user.administration_id = mailed.administration_id
     user.listed = listed
     db.session.expunge(user)
     holder = db.session.scalars(sa.select(User).where(User.email == email)).first()
@@ -180,6 +194,9 @@ def register(
         _count_use(invitation)
     try:
         db.session.flush()
+        if mailed is not None:
+            mailed.accepted_at = utcnow()
+            mailed.user_id = user.id
         queue_confirmation(user, email)
         db.session.commit()
     except IntegrityError:  # the same address registered at the same moment
@@ -225,6 +242,32 @@ def _usable_invitation(code: str) -> Invitation:
     if invitation.max_uses is not None and invitation.uses >= invitation.max_uses:
         raise Invalid(_l("This invitation code has been used up."), field="invitation_code")
     _check_signup_open(invitation)
+    return invitation
+
+
+def _usable_email_invitation(token: str, email: str) -> EmailInvitation:
+    """The personal invitation a mailed link carries, for the address it was mailed to."""
+    invitation = db.session.scalars(
+        sa.select(EmailInvitation).where(EmailInvitation.token_hash == _token_hash(token))
+    ).first()
+    if invitation is None or invitation.accepted_at is not None:
+        raise Invalid(
+            _l("This invitation link is not valid any more. Ask the organizers for a new one."),
+            field="email",
+        )
+    if invitation.expires_at <= utcnow():
+        raise Invalid(
+            _l("This invitation link has expired. Ask the organizers for a new one."),
+            field="email",
+        )
+    if invitation.email != email:
+        raise Invalid(
+            _l(
+                "This invitation is for %(email)s: register with that address.",
+                email=invitation.email,
+            ),
+            field="email",
+        )
     return invitation
 
 

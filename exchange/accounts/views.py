@@ -18,6 +18,7 @@ from flask import stream_with_context
 from flask import url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_login import login_user
 from flask_login import logout_user
@@ -46,11 +47,16 @@ from .forms import ConfirmForm
 from .forms import DeleteAccountForm
 from .forms import ForgotPasswordForm
 from .forms import InvitationForm
+from .forms import InviteByEmailForm
 from .forms import LoginForm
 from .forms import NewPasswordForm
 from .forms import PreferencesForm
 from .forms import RedeemCodeForm
 from .forms import RegisterForm
+from .invitations import email_invitations
+from .invitations import invitation_for_link
+from .invitations import invite_by_email
+from .invitations import Invited
 from .models import TokenPurpose
 from .models import User
 
@@ -160,10 +166,14 @@ def register() -> ResponseReturnValue:
         return redirect(url_for("event.home"))
     form = RegisterForm()
     status = 422 if request.method == "POST" else 200
-    if request.method == "GET" and request.args.get("code"):
-        form.invitation_code.data = request.args["code"][:40]
+    invite_token = (request.values.get("invite") or "")[:100]
+    invited = invitation_for_link(invite_token) if invite_token else None
+    if request.method == "GET" and (request.args.get("code") or invited):
+        form.invitation_code.data = request.args.get("code", "")[:40]
         # Delegates speak for their administration: offered the directory, ticked.
         form.listed.data = True
+    if request.method == "GET" and invited is not None:
+        form.email.data = invited.email
     if form.validate_on_submit():
         try:
             services.check_registration_allowed(_client_address())
@@ -173,6 +183,7 @@ def register() -> ResponseReturnValue:
                     name=form.name.data or "",
                     password=form.password.data or "",
                     invitation_code=form.invitation_code.data or "",
+                    invite_token=invite_token,
                     listed=bool(form.listed.data),
                 )
         except ExchangeError as error:
@@ -185,7 +196,9 @@ def register() -> ResponseReturnValue:
                 email=services.normalize_email(form.email.data or ""),
                 hours=current_app.config["EMAIL_CONFIRM_HOURS"],
             )
-    return render_template("accounts/register.html", form=form), status
+    return render_template(
+        "accounts/register.html", form=form, invite_token=invite_token, invited=invited
+    ), status
 
 
 @bp.route("/confirm-email/<token>", methods=["GET", "POST"])
@@ -268,10 +281,7 @@ def change_email() -> ResponseReturnValue:
 @requires(Action.MANAGE_INVITATIONS)
 def invitations() -> ResponseReturnValue:
     form = InvitationForm()
-    # An empty first choice: a required select must not come with an answer chosen.
-    form.administration.choices = [("", _("Choose an administration"))] + [
-        (a.slug, f"{a.name} ({a.country})") for a in list_administrations()
-    ]
+    form.administration.choices = _administration_choices()
     if form.validate_on_submit():
         try:
             invitation = services.create_invitation(
@@ -293,15 +303,80 @@ def invitations() -> ResponseReturnValue:
             )
             return redirect(url_for("accounts.invitations"))
     status = 422 if request.method == "POST" else 200
-    return (
-        render_template(
-            "accounts/invitations.html",
-            form=form,
-            invitations=services.list_invitations(),
-            format_code=services.format_invitation_code,
-            now=utcnow(),
+    return _invitations_page(form, _email_form()), status
+
+
+@bp.post("/invitations/email")
+@requires(Action.MANAGE_INVITATIONS)
+def invite_by_mail() -> ResponseReturnValue:
+    """Mail a personal registration link to each pasted address."""
+    form = _email_form()
+    if form.validate_on_submit():
+        try:
+            result = invite_by_email(
+                acting_user(),
+                get_administration(form.administration.data or ""),
+                form.addresses.data or "",
+            )
+        except ExchangeError as error:
+            if error.http_status != 400:
+                raise
+            apply_error(form, error)
+        else:
+            _flash_invited(result)
+            return redirect(url_for("accounts.invitations", _anchor="by-email"))
+    code_form = InvitationForm(formdata=None)
+    code_form.administration.choices = _administration_choices()
+    return _invitations_page(code_form, form), 422
+
+
+def _flash_invited(result: Invited) -> None:
+    flash(
+        ngettext(
+            "Invited %(num)d address: each gets a personal link by mail.",
+            "Invited %(num)d addresses: each gets a personal link by mail.",
+            len(result.invited),
         ),
-        status,
+        "success",
+    )
+    if result.registered:
+        flash(
+            _(
+                "Already registered, so not invited (they can enter a code on their account "
+                "page): %(addresses)s",
+                addresses=", ".join(result.registered),
+            ),
+            "info",
+        )
+    if result.not_addresses:
+        flash(
+            _("Not email addresses, skipped: %(lines)s", lines=", ".join(result.not_addresses)),
+            "error",
+        )
+
+
+def _administration_choices() -> list[tuple[str, str]]:
+    # An empty first choice: a required select must not come with an answer chosen.
+    return [("", _("Choose an administration"))] + [
+        (a.slug, f"{a.name} ({a.country})") for a in list_administrations()
+    ]
+
+
+def _email_form() -> InviteByEmailForm:
+    form = InviteByEmailForm(prefix="mail")
+    form.administration.choices = _administration_choices()
+    return form
+
+
+def _invitations_page(form: InvitationForm, email_form: InviteByEmailForm) -> str:
+    return render_template(
+        "accounts/invitations.html",
+        form=form,
+        email_form=email_form,
+        invitations=services.list_invitations(),
+        mailed=email_invitations(acting_user()),
+        format_code=services.format_invitation_code,
+        now=utcnow(),
     )
 
 

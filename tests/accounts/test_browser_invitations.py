@@ -58,6 +58,14 @@ def test_a_code_travels_as_a_link_and_makes_an_attendee_a_delegate(
     assert_accessible(organizer, "the invitations page with a code")
     code = link.split("code=")[1]
 
+    organizer.select_option("#mail-administration", "ferla")
+    organizer.fill("#mail-addresses", "maria@example.org\npiotr@example.org\nnot an address")
+    organizer.click("#by-email ~ form button[type=submit]")
+    organizer.wait_for_selector("#mailed ~ .table-scroll td:has-text('maria@example.org')")
+    assert fits(organizer)
+    assert_accessible(organizer, "the invitations page after inviting by email")
+    look(organizer, "invitations-by-email-phone-it")
+
     attendee = new_page(**PHONE)
     sign_in(attendee, live_server, anna.email)
     attendee.goto(f"{live_server.url}/account")

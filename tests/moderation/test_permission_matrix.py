@@ -512,6 +512,13 @@ HTTP_MATRIX: dict[
             "organizer": "forbidden",
         },
     ),
+    "accounts.invite_by_mail": (
+        lambda w, me: (
+            "/invitations/email",
+            {"mail-administration": "ferla", "mail-addresses": f"i{next(_numbers)}@example.org"},
+        ),
+        ORGANIZERS_ONLY,
+    ),
     "accounts.revoke_invitation": (
         lambda w, me: (f"/invitations/{_invitation(w)}/revoke", {}),
         ORGANIZERS_ONLY,
