@@ -34,6 +34,7 @@ from ..mail import services as mail
 from ..moderation.models import AuditEntry
 from ..moderation.models import Notice
 from ..moderation.models import Report
+from ..notifications import services as notifications
 from ..practices.autosave import forget_autosaves_of
 from ..practices.models import Practice
 from ..practices.models import PracticeRevision
@@ -75,6 +76,8 @@ def personal_data(user: User) -> dict[str, Any]:
         # Acts of moderation about this person, and, for moderators, their own acts.
         "moderation_log": _moderation_log(user),
         "invitation_codes_created": _invitations(user),
+        # How they chose to be told of things, and the mentions of them.
+        "notifications": notifications.personal_data(user),
     }
 
 
@@ -379,6 +382,7 @@ def delete_account(user: User, password: str) -> None:
     revoke_login_sessions(user, now)
     # The address goes from the outbox and from the links mailed to it.
     mail.forget_recipient(user)
+    notifications.forget_notifications_of(user)
     db.session.execute(sa.delete(AccountToken).where(AccountToken.user_id == user.id))
     # The invitation they registered through named their address.
     db.session.execute(sa.delete(EmailInvitation).where(EmailInvitation.user_id == user.id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -12,6 +13,8 @@ from ..accounts.models import User
 from ..db import utcnow
 from ..event.models import Room
 from ..extensions import db
+from ..rooms.models import Mention
+from ..serialize import iso_utc
 from .missed import user_of_unsubscribe
 from .models import MailChoice
 from .models import MissedMail
@@ -90,3 +93,42 @@ def unsubscribe(token: str) -> User:
     db.session.commit()
     logger.info("user %r turned off mail for what they miss from a mail", user.id)
     return user
+
+
+def personal_data(user: User) -> dict[str, Any]:
+    """What the exchange keeps about how ``user`` is told of things (their data export)."""
+    choice = db.session.get(MailChoice, user.id)
+    rooms = db.session.execute(
+        sa.select(Room.slug, RoomNotificationChoice.level)
+        .join(Room, Room.id == RoomNotificationChoice.room_id)
+        .where(RoomNotificationChoice.user_id == user.id)
+        .order_by(Room.slug)
+    )
+    mentions = db.session.execute(
+        sa.select(Mention.message_id, Mention.by_name, Mention.created_at, Room.slug)
+        .join(Room, Room.id == Mention.room_id)
+        .where(Mention.user_id == user.id)
+        .order_by(Mention.id)
+    )
+    return {
+        "missed_mail": (choice.missed if choice is not None else MissedMail.BATCHED).value,
+        "missed_mail_checked_until": (
+            iso_utc(choice.checked_until) if choice is not None and choice.checked_until else None
+        ),
+        "rooms": {slug: level.value for slug, level in rooms},
+        "mentions_of_me": [
+            {
+                "message_id": message_id,
+                "room": slug,
+                "by": "name" if by_name else "@room",
+                "at": iso_utc(created_at),
+            }
+            for message_id, by_name, created_at, slug in mentions
+        ],
+    }
+
+
+def forget_notifications_of(user: User) -> None:
+    """Drop ``user``'s choices and mentions, in the caller's transaction (account deletion)."""
+    for model in (MailChoice, RoomNotificationChoice, Mention):
+        db.session.execute(sa.delete(model).where(model.user_id == user.id))
