@@ -133,3 +133,35 @@ def test_typed_text_survives_a_reload_and_the_preview_shows_the_markdown(
     )
     assert page.locator(".autosave-restored").count() == 1
     page.watch.assert_clean()
+
+
+def test_a_message_becomes_a_draft_that_says_where_it_came_from(live_server, make_user, new_page):
+    make_user(Role.DELEGATE, email="elena@example.org", name="Elena Conti", administration="ferla")
+    speaker = live_server.socket(
+        live_server.login("elena@example.org", "correct horse battery staple")
+    )
+    body = "Guten Tag zusammen! Elena hier. Zwölf Betriebe teilen sich den Strom ihrer Dächer."
+    sent = {"room": "energy-communities", "body": body, "client_id": "develop-1"}
+    assert speaker.call("send", sent, timeout=10)["ok"]
+    speaker.disconnect()
+    page = new_page()
+    sign_in(page, live_server, "elena@example.org")
+    page.goto(live_server.url + "/practices")
+    page.locator("#language-select").select_option("de")
+    page.locator(".language-picker button").click()
+    page.wait_for_selector("html[lang=de]")
+    page.goto(live_server.url + "/rooms/energy-communities")
+    page.wait_for_selector("#connection-status[data-state=connected]")
+    page.get_by_role("button", name="Zu einem Praxisbeispiel ausarbeiten").click()
+    page.wait_for_selector(".practice-source")
+    title = page.get_by_label("Titel").input_value()
+    assert title == "Zwölf Betriebe teilen sich den Strom ihrer Dächer"
+    assert "Elena Conti" in page.inner_text(".practice-source")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for screen, (width, height) in SCREENS.items():
+        page.set_viewport_size({"width": width, "height": height})
+        assert fits_the_screen(page), screen
+        assert_accessible(page, f"a draft from a message ({screen})")
+        shot = SCREENSHOTS / f"practice-from-message-{screen}-de.png"
+        page.screenshot(path=str(shot), full_page=True)
+    page.watch.assert_clean()
