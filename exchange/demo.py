@@ -22,8 +22,10 @@ from .errors import NotFound
 from .event.services import current_event
 from .event.services import get_administration
 from .event.services import get_room
+from .event.services import list_rooms
 from .event.services import load_event_file
 from .extensions import db
+from .people import services as people
 from .practices import services as practices
 from .practices.models import Practice
 
@@ -55,6 +57,22 @@ DEMO_PEOPLE = [
 ]
 
 
+#: The demo people who appear in the people directory: languages, topics (room slugs), bio.
+DEMO_PROFILES = {
+    "delegate@demo.example.org": (
+        ["en", "it"],
+        ["renewable-energy", "funding"],
+        "Energy manager of the municipality: solar roofs on every school, and how we paid.",
+    ),
+    "delegate2@demo.example.org": (
+        ["it", "en", "fr"],
+        ["funding"],
+        "Mayor's office. Looking for partners for a shared energy community.",
+    ),
+    "moderator@demo.example.org": (["it", "en", "de"], [], "Keeps the rooms friendly."),
+}
+
+
 def seed_demo() -> DemoSeed:
     """Load the demo event on first run, create what is missing of the demo, and describe it.
 
@@ -83,13 +101,14 @@ def _seed_accounts() -> list[DemoAccount]:
         exists = db.session.scalar(sa.select(User.id).where(User.email == email)) is not None
         if not exists:
             passwords[email] = secrets.token_urlsafe(9)
-            accounts.create_user(
+            user = accounts.create_user(
                 email=email,
                 name=name,
                 password=passwords[email],
                 role=role,
                 administration=administration,
             )
+            _list_in_directory(user)
         result.append(
             DemoAccount(
                 role=role.value,
@@ -101,6 +120,21 @@ def _seed_accounts() -> list[DemoAccount]:
         )
     _write_private(passwords_file, json.dumps(passwords, indent=2))
     return result
+
+
+def _list_in_directory(user: User) -> None:
+    """Give a demo person their profile, so that the directory shows someone."""
+    if user.email not in DEMO_PROFILES:
+        return
+    languages, topics, bio = DEMO_PROFILES[user.email]
+    themes = {room.slug for room in list_rooms()}
+    people.update_profile(
+        user,
+        listed=True,
+        languages=languages,
+        topics=[slug for slug in topics if slug in themes],
+        bio=bio,
+    )
 
 
 def _seed_practices() -> int:

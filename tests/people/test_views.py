@@ -168,3 +168,17 @@ def test_the_profile_is_in_the_data_export_and_goes_with_the_account(app, client
         delete_account(db.session.get(User, elena.id), PASSWORD)
         gone = db.session.get(User, elena.id)
         assert (gone.listed, gone.languages, gone.bio) == (False, [], "")
+
+
+def test_the_demo_fills_the_directory(app, runner, client, login):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        attendee = db.session.scalars(
+            sa.select(User).where(User.email == "attendee@demo.example.org")
+        ).one()
+    login(client, attendee)
+    page = client.get("/people").get_data(as_text=True)
+    assert "Elena Conti (demo delegate)" in page and "3 people" in page
+    listed = page.split('class="people-list"')[1]
+    assert "Anna Nowak" not in listed  # the demo attendee did not ask to be listed
