@@ -32,6 +32,9 @@ logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]
 #: How much lower than its server a worker runs (os.nice): builds wait, requests do not.
 NICENESS = 10
+#: A build still running after this many seconds is taken to be stuck: its worker is
+#: killed, so that the builds waiting behind it go on (a new worker takes them).
+BUILD_TIMEOUT = 1800.0
 
 
 class Bindery:
@@ -41,7 +44,13 @@ class Bindery:
     under eventlet), and the pipes are green too, so waiting holds no loop.
     """
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        command: tuple[str, ...] = (sys.executable, "-m", "exchange.practices.ebook_worker"),
+        timeout: float = BUILD_TIMEOUT,
+    ) -> None:
+        self.command = command
+        self.timeout = timeout
         self.process: subprocess.Popen[bytes] | None = None
         self.lock = threading.Lock()
 
@@ -51,12 +60,16 @@ class Bindery:
         with self.lock:
             process = self._running()
             assert process.stdin is not None and process.stdout is not None
+            watchdog = threading.Timer(self.timeout, process.kill)  # green under eventlet
+            watchdog.start()
             try:
                 process.stdin.write(job.encode() + b"\n")
                 process.stdin.flush()
                 line = process.stdout.readline()
             except OSError:
                 line = b""
+            finally:
+                watchdog.cancel()
             if not line:
                 self.stop()
                 raise RuntimeError("the e-book worker stopped")
@@ -67,7 +80,7 @@ class Bindery:
     def _running(self) -> subprocess.Popen[bytes]:
         if self.process is None or self.process.poll() is not None:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "exchange.practices.ebook_worker"],
+                self.command,
                 cwd=ROOT,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,

@@ -2,6 +2,8 @@
 
 import io
 import json
+import sys
+import time
 
 import pytest
 
@@ -41,3 +43,14 @@ def test_a_file_another_worker_wrote_is_not_built_again(app, event, tmp_path, mo
     ebook_worker.build_to(app, "epub", "it", path)
     ebook_worker.build_to(app, "epub", "it", path)
     assert builds == ["epub"]
+
+
+def test_a_stuck_worker_is_killed_and_the_next_build_gets_a_new_one(tmp_path):
+    stuck = ebook_worker.Bindery(
+        command=(sys.executable, "-c", "import time; time.sleep(60)"), timeout=0.5
+    )
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="stopped"):
+        stuck.build("pdf", "it", tmp_path / "book.pdf")
+    assert time.monotonic() - started < 10
+    assert stuck.process is None  # the next build starts a new worker
