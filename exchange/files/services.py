@@ -143,6 +143,23 @@ def upload_file(
     return file
 
 
+def describe_file(actor: User, file_id: int, alt: str | None) -> StoredFile:
+    """Set or change the description of a picture ``actor`` uploaded and has not attached.
+
+    For the composer, which uploads a picture at once and lets its sender describe
+    it until the message goes. Anyone else's file, or an attached one, is
+    :class:`NotFound`; a document keeps no description.
+    """
+    permissions.check(actor, Action.UPLOAD_FILE)
+    file = db.session.get(StoredFile, file_id) if 0 < file_id < 2**63 else None
+    if file is None or file.uploader_id != actor.id or file.owner_type is not None:
+        raise NotFound()
+    if file.is_image:
+        file.alt_text = _clean_alt(alt)
+        db.session.commit()
+    return file
+
+
 def _clean_alt(alt: str | None) -> str | None:
     alt = " ".join((alt or "").split())
     if not alt:

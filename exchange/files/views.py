@@ -68,6 +68,14 @@ def upload() -> ResponseReturnValue:
     return jsonify(file_json(file)), 201
 
 
+@bp.post("/api/attachments/<int:file_id>")
+@requires(Action.UPLOAD_FILE)
+def describe(file_id: int) -> ResponseReturnValue:
+    """Describe a picture one uploaded and has not attached yet (form field ``alt``)."""
+    file = services.describe_file(acting_user(), file_id, request.form.get("alt"))
+    return jsonify(file_json(file))
+
+
 @bp.get("/files/<int:file_id>/<name>")
 def download(file_id: int, name: str) -> ResponseReturnValue:
     """A file, to whoever may read it; 404 to everyone else."""

@@ -452,5 +452,30 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                     "responses": _answers("201", _ref("File"), "The stored file."),
                 }
             },
+            "/api/attachments/{file_id}": {
+                "post": {
+                    "operationId": "describeFile",
+                    "summary": "Describe a picture one uploaded and has not attached yet.",
+                    "security": SIGNED_IN,
+                    "parameters": [
+                        _path("file_id", {"type": "integer", "minimum": 0}),
+                    ],
+                    "description": "Like every POST, it needs the session's CSRF token "
+                    "in the X-CSRFToken header.",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/x-www-form-urlencoded": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {"alt": {"type": "string"}},
+                                    "additionalProperties": False,
+                                }
+                            }
+                        },
+                    },
+                    "responses": _answers("200", _ref("File"), "The file, described."),
+                }
+            },
         },
     }

@@ -255,3 +255,27 @@ def test_moderators_hide_and_restore_one_file(app, signed_in, elena, paolo, make
     assert staff.get(body["url"]).status_code == 200
     staff.post(f"/moderation/files/{body['id']}/restore", data={"csrf_token": staff.token})
     assert signed_in(paolo).get(body["url"]).status_code == 200
+
+
+def describe(client, file_id, alt):
+    return client.post(
+        f"/api/attachments/{file_id}",
+        data={"alt": alt},
+        headers={"X-CSRFToken": client.token, "Accept": "application/json"},
+    )
+
+
+def test_a_sender_describes_their_picture_until_it_is_attached(
+    signed_in, stored, elena, paolo, message_of, app
+):
+    picture = stored(elena)
+    client = signed_in(elena)
+    answer = describe(client, picture.id, "  The school roof,\nfrom the south  ")
+    assert answer.status_code == 200 and answer.json["alt"] == "The school roof, from the south"
+    assert describe(client, picture.id, "x" * 501).json["error"]["field"] == "alt"
+    assert describe(signed_in(paolo), picture.id, "Mine now").status_code == 404
+    with app.app_context():
+        services.attach_files(db.session.merge(elena), [picture.id], get_message(message_of(elena)))
+    assert describe(client, picture.id, "Too late").status_code == 404
+    document = stored(elena, data=files.pdf(), name="bando.pdf")
+    assert describe(client, document.id, "A tender").json["alt"] is None

@@ -654,6 +654,10 @@ HTTP_MATRIX: dict[
         lambda w, me: ("/api/attachments", {"file": (io.BytesIO(samples.image()), "plan.png")}),
         {**ANY_ACCOUNT, "attendee": "forbidden"},
     ),
+    "files.describe": (
+        lambda w, me: (f"/api/attachments/{_own_upload(w, me)}", {"alt": "A roof"}),
+        {**ANY_ACCOUNT, "attendee": "forbidden"},
+    ),
     "moderation.hide_file": (
         lambda w, me: (f"/moderation/files/{w.file()}/hide", {"reason": "matrix"}),
         STAFF_ONLY,
@@ -710,6 +714,14 @@ def _banner(world: World) -> int:
         until = utcnow() + dt.timedelta(hours=1)
         boss = db.session.get(User, world.boss.id)
         return announcements.publish(boss, "A banner", [], until).id
+
+
+def _own_upload(world: World, me: User | None) -> int:
+    """A picture ``me`` uploaded (an organizer's for those who upload nothing)."""
+    with world.app.app_context():
+        may_upload = me is not None and me.role is not Role.ATTENDEE and not me.is_banned
+        uploader = me if may_upload else world.boss
+        return files.upload_file(db.session.get(User, uploader.id), samples.image(), "roof.png").id
 
 
 def _practice_file_removal(world: World) -> str:

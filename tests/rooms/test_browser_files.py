@@ -91,6 +91,9 @@ def test_files_attached_dropped_and_pasted_reach_the_other_browser(
     assert page.locator(".composer-file progress").evaluate_all(
         "bars => bars.map(bar => bar.value)"
     ) == [1, 1, 1]
+    # Pictures may be described until the message goes; the description becomes their alt.
+    described = page.locator(".composer-file").nth(1).locator(".composer-file-describe input")
+    described.fill("Il tetto della scuola con i pannelli")
     look(page, f"files-ready-{viewport['width']}")
     assert page_width_fits(page)
     assert_accessible(page, "the composer with three files ready")
@@ -120,7 +123,7 @@ def test_files_attached_dropped_and_pasted_reach_the_other_browser(
     assert document.locator(".attachment-details").inner_text().startswith("PDF, ")
     pictures = shown.locator(".attachment-image img")
     assert pictures.evaluate_all("images => images.map(image => image.alt)") == [
-        "Obraz: tetto.jpg",
+        "Il tetto della scuola con i pannelli",
         "Obraz: image.png",
     ]
     wait_until(

@@ -4,7 +4,26 @@
  * shown, can be removed before the message goes, and says in words why it was
  * refused (which limit). The message takes the uploaded ones as ``attachments``.
  */
-import { uploadFile } from "../upload.js";
+import { UPLOAD_URL, uploadFile } from "../upload.js";
+
+let described = 0;
+
+/* Save a picture's description (POST /api/attachments/<id>); resolves to the stored file. */
+function describe(id, alt) {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  const body = new URLSearchParams({ alt });
+  return fetch(`${UPLOAD_URL}/${encodeURIComponent(id)}`, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { Accept: "application/json", "X-CSRFToken": meta ? meta.content : "" },
+    body,
+  }).then((response) => response.json().then((data) => {
+    if (!response.ok) {
+      throw new Error(data && data.error ? data.error.message : String(response.status));
+    }
+    return data;
+  }));
+}
 
 export function setUpAttachments(room, composer) {
   const { strings } = room;
@@ -63,6 +82,9 @@ export function setUpAttachments(room, composer) {
       progress.value = 1;
       node.dataset.state = "ready";
       state.textContent = strings.fileReady;
+      if (stored.kind === "image") {
+        offerDescription(entry, name);
+      }
       room.announce(strings.fill(strings.fileReadyNamed, { name }));
       update();
     }, (error) => {
@@ -75,6 +97,49 @@ export function setUpAttachments(room, composer) {
       state.textContent = error.message;
       composer.status(`${name}: ${error.message}`);
       update();
+    });
+  }
+
+  /* A picture may be described for people who cannot see it until the message goes. */
+  function offerDescription(entry, name) {
+    const box = entry.node.querySelector(".composer-file-describe");
+    const label = box.querySelector("label");
+    const field = box.querySelector("input");
+    described += 1;
+    field.id = `composer-file-alt-${described}`;
+    label.htmlFor = field.id;
+    field.setAttribute("aria-describedby", `${field.id}-name`);
+    const which = document.createElement("span");
+    which.id = `${field.id}-name`;
+    which.hidden = true;
+    which.textContent = name;
+    box.append(which);
+    box.hidden = false;
+    let saved = "";
+    const save = () => {
+      const alt = field.value.trim();
+      if (alt === saved || !entry.stored) {
+        return entry.describing || Promise.resolve();
+      }
+      entry.describing = describe(entry.stored.id, alt).then((stored) => {
+        saved = alt;
+        entry.stored = stored;
+      }, (error) => {
+        saved = alt; // said once; the message goes with the description it had
+        composer.status(`${name}: ${error.message}`);
+      }).finally(() => {
+        entry.describing = null;
+      });
+      return entry.describing;
+    };
+    entry.saveDescription = save;
+    field.addEventListener("change", save);
+    field.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault(); // Enter in the description is not "send"
+        save();
+        composer.focus();
+      }
     });
   }
 
@@ -143,6 +208,13 @@ export function setUpAttachments(room, composer) {
   return {
     /* Whether a file is still on its way: the message waits for it. */
     uploading: () => entries.some((entry) => entry.sending),
+    /* Descriptions still being saved: the message waits for them (null when none). */
+    describing() {
+      const saving = entries.filter((entry) => entry.saveDescription)
+        .map((entry) => entry.saveDescription());
+      const busy = entries.some((entry) => entry.describing);
+      return busy ? Promise.all(saving) : null;
+    },
     /* Whether uploaded files are ready to go with the next message. */
     ready: () => entries.some((entry) => entry.stored),
     /* Hand the uploaded files over to a message (refused ones stay, with their reason). */

@@ -62,6 +62,11 @@ export function createComposer(room, connection) {
       statusLine.textContent = strings.filesUploading;
       return;
     }
+    const describing = attachments && attachments.describing();
+    if (describing) {
+      describing.then(submit); // a picture's description is being saved: then send
+      return;
+    }
     const withFiles = Boolean(attachments && attachments.ready());
     if ((!body.trim() && !withFiles) || textarea.disabled) {
       textarea.focus();
