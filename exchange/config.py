@@ -68,6 +68,8 @@ class DefaultConfig:
     MESSAGE_EDIT_WINDOW: int = 900
     #: Different emoji one message may carry (each reaction of each person is one row).
     REACTIONS_PER_MESSAGE: int = 20
+    #: Most matching messages one chat search considers and ranks (rooms/search.py).
+    MESSAGE_SEARCH_WINDOW: int = 1000
     HISTORY_LIMIT: int = 50
     BACKFILL_LIMIT: int = 500
     #: Seconds between presence broadcasts to a room; 0 sends them immediately.

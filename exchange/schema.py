@@ -14,6 +14,7 @@ from alembic.script import ScriptDirectory
 
 from .extensions import db
 from .practices import models
+from .rooms import models as room_models
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -58,14 +59,23 @@ def include_name(
 ) -> bool:
     """Tell Alembic's comparisons to leave out what the full-text search DDL adds.
 
-    That DDL (practices/models.py) builds an FTS5 table on SQLite and a tsvector
-    column with its index on PostgreSQL, which no model maps; autogenerate would
-    otherwise offer to drop them.
+    That DDL (practices/models.py, rooms/models.py) builds FTS5 tables on SQLite
+    and tsvector columns with their indexes on PostgreSQL, which no model maps;
+    autogenerate would otherwise offer to drop them.
     """
     if type_ == "table":
-        return not (name or "").startswith(models.UNMAPPED_SEARCH_TABLE_PREFIX)
+        return not (name or "").startswith(
+            (models.UNMAPPED_SEARCH_TABLE_PREFIX, room_models.MESSAGE_FTS_TABLE)
+        )
     if type_ == "column":
-        return (parent_names.get("table_name"), name) not in models.UNMAPPED_SEARCH_COLUMNS
+        column = (parent_names.get("table_name"), name)
+        return (
+            column not in models.UNMAPPED_SEARCH_COLUMNS
+            and column not in room_models.UNMAPPED_MESSAGE_SEARCH_COLUMNS
+        )
     if type_ == "index":
-        return name not in models.UNMAPPED_SEARCH_INDEXES
+        return (
+            name not in models.UNMAPPED_SEARCH_INDEXES
+            and name not in room_models.UNMAPPED_MESSAGE_SEARCH_INDEXES
+        )
     return True

@@ -383,6 +383,39 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                     ),
                 }
             },
+            "/api/messages": {
+                "get": {
+                    "operationId": "searchMessages",
+                    "summary": "Visible messages of every room with the words of q, best first.",
+                    "security": SIGNED_IN,
+                    "parameters": [
+                        {
+                            **_query("q", TEXT, "Words (letters and digits), each as a prefix."),
+                            "required": True,
+                        },
+                        _query("room", TEXT, "Only this room's (its slug)."),
+                        _query("author", message_id, "Only this person's (their id)."),
+                        _query("before", TEXT, "Written before this ISO 8601 date or moment."),
+                        _query("after", TEXT, "Written at or after this ISO 8601 date or moment."),
+                        _query(
+                            "page", _whole_number("[1-9]|[1-4][0-9]|50", "1 to 50."), "Default 1."
+                        ),
+                    ],
+                    "responses": _answers(
+                        "200",
+                        _object(
+                            {
+                                "messages": {"type": "array", "items": _ref("Message")},
+                                "total": INTEGER,
+                                "total_exact": {"type": "boolean"},
+                                "page": INTEGER,
+                                "has_more": {"type": "boolean"},
+                            }
+                        ),
+                        "A page of 20 messages; total is a floor when total_exact is false.",
+                    ),
+                }
+            },
             "/api/messages/{message_id}/revisions": {
                 "get": {
                     "operationId": "messageRevisions",

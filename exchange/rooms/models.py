@@ -205,3 +205,52 @@ class RoomPresence(Base):
     joined_at: Mapped[created_at]
 
     connection: Mapped[Connection] = relationship(back_populates="presences")
+
+
+# Full-text search of messages (rooms/search.py), built as the library's is
+# (practices/models.py): an FTS5 table kept in step by triggers on SQLite, a
+# generated tsvector column with a GIN index on PostgreSQL, the same tokenizer rules.
+# The migration that added them holds the same statements.
+
+MESSAGE_FTS_TABLE = "messages_fts"
+
+SQLITE_MESSAGE_SEARCH_DDL = (
+    f"CREATE VIRTUAL TABLE {MESSAGE_FTS_TABLE} USING fts5(body, "
+    "content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    f"CREATE TRIGGER {MESSAGE_FTS_TABLE}_after_insert AFTER INSERT ON messages BEGIN "
+    f"INSERT INTO {MESSAGE_FTS_TABLE}(rowid, body) VALUES (new.id, new.body); END",
+    f"CREATE TRIGGER {MESSAGE_FTS_TABLE}_after_delete AFTER DELETE ON messages BEGIN "
+    f"INSERT INTO {MESSAGE_FTS_TABLE}({MESSAGE_FTS_TABLE}, rowid, body) "
+    "VALUES ('delete', old.id, old.body); END",
+    f"CREATE TRIGGER {MESSAGE_FTS_TABLE}_after_update AFTER UPDATE OF body ON messages BEGIN "
+    f"INSERT INTO {MESSAGE_FTS_TABLE}({MESSAGE_FTS_TABLE}, rowid, body) "
+    "VALUES ('delete', old.id, old.body); "
+    f"INSERT INTO {MESSAGE_FTS_TABLE}(rowid, body) VALUES (new.id, new.body); END",
+)
+#: exchange_unaccent() is created with the practices' search (practices/models.py).
+POSTGRESQL_MESSAGE_SEARCH_DDL = (
+    "ALTER TABLE messages ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ("
+    "to_tsvector('simple'::regconfig, exchange_unaccent(body))) STORED",
+    "CREATE INDEX ix_messages_search_vector ON messages USING gin (search_vector)",
+)
+UNMAPPED_MESSAGE_SEARCH_COLUMNS = {("messages", "search_vector")}
+UNMAPPED_MESSAGE_SEARCH_INDEXES = {"ix_messages_search_vector"}
+
+for _statement in POSTGRESQL_MESSAGE_SEARCH_DDL:
+    sa.event.listen(
+        Message.__table__, "after_create", sa.DDL(_statement).execute_if(dialect="postgresql")
+    )
+for _statement in SQLITE_MESSAGE_SEARCH_DDL:
+    sa.event.listen(
+        Message.__table__, "after_create", sa.DDL(_statement).execute_if(dialect="sqlite")
+    )
+for _statement in (
+    *(
+        f"DROP TRIGGER IF EXISTS {MESSAGE_FTS_TABLE}_after_{event}"
+        for event in ("insert", "delete", "update")
+    ),
+    f"DROP TABLE IF EXISTS {MESSAGE_FTS_TABLE}",
+):
+    sa.event.listen(
+        Message.__table__, "before_drop", sa.DDL(_statement).execute_if(dialect="sqlite")
+    )

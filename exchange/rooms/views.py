@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from flask import Blueprint
@@ -17,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from ..agenda.services import current_session
 from ..db import utcnow
 from ..errors import ExchangeError
+from ..errors import Invalid
 from ..event.models import Room
 from ..event.phases import current_phase
 from ..event.phases import now
@@ -35,6 +37,7 @@ from ..permissions import can
 from ..permissions import requires
 from . import mentions
 from . import presence
+from . import search
 from . import services
 from . import unread
 from .models import Message
@@ -152,6 +155,44 @@ def api_messages(slug: str) -> ResponseReturnValue:
             "room": room_json(room, locale_code()),
             "messages": [message_json(m, staff=staff) for m in past.messages],
             "has_more": past.has_more,
+        }
+    )
+
+
+def _moment(name: str) -> dt.datetime | None:
+    """An optional ISO 8601 date or moment of the query string (a date is its midnight UTC)."""
+    raw = request.args.get(name, "")
+    if not raw:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        message = _l("'%(field)s' must be a date such as 2026-12-04.", field=name)
+        raise Invalid(message, field=name) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+@bp.get("/api/messages")
+@requires(Action.JOIN_ROOM)
+def api_search() -> ResponseReturnValue:
+    """Messages of every room with the words of ``q``, best first (rooms/search.py)."""
+    query = search.MessageQuery(
+        text=request.args.get("q", "")[:200],
+        room=request.args.get("room", ""),
+        author=query_int(request.args, "author", minimum=1),
+        before=_moment("before"),
+        after=_moment("after"),
+    )
+    results = search.search_messages(
+        acting_user(), query, page=query_int(request.args, "page", minimum=1, maximum=50) or 1
+    )
+    return jsonify(
+        {
+            "messages": [message_json(m) for m in results.messages],
+            "total": results.total,
+            "total_exact": results.total_exact,
+            "page": results.page,
+            "has_more": results.has_more,
         }
     )
 
