@@ -100,6 +100,21 @@ def resolve(room: Room, author: User, body: str, mention_ids: Sequence[int]) -> 
     return resolved
 
 
+def kept_texts(message: Message, body: str) -> list[str]:
+    """The mentions of a stored message, as written, that a new ``body`` still holds.
+
+    An edit tells nobody new and takes nobody's mention back (they were told
+    already); it keeps the highlight of the mentions its words still hold.
+    """
+    user_ids = [mention.user_id for mention in message.named]
+    names = db.session.scalars(sa.select(User.name).where(User.id.in_(user_ids)))
+    texts = [f"@{name}" for name in names]
+    if message.mentions_room:
+        texts.extend(match.group() for match in _ROOM_RE.finditer(body))
+    pattern = mention_pattern(texts)
+    return sorted({match.group() for match in pattern.finditer(body)}) if pattern else []
+
+
 def followers(room: Room) -> list[int]:
     """The people who opened a room (they have a read position there), still with an account."""
     return list(

@@ -288,7 +288,7 @@ def edit_message(
         )
     )
     message.body = body
-    message.body_html = clean_chat_text(body)
+    message.body_html = clean_chat_text(body, mention_rules.kept_texts(message, body))
     message.language = language
     message.edited_at = now
     db.session.commit()

@@ -256,3 +256,22 @@ def live_server_people(make_user):
         make_user(Role.DELEGATE, name="Elena Conti", email="elena@example.org"),
         make_user(Role.DELEGATE, name="Salvatore", email="salvatore@example.org"),
     )
+
+
+def test_an_edit_keeps_the_highlight_of_the_mentions_it_still_holds_and_tells_nobody_new(
+    connect, make_user, elena, salvatore
+):
+    listener = connect(elena)
+    make_user(Role.DELEGATE, name="Kasia")
+    writer = connect(salvatore)
+    sent = send(writer, "@Elena Conti hi", [elena.id])["message"]
+    listener.get_received()
+
+    edited = writer.emit(
+        "edit", {"message_id": sent["id"], "body": "@Elena Conti hello, and @Kasia"}, callback=True
+    )
+    assert edited["ok"], edited
+    message = edited["message"]
+    assert message["body_html"] == '<span class="mention">@Elena Conti</span> hello, and @Kasia'
+    assert message["mentions"] == [elena.id]  # Kasia was not told: nobody new by an edit
+    assert events_named(listener, "mention") == []
