@@ -130,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     from .people.views import bp as people_bp
     from .practices.file_views import bp as practice_files_bp
     from .practices.views import bp as practices_bp
+    from .questions.views import bp as questions_bp
     from .rooms.mention_views import bp as mentions_bp
     from .rooms.views import bp as rooms_bp
 
@@ -143,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
         notifications_bp,
         practices_bp,
         practice_files_bp,
+        questions_bp,
         files_bp,
         moderation_bp,
         people_bp,
@@ -170,6 +172,7 @@ def _register_socket_handlers(app: Flask) -> None:
     from .extensions import socketio
     from .moderation.events import register_handlers as register_moderation
     from .practices.events import register_handlers as register_library
+    from .questions.events import register_handlers as register_questions
     from .realtime import LIBRARY_NAMESPACE
     from .rooms.events import register_handlers as register_chat
     from .sockets import answer_unknown_event
@@ -179,6 +182,7 @@ def _register_socket_handlers(app: Flask) -> None:
     register_chat(socketio)
     register_moderation(socketio)
     register_library(socketio)
+    register_questions(socketio)
     for namespace in ("/", LIBRARY_NAMESPACE):
         socketio.on_event("*", answer_unknown_event, namespace=namespace)
     socketio.on_error_default(handle_socket_error)

@@ -117,6 +117,8 @@ class DefaultConfig:
         "reset_account": "3/3600s",  # password-reset mails per address asked for
         "ebook_build": "10/600s",  # e-book builds one address may cause (downloads are cached)
         "confirm_account": "5/3600s",  # address-confirmation mails per person
+        "question_ask": "5/60s",  # questions (Q&A) per person
+        "question_vote": "30/30s",  # votes for questions, and their withdrawals
     }
     #: Failed sign-ins slow down whoever fails, never the account's owner elsewhere: per
     #: network address, and per account and address, ``free`` failures cost nothing, then

@@ -34,6 +34,8 @@ from .practices.models import PracticeRevision
 from .practices.models import PracticeStatus
 from .practices.models import PracticeTag
 from .practices.models import RevisionAction
+from .questions.models import Question
+from .questions.models import QuestionVote
 from .rooms.models import Connection
 from .rooms.models import Mention
 from .rooms.models import Message
@@ -71,6 +73,8 @@ __all__ = [
     "PracticeRevision",
     "PracticeStatus",
     "PracticeTag",
+    "Question",
+    "QuestionVote",
     "ReadPosition",
     "Report",
     "RevisionAction",

@@ -68,6 +68,10 @@ class Action(StrEnum):
     SKIP_SLOW_MODE = "skip_slow_mode"
     LOOK_UP_PEOPLE = "look_up_people"
     MENTION_EVERYONE = "mention_everyone"
+    ASK_QUESTION = "ask_question"
+    VOTE_QUESTION = "vote_question"
+    MODERATE_QUESTIONS = "moderate_questions"
+    DEVELOP_QUESTION = "develop_question"
 
 
 #: Who a permission is asked about: a signed-in person, Flask-Login's anonymous
@@ -117,6 +121,11 @@ def _listed_or_self_or_staff(user: User, person: Any) -> bool:
 
 def _published(user: User, practice: Any) -> bool:
     return practice.is_public  # type: ignore[no-any-return]
+
+
+def _open_question(user: User, question: Any) -> bool:
+    """A question everyone sees: approved by moderators where they must, and not hidden."""
+    return bool(question.approved_at is not None and question.hidden_at is None)
 
 
 def _may_read_file(user: User, file: Any) -> bool:
@@ -186,6 +195,12 @@ PERMISSIONS: Mapping[Action, Rule] = {
     Action.SKIP_SLOW_MODE: Rule(STAFF),
     Action.LOOK_UP_PEOPLE: Rule(DELEGATES | STAFF, condition_text="to mention them"),
     Action.MENTION_EVERYONE: Rule(STAFF, condition_text="`@room` or `@all`; others' stay text"),
+    Action.ASK_QUESTION: Rule(EVERY_ROLE),
+    Action.VOTE_QUESTION: Rule(EVERY_ROLE, _open_question, "approved, visible questions"),
+    Action.MODERATE_QUESTIONS: Rule(STAFF, condition_text="approve, mark answered, pin, hide"),
+    Action.DEVELOP_QUESTION: Rule(
+        DELEGATES, _open_question, "approved, visible questions, for their own administration"
+    ),
 }
 
 
@@ -201,6 +216,9 @@ NEEDS_CONFIRMED_ADDRESS = frozenset(
         Action.EDIT_PRACTICE,
         Action.SHARE_PRACTICE,
         Action.UPLOAD_FILE,
+        Action.ASK_QUESTION,
+        Action.VOTE_QUESTION,
+        Action.DEVELOP_QUESTION,
     }
 )
 

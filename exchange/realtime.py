@@ -32,6 +32,8 @@ from .moderation.models import Report
 from .moderation.schemas import notice_json
 from .moderation.schemas import report_json
 from .practices.models import Practice
+from .questions.models import Question
+from .questions.schemas import question_json
 from .rooms import presence
 from .rooms.models import Message
 from .rooms.models import Reaction
@@ -396,3 +398,17 @@ def _end_sockets(sids: Iterable[str], reason: str) -> None:
         # Say why first, so that the client shows it instead of reconnecting.
         socketio.emit("session_ended", {"reason": reason}, to=sid, namespace=NAMESPACE)
         server().disconnect(sid, namespace=NAMESPACE)
+
+
+def question_changed(question: Question, event: str) -> None:
+    """Send ``question`` (new) or ``question_updated`` (votes, state) to whoever may see it.
+
+    An approved question goes to its room; one waiting for approval only to its
+    asker and to moderators. A hidden one leaves every open panel.
+    """
+    data = question_json(question)
+    if question.is_approved or question.is_hidden:
+        socketio.emit(event, data, to=room_channel(question.room.slug), namespace=NAMESPACE)
+        return
+    for channel in (user_channel(question.author_id), MODERATORS):
+        socketio.emit(event, data, to=channel, namespace=NAMESPACE)

@@ -89,6 +89,8 @@ class Room(Base):
     is_archived: Mapped[bool] = mapped_column(default=False)
     #: Slow mode: the least seconds between two messages of one person (0: off).
     slow_mode_seconds: Mapped[int] = mapped_column(default=0)
+    #: Questions asked here wait for a moderator's approval before others see them.
+    questions_moderated: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[created_at]
 
     event: Mapped[Event] = relationship(back_populates="rooms")

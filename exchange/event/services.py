@@ -182,6 +182,7 @@ class _RoomValues(TypedDict):
     slug: str
     names: dict[str, str]
     descriptions: dict[str, str]
+    questions_moderated: bool
 
 
 class _SessionValues(TypedDict):
@@ -285,7 +286,11 @@ def _room_values(problems: _Problems, raw_rooms: Any) -> list[_RoomValues]:
         if not isinstance(raw, Mapping):
             problems.append(f"{where}: expected a table")
             continue
-        problems.unknown_keys(where, raw, {"slug", "name", "description"})
+        problems.unknown_keys(where, raw, {"slug", "name", "description", "moderate_questions"})
+        moderated = raw.get("moderate_questions", False)
+        if not isinstance(moderated, bool):
+            problems.append(f"{where}.moderate_questions: expected true or false")
+            moderated = False
         rooms.append(
             {
                 "slug": problems.slug(f"{where}.slug", raw.get("slug")),
@@ -293,6 +298,7 @@ def _room_values(problems: _Problems, raw_rooms: Any) -> list[_RoomValues]:
                 "descriptions": problems.translations(
                     f"{where}.description", raw.get("description"), max_length=1000, required=False
                 ),
+                "questions_moderated": moderated,
             }
         )
     return rooms

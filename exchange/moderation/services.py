@@ -92,6 +92,19 @@ def _audit(
     return entry
 
 
+def audit_act(
+    actor: User,
+    action: AuditAction,
+    target_type: str,
+    target_id: int,
+    *,
+    subject: User,
+    reason: str,
+) -> None:
+    """Write a moderation act of another feature (a hidden question) to the audit log."""
+    _audit(actor, action, target_type, target_id, subject=subject, reason=reason)
+
+
 def _notice(user: User, kind: str, **data: Any) -> Notice:
     notice = Notice(user_id=user.id, kind=kind, data=data)
     db.session.add(notice)

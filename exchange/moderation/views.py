@@ -29,6 +29,7 @@ from ..permissions import Action
 from ..permissions import can
 from ..permissions import requires
 from ..practices.services import get_practice
+from ..questions.services import waiting as waiting_questions
 from ..rooms.services import get_message
 from ..security import safe_next_url
 from ..templating import role_label
@@ -60,8 +61,12 @@ def _form_int(name: str) -> int:
 @bp.get("")
 @requires(Action.REVIEW_REPORTS)
 def queue() -> ResponseReturnValue:
+    user = acting_user()
     return render_template(
-        "moderation/queue.html", groups=services.open_reports(acting_user()), rooms=list_rooms()
+        "moderation/queue.html",
+        groups=services.open_reports(user),
+        rooms=list_rooms(),
+        waiting_questions=waiting_questions(user) if can(user, Action.MODERATE_QUESTIONS) else [],
     )
 
 

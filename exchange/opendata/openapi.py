@@ -179,6 +179,36 @@ def _schemas() -> dict[str, Any]:
                 "replaced_at": TIMESTAMP,
             }
         ),
+        "Question": _object(
+            {
+                "id": INTEGER,
+                "room": STRING,
+                "hidden": {"type": "boolean"},
+                "session": _nullable(STRING),
+                "body": STRING,
+                "body_html": STRING,
+                "client_id": STRING,
+                "author": _ref("User"),
+                "created_at": TIMESTAMP,
+                "votes": INTEGER,
+                "approved": {"type": "boolean"},
+                "answered": {"type": "boolean"},
+                "pinned": {"type": "boolean"},
+            },
+            # A hidden question (moderators and organizers only) says no more than that.
+            optional=(
+                "session",
+                "body",
+                "body_html",
+                "client_id",
+                "author",
+                "created_at",
+                "votes",
+                "approved",
+                "answered",
+                "pinned",
+            ),
+        ),
         "Room": room,
         "File": _object(
             {
@@ -450,6 +480,33 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                             }
                         ),
                         "Who is online.",
+                    ),
+                }
+            },
+            "/api/rooms/{slug}/questions": {
+                "get": {
+                    "operationId": "roomQuestions",
+                    "summary": "A room's questions as the reader sees them, pinned first.",
+                    "security": SIGNED_IN,
+                    "parameters": [
+                        room_slug,
+                        _query(
+                            "order",
+                            {"enum": ["votes", "time"]},
+                            "Most votes first (default), or newest first.",
+                        ),
+                    ],
+                    "responses": _answers(
+                        "200",
+                        _object(
+                            {
+                                "room": STRING,
+                                "order": {"enum": ["votes", "time"]},
+                                "questions": {"type": "array", "items": _ref("Question")},
+                                "voted": {"type": "array", "items": INTEGER},
+                            }
+                        ),
+                        "The questions, and those the reader votes for.",
                     ),
                 }
             },

@@ -46,6 +46,7 @@ from ..mail.services import site_url
 from ..offload import run_in_process
 from ..payloads import check_storable
 from ..permissions import Action
+from ..questions.models import Question
 from ..ratelimit import limiter
 from ..rooms import services as rooms
 from ..rooms.models import Message
@@ -680,6 +681,22 @@ def develop_message(message: Message, author: User) -> Practice:
         actions=body if summary != " ".join(body.split()) else "",
     )
     return create_practice(author, content, source=message)
+
+
+def develop_question(question: Question, author: User) -> Practice:
+    """Start a draft practice from a question asked in a room, as from a message, in its theme."""
+    permissions.check(author, Action.DEVELOP_QUESTION, question)
+    body = question.body.strip()
+    title, summary = propose_title_and_summary(
+        body, question.author.name, current_app.config["PRACTICE_SUMMARY_MAX_LENGTH"]
+    )
+    content = PracticeContent(
+        title=title or str(_l("Practice from the chat")),
+        theme=get_room(question.room.slug),
+        summary=summary,
+        actions=body if summary != " ".join(body.split()) else "",
+    )
+    return create_practice(author, content)
 
 
 #: How chat messages open, in the exchange's languages: a sentence that starts so and is

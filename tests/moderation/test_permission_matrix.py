@@ -30,6 +30,7 @@ from exchange.files.models import StoredFile
 from exchange.moderation import services as moderation
 from exchange.practices import attachments as practice_files
 from exchange.practices import services as practices
+from exchange.questions import services as questions
 from exchange.rooms import services as rooms
 
 from ..conftest import PASSWORD
@@ -302,7 +303,48 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
             "organizer": "ok",
         },
     ),
+    "question_ask": (
+        lambda w, me: {"room": "plenary", "body": "Why?", "client_id": f"q{next(_numbers)}"},
+        {
+            **REFUSED,
+            "attendee": "ok",
+            "delegate": "ok",
+            "muted": "muted",
+            "moderator": "ok",
+            "organizer": "ok",
+        },
+    ),
+    "question_vote": (
+        lambda w, me: {"question_id": _question(w)},
+        {
+            **REFUSED,
+            "attendee": "ok",
+            "delegate": "ok",
+            "muted": "ok",
+            "moderator": "ok",
+            "organizer": "ok",
+        },
+    ),
+    "question_moderate": (
+        lambda w, me: {"question_id": _question(w), "action": "answer"},
+        {
+            **REFUSED,
+            "attendee": "forbidden",
+            "delegate": "forbidden",
+            "muted": "forbidden",
+            "moderator": "ok",
+            "organizer": "ok",
+        },
+    ),
 }
+
+
+def _question(world: World, *, waiting: bool = False) -> int:
+    """A question of a fresh attendee: open to all, or waiting for approval in the plenary."""
+    with world.app.app_context():
+        asker = world._user(Role.ATTENDEE, "asker")
+        room = get_room("plenary" if waiting else "renewable-energy")
+        return questions.ask(room, asker, "Why?", f"q{next(_numbers)}").id
 
 
 #: Rows that try one event in another situation, and the event they send.
@@ -418,6 +460,36 @@ SERVICE_MATRIX: dict[str, tuple[Callable[[World, User | None], Any], dict[str, s
     "audit_entries": (
         lambda w, me: moderation.audit_entries(me, moderation.AuditFilter()),
         SERVICE_STAFF_ONLY,
+    ),
+    "ask_question": (
+        lambda w, me: questions.ask(get_room("funding"), me, "Why?", f"q{next(_numbers)}"),
+        {**SERVICE_ANY_ACCOUNT, "muted": "muted"},
+    ),
+    "vote_question": (
+        lambda w, me: questions.vote(questions.get_question(_question(w)), me),
+        SERVICE_ANY_ACCOUNT,
+    ),
+    "vote_waiting_question": (
+        lambda w, me: questions.vote(questions.get_question(_question(w, waiting=True)), me),
+        {**SERVICE_ANY_ACCOUNT, **{actor: "forbidden" for actor in ACTORS[1:]}},
+    ),
+    "moderate_question": (
+        lambda w, me: questions.moderate(
+            questions.get_question(_question(w, waiting=True)), me, questions.Moderation.APPROVE
+        ),
+        SERVICE_STAFF_ONLY,
+    ),
+    "waiting_questions": (lambda w, me: questions.waiting(me), SERVICE_STAFF_ONLY),
+    "develop_question": (
+        lambda w, me: practices.develop_question(questions.get_question(_question(w)), me),
+        {
+            **SERVICE_STAFF_ONLY,
+            "delegate": "ok",
+            "muted": "ok",
+            "banned": "ok",
+            "moderator": "forbidden",
+            "organizer": "forbidden",
+        },
     ),
 }
 
@@ -693,6 +765,25 @@ HTTP_MATRIX: dict[
     "accounts.logout": (
         lambda w, me: ("/logout", {}),
         {actor: "ok" for actor in ACTORS},
+    ),
+    "questions.ask": (
+        lambda w, me: (
+            "/rooms/renewable-energy/questions",
+            {"body": "Why?", "client_id": f"q{next(_numbers)}"},
+        ),
+        {**ANY_ACCOUNT, "muted": "refused"},
+    ),
+    "questions.vote": (
+        lambda w, me: (f"/questions/{_question(w)}/vote", {}),
+        ANY_ACCOUNT,
+    ),
+    "questions.moderate": (
+        lambda w, me: (f"/questions/{_question(w)}/moderate", {"action": "pin"}),
+        STAFF_ONLY,
+    ),
+    "questions.develop": (
+        lambda w, me: (f"/questions/{_question(w)}/develop", {}),
+        DELEGATES_ONLY,
     ),
 }
 
