@@ -204,7 +204,7 @@ def test_a_delegate_develops_a_question_into_a_draft_practice(people):
     question = ask(people["anna"], body="How did you involve the parish?\nWe want to try it.")
     practice = practices.develop_question(question, people["elena"])
     assert practice.status is PracticeStatus.DRAFT
-    assert practice.title == "How did you involve the parish?"
+    assert practice.title == "How did you involve the parish"  # proposed as from a message
     assert practice.theme.slug == "renewable-energy"
     assert practice.administration.slug == "ferla"
 
