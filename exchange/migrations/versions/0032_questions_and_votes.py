@@ -1,7 +1,7 @@
 """questions and their votes
 
-Revision ID: 0031
-Revises: 0030
+Revision ID: 0032
+Revises: 0031
 Create Date: 2026-12-05 01:00:00.000000
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import exchange.db
 
-revision = "0031"
-down_revision = "0030"
+revision = "0032"
+down_revision = "0031"
 branch_labels = None
 depends_on = None
 
