@@ -226,7 +226,7 @@ class DefaultConfig:
     MAIL_FAILING_AFTER: int = 3
     #: Minutes a mention or reply waits, unread, before "right away" mail tells of it; what
     #: else arrives meanwhile comes in the same mail.
-    MISSED_MAIL_BATCH_MINUTES: int = 10
+    MISSED_MAIL_BATCH_MINUTES: float = 10
     #: The hour (in the event's time zone) from which the daily digest of what was missed goes out.
     MISSED_MAIL_DIGEST_HOUR: int = 8
     #: Seconds between a serving process's looks for what people missed.
