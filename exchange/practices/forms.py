@@ -317,6 +317,25 @@ class PracticeForm(FlaskForm):
         # Each field is checked even after one fails, so that every error shows at once.
         return all([field.validate(self) for field in checked])
 
+    def shows(self, values: Mapping[str, str]) -> bool:
+        """Whether the form already shows these typed values (a kept copy of what is saved)."""
+        for key, value in values.items():
+            if key == "based_on_revision":
+                continue
+            name, _sep, rest = key.partition("-")
+            field: Any = self[name] if name in self else None
+            if field is not None and rest:
+                index, _sep, part = rest.partition("-")
+                rows = field.entries
+                row = rows[int(index)] if index.isdigit() and int(index) < len(rows) else None
+                field = row.form[part] if row is not None and part in row.form else None
+            if field is None:
+                return False
+            shown = str(field._value() if hasattr(field, "_value") else field.data or "")
+            if " ".join(shown.split()) != " ".join(str(value).split()):
+                return False
+        return True
+
     def restore(self, values: Mapping[str, str], step: Step) -> None:
         """Show what the writer typed in a step's fields and did not save (their autosave)."""
         formdata = MultiDict(values)

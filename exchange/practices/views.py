@@ -413,7 +413,8 @@ def _restore(form: PracticeForm, step: Step, practice: Practice | None) -> dt.da
     if draft is None:
         return None
     values = autosave.kept_keys(draft.fields, step.fields)
-    if not set(values) - {"based_on_revision"}:
+    # Nothing to put back, or only what is saved already (kept just before the save).
+    if not set(values) - {"based_on_revision"} or form.shows(values):
         return None
     form.restore(values, step)
     return draft.saved_at

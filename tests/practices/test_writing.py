@@ -424,3 +424,15 @@ def test_the_kept_text_can_be_discarded_for_what_is_saved(client, login, app, wr
     send_autosave(client, "/practices/new/autosave", {"title": "Another"})
     assert post_form(client, "/practices/new", {"go": "discard"}).status_code == 302
     assert 'value="Another"' not in page(client, "/practices/new")
+
+
+def test_a_kept_copy_of_what_is_saved_is_not_offered_again(client, login, app, write, elena):
+    practice = write(elena, title="Solar roofs")
+    login(client, elena)
+    url = f"/practices/{practice.id}/edit"
+    # Kept just before the save landed (or a request late on the wire): the same words.
+    kept = {"title": "Solar roofs", "summary": "Six schools produce their own electricity."}
+    send_autosave(client, f"/practices/{practice.id}/autosave", kept, url)
+    assert "did not save yet" not in page(client, url)
+    send_autosave(client, f"/practices/{practice.id}/autosave", {"title": "Solar roofs 2"}, url)
+    assert "did not save yet" in page(client, url)
