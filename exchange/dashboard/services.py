@@ -10,6 +10,7 @@ from dataclasses import field
 import sqlalchemy as sa
 
 from ..about.models import AccessibilityFeedback
+from ..accounts.models import EmailInvitation
 from ..accounts.models import Role
 from ..accounts.models import User
 from ..db import utcnow
@@ -63,6 +64,10 @@ class Overview:
     practices_by_theme: list[tuple[Room, int]] = field(default_factory=list)
     practices_by_country: list[tuple[str, int]] = field(default_factory=list)
     practices_in_review: int = 0
+    #: People listed in the directory; addresses invited by email, and how many joined.
+    listed_people: int = 0
+    invited_by_email: int = 0
+    joined_by_email: int = 0
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -128,6 +133,17 @@ def overview(*, hours: int = 24) -> Overview:
             sa.select(sa.func.count())
             .select_from(Practice)
             .where(Practice.status == PracticeStatus.SUBMITTED, Practice.visible())
+        ),
+        listed_people=_count(
+            sa.select(sa.func.count())
+            .select_from(User)
+            .where(User.listed.is_(True), User.deleted_at.is_(None))
+        ),
+        invited_by_email=_count(sa.select(sa.func.count()).select_from(EmailInvitation)),
+        joined_by_email=_count(
+            sa.select(sa.func.count())
+            .select_from(EmailInvitation)
+            .where(EmailInvitation.accepted_at.is_not(None))
         ),
     )
 

@@ -6,12 +6,16 @@ import io
 import pytest
 import sqlalchemy as sa
 
+from exchange.accounts.invitations import invite_by_email
 from exchange.accounts.models import Role
+from exchange.accounts.models import User
 from exchange.dashboard.charts import bar_chart
 from exchange.dashboard.charts import column_chart
 from exchange.event.models import Administration
 from exchange.event.models import Room
+from exchange.event.services import get_administration
 from exchange.extensions import db
+from exchange.people import services as people
 
 from ..csv_checks import assert_safe_for_spreadsheets
 
@@ -137,3 +141,18 @@ def test_every_dashboard_export_is_safe_to_open_in_a_spreadsheet(
     export = client.get(f"/organizer/export/{table}.csv").get_data(as_text=True)
     rows = assert_safe_for_spreadsheets(export)
     assert len(rows) > 1
+
+
+def test_the_dashboard_counts_the_directory_and_invitations_by_email(
+    app, client, organizer, make_user
+):
+    with app.app_context():
+        elena = db.session.get(User, make_user(Role.DELEGATE).id)
+        people.update_profile(elena, listed=True, languages=[], topics=[], bio="")
+        boss = db.session.get(User, organizer.id)
+        invite_by_email(boss, get_administration("ferla"), "a@example.org\nb@example.org")
+    page = client.get("/organizer/figures").get_data(as_text=True)
+    assert (
+        '<span class="tile-value">1</span> <span class="tile-label">people in the directory' in page
+    )
+    assert '<span class="tile-value">0 / 2</span> <span class="tile-label">invited by email' in page
