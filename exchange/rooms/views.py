@@ -49,6 +49,26 @@ from .schemas import user_json
 bp = Blueprint("rooms", __name__)
 
 
+@bp.get("/rooms/search")
+@requires(Action.JOIN_ROOM)
+def search_page() -> ResponseReturnValue:
+    """The rooms' search box and what it finds (the same search as ``GET /api/messages``)."""
+    text = request.args.get("q", "")[:200]
+    room = request.args.get("room", "")
+    results, error = None, None
+    if text.strip():
+        try:
+            page = query_int(request.args, "page", minimum=1, maximum=50) or 1
+            results = search.search_messages(
+                acting_user(), search.MessageQuery(text=text, room=room), page=page
+            )
+        except ExchangeError as refusal:
+            error = refusal.message
+    return render_template(
+        "rooms/search.html", text=text, room=room, rooms=list_rooms(), results=results, error=error
+    )
+
+
 @bp.get("/rooms/<slug>")
 @requires(Action.JOIN_ROOM)
 def show(slug: str) -> ResponseReturnValue:

@@ -142,3 +142,16 @@ def test_naughty_strings_never_break_a_search(app, reader, elena, naughty_string
 
 def test_anonymous_people_cannot_search(client, event):
     assert client.get("/api/messages?q=solar").status_code == 401
+
+
+def test_the_search_page_works_without_javascript(app, reader, elena):
+    message_id = post(app, elena, "Our wind turbine tender", "renewable-energy")
+    page = reader.get("/rooms/search?q=turbine").get_data(as_text=True)
+    assert "1 message" in page and "Our wind turbine tender" in page
+    assert f'href="/rooms/renewable-energy#message-{message_id}"' in page
+    empty = reader.get("/rooms/search?q=nothingmatches").get_data(as_text=True)
+    assert "No message has these words." in empty
+    refused = reader.get("/rooms/search?q=a").get_data(as_text=True)
+    assert 'aria-invalid="true"' in refused and "at least one word" in refused
+    room_page = reader.get("/rooms/plenary").get_data(as_text=True)
+    assert 'action="/rooms/search"' in room_page

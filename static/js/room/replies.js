@@ -121,6 +121,11 @@ export function setUpReplyLinks(room) {
         node.textContent = excerpt(message.body);
       });
   });
+  // A link to one message of the room (a search result): show it, however far back.
+  const wanted = /^#message-(\d+)$/.exec(window.location.hash);
+  if (wanted) {
+    reach(parseInt(wanted[1], 10));
+  }
   messages.list.addEventListener("click", (event) => {
     const link = event.target.closest(".message-reply-link[data-reply-to]");
     if (!link) {
