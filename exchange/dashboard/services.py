@@ -13,6 +13,7 @@ from ..about.models import AccessibilityFeedback
 from ..accounts.models import EmailInvitation
 from ..accounts.models import Role
 from ..accounts.models import User
+from ..questions.services import counts as question_counts
 from ..db import utcnow
 from ..event.models import Administration
 from ..event.models import Room
@@ -68,6 +69,9 @@ class Overview:
     listed_people: int = 0
     invited_by_email: int = 0
     joined_by_email: int = 0
+    #: Questions (Q&A) asked, and votes given to them: counts only, never what they say.
+    questions: int = 0
+    question_votes: int = 0
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -145,6 +149,7 @@ def overview(*, hours: int = 24) -> Overview:
             .select_from(EmailInvitation)
             .where(EmailInvitation.accepted_at.is_not(None))
         ),
+        **question_counts(),
     )
 
 

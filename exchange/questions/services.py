@@ -258,7 +258,10 @@ def waiting(reader: User) -> list[Question]:
 
 
 def counts() -> dict[str, int]:
-    """How many questions were asked and votes given, for the organizers' dashboard."""
+    """How many questions were asked and votes given, for the organizers' dashboard.
+
+    Hidden questions count too: the dashboard measures participation, not the panel.
+    """
     return {
         "questions": db.session.scalar(sa.select(sa.func.count()).select_from(Question)) or 0,
         "question_votes": db.session.scalar(sa.select(sa.func.count()).select_from(QuestionVote))

@@ -156,3 +156,18 @@ def test_the_dashboard_counts_the_directory_and_invitations_by_email(
         '<span class="tile-value">1</span> <span class="tile-label">people in the directory' in page
     )
     assert '<span class="tile-value">0 / 2</span> <span class="tile-label">invited by email' in page
+def test_the_dashboard_counts_questions_and_votes_never_their_words(
+    client, organizer, connect, make_user
+):
+    asker = connect(make_user(Role.ATTENDEE))
+    voter = connect(make_user(Role.DELEGATE))
+    ack = asker.emit(
+        "question_ask",
+        {"room": "funding", "body": "A secret worry about tenders", "client_id": "q-1"},
+        callback=True,
+    )
+    assert voter.emit("question_vote", {"question_id": ack["question"]["id"]}, callback=True)["ok"]
+    figures = client.get("/organizer/figures").get_data(as_text=True)
+    tile = figures[figures.index("questions asked") - 80 : figures.index("votes for questions")]
+    assert '<span class="tile-value">1</span>' in tile
+    assert "A secret worry" not in figures
