@@ -13,7 +13,6 @@ from ..about.models import AccessibilityFeedback
 from ..accounts.models import EmailInvitation
 from ..accounts.models import Role
 from ..accounts.models import User
-from ..questions.services import counts as question_counts
 from ..db import utcnow
 from ..event.models import Administration
 from ..event.models import Room
@@ -24,6 +23,7 @@ from ..moderation.models import ReportState
 from ..practices.models import Practice
 from ..practices.models import PracticeStatus
 from ..practices.search import visible_practices
+from ..questions.services import counts as question_counts
 from ..rooms import presence
 from ..rooms.models import Message
 
@@ -112,6 +112,7 @@ def overview(*, hours: int = 24) -> Overview:
     )
     administrations = _administration_activity(published)
     by_theme = _count_by(published.c.theme_id)
+    asked = question_counts()
     return Overview(
         generated_at=now,
         online_total=presence.online_people(limit=0).count,
@@ -149,7 +150,8 @@ def overview(*, hours: int = 24) -> Overview:
             .select_from(EmailInvitation)
             .where(EmailInvitation.accepted_at.is_not(None))
         ),
-        **question_counts(),
+        questions=asked["questions"],
+        question_votes=asked["question_votes"],
     )
 
 

@@ -156,6 +156,8 @@ def test_the_dashboard_counts_the_directory_and_invitations_by_email(
         '<span class="tile-value">1</span> <span class="tile-label">people in the directory' in page
     )
     assert '<span class="tile-value">0 / 2</span> <span class="tile-label">invited by email' in page
+
+
 def test_the_dashboard_counts_questions_and_votes_never_their_words(
     client, organizer, connect, make_user
 ):
