@@ -7,7 +7,8 @@
 Scenarios: (a) one busy room, (b) a thousand in the plenary, (c) 2,000 idle clients
 over every room, (d) senders as fast as acks come back (SQLite and PostgreSQL),
 (e) two processes sharing a Redis queue against one, (f) the library's search and
-list (bench/practices_search.py), (g) uploads of 10 MB pictures while /healthz is
+list (bench/practices_search.py) and the chat's search at 1,000,000 messages
+(bench/chat_search.py), (g) uploads of 10 MB pictures while /healthz is
 timed (bench/uploads.py), (h) live unread counts for 2,000 people in 11 rooms, (i)
 /healthz while the e-book and hostile practices are hammered (bench/hostile.py). Each
 of (a) to (e) and (h) runs the exchange and the bare relay (bench/relay.py) back to
@@ -32,6 +33,7 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
+from . import chat_search
 from . import hostile
 from . import markdown_render
 from . import method
@@ -271,6 +273,15 @@ def execute(options: argparse.Namespace) -> Report:
             report.search = practices_search.run(
                 databases,
                 practices,
+                queries=2 if options.quick else 100,
+                report=logger.info,
+                postgresql_url=_postgresql_url(),
+            )
+            messages = 2_000 if options.quick else chat_search.DEFAULT_MESSAGES
+            logger.info("(f) the chat's search at %d messages", messages)
+            report.search += chat_search.run(
+                databases,
+                messages,
                 queries=2 if options.quick else 100,
                 report=logger.info,
                 postgresql_url=_postgresql_url(),
