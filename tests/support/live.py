@@ -104,6 +104,7 @@ class LiveServer:
             except requests.ConnectionError:
                 pass
             time.sleep(0.1)
+        self.stop(kill=True)  # a server that never answered must not outlive the test
         raise RuntimeError(f"server did not answer in {timeout} s:\n{self.log_tail()}")
 
     def stop(self, *, kill: bool = False) -> None:
