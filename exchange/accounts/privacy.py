@@ -38,6 +38,7 @@ from ..notifications import services as notifications
 from ..practices.autosave import forget_autosaves_of
 from ..practices.models import Practice
 from ..practices.models import PracticeRevision
+from ..practices.models import PracticeAutosave
 from ..rooms.models import Connection
 from ..rooms.models import Message
 from ..rooms.models import MessageRevision
@@ -71,6 +72,8 @@ def personal_data(user: User) -> dict[str, Any]:
         "files": _files(user),
         "practices_written": _practices(user),
         "practice_revisions": _practice_revisions(user),
+        # What they typed in the practice form and have not saved yet, as the server keeps it.
+        "practice_text_not_yet_saved": _practice_autosaves(user),
         "reports_made": _reports(user),
         "notices_received": _notices(user),
         # Acts of moderation about this person, and, for moderators, their own acts.
@@ -226,6 +229,22 @@ def _practice_revisions(user: User) -> list[dict[str, Any]]:
             "created_at": iso_utc(revision.created_at),
         }
         for revision in revisions
+    ]
+
+
+def _practice_autosaves(user: User) -> list[dict[str, Any]]:
+    autosaves = db.session.scalars(
+        sa.select(PracticeAutosave)
+        .where(PracticeAutosave.user_id == user.id)
+        .order_by(PracticeAutosave.id)
+    )
+    return [
+        {
+            "practice_id": autosave.practice_id,
+            "fields": dict(autosave.fields),
+            "saved_at": iso_utc(autosave.saved_at),
+        }
+        for autosave in autosaves
     ]
 
 

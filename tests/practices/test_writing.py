@@ -322,6 +322,18 @@ def test_the_preview_is_bounded_like_a_save(client, login, app, elena):
     assert send_autosave(client, "/practices/preview", {"text": "b"}).status_code == 429
 
 
+def test_the_kept_text_is_in_its_writers_data_export(client, login, write, elena):
+    practice = write(elena)
+    login(client, elena)
+    url = f"/practices/{practice.id}/autosave"
+    send_autosave(client, url, {"challenge": "Not saved yet"}, f"/practices/{practice.id}/edit")
+    kept = client.get("/account/export.json").get_json()["practice_text_not_yet_saved"]
+    assert [(entry["practice_id"], entry["fields"]) for entry in kept] == [
+        (practice.id, {"challenge": "Not saved yet"})
+    ]
+    assert kept[0]["saved_at"].endswith("Z")
+
+
 def test_a_deleted_account_leaves_no_kept_text(client, login, app, write, elena):
     from exchange.accounts.models import User
     from exchange.accounts.privacy import delete_account
