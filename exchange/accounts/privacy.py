@@ -37,8 +37,8 @@ from ..moderation.models import Report
 from ..notifications import services as notifications
 from ..practices.autosave import forget_autosaves_of
 from ..practices.models import Practice
-from ..practices.models import PracticeRevision
 from ..practices.models import PracticeAutosave
+from ..practices.models import PracticeRevision
 from ..rooms.models import Connection
 from ..rooms.models import Message
 from ..rooms.models import MessageRevision
