@@ -37,6 +37,8 @@ class AgendaSession(Base):
     #: Practices it presents, as the file names them (ids or slugs): they may be
     #: published after the event file is loaded, so they are looked up when shown.
     practice_refs: Mapped[list[Any]] = mapped_column(sa.JSON(), default=list)
+    #: Where its recording can be watched, once organizers add it (after the session).
+    recording_url: Mapped[str] = mapped_column(sa.String(500), default="")
     position: Mapped[int] = mapped_column(default=0)
     #: A session dropped from the event file leaves the agenda but keeps what refers to it.
     is_archived: Mapped[bool] = mapped_column(default=False)

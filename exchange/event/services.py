@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
+WEB_ADDRESS_RE = re.compile(r"^https?://[^/\s]+\.[^/\s]+(/\S*)?$")
 
 
 class EventFileError(Invalid):
@@ -194,6 +195,7 @@ class _SessionValues(TypedDict):
     room: str
     speakers: list[dict[str, str]]
     practice_refs: list[int | str]
+    recording_url: str
 
 
 class _AdministrationValues(TypedDict):
@@ -337,6 +339,7 @@ def _session_values(
                 "room",
                 "speakers",
                 "practices",
+                "recording",
             },
         )
         starts_at = problems.moment(f"{where}.starts_at", raw.get("starts_at"), zone)
@@ -369,6 +372,7 @@ def _session_values(
                 "practice_refs": _practice_refs(
                     problems, f"{where}.practices", raw.get("practices", [])
                 ),
+                "recording_url": _web_address(problems, f"{where}.recording", raw.get("recording")),
             }
         )
     return sessions
@@ -400,6 +404,21 @@ def _speakers(problems: _Problems, where: str, raw_list: Any) -> list[dict[str, 
             }
         )
     return speakers
+
+
+def _web_address(problems: _Problems, where: str, value: Any) -> str:
+    """Read an optional ``https://`` (or ``http://``) address, such as a recording's."""
+    if value is None:
+        return ""
+    if (
+        not isinstance(value, str)
+        or not WEB_ADDRESS_RE.match(value)
+        or len(value) > 500
+        or any(ord(character) < 33 for character in value)
+    ):
+        problems.append(f"{where}: expected a web address such as https://example.org/recording")
+        return ""
+    return value
 
 
 def _practice_refs(problems: _Problems, where: str, raw_list: Any) -> list[int | str]:

@@ -111,6 +111,11 @@ def test_an_edited_session_is_updated_and_a_dropped_one_leaves_the_agenda(app_ct
         ({"speakers": [{"name": ""}]}, "sessions[0].speakers[0].name: expected a non-empty text"),
         ({"practices": [0]}, "sessions[0].practices[0]: expected a practice id or slug, not 0"),
         ({"hall": "A"}, "sessions[0].hall: unknown setting"),
+        (
+            {"recording": "javascript:alert(1)"},
+            "sessions[0].recording: expected a web address such as https://example.org/recording",
+        ),
+        ({"recording": "https://video.example.eu/a b"}, "sessions[0].recording: expected a web"),
     ],
 )
 def test_a_wrong_session_is_refused_with_its_place(app_ctx, demo_data, change, problem):
@@ -135,3 +140,11 @@ def test_an_event_without_sessions_has_an_empty_agenda(app_ctx, demo_data):
     del demo_data["sessions"]
     load_event(demo_data)
     assert list_sessions() == []
+
+
+def test_a_recording_is_added_to_a_session_by_loading_the_file_again(app_ctx, demo_data):
+    load_event(demo_data)
+    demo_data["sessions"][0]["recording"] = "https://video.example.eu/opening"
+    report = load_event(demo_data)
+    assert report.updated == ["session opening"]
+    assert list_sessions()[0].recording_url == "https://video.example.eu/opening"

@@ -11,7 +11,12 @@ import icalendar
 import pytest
 
 from exchange.accounts.models import Role
+from exchange.agenda.services import list_sessions
 from exchange.event.phases import CLOCK
+from exchange.event.services import load_event_file
+from exchange.extensions import db
+
+from ..conftest import DEMO_EVENT
 
 ROME = ZoneInfo("Europe/Rome")
 
@@ -167,3 +172,19 @@ def test_a_room_shows_its_current_session_at_the_top(client, make_user, login, c
     assert 'href="/agenda#session-solar-schools"' in header
     quiet = client.get("/rooms/funding").get_data(as_text=True)
     assert 'class="room-session"' not in quiet
+
+
+def test_after_the_event_the_agenda_is_the_archive_with_its_recordings(app, client, clock):
+    with app.app_context():
+        load_event_file(DEMO_EVENT)
+        list_sessions()[0].recording_url = "https://video.example.eu/opening"
+        db.session.commit()
+    clock(rome(2026, 12, 20, 12, 0))
+    page = client.get("/agenda").get_data(as_text=True)
+    assert "The event is over: here are its sessions, with their recordings" in page
+    opening = session_article(page, "opening")
+    assert 'href="https://video.example.eu/opening"' in opening
+    assert "Watch the recording" in opening
+    assert "Watch the recording" not in session_article(page, "closing")
+    home = client.get("/").get_data(as_text=True)
+    assert "The sessions and their recordings" in home
