@@ -617,13 +617,16 @@ def check_can_post(user: User, room: Room) -> None:
 
 
 def check_not_muted(user: User, now: dt.datetime) -> None:
-    """Refuse to let a muted person change what a room reads (a message, an edit)."""
+    """Refuse to let a muted person change what a room reads (a message, an edit).
+
+    The words say no time: ``until`` carries it, for the client to write in its
+    reader's time zone and language (the room counts down to it).
+    """
     if user.muted_at(now):
         assert user.muted_until is not None
         raise Muted(
             _l(
-                "A moderator muted you until %(until)s. Reason: %(reason)s",
-                until=user.muted_until.strftime("%Y-%m-%d %H:%M UTC"),
+                "A moderator muted you for a while. Reason: %(reason)s",
                 reason=user.mute_reason or "",
             ),
             until=iso_utc(user.muted_until),

@@ -143,6 +143,8 @@ def test_a_muted_delegate_is_told_until_when(cast, people, app):
     )
     assert ack["error"]["code"] == "muted"
     assert ack["error"]["until"].endswith("Z")
+    # The words give no time: the client writes `until` in its reader's zone and language.
+    assert ack["error"]["message"] == "A moderator muted you for a while. Reason: Calm down"
     assert events_named(cast["author"], "notice")[0]["kind"] == "muted"
 
 
