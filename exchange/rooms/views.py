@@ -48,6 +48,9 @@ from .schemas import user_json
 
 bp = Blueprint("rooms", __name__)
 
+#: The latest mentions the room's panel lists (the Mentions page has them all).
+MENTIONS_IN_PANEL = 10
+
 
 @bp.get("/rooms/search")
 @requires(Action.JOIN_ROOM)
@@ -87,7 +90,9 @@ def show(slug: str) -> ResponseReturnValue:
         read=unread.read_state(user, room),
         muted_until=user.muted_until if user.muted_at(utcnow()) else None,
         unread_counts=unread.unread_counts(user, (other for other in rooms if other.id != room.id)),
-        mention_counts=mentions.unread_mention_counts(user, rooms),
+        mention_counts=(mention_counts := mentions.unread_mention_counts(user, rooms)),
+        unread_mentions=sum(mention_counts.values()),
+        recent_mentions=mentions.mentions_of(user, limit=MENTIONS_IN_PANEL),
         history=past,
         online=online,
         staff=staff,

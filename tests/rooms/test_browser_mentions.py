@@ -10,6 +10,7 @@ from ..support.accessibility import assert_accessible
 from .test_browser_chat import DESKTOP
 from .test_browser_chat import look as screenshot
 from .test_browser_chat import open_room
+from .test_browser_chat import page_width_fits
 from .test_browser_chat import PHONE
 
 pytestmark = [
@@ -39,6 +40,7 @@ def test_typing_at_offers_people_the_keyboard_picks_and_the_person_named_is_told
     writer = new_page(**PHONE)
     open_room(writer, live_server, salvatore.email)
 
+    assert page_width_fits(writer)
     box = writer.locator("#composer-body")
     box.click()
     box.press_sequentially("Ciao @Ele")
@@ -63,6 +65,14 @@ def test_typing_at_offers_people_the_keyboard_picks_and_the_person_named_is_told
         .startswith("@1")
     )
     assert reader.locator(".nav-mentions .nav-count").inner_text() == "1"
+    reader.locator("#mentions-panel summary").click()
+    entry = reader.locator("#mentions-panel-list .mention-entry").first
+    assert "come avete fatto?" in entry.inner_text()
+    assert (
+        entry.locator(".mention-room").get_attribute("href").startswith("/rooms/plenary#message-")
+    )
+    assert reader.locator(".mentions-panel-count").inner_text() == "1"
+    assert_accessible(reader, "the room's Mentions panel")
     screenshot(reader, "mentions-badge-desktop")
 
     reader.goto(f"{live_server.url}/mentions")

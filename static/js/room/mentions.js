@@ -1,10 +1,14 @@
 /*
  * Being mentioned: "mention" arrives on every socket of the person named, whatever room
  * they are in. The rooms list shows "@N" per room, the menu's "Mentions" its total, and
- * the messages that name the reader stand out. Counts are taken again from /api/rooms
+ * the messages that name the reader stand out; the header's Mentions panel lists the
+ * latest, newest first. Counts are taken again from /api/rooms
  * when the person reads elsewhere (another tab or device), since reading clears them.
  */
+import { formatTimes } from "../time.js";
+
 const REFRESH_DELAY_MS = 1000;
+const PANEL_LENGTH = 10;
 
 export function setUpMentions(room, messages, socket) {
   const { bus, strings } = room;
@@ -19,6 +23,10 @@ export function setUpMentions(room, messages, socket) {
   const navCount = document.querySelector(".nav-mentions .nav-count");
   const navWords = navCount ? navCount.nextElementSibling : null;
   const counts = new Map();
+  const panelList = document.getElementById("mentions-panel-list");
+  const panelEmpty = document.getElementById("mentions-panel-empty");
+  const panelCount = document.querySelector(".mentions-panel-count");
+  const entryTemplate = document.getElementById("mention-template");
   let refreshing = null;
 
   badges.forEach((badge, slug) => {
@@ -38,6 +46,9 @@ export function setUpMentions(room, messages, socket) {
   }
 
   function showTotal() {
+    if (panelCount) {
+      panelCount.textContent = String(total);
+    }
     if (!navCount) {
       return;
     }
@@ -67,6 +78,34 @@ export function setUpMentions(room, messages, socket) {
     }, REFRESH_DELAY_MS);
   }
 
+  /* Put a mention at the top of the header's panel, from the one template. */
+  function list(event) {
+    if (!panelList || !entryTemplate) {
+      return;
+    }
+    const { message } = event;
+    const entry = entryTemplate.content.firstElementChild.cloneNode(true);
+    entry.querySelector(".message-author").textContent = message.author.name;
+    const admin = message.author.administration;
+    entry.querySelector(".message-admin").textContent = admin ? `${admin.name} (${admin.country})` : "";
+    const link = entry.querySelector(".mention-room");
+    const roomLink = document.querySelector(`#room-list a[data-room="${CSS.escape(event.room)}"]`);
+    link.href = `${roomLink ? roomLink.getAttribute("href") : `/rooms/${event.room}`}#message-${message.id}`;
+    link.textContent = roomLink ? roomLink.querySelector(".room-name").textContent.trim() : event.room;
+    entry.querySelector("time").setAttribute("datetime", message.created_at);
+    const body = entry.querySelector(".message-body");
+    body.innerHTML = message.body_html; // sanitized by the server when stored
+    if (message.language) {
+      body.lang = message.language;
+    }
+    formatTimes(entry);
+    panelList.prepend(entry);
+    while (panelList.children.length > PANEL_LENGTH) {
+      panelList.lastElementChild.remove();
+    }
+    panelEmpty.hidden = true;
+  }
+
   function namesMe(message) {
     return (message.mentions || []).includes(userId) ||
       (message.mentions_room && message.author.id !== userId);
@@ -75,6 +114,7 @@ export function setUpMentions(room, messages, socket) {
   socket.on("mention", (event) => {
     const here = event.room === room.slug;
     bus.emit("mentioned", event);
+    list(event);
     if (here && !document.hidden && messages.isAtBottom()) {
       return; // in view: it is read in a moment
     }
