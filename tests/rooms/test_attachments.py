@@ -11,6 +11,7 @@ from exchange.moderation import services as moderation
 from exchange.rooms.models import Message
 
 from ..support import files as samples
+from ..support.live import csrf_token
 from .test_events import events_named
 
 
@@ -195,3 +196,30 @@ def test_the_room_page_shows_pictures_as_thumbnails_and_documents_with_type_and_
     assert 'alt="Bild: IMG_0042.png"' in page  # a picture without a description names itself
     assert f'href="/files/{tender}/bando.pdf"' in page
     assert "PDF, 293 kB" in page
+
+
+def test_moderators_hide_and_restore_one_file_from_the_room_page(
+    app, connect, login, elena, salvatore, moderator, upload
+):
+    file_id = upload(elena, samples.pdf(), "offer.pdf")
+    send(connect(elena), attachments=[file_id])
+    reader, staff = app.test_client(), app.test_client()
+    login(reader, salvatore)
+    login(staff, moderator)
+    assert f"/moderation/files/{file_id}/hide" not in reader.get("/rooms/plenary").get_data(
+        as_text=True
+    )
+    page = staff.get("/rooms/plenary").get_data(as_text=True)
+    assert f'action="/moderation/files/{file_id}/hide"' in page
+    assert 'id="file-moderation-template"' in page
+    token = csrf_token(page)
+    hidden = staff.post(
+        f"/moderation/files/{file_id}/hide",
+        data={"csrf_token": token, "reason": "Personal data", "next": "/rooms/plenary"},
+    )
+    assert hidden.headers["Location"] == "/rooms/plenary"
+    assert "offer.pdf" not in reader.get("/rooms/plenary").get_data(as_text=True)
+    page = staff.get("/rooms/plenary").get_data(as_text=True)
+    assert "attachment-document is-hidden" in page
+    staff.post(f"/moderation/files/{file_id}/restore", data={"csrf_token": token})
+    assert "offer.pdf" in reader.get("/rooms/plenary").get_data(as_text=True)

@@ -12,9 +12,11 @@ from exchange.accounts.models import Role
 from exchange.accounts.models import User
 from exchange.extensions import db
 
+from ..conftest import PASSWORD
 from ..support import files
 from ..support.accessibility import assert_accessible
 from ..support.browser import wait_until
+from ..support.live import csrf_token
 from .test_browser_chat import DESKTOP
 from .test_browser_chat import look
 from .test_browser_chat import open_room
@@ -140,3 +142,48 @@ def test_files_attached_dropped_and_pasted_reach_the_other_browser(
     watch = page.watch
     assert watch.dialogs == [] and watch.errors == [] and watch.foreign_requests == []
     assert [line for line in watch.console if "400" not in line] == []
+
+
+def test_a_moderator_hides_one_file_of_a_live_message_and_readers_lose_it(
+    live_server, new_page, people, make_user
+):
+    elena, kasia = people
+    mara = make_user(Role.MODERATOR, name="Mara", email="mara@example.org")
+    staff = new_page(**DESKTOP)
+    open_room(staff, live_server, mara.email)
+    reader = new_page(**DESKTOP)
+    open_room(reader, live_server, kasia.email)
+    sender = live_server.socket(live_server.login(elena.email, PASSWORD))
+    session = live_server.login(elena.email, PASSWORD)
+    token = csrf_token(session.get(live_server.url + "/account", timeout=10).text)
+    stored = session.post(
+        live_server.url + "/api/attachments",
+        files={"file": ("offerta.pdf", files.pdf())},
+        headers={"X-CSRFToken": token, "Accept": "application/json"},
+        timeout=30,
+    ).json()
+    ack = sender.call(
+        "send",
+        {
+            "room": "plenary",
+            "body": "L'offerta",
+            "client_id": "live-1",
+            "attachments": [stored["id"]],
+        },
+        timeout=10,
+    )
+    assert ack["ok"], ack
+    sender.disconnect()
+    item = staff.locator(f".attachment[data-file-id='{stored['id']}']")
+    item.wait_for()
+    reader.locator(f".attachment[data-file-id='{stored['id']}']").wait_for()
+    item.locator("summary").click()
+    assert item.locator("summary").inner_text() == "Hide “offerta.pdf”"
+    assert_accessible(staff, "a moderator's room with the form hiding one file")
+    item.get_by_label("Reason (the author will read it)").fill("Dati personali")
+    item.get_by_role("button", name="Hide the file").click()
+    staff.wait_for_url(f"{live_server.url}/rooms/plenary")
+    staff.locator(f".attachment.is-hidden[data-file-id='{stored['id']}']").wait_for()
+    reader.locator(f".attachment[data-file-id='{stored['id']}']").wait_for(state="detached")
+    look(staff, "file-hidden-staff-1280")
+    reader.watch.assert_clean()

@@ -51,8 +51,29 @@ export function attachmentItem(file, strings) {
     node.querySelector(".attachment-details").textContent =
       `${typeLabel(file.name)}, ${sizeLabel(file.size)}`;
   }
+  addModeration(node, file);
   markFileHidden(node, Boolean(file.hidden));
   return node;
+}
+
+/* Moderators' and organizers' forms to hide or restore the file (only their page has them). */
+function addModeration(node, file) {
+  const template = document.getElementById("file-moderation-template");
+  if (!template) {
+    return;
+  }
+  const tools = template.content.firstElementChild.cloneNode(true);
+  tools.dataset.fileId = file.id;
+  tools.querySelectorAll("form").forEach((form) => {
+    form.action = form.getAttribute("action").replace("/files/0/", `/files/${file.id}/`);
+  });
+  tools.querySelectorAll("summary, button.link-button").forEach((label) => {
+    label.textContent = label.textContent.replace("{name}", file.name);
+  });
+  const reason = tools.querySelector("input[name=reason]");
+  reason.id = `hide-file-${file.id}`;
+  tools.querySelector("label").htmlFor = reason.id;
+  node.appendChild(tools);
 }
 
 function markFileHidden(node, hidden) {
@@ -60,6 +81,11 @@ function markFileHidden(node, hidden) {
   const note = node.querySelector(".attachment-hidden-note");
   if (note) {
     note.hidden = !hidden;
+  }
+  const tools = node.querySelector(".file-moderation");
+  if (tools) {
+    tools.querySelector(".file-restore").hidden = !hidden;
+    tools.querySelector(".file-hide").hidden = hidden;
   }
 }
 
