@@ -39,6 +39,7 @@ from ..practices.autosave import forget_autosaves_of
 from ..practices.models import Practice
 from ..practices.models import PracticeAutosave
 from ..practices.models import PracticeRevision
+from ..questions import services as questions
 from ..rooms.models import Connection
 from ..rooms.models import Message
 from ..rooms.models import MessageRevision
@@ -81,6 +82,8 @@ def personal_data(user: User) -> dict[str, Any]:
         "invitation_codes_created": _invitations(user),
         # How they chose to be told of things, and the mentions of them.
         "notifications": notifications.personal_data(user),
+        # Questions asked to rooms, and the questions voted for (by id).
+        "questions": questions.personal_data(user),
     }
 
 

@@ -29,6 +29,7 @@ from ..payloads import check_storable
 from ..permissions import Action
 from ..rooms.services import validate_client_id
 from ..sanitize import clean_chat_text
+from ..serialize import iso_utc
 from .models import Question
 from .models import QuestionVote
 
@@ -266,4 +267,33 @@ def counts() -> dict[str, int]:
         "questions": db.session.scalar(sa.select(sa.func.count()).select_from(Question)) or 0,
         "question_votes": db.session.scalar(sa.select(sa.func.count()).select_from(QuestionVote))
         or 0,
+    }
+
+
+def personal_data(user: User) -> dict[str, object]:
+    """The questions ``user`` asked and those they vote for, for their data export."""
+    asked = db.session.scalars(
+        sa.select(Question)
+        .where(Question.author_id == user.id)
+        .options(joinedload(Question.room))
+        .order_by(Question.id)
+    )
+    votes = db.session.scalars(
+        sa.select(QuestionVote.question_id)
+        .where(QuestionVote.user_id == user.id)
+        .order_by(QuestionVote.question_id)
+    )
+    return {
+        "asked": [
+            {
+                "id": question.id,
+                "room": question.room.slug,
+                "body": question.body,
+                "asked_at": iso_utc(question.created_at),
+                "answered": question.is_answered,
+                "hidden_reason": question.hidden_reason if question.is_hidden else None,
+            }
+            for question in asked
+        ],
+        "voted_for": list(votes),
     }

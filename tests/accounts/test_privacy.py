@@ -268,3 +268,17 @@ def test_deleting_accounts_never_fails_and_frees_every_real_address(app_ctx, ele
         email="elena@example.org", name="Elena Conti", password="blue mountain river"
     )
     assert again.id != elena.id
+
+
+def test_the_export_holds_the_questions_asked_and_voted_for(client, login, connect, elena):
+    other = connect(elena)
+    ack = other.emit(
+        "question_ask",
+        {"room": "funding", "body": "Who co-financed it?", "client_id": "export-q"},
+        callback=True,
+    )
+    assert other.emit("question_vote", {"question_id": ack["question"]["id"]}, callback=True)["ok"]
+    login(client, elena)
+    data = json.loads(client.get("/account/export.json").get_data(as_text=True))
+    assert [q["body"] for q in data["questions"]["asked"]] == ["Who co-financed it?"]
+    assert data["questions"]["voted_for"] == [ack["question"]["id"]]
