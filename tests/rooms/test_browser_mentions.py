@@ -96,3 +96,24 @@ def test_escape_closes_the_list_and_enter_then_sends_as_typed(
     box.press("Enter")
     writer.wait_for_selector("#messages .message")
     assert writer.locator("#messages .message .mention").count() == 0
+
+
+def test_a_moderator_is_offered_at_room_and_a_delegate_is_not(
+    new_page, live_server, make_user, elena, salvatore
+):
+    moderator = make_user(Role.MODERATOR, name="Marta", email="marta@example.org")
+    for person, offered in ((moderator, True), (salvatore, False)):
+        page = new_page(**DESKTOP)
+        open_room(page, live_server, person.email)
+        box = page.locator("#composer-body")
+        box.click()
+        box.press_sequentially("@")
+        page.wait_for_selector("#mention-options .mention-option")
+        first = page.locator("#mention-options .mention-option").first.inner_text()
+        assert first.startswith("@room") is offered, (person.email, first)
+        if offered:
+            box.press("Enter")
+            assert box.input_value() == "@room "
+            box.press_sequentially("the plenary starts now")
+            box.press("Enter")
+            page.wait_for_selector("#messages .message .mention")

@@ -19,6 +19,9 @@ export function createMentionPicker(room, composer) {
   const template = templateNode.content.firstElementChild;
   const textarea = composer.textarea;
   const picked = new Map(); // "@Name" -> person id
+  // Moderators and organizers may tell the whole room; the server refuses it to others.
+  const everyone = room.root.dataset.mentionEveryone === "true"
+    ? { id: "room", name: "room", administration: null, role: "everyone" } : null;
   let people = [];
   let active = -1;
   let start = -1;
@@ -65,10 +68,12 @@ export function createMentionPicker(room, composer) {
       const option = template.cloneNode(true);
       option.id = `mention-option-${person.id}`;
       option.dataset.index = String(index);
-      option.querySelector(".mention-option-name").textContent = person.name;
+      option.querySelector(".mention-option-name").textContent =
+        person === everyone ? "@room" : person.name;
       const admin = person.administration;
-      option.querySelector(".mention-option-admin").textContent = admin
-        ? `${admin.name} (${admin.country})` : strings[`role.${person.role}`] || "";
+      option.querySelector(".mention-option-admin").textContent = person === everyone
+        ? strings.everyoneHere
+        : admin ? `${admin.name} (${admin.country})` : strings[`role.${person.role}`] || "";
       return option;
     }));
     if (!found.length) {
@@ -94,7 +99,8 @@ export function createMentionPicker(room, composer) {
         .then((response) => (response.ok ? response.json() : { people: [] }))
         .then((data) => {
           if (question === asked) {
-            show(data.people || []);
+            const offerRoom = everyone && "room".startsWith(text.toLowerCase());
+            show([...(offerRoom ? [everyone] : []), ...(data.people || [])]);
           }
         })
         .catch(close);
@@ -129,7 +135,9 @@ export function createMentionPicker(room, composer) {
     textarea.value = `${value.slice(0, start)}${name} ${value.slice(caret)}`;
     const after = start + name.length + 1;
     textarea.setSelectionRange(after, after);
-    picked.set(name, person.id);
+    if (person !== everyone) {
+      picked.set(name, person.id);
+    }
     close();
     textarea.dispatchEvent(new Event("input", { bubbles: true })); // the draft and counter follow
     textarea.focus();
