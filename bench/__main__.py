@@ -10,8 +10,10 @@ over every room, (d) senders as fast as acks come back (SQLite and PostgreSQL),
 list (bench/practices_search.py) and the chat's search at 1,000,000 messages
 (bench/chat_search.py), (g) uploads of 10 MB pictures while /healthz is
 timed (bench/uploads.py), (h) live unread counts for 2,000 people in 11 rooms, (i)
-/healthz while the e-book and hostile practices are hammered (bench/hostile.py). Each
-of (a) to (e) and (h) runs the exchange and the bare relay (bench/relay.py) back to
+/healthz while the e-book and hostile practices are hammered (bench/hostile.py), (j) a
+realistic day: 500 people arriving into 11 rooms, a plenary burst, changing rooms,
+reading, typing, reacting and mentioning for 5 minutes (--day-seconds, --day-people). Each
+of (a) to (e), (h) and (j) runs the exchange and the bare relay (bench/relay.py) back to
 back in every repeat, driven by the same load generator (bench/load.py) in a process
 of its own. It needs PostgreSQL at
 EXCHANGE_BENCH_POSTGRESQL_URL (default postgresql://127.0.0.1:5432/test) for (d),
@@ -58,7 +60,10 @@ from .report import (  # Report and ScenarioResult here too: pickles of a run na
 from .report import (  # Report and ScenarioResult here too: pickles of a run name them so
     search_verdicts,
 )
+from .report import timeline_table
 from .scenarios import Bench
+from .scenarios import DAY_PEOPLE
+from .scenarios import DAY_SECONDS
 from .scenarios import measure
 from .scenarios import Measurement
 from .scenarios import Pair
@@ -69,7 +74,7 @@ from .scenarios import Variant
 logger = logging.getLogger("bench")
 
 ROOT = Path(__file__).resolve().parent.parent
-ALL = ("a", "b", "c", "d", "e", "f", "g", "h", "i")
+ALL = ("a", "b", "c", "d", "e", "f", "g", "h", "i", "j")
 #: Where a run keeps its figures, so that the report can be written again (--render).
 LAST_RUN = ROOT / "instance" / "bench" / "last-run.pickle"
 
@@ -81,6 +86,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--scenarios", default=",".join(ALL), help="which of a,...,i to run")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each scenario (medians)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
+    parser.add_argument(
+        "--day-seconds",
+        type=float,
+        default=DAY_SECONDS,
+        help=f"how long the realistic day (j) lasts (default {DAY_SECONDS:g})",
+    )
+    parser.add_argument(
+        "--day-people",
+        type=int,
+        default=DAY_PEOPLE,
+        help=f"how many people come to the realistic day (j) (default {DAY_PEOPLE})",
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "performance.md")
     parser.add_argument(
         "--databases", default="sqlite,postgresql", help="the app's databases for (d) and (f)"
@@ -146,7 +163,7 @@ def _plan(
     databases, modes = _split(options.databases), _split(options.async_modes)
     chosen = []
     accounts: dict[str, int] = {}
-    for key, scenario in scenarios(options.quick).items():
+    for key, scenario in scenarios(options.quick, options.day_seconds, options.day_people).items():
         if key not in keys:
             continue
         scenario.pairs = [pair for pair in scenario.pairs if _wanted(pair, databases, modes)]
@@ -409,6 +426,14 @@ def render(report: Report, rerendered: str | None = None, analysis: str | None =
             lines += [scenario.note, ""]
         for pair, runs, outcomes in result.pairs:
             lines += [pair_table(pair, runs, scenario.metrics, outcomes), ""]
+            if scenario.load.sample_every:
+                lines += [
+                    f"The servers' CPU (% of one core) and memory every "
+                    f"{scenario.load.sample_every:g} s from the opening:",
+                    "",
+                    timeline_table(pair, runs),
+                    "",
+                ]
     if report.search:
         table = search_table(report.search, practices_search.TARGETS_MS)
         lines += [

@@ -133,6 +133,11 @@ class Stats:
     reactions_sent: int = 0
     reactions_refused: int = 0
     typing_sent: int = 0
+    mentions_sent: int = 0
+    join_ms: list[float] = field(default_factory=list)
+    switches: int = 0
+    #: The realistic day: each message's room and send time (s), to know who was owed it.
+    sent_at: dict[int, tuple[str, float]] = field(default_factory=dict)
     closed: bool = False
     seq: int = 0
 
@@ -155,6 +160,11 @@ class Stats:
 EDIT_EVERY = 10
 #: In chatter mode, the share of read reports followed by a 👍 on the latest message.
 REACT_SHARE = 0.1
+#: In chatter mode, one message in this many names (``@``) the author last heard from.
+MENTION_EVERY = 8
+#: The realistic day: a person who leaves a room is owed its messages sent up to this many
+#: seconds before leaving (a later one may reach the server after the leave).
+LEAVE_MARGIN = 2.0
 
 
 class BenchClient:
@@ -175,6 +185,10 @@ class BenchClient:
         self.last_typing = 0.0
         self.joined = False
         self.dropped = False
+        #: The person last heard from in the room (``{id, name}``), whom a message may mention.
+        self.last_author: dict[str, Any] | None = None
+        #: The realistic day: (room, joined at, left at or None), times as ``time.time()``.
+        self.stays: list[tuple[str, float, float | None]] = []
         self.chatter = False
         self.sio = socketio.AsyncClient(reconnection=False, handle_sigint=False)
         self.sio.on("message", self._on_message)
@@ -187,6 +201,9 @@ class BenchClient:
             return
         if isinstance(message.get("id"), int):
             self.last_id = max(self.last_id, message["id"])
+        author = message.get("author")
+        if isinstance(author, dict) and isinstance(author.get("id"), int) and author.get("name"):
+            self.last_author = author
         client_id = str(message.get("client_id") or "")
         if not client_id.startswith(self.prefix):
             return
@@ -239,11 +256,41 @@ class BenchClient:
 
     async def connect(self) -> None:
         headers = {"Cookie": self.cookie} if self.cookie else {}
+        started = time.perf_counter()
         await self.sio.connect(self.url, headers=headers, transports=["websocket"], wait_timeout=60)
-        answer = await self.sio.call("join", {"room": self.room}, timeout=120)
+        await self.join(self.room, started)
+
+    async def join(self, room: str, started: float | None = None) -> None:
+        """Join ``room``; the time from ``started`` (or now) to the ack is a join's latency."""
+        started = time.perf_counter() if started is None else started
+        answer = await self.sio.call("join", {"room": room}, timeout=120)
         if not isinstance(answer, dict) or not answer.get("ok"):
             raise RuntimeError(f"join refused: {answer!r}")
+        self.stats.join_ms.append((time.perf_counter() - started) * 1000)
+        self.room = room
+        self.stays.append((room, time.time(), None))
         self.joined = True
+
+    async def switch(self, room: str) -> None:
+        """Go to another room as a person does: leave the one open, then join the other."""
+        here, joined_at, _ = self.stays[-1]
+        self.stays[-1] = (here, joined_at, time.time())
+        await self.sio.call("leave", {"room": here}, timeout=120)
+        self.stats.switches += 1
+        await self.join(room)
+
+    def owed(self, sent_at: dict[int, tuple[str, float]]) -> set[int]:
+        """The messages sent while this client was in their room (its stays), which it must get."""
+        owed = set()
+        for seq, (room, at) in sent_at.items():
+            for here, joined_at, left_at in self.stays:
+                if (
+                    here == room
+                    and at >= joined_at
+                    and (left_at is None or at <= left_at - LEAVE_MARGIN)
+                ):
+                    owed.add(seq)
+        return owed
 
     def payload(self) -> dict[str, Any]:
         """The next message: its sequence number and send time are in its client_id."""
@@ -251,14 +298,20 @@ class BenchClient:
         seq = stats.next_seq()
         now = time.time()
         stats.sent_by_room.setdefault(self.room, set()).add(seq)
+        stats.sent_at[seq] = (self.room, now)
         if stats.first_send is None:
             stats.first_send = now
         stats.last_send = now
-        return {
+        payload: dict[str, Any] = {
             "room": self.room,
             "body": f"[{seq}] {BODY}",
             "client_id": f"{stats.tag}.{seq}.{int(now * 1000)}",
         }
+        if self.chatter and self.last_author and seq % MENTION_EVERY == 0:
+            stats.mentions_sent += 1
+            payload["body"] = f"@{self.last_author['name']} {payload['body']}"
+            payload["mentions"] = [self.last_author["id"]]
+        return payload
 
     async def send_open_loop(self, interval: float, offset: float, end: float) -> None:
         """Send one message every ``interval`` seconds until ``end``, never waiting for acks."""
@@ -352,13 +405,103 @@ async def _connect_all(clients: list[BenchClient], concurrency: int) -> tuple[fl
     return time.perf_counter() - started, errors
 
 
+def _room(spec: dict[str, Any], index: int) -> str:
+    """The room client ``index`` opens: in turn, or, on the day, half of people in the plenary."""
+    rooms: list[str] = spec["rooms"]
+    if spec.get("day") and len(rooms) > 1:
+        return rooms[0] if index % 2 == 0 else rooms[1 + (index // 2) % (len(rooms) - 1)]
+    return rooms[index % len(rooms)]
+
+
+async def _day(
+    spec: dict[str, Any], clients: list[BenchClient], end: float
+) -> tuple[float, list[str], list[BenchClient]]:
+    """The realistic day, from the opening to ``end``: return (joining seconds, errors, senders).
+
+    Everyone arrives at a random moment of the first ``join_window`` seconds, in the
+    room ``run`` gave them; all of them report reads (and react), say they type and
+    sometimes mention someone. ``rate`` messages a second come from people picked at
+    random over every room; from ``burst_at`` for ``burst_seconds`` the plenary gets
+    ``burst_rate`` more (a keynote's questions); a ``switch_share`` of people move to
+    another room once, at a random moment after they arrived.
+    """
+    loop = asyncio.get_running_loop()
+    rooms: list[str] = spec["rooms"]
+    window = float(spec.get("join_window", 0))
+    errors: list[str] = []
+    rng = random.Random(spec["tag"])
+    started = loop.time()
+
+    async def arrive(client: BenchClient) -> None:
+        await asyncio.sleep(rng.random() * window)
+        try:
+            await client.connect()
+        except Exception as error:
+            errors.append(f"{type(error).__name__}: {error}")
+            return
+        client.chatter = True
+        tasks = [client.report_reads(end + 1)]
+        if rng.random() < float(spec.get("switch_share", 0)) and len(rooms) > 1:
+            # Some moment after arriving, early enough for the new room's messages to count.
+            here_from = loop.time() + 2
+            tasks.append(wander(client, here_from + rng.random() * max(0.0, end - here_from - 8)))
+        await asyncio.gather(*tasks)
+
+    async def wander(client: BenchClient, at: float) -> None:
+        await asyncio.sleep(max(0.0, at - loop.time()))
+        if loop.time() >= end - 5:
+            return
+        try:
+            await client.switch(rng.choice([room for room in rooms if room != client.room]))
+        except Exception as error:
+            errors.append(f"{type(error).__name__}: {error}")
+
+    async def speak(rate: float, start: float, stop: float, room: str | None) -> None:
+        """Messages at ``rate`` a second from people picked at random (in ``room`` if given)."""
+        if rate <= 0:
+            return
+        next_at = start
+        while next_at < min(stop, end):
+            await asyncio.sleep(max(0.0, next_at - loop.time()))
+            next_at += 1 / rate
+            present = [c for c in clients if c.joined and (room is None or c.room == room)]
+            if not present:
+                continue
+            speaker = rng.choice(present)
+            sending.add(speaker)
+            begun = time.perf_counter()
+            try:
+                await speaker.say_typing()
+                await speaker.sio.emit(
+                    "send",
+                    speaker.payload(),
+                    callback=lambda *a, s=begun, c=speaker: c._acked(s, a),
+                )
+            except Exception:
+                speaker.stats.send_failures += 1
+
+    sending: set[BenchClient] = set()
+    burst_at = started + float(spec.get("burst_at", 0))
+    arrivals = asyncio.gather(*(arrive(client) for client in clients))
+    await asyncio.gather(
+        speak(float(spec.get("rate") or 0), started + window / 2, end, None),
+        speak(
+            float(spec.get("burst_rate", 0)),
+            burst_at,
+            burst_at + float(spec.get("burst_seconds", 0)),
+            rooms[0],
+        ),
+        arrivals,
+    )
+    return window, errors, list(sending)
+
+
 async def run(spec: dict[str, Any]) -> dict[str, Any]:
     """Connect the clients, wait for the driver, send (or hold), and count what arrived."""
     loop = asyncio.get_running_loop()
     count = int(spec["clients"])
     raise_open_file_limit(count * 2 + 256)
     urls: list[str] = spec["urls"]
-    rooms: list[str] = spec["rooms"]
     cookies: list[str] | None = None
     if spec.get("cookies"):
         cookies = json.loads(Path(spec["cookies"]).read_text())
@@ -366,58 +509,67 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
             raise SystemExit(f"{count} clients need {count} signed-in accounts")
     stats = Stats(tag=spec["tag"])
     clients = [
-        BenchClient(
-            i, urls[i % len(urls)], rooms[i % len(rooms)], cookies[i] if cookies else None, stats
-        )
+        BenchClient(i, urls[i % len(urls)], _room(spec, i), cookies[i] if cookies else None, stats)
         for i in range(count)
     ]
 
-    connect_seconds, errors = await _connect_all(clients, int(spec.get("connect_concurrency", 50)))
-    joined = [client for client in clients if client.joined]
-    await asyncio.sleep(float(spec.get("settle", 0)))  # let presence updates of the joins pass
-    _emit(
-        "connected",
-        connected=len(joined),
-        failed=count - len(joined),
-        connect_seconds=connect_seconds,
-        errors=errors[:5],
-    )
-    await loop.run_in_executor(None, sys.stdin.readline)  # the driver has read the memory
-
     duration = float(spec.get("duration", 0))
-    senders = [client for client in joined[: int(spec.get("senders", 0))]]
-    started = loop.time()
-    end = started + duration
     chatter = bool(spec.get("chatter"))
-    readers = [client.report_reads(end + 1) for client in joined] if chatter else []
-    if senders and spec.get("rate"):
-        interval = len(senders) / float(spec["rate"])
-        for sender in senders:
-            sender.chatter = chatter
-        await asyncio.gather(
-            *(
-                sender.send_open_loop(interval, interval * i / len(senders), end)
-                for i, sender in enumerate(senders)
-            ),
-            *readers,
-        )
-    elif senders:
-        await asyncio.gather(*(sender.send_closed_loop(end) for sender in senders))
+    if spec.get("day"):
+        # The joins are part of the day: nobody is connected before it starts.
+        _emit("connected", connected=0, failed=0, connect_seconds=0.0, errors=[])
+        await loop.run_in_executor(None, sys.stdin.readline)
+        started = loop.time()
+        connect_seconds, errors, senders = await _day(spec, clients, started + duration)
+        joined = [client for client in clients if client.joined]
     else:
-        await asyncio.sleep(float(spec.get("hold", duration)))
+        connect_seconds, errors = await _connect_all(
+            clients, int(spec.get("connect_concurrency", 50))
+        )
+        joined = [client for client in clients if client.joined]
+        await asyncio.sleep(float(spec.get("settle", 0)))  # let presence updates of the joins pass
+        _emit(
+            "connected",
+            connected=len(joined),
+            failed=count - len(joined),
+            connect_seconds=connect_seconds,
+            errors=errors[:5],
+        )
+        await loop.run_in_executor(None, sys.stdin.readline)  # the driver has read the memory
+
+        senders = [client for client in joined[: int(spec.get("senders", 0))]]
+        started = loop.time()
+        end = started + duration
+        readers = [client.report_reads(end + 1) for client in joined] if chatter else []
+        if senders and spec.get("rate"):
+            interval = len(senders) / float(spec["rate"])
+            for sender in senders:
+                sender.chatter = chatter
+            await asyncio.gather(
+                *(
+                    sender.send_open_loop(interval, interval * i / len(senders), end)
+                    for i, sender in enumerate(senders)
+                ),
+                *readers,
+            )
+        elif senders:
+            await asyncio.gather(*(sender.send_closed_loop(end) for sender in senders))
+        else:
+            await asyncio.sleep(float(spec.get("hold", duration)))
     send_seconds = loop.time() - started
     _emit("sent", seconds=send_seconds)
 
-    members = Counter(client.room for client in joined)
-    expected = sum(len(seqs) * members[room] for room, seqs in stats.sent_by_room.items())
+    if spec.get("day"):
+        owed = [client.owed(stats.sent_at) for client in joined]
+    else:
+        owed = [stats.sent_by_room.get(client.room, set()) for client in joined]
+    expected = sum(len(seqs) for seqs in owed)
     grace_end = loop.time() + float(spec.get("grace", 5))
     while loop.time() < grace_end and stats.received_total < expected:
         await asyncio.sleep(0.05)
     stats.closed = True
     still_connected = sum(1 for client in joined if client.sio.connected and not client.dropped)
-    lost = sum(
-        len(stats.sent_by_room.get(client.room, set()) - client.received) for client in joined
-    )
+    lost = sum(len(seqs - client.received) for seqs, client in zip(owed, joined, strict=True))
     sent = sum(len(seqs) for seqs in stats.sent_by_room.values())
     window = None
     if stats.first_send is not None:
@@ -459,6 +611,9 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         "reactions_sent": stats.reactions_sent,
         "reactions_refused": stats.reactions_refused,
         "typing_sent": stats.typing_sent,
+        "mentions_sent": stats.mentions_sent,
+        "join_ms": summary(stats.join_ms),
+        "switches": stats.switches,
     }
     try:
         await asyncio.wait_for(

@@ -53,6 +53,7 @@ def create_relay(
     from flask import jsonify
     from flask import request
     from flask_socketio import join_room
+    from flask_socketio import leave_room
     from flask_socketio import SocketIO
 
     app = Flask(__name__)
@@ -87,6 +88,12 @@ def create_relay(
             "online": [],
             "online_count": 0,
         }
+
+    @socketio.on("leave")
+    def on_leave(payload: dict[str, Any]) -> dict[str, Any]:
+        """Client sends ``leave {room}``: it hears the room no more."""
+        leave_room(f"room:{payload['room']}")
+        return {"ok": True}
 
     @socketio.on("send")
     def on_send(payload: dict[str, Any]) -> dict[str, Any]:

@@ -72,6 +72,25 @@ METRICS: dict[str, tuple[str, Callable[[Measurement], float | None], str, bool]]
         ",.0f",
         False,
     ),
+    "mentions": (
+        "messages mentioning someone",
+        lambda m: m.result.get("mentions_sent"),
+        ",.0f",
+        False,
+    ),
+    "switches": ("people who changed rooms", lambda m: m.result.get("switches"), ",.0f", False),
+    "join_p50": (
+        "join p50, connection opened to join's ack (ms)",
+        lambda m: (m.result.get("join_ms") or {}).get("p50"),
+        ",.1f",
+        True,
+    ),
+    "join_p99": (
+        "join p99, connection opened to join's ack (ms)",
+        lambda m: (m.result.get("join_ms") or {}).get("p99"),
+        ",.1f",
+        True,
+    ),
     "ack_p50": ("ack p50 (ms)", lambda m: m.result["ack_ms"]["p50"], ",.1f", True),
     "ack_p99": ("ack p99 (ms)", lambda m: m.result["ack_ms"]["p99"], ",.1f", True),
     "lost": ("lost deliveries (of expected)", lambda m: m.result["lost"], ",.0f", False),
@@ -223,6 +242,25 @@ def pair_table(
             f"| {label} | {_cell(lefts, fmt)} | {_cell(rights, fmt)} | {ratio_cell} | "
             f"{target_text} | {mark} |"
         )
+    return "\n".join(lines)
+
+
+def timeline_table(pair: Pair, runs: Sequence[tuple[Measurement, Measurement]]) -> str:
+    """The servers' CPU and memory by interval: medians of the repeats, both sides of the pair."""
+    sides = [[left.timeline for left, _ in runs], [right.timeline for _, right in runs]]
+    rows = min((len(timeline) for side in sides for timeline in side), default=0)
+    lines = [
+        f"| interval ends (s) | {pair.left.label}: CPU % | memory MiB | "
+        f"{pair.right.label}: CPU % | memory MiB |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for row in range(rows):
+        ends = statistics.median(timeline[row][0] for timeline in sides[0])
+        cells = []
+        for side in sides:
+            cells.append(f"{statistics.median(timeline[row][1] for timeline in side):,.0f}")
+            cells.append(f"{statistics.median(timeline[row][2] for timeline in side):,.0f}")
+        lines.append(f"| {ends:,.0f} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

@@ -15,6 +15,7 @@ import logging
 import os
 import secrets
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from dataclasses import field
@@ -50,8 +51,27 @@ class Load:
     #: Chat as people do around the messages: senders say they are typing (every 4 s at
     #: most), and every client reports what it has read (every 5 s at most, as the browser).
     chatter: bool = False
+    #: The realistic day: people arrive over ``join_window`` seconds (the joins are measured),
+    #: ``rate`` messages a second over every room, ``burst_rate`` more in the plenary from
+    #: ``burst_at`` for ``burst_seconds``, and a ``switch_share`` of people change rooms once.
+    day: bool = False
+    join_window: float = 0.0
+    burst_at: float = 0.0
+    burst_seconds: float = 0.0
+    burst_rate: float = 0.0
+    switch_share: float = 0.0
+    #: Read the servers' CPU and memory every this many seconds (0: only before and after).
+    sample_every: float = 0.0
 
     def describe(self) -> str:
+        if self.day:
+            return (
+                f"{self.clients:,} people arriving over {self.join_window:g} s into "
+                f"{self.rooms} rooms (half in the plenary), {self.rate or 0:g} messages/s over "
+                f"every room, {self.burst_rate:g} more in the plenary for {self.burst_seconds:g} s "
+                f"from {self.burst_at:g} s, {100 * self.switch_share:.0f}% changing rooms once; "
+                f"{self.duration:g} s"
+            )
         where = "one room" if self.rooms == 1 else f"{self.rooms} rooms"
         text = f"{self.clients:,} clients in {where}"
         if self.senders and self.rate:
@@ -67,8 +87,9 @@ class Load:
             text += f", idle for {self.hold:g} s"
         if self.chatter:
             text += (
-                ", with typing, read, edit and react events (one message in ten edited, "
-                "one read report in ten followed by a reaction)"
+                ", with typing, read, edit, react and mentions (one message in ten edited, "
+                "one read report in ten followed by a reaction, one message in eight "
+                "mentioning someone)"
             )
         return text
 
@@ -110,6 +131,9 @@ class Measurement:
     #: CPU, and Redis's when the variant uses the queue (all of its work, on a quiet machine).
     server_cpu_total_seconds: float = 0.0
     queue_cpu_total_seconds: float = 0.0
+    #: With ``Load.sample_every``: (seconds since the start, server CPU % of one core over the
+    #: interval, server memory in MiB at its end), one row per interval.
+    timeline: list[tuple[float, float, float]] = field(default_factory=list)
 
     @property
     def cpu_per_thousand_deliveries(self) -> float | None:
@@ -253,6 +277,12 @@ def measure(variant: Variant, load: Load, bench: Bench, *, profile: bool = False
             "settle": load.settle,
             "connect_concurrency": load.connect_concurrency,
             "chatter": load.chatter,
+            "day": load.day,
+            "join_window": load.join_window,
+            "burst_at": load.burst_at,
+            "burst_seconds": load.burst_seconds,
+            "burst_rate": load.burst_rate,
+            "switch_share": load.switch_share,
             "tag": tag,
         }
         spec_path = bench.workdir / f"{tag}.json"
@@ -287,9 +317,11 @@ def measure(variant: Variant, load: Load, bench: Bench, *, profile: bool = False
             busy_before = servers.machine_busy_seconds()
             window_started = time.monotonic()
             assert generator.stdin is not None
+            sampler = Sampler(pids, load.sample_every).start() if load.sample_every else None
             generator.stdin.write("go\n")
             generator.stdin.flush()
             _read(generator, "sent")
+            timeline = sampler.stop() if sampler else []
             window = time.monotonic() - window_started
             cpu = sum(servers.cpu_seconds(pid) for pid in pids) - cpu_before
             load_cpu = servers.cpu_seconds(generator.pid) - load_before
@@ -316,6 +348,7 @@ def measure(variant: Variant, load: Load, bench: Bench, *, profile: bool = False
             profile=profiler.finish() if profiler else None,
             server_cpu_total_seconds=cpu_total,
             queue_cpu_total_seconds=queue_total,
+            timeline=timeline,
         )
     finally:
         for server in started:
@@ -330,6 +363,44 @@ def measure(variant: Variant, load: Load, bench: Bench, *, profile: bool = False
         result["clients"],
     )
     return measurement
+
+
+class Sampler:
+    """Reads the servers' CPU time and memory every ``every`` seconds, in a thread of its own."""
+
+    def __init__(self, pids: list[int], every: float) -> None:
+        self.pids = pids
+        self.every = every
+        self.rows: list[tuple[float, float, float]] = []
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> Sampler:
+        self.thread.start()
+        return self
+
+    def _sample(self, since: float, previous: float, begun: float) -> float:
+        cpu = _cpu_of(self.pids)
+        now = time.monotonic()
+        rss = sum(servers.rss_kib(pid) for pid in self.pids) / 1024
+        seconds = now - since
+        percent = 100 * (cpu - previous) / seconds if seconds > 0 else 0.0
+        self.rows.append((now - begun, percent, rss))
+        return cpu
+
+    def _run(self) -> None:
+        begun = since = time.monotonic()
+        previous = _cpu_of(self.pids)
+        while not self.done.wait(self.every):
+            previous = self._sample(since, previous, begun)
+            since = time.monotonic()
+        if time.monotonic() - since > self.every / 10:  # the last, shorter interval
+            self._sample(since, previous, begun)
+
+    def stop(self) -> list[tuple[float, float, float]]:
+        self.done.set()
+        self.thread.join()
+        return self.rows
 
 
 def _cpu_of(pids: list[int]) -> float:
@@ -352,14 +423,38 @@ def _rounded(value: float | None) -> str:
 NO_LOSS = Target("lost", "0 lost deliveries", "max", 0, of="worst")
 
 
-def scenarios(quick: bool = False) -> dict[str, Scenario]:
-    """The scenarios (a) to (e), at full size or, with ``quick``, at a tiny one."""
+#: How long the realistic day (j) lasts and how many come, unless told (``--day-seconds``,
+#: ``--day-people``).
+DAY_SECONDS = 300.0
+DAY_PEOPLE = 500
+
+
+def scenarios(
+    quick: bool = False, day_seconds: float = DAY_SECONDS, day_people: int = DAY_PEOPLE
+) -> dict[str, Scenario]:
+    """The socket scenarios, at full size or, with ``quick``, at a tiny one."""
     a = Load(200, senders=10, rate=50, duration=20, chatter=True)
     b = Load(1000, senders=4, rate=4, duration=20, settle=4)
     c = Load(2000, rooms=11, hold=60, settle=4)
     d = Load(50, senders=50, duration=15)
     e = Load(200, senders=20, duration=20)
     h = Load(2000, rooms=11, senders=11, rate=11, duration=30, settle=4, chatter=True)
+    j = Load(
+        day_people,
+        rooms=11,
+        rate=11,
+        duration=day_seconds,
+        grace=10,
+        settle=0,
+        chatter=True,
+        day=True,
+        join_window=60,
+        burst_at=0.3 * day_seconds,  # 90 s into the default 5 minutes, for 30 s
+        burst_seconds=0.1 * day_seconds,
+        burst_rate=20,
+        switch_share=0.2,
+        sample_every=30,
+    )
     if quick:
         a = Load(6, senders=3, rate=10, duration=2, grace=3, settle=1.2)
         b = Load(10, senders=2, rate=4, duration=2, grace=3, settle=1.2)
@@ -367,6 +462,8 @@ def scenarios(quick: bool = False) -> dict[str, Scenario]:
         d = Load(4, senders=4, duration=2, grace=3, settle=1.2)
         e = Load(6, senders=2, duration=2, grace=3, settle=1.2)
         h = Load(22, rooms=11, senders=11, rate=11, duration=3, grace=3, settle=1.2, chatter=True)
+        j = replace(j, clients=22, rate=5, join_window=2, duration=8, grace=3, burst_at=3)
+        j = replace(j, burst_seconds=2, burst_rate=5, switch_share=0.5, sample_every=2)
     latency = ("deliveries", "latency_p50", "latency_p99", "ack_p99", "lost", "sent", "errors")
     costs = ("connect", "memory", "server_cpu", "loadgen_cpu", "machine_busy", "loadavg")
     throughput = Target("deliveries", "app/bare >= 0.8", "min", 0.8)
@@ -441,6 +538,27 @@ def scenarios(quick: bool = False) -> dict[str, Scenario]:
                 "included. Clients report what they read every 5 s; senders say that they "
                 "type, and edit one message in ten after its ack; one read report in ten is "
                 "followed by a 👍 on the latest message."
+            ),
+        ),
+        "j": Scenario(
+            "j",
+            "a realistic day",
+            j,
+            [Pair(APP, BARE, targets=(NO_LOSS,))],
+            ("join_p50", "join_p99", *latency, "reads", "reactions", "mentions", "switches")
+            + ("cpu_per_delivery", *costs[2:]),
+            note=(
+                "Shaped like the event's opening: every person signs in and joins at a random "
+                "moment of the first minute (a join's time runs from opening the connection to "
+                "the join's ack), half of them into the plenary and the rest over the ten other "
+                "rooms; messages come from people picked at random over every room, who say "
+                "that they type first, and one in eight names (`mentions`) the last person heard "
+                "in the room; a keynote's burst of questions adds to the plenary's; everyone "
+                "reports what they read every 5 s, one report in ten followed by a 👍; one "
+                "person in five leaves their room for another once. A person is owed the "
+                "messages sent to a room while they were in it (up to 2 s before leaving it): "
+                "lost counts those that never came. The servers' CPU and memory, read every "
+                "interval, follow the table."
             ),
         ),
         "e": Scenario(

@@ -59,6 +59,33 @@ def test_quick_benchmark_measures_the_app_and_the_bare_relay_and_writes_the_repo
     assert "bare (eventlet)" in text and bench.ANALYSIS_MARKER in text
 
 
+def test_quick_realistic_day_loses_nothing_of_people_arriving_moving_and_mentioning(tmp_path):
+    options = bench.parse_args(
+        ["--quick", "--scenarios", "j", "--databases", "sqlite", "--async-modes", "eventlet"]
+        + ["--repeat", "1", "--output", str(tmp_path / "performance.md")]
+    )
+    report = bench.execute(options)
+    text = bench.render(report)
+
+    [result] = report.results
+    [(pair, [(app, bare)], outcomes)] = result.pairs
+    for measurement in (app, bare):
+        figures = measurement.result
+        assert figures["connected"] == figures["clients"] == 22, figures
+        assert figures["join_ms"]["count"] == 22 + figures["switches"]
+        assert figures["join_ms"]["p99"] is not None and figures["switches"] > 0
+        assert figures["sent"] > 0 and figures["expected"] > 0
+        assert figures["lost"] == 0, (measurement.variant.label, figures)
+        assert figures["reads_sent"] > 0 and figures["typing_sent"] > 0
+        assert figures["mentions_sent"] > 0
+        assert len(measurement.timeline) >= 3
+        assert all(cpu >= 0 and memory > 0 for _, cpu, memory in measurement.timeline)
+    assert [outcome.met for outcome in outcomes] == [True]
+    assert "## (j) a realistic day: 22 people arriving over 2 s into 11 rooms" in text
+    assert "| join p99, connection opened to join's ack (ms) |" in text
+    assert "| interval ends (s) | app (eventlet, SQLite): CPU % |" in text
+
+
 def test_writing_the_report_again_keeps_what_people_wrote_below_the_marker(tmp_path):
     report_file = tmp_path / "performance.md"
     assert bench.kept_analysis(report_file) is None
