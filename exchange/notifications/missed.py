@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User
 from ..db import changed_rows
@@ -116,6 +117,25 @@ def _read_position(user_column: InstrumentedAttribute[int]) -> sa.ColumnElement[
     return sa.and_(ReadPosition.user_id == user_column, ReadPosition.room_id == Message.room_id)
 
 
+def _not_yet_looked_at(user_column: InstrumentedAttribute[int]) -> sa.ColumnElement[bool]:
+    """Leave out what the person's mail was already checked for, and people who want none.
+
+    The look runs every minute over the last day: without this, each look would read
+    that whole day's mentions and replies again, on the serving process, to drop them.
+    """
+    return ~sa.exists().where(
+        MailChoice.user_id == user_column,
+        sa.or_(
+            MailChoice.missed == MissedMail.OFF,
+            MailChoice.checked_until >= Message.created_at,
+        ),
+    )
+
+
+#: Everything an item shows of its message, loaded with it rather than one by one.
+_ITEM_PARTS = (joinedload(Message.author), joinedload(Message.room))
+
+
 def mentions_in(since: dt.datetime, until: dt.datetime) -> list[MissedItem]:
     """People named in visible messages of the window (``@room`` is for the app only)."""
     rows = db.session.execute(
@@ -127,7 +147,9 @@ def mentions_in(since: dt.datetime, until: dt.datetime) -> list[MissedItem]:
             Message.visible(),
             Message.created_at > since,
             Message.created_at <= until,
+            _not_yet_looked_at(Mention.user_id),
         )
+        .options(*_ITEM_PARTS)
     )
     return [_item(user_id, "mention", message, position) for user_id, message, position in rows]
 
@@ -144,7 +166,9 @@ def replies_in(since: dt.datetime, until: dt.datetime) -> list[MissedItem]:
             original.author_id != Message.author_id,
             Message.created_at > since,
             Message.created_at <= until,
+            _not_yet_looked_at(original.author_id),
         )
+        .options(*_ITEM_PARTS)
     )
     return [_item(user_id, "reply", message, position) for user_id, message, position in rows]
 

@@ -15,6 +15,8 @@ from exchange.extensions import db
 from exchange.moderation import services as moderation
 from exchange.notifications import services
 from exchange.notifications.missed import mail_missed
+from exchange.notifications.missed import mentions_in
+from exchange.notifications.missed import replies_in
 from exchange.notifications.models import MissedMail
 from exchange.rooms import services as rooms
 from exchange.rooms import unread
@@ -80,6 +82,24 @@ def test_a_mention_while_away_brings_one_mail_after_the_batch_with_everything_un
     unsubscribe = mail["List-Unsubscribe"].strip().strip("<>")
     assert unsubscribe.startswith("https://exchange.example.eu/unsubscribe/")
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_each_look_reads_only_what_nobody_was_checked_for_yet(mail_app, elena, salvatore):
+    """A look every minute over the last day must not read that whole day again each time."""
+    question = say(mail_app, elena, "Who has tendered solar roofs?")
+    say(mail_app, salvatore, "@Elena Conti we did", [elena], reply_to=question)
+    later = utcnow() + LATER
+    window = (later - dt.timedelta(hours=25), later)
+    with mail_app.app_context():
+        assert [item.user_id for item in mentions_in(*window)] == [elena.id]
+        assert [item.user_id for item in replies_in(*window)] == [elena.id]
+    assert look(mail_app, later) == 1
+    with mail_app.app_context():
+        assert mentions_in(*window) == [] and replies_in(*window) == []
+        services.set_missed_mail(db.session.get(User, salvatore.id), MissedMail.OFF)
+    say(mail_app, elena, "@Salvatore thanks", [salvatore], reply_to=question + 1)
+    with mail_app.app_context():
+        assert mentions_in(*window) == [] and replies_in(*window) == []  # he wants none
 
 
 def test_nothing_is_mailed_when_the_mention_was_read_in_time(
