@@ -216,7 +216,12 @@ def register_error_handlers(app: Flask) -> None:
         response = make_response(render(error, error.http_status))
         retry_after = error.details.get("retry_after")
         if isinstance(retry_after, int | float):  # RFC 9110: when asking again is worth it
-            response.headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
+            seconds = str(max(1, math.ceil(retry_after)))
+            response.headers["Retry-After"] = seconds
+            if isinstance(error, Unavailable) and request.method == "GET" and not wants_json():
+                # A person shown "try again in a few seconds" should not have to: the
+                # browser loads the page again by itself (an e-book then downloads).
+                response.headers["Refresh"] = seconds
         return response
 
     @app.errorhandler(CSRFError)

@@ -396,7 +396,10 @@ def _from_worker(
     if usable is not None:
         return usable
     raise Unavailable(
-        _("The e-book is being prepared. Please try again in a few seconds."),
+        _(
+            "The e-book is being prepared. This page tries again by itself in a few "
+            "seconds, and the download then starts on its own."
+        ),
         retry_after=cache.retry_after(edition),
     )
 

@@ -386,6 +386,7 @@ def test_served_downloads_never_wait_for_a_build_and_never_show_what_was_hidden(
     waiting = download()
     assert waiting.status_code == 503
     assert 2 <= int(waiting.headers["Retry-After"]) <= 300
+    assert waiting.headers["Refresh"] == waiting.headers["Retry-After"]  # the page retries itself
     assert "è in preparazione" in waiting.text
     italian = built()
     assert italian.headers["Content-Type"] == "application/pdf"
