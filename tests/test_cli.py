@@ -22,8 +22,8 @@ def test_load_event_reports_what_it_created_then_that_nothing_changed(runner):
     assert "created: event big-european-exchange, room plenary" in first.output
     second = runner.invoke(args=["load-event", str(DEMO_EVENT)])
     assert (
-        "created" not in second.output and "unchanged: 54" in second.output
-    )  # the event, 11 rooms, 42 administrations
+        "created" not in second.output and "unchanged: 61" in second.output
+    )  # the event, 11 rooms, 42 administrations, 7 sessions of the agenda
 
 
 def test_load_event_explains_mistakes(runner, tmp_path):
