@@ -363,7 +363,8 @@ def _search_objects(url, tmp_path, build):
                         "UNION ALL SELECT 'index', indexname, indexdef FROM pg_indexes "
                         "WHERE indexname = 'ix_practices_search_vector' "
                         "UNION ALL SELECT 'function', proname, prosrc FROM pg_proc "
-                        "WHERE proname = 'exchange_unaccent' ORDER BY 2"
+                        # Messages have a search_vector too: order by the expression as well.
+                        "WHERE proname = 'exchange_unaccent' ORDER BY 2, 3"
                     )
                 )
             objects = [tuple(row) for row in rows]
