@@ -13,6 +13,7 @@ from dataclasses import field
 from pathlib import Path
 from typing import Any
 from typing import TypedDict
+from typing import TypeVar
 
 import sqlalchemy as sa
 
@@ -102,19 +103,11 @@ def load_event(data: Mapping[str, Any]) -> LoadReport:
         _apply(event, spec.event, f"event {event.slug}", report)
     session.flush()
 
-    rooms_by_slug = {room.slug: room for room in session.scalars(sa.select(Room))}
-    for position, room_values in enumerate(spec.rooms):
-        values = {**room_values, "position": position, "is_archived": False, "event_id": event.id}
-        room = rooms_by_slug.pop(room_values["slug"], None)
-        if room is None:
-            session.add(Room(**values))
-            report.created.append(f"room {room_values['slug']}")
-        else:
-            _apply(room, values, f"room {room.slug}", report)
-    for room in rooms_by_slug.values():
-        if not room.is_archived:
-            room.is_archived = True
-            report.archived.append(f"room {room.slug}")
+    rooms = [
+        {**values, "position": position, "is_archived": False, "event_id": event.id}
+        for position, values in enumerate(spec.rooms)
+    ]
+    _create_update_or_archive(Room, rooms, "room", report)
 
     session.flush()
     _load_sessions(spec.sessions, event, report)
@@ -136,26 +129,44 @@ def load_event(data: Mapping[str, Any]) -> LoadReport:
 
 def _load_sessions(specs: list[_SessionValues], event: Event, report: LoadReport) -> None:
     """Create, update or archive the programme's sessions, matched by slug."""
-    session = db.session
-    room_ids = {room.slug: room.id for room in session.scalars(sa.select(Room))}
-    by_slug = {item.slug: item for item in session.scalars(sa.select(AgendaSession))}
-    for position, spec in enumerate(specs):
-        values = {key: value for key, value in spec.items() if key != "room"} | {
+    room_ids = {room.slug: room.id for room in db.session.scalars(sa.select(Room))}
+    sessions = [
+        {key: value for key, value in spec.items() if key != "room"}
+        | {
             "room_id": room_ids[spec["room"]],
             "event_id": event.id,
             "position": position,
             "is_archived": False,
         }
-        existing = by_slug.pop(spec["slug"], None)
-        if existing is None:
-            session.add(AgendaSession(**values))
-            report.created.append(f"session {spec['slug']}")
+        for position, spec in enumerate(specs)
+    ]
+    _create_update_or_archive(AgendaSession, sessions, "session", report)
+
+
+#: What an event file lists by slug and archives when it no longer does.
+_Listed = TypeVar("_Listed", Room, AgendaSession)
+
+
+def _create_update_or_archive(
+    model: type[_Listed],
+    rows: list[dict[str, Any]],
+    kind: str,
+    report: LoadReport,
+) -> None:
+    """Match the file's ``rows`` to what is stored by slug: create what is new, update
+    the rest, and archive (never delete) what the file no longer lists."""
+    stored: dict[str, _Listed] = {item.slug: item for item in db.session.scalars(sa.select(model))}
+    for values in rows:
+        item = stored.pop(values["slug"], None)
+        if item is None:
+            db.session.add(model(**values))
+            report.created.append(f"{kind} {values['slug']}")
         else:
-            _apply(existing, values, f"session {existing.slug}", report)
-    for dropped in by_slug.values():
-        if not dropped.is_archived:
-            dropped.is_archived = True
-            report.archived.append(f"session {dropped.slug}")
+            _apply(item, values, f"{kind} {item.slug}", report)
+    for item in stored.values():
+        if not item.is_archived:
+            item.is_archived = True
+            report.archived.append(f"{kind} {item.slug}")
 
 
 def _apply(obj: object, values: Mapping[str, object], label: str, report: LoadReport) -> None:
