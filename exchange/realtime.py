@@ -169,6 +169,17 @@ def mentioned(message: Message, user_ids: Iterable[int]) -> None:
         socketio.emit("mention", payload, to=user_channel(user_id), namespace=NAMESPACE)
 
 
+def mention_withdrawn(message: Message, user_ids: Iterable[int]) -> None:
+    """Tell each person an edited message no longer names that its mention is gone."""
+    for user_id in user_ids:
+        socketio.emit(
+            "mention_withdrawn",
+            {"room": message.room.slug, "message_id": message.id},
+            to=user_channel(user_id),
+            namespace=NAMESPACE,
+        )
+
+
 def reactions_changed(message: Message, reactions: list[Reaction]) -> None:
     """Tell a message's room who reacted to it with what, now."""
     socketio.emit(

@@ -171,10 +171,12 @@ def on_send(payload: Payload) -> dict[str, Any]:
 
 @socket_event(Action.EDIT_MESSAGE)
 def on_edit(payload: Payload) -> dict[str, Any]:
-    """Client sends ``edit {message_id, body, language?}`` to change its own message's words.
+    """Client sends ``edit {message_id, body, language?, mentions?}`` to change its own
+    message's words.
 
     The new words are stored (and the earlier kept) before the ack; the room
-    then gets ``message_edited {message}``.
+    then gets ``message_edited {message}``, each person newly named ``mention``,
+    and each no longer named ``mention_withdrawn``.
     """
     message = services.get_message(payload.required_int("message_id", minimum=1))
     language = (
@@ -183,7 +185,11 @@ def on_edit(payload: Payload) -> dict[str, Any]:
         else services.KEEP_LANGUAGE
     )
     message = services.edit_message(
-        message, acting_user(), body=payload.text("body"), language=language
+        message,
+        acting_user(),
+        body=payload.text("body"),
+        language=language,
+        mentions=payload.int_list("mentions", maximum_length=MAX_MENTIONS),
     )
     return {"ok": True, "message": message_json(message)}
 

@@ -6,7 +6,8 @@ whose ``@Name`` the body still holds. ``@room`` (or ``@all``) tells everyone who
 follows the room, and only moderators and organizers may use it; anyone else's
 ``@room`` stays plain text. Whether a mention is read follows the person's read
 position in its room (rooms/unread.py), and a hidden message's mentions vanish
-from every list and count.
+from every list and count. An edit decides again, for the new words: whoever it
+newly names is told, and whoever it no longer names loses the mention.
 """
 
 from __future__ import annotations
@@ -67,32 +68,9 @@ def resolve(room: Room, author: User, body: str, mention_ids: Sequence[int]) -> 
     An id that is no account (or a deleted one) is ``invalid``; a person whose name
     the body no longer holds (the writer erased it) is simply not told.
     """
-    if len(mention_ids) > MAX_MENTIONS:
-        raise Invalid(
-            _l("A message can name at most %(max)d people.", max=MAX_MENTIONS), field="mentions"
-        )
     resolved = Resolved()
-    wanted = list(dict.fromkeys(mention_ids))
-    if wanted:
-        people = {
-            user.id: user
-            for user in db.session.scalars(
-                sa.select(User).where(User.id.in_(wanted), User.deleted_at.is_(None))
-            )
-        }
-        if len(people) != len(wanted):
-            raise Invalid(_l("Only people of the exchange can be mentioned."), field="mentions")
-        for user_id in wanted:
-            user = people[user_id]
-            text = f"@{user.name}"
-            pattern = mention_pattern([text])
-            if user.id != author.id and pattern is not None and pattern.search(body):
-                resolved.named.append(user)
-                resolved.texts.append(text)
-    words = {match.group() for match in _ROOM_RE.finditer(body)}
-    if words and permissions.can(author, permissions.Action.MENTION_EVERYONE):
-        resolved.room = True
-        resolved.texts.extend(sorted(words))
+    _name(resolved, author, body, _offered(mention_ids))
+    if _tells_room(author, body, resolved):
         named = {user.id for user in resolved.named}
         resolved.followers = [
             user_id for user_id in followers(room) if user_id != author.id and user_id not in named
@@ -100,19 +78,120 @@ def resolve(room: Room, author: User, body: str, mention_ids: Sequence[int]) -> 
     return resolved
 
 
-def kept_texts(message: Message, body: str) -> list[str]:
-    """The mentions of a stored message, as written, that a new ``body`` still holds.
+def resolve_edit(
+    message: Message, author: User, body: str, mention_ids: Sequence[int] = ()
+) -> Resolved:
+    """Decide who an edited message tells: as ``resolve``, for its new words.
 
-    An edit tells nobody new and takes nobody's mention back (they were told
-    already); it keeps the highlight of the mentions its words still hold.
+    The candidates are the people the message named and those the edit offers
+    (``mention_ids``, checked as ``send``'s). ``@room`` written again keeps the
+    followers it told the first time; ``@room`` newly written tells the room's
+    followers now.
     """
-    user_ids = [mention.user_id for mention in message.named]
-    names = db.session.scalars(sa.select(User.name).where(User.id.in_(user_ids)))
-    texts = [f"@{name}" for name in names]
-    if message.mentions_room:
-        texts.extend(match.group() for match in _ROOM_RE.finditer(body))
-    pattern = mention_pattern(texts)
-    return sorted({match.group() for match in pattern.finditer(body)}) if pattern else []
+    offered = _offered(mention_ids)
+    earlier_ids = [mention.user_id for mention in message.named]
+    earlier = (
+        {
+            user.id: user
+            for user in db.session.scalars(
+                sa.select(User).where(User.id.in_(earlier_ids), User.deleted_at.is_(None))
+            )
+        }
+        if earlier_ids
+        else {}
+    )
+    candidates = [earlier[user_id] for user_id in earlier_ids if user_id in earlier]
+    candidates += [user for user in offered if user.id not in earlier]
+    resolved = Resolved()
+    _name(resolved, author, body, candidates)
+    if len(resolved.named) > MAX_MENTIONS:
+        raise Invalid(
+            _l("A message can name at most %(max)d people.", max=MAX_MENTIONS), field="mentions"
+        )
+    if _tells_room(author, body, resolved):
+        named = {user.id for user in resolved.named}
+        if message.mentions_room:
+            told = [row.user_id for row in message.mention_rows if not row.by_name]
+        else:
+            told = followers(message.room)
+        resolved.followers = [
+            user_id for user_id in told if user_id != author.id and user_id not in named
+        ]
+    return resolved
+
+
+def _offered(mention_ids: Sequence[int]) -> list[User]:
+    """The people a writer offers to name, in order, once each; refuse ids that are no account."""
+    if len(mention_ids) > MAX_MENTIONS:
+        raise Invalid(
+            _l("A message can name at most %(max)d people.", max=MAX_MENTIONS), field="mentions"
+        )
+    wanted = list(dict.fromkeys(mention_ids))
+    if not wanted:
+        return []
+    people = {
+        user.id: user
+        for user in db.session.scalars(
+            sa.select(User).where(User.id.in_(wanted), User.deleted_at.is_(None))
+        )
+    }
+    if len(people) != len(wanted):
+        raise Invalid(_l("Only people of the exchange can be mentioned."), field="mentions")
+    return [people[user_id] for user_id in wanted]
+
+
+def _name(resolved: Resolved, author: User, body: str, candidates: Iterable[User]) -> None:
+    """Keep the candidates whose ``@Name`` the body holds as a whole, the author left out."""
+    for user in candidates:
+        text = f"@{user.name}"
+        pattern = mention_pattern([text])
+        if user.id != author.id and pattern is not None and pattern.search(body):
+            resolved.named.append(user)
+            resolved.texts.append(text)
+
+
+def _tells_room(author: User, body: str, resolved: Resolved) -> bool:
+    """Note ``@room`` (or ``@all``) when the author may tell everyone; return whether they did."""
+    words = {match.group() for match in _ROOM_RE.finditer(body)}
+    if words and permissions.can(author, permissions.Action.MENTION_EVERYONE):
+        resolved.room = True
+        resolved.texts.extend(sorted(words))
+        return True
+    return False
+
+
+@dataclass(frozen=True)
+class MentionChanges:
+    """Who an edit told anew, and who it no longer tells, by id."""
+
+    told: list[int]
+    withdrawn: list[int]
+
+
+def apply(message: Message, resolved: Resolved) -> MentionChanges:
+    """Make a stored message's mention rows match ``resolved`` (not committed).
+
+    A person told before and still told keeps their row (named or by ``@room``,
+    whichever now holds), so they are not told twice.
+    """
+    rows = {row.user_id: row for row in message.mention_rows}
+    wanted = {user.id: True for user in resolved.named}
+    for user_id in resolved.followers:
+        wanted.setdefault(user_id, False)
+    told: list[int] = []
+    for user_id, by_name in wanted.items():
+        row = rows.get(user_id)
+        if row is None:
+            message.mention_rows.append(
+                Mention(user_id=user_id, room_id=message.room_id, by_name=by_name)
+            )
+            told.append(user_id)
+        elif row.by_name != by_name:
+            row.by_name = by_name
+    withdrawn = [user_id for user_id in rows if user_id not in wanted]
+    message.mention_rows = [row for row in message.mention_rows if row.user_id in wanted]
+    message.mentions_room = resolved.room
+    return MentionChanges(told, sorted(withdrawn))
 
 
 def followers(room: Room) -> list[int]:

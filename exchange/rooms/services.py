@@ -252,7 +252,12 @@ KEEP_LANGUAGE = "keep"
 
 
 def edit_message(
-    message: Message, author: User, body: str, *, language: str | None = KEEP_LANGUAGE
+    message: Message,
+    author: User,
+    body: str,
+    *,
+    language: str | None = KEEP_LANGUAGE,
+    mentions: Sequence[int] = (),
 ) -> Message:
     """Change the words of one's own message, keep the earlier ones, then tell the room.
 
@@ -260,6 +265,10 @@ def edit_message(
     message is visible and the room open; the same rules as ``post_message`` apply
     to the new body. Sending the words the message already has changes nothing, so
     a retried edit stores one revision.
+
+    The mentions follow the new words (rooms/mentions.py, ``resolve_edit``): each
+    person newly named (``mentions`` offers them) gets ``mention``; each no longer
+    named loses the mention and gets ``mention_withdrawn``.
     """
     permissions.check(author, permissions.Action.EDIT_MESSAGE, message)
     now = utcnow()
@@ -278,6 +287,7 @@ def edit_message(
     validate_language(language)
     if body == message.body and language == message.language:
         return message
+    told = mention_rules.resolve_edit(message, author, body, mentions)
     db.session.add(
         MessageRevision(
             message_id=message.id,
@@ -288,12 +298,16 @@ def edit_message(
         )
     )
     message.body = body
-    message.body_html = clean_chat_text(body, mention_rules.kept_texts(message, body))
+    message.body_html = clean_chat_text(body, told.texts)
     message.language = language
     message.edited_at = now
+    changes = mention_rules.apply(message, told)
     db.session.commit()
+    db.session.expire(message, ["named"])
     logger.info("message %r edited by its author", message.id)
     realtime.message_edited(message)
+    realtime.mentioned(message, changes.told)
+    realtime.mention_withdrawn(message, changes.withdrawn)
     return message
 
 

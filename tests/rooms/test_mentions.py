@@ -258,7 +258,89 @@ def live_server_people(make_user):
     )
 
 
-def test_an_edit_keeps_the_highlight_of_the_mentions_it_still_holds_and_tells_nobody_new(
+def edit(connection, message_id, body, mentions=None):
+    payload = {"message_id": message_id, "body": body}
+    if mentions is not None:
+        payload["mentions"] = mentions
+    return connection.emit("edit", payload, callback=True)
+
+
+def unread_mentions(client, login, user):
+    """The person's unread mentions per room, as ``GET /api/rooms`` counts them."""
+    login(client, user)
+    rooms_answer = client.get("/api/rooms").get_json()["rooms"]
+    return {room["slug"]: room["mentions"] for room in rooms_answer if room["mentions"]}
+
+
+def listed_mentions(client, login, user):
+    login(client, user)
+    return [entry["message"]["id"] for entry in client.get("/api/mentions").get_json()["mentions"]]
+
+
+def test_an_edit_that_names_someone_new_tells_them_lists_and_counts_the_mention(
+    app, client, login, connect, make_user, elena, salvatore
+):
+    kasia = make_user(Role.DELEGATE, name="Kasia Nowak")
+    listener = connect(kasia)
+    listener.emit("join", {"room": "funding"}, callback=True)
+    writer = connect(salvatore)
+    sent = send(writer, "@Elena Conti hi", [elena.id])["message"]
+    listener.get_received()
+
+    edited = edit(writer, sent["id"], "@Elena Conti hi, and @Kasia Nowak too", [kasia.id])
+
+    assert edited["ok"], edited
+    message = edited["message"]
+    assert message["mentions"] == [elena.id, kasia.id]
+    assert message["body_html"] == (
+        '<span class="mention">@Elena Conti</span> hi, and '
+        '<span class="mention">@Kasia Nowak</span> too'
+    )
+    assert events_named(listener, "mention") == [{"room": "plenary", "message": message}]
+    assert listed_mentions(client, login, kasia) == [sent["id"]]
+    assert unread_mentions(client, login, kasia) == {"plenary": 1}
+
+
+def test_an_edit_that_no_longer_names_someone_takes_their_mention_back(
+    app, client, login, connect, make_user, elena, salvatore
+):
+    kasia = make_user(Role.DELEGATE, name="Kasia Nowak")
+    listener = connect(elena)
+    writer = connect(salvatore)
+    sent = send(writer, "@Elena Conti and @Kasia Nowak, hi", [elena.id, kasia.id])["message"]
+    assert unread_mentions(client, login, elena) == {"plenary": 1}
+    listener.get_received()
+
+    edited = edit(writer, sent["id"], "@Kasia Nowak, hi")
+
+    assert edited["ok"], edited
+    assert edited["message"]["mentions"] == [kasia.id]
+    assert edited["message"]["body_html"] == '<span class="mention">@Kasia Nowak</span>, hi'
+    assert events_named(listener, "mention_withdrawn") == [
+        {"room": "plenary", "message_id": sent["id"]}
+    ]
+    assert unread_mentions(client, login, elena) == {}
+    assert listed_mentions(client, login, elena) == []
+    assert listed_mentions(client, login, kasia) == [sent["id"]]
+
+
+def test_an_edit_that_keeps_a_name_tells_that_person_nothing_again(
+    connect, make_user, elena, salvatore
+):
+    listener = connect(elena)
+    writer = connect(salvatore)
+    sent = send(writer, "@Elena Conti hi", [elena.id])["message"]
+    listener.get_received()
+
+    edited = edit(writer, sent["id"], "@Elena Conti hello", [elena.id])
+    again = edit(writer, sent["id"], "@Elena Conti hello", [elena.id])  # a retried edit
+
+    assert edited["message"]["mentions"] == again["message"]["mentions"] == [elena.id]
+    received = [packet["name"] for packet in listener.get_received()]
+    assert "mention" not in received and "mention_withdrawn" not in received
+
+
+def test_an_edit_names_only_the_people_it_offers_or_the_message_named(
     connect, make_user, elena, salvatore
 ):
     listener = connect(elena)
@@ -267,11 +349,145 @@ def test_an_edit_keeps_the_highlight_of_the_mentions_it_still_holds_and_tells_no
     sent = send(writer, "@Elena Conti hi", [elena.id])["message"]
     listener.get_received()
 
-    edited = writer.emit(
-        "edit", {"message_id": sent["id"], "body": "@Elena Conti hello, and @Kasia"}, callback=True
-    )
+    edited = edit(writer, sent["id"], "@Elena Conti hello, and @Kasia")
+
     assert edited["ok"], edited
     message = edited["message"]
     assert message["body_html"] == '<span class="mention">@Elena Conti</span> hello, and @Kasia'
-    assert message["mentions"] == [elena.id]  # Kasia was not told: nobody new by an edit
+    assert message["mentions"] == [elena.id]  # Kasia was not offered: a mention is never guessed
     assert events_named(listener, "mention") == []
+
+
+@pytest.mark.parametrize(
+    ("mentions_value", "field"), [([999_999], "mentions"), ("7", "mentions"), ([True], "mentions")]
+)
+def test_an_edits_malformed_mentions_are_invalid_and_change_nothing(
+    connect, elena, salvatore, mentions_value, field
+):
+    writer = connect(salvatore)
+    sent = send(writer, "hi", [])["message"]
+    ack = edit(writer, sent["id"], "hi @Elena Conti", mentions_value)
+    assert ack["ok"] is False and ack["error"]["code"] == "invalid"
+    assert ack["error"]["field"] == field
+    assert writer.emit("join", {"room": "plenary"}, callback=True)["messages"][-1]["body"] == "hi"
+
+
+@pytest.mark.parametrize(
+    ("role", "tells"),
+    [(Role.DELEGATE, False), (Role.MODERATOR, True), (Role.ORGANIZER, True)],
+)
+def test_at_room_written_in_an_edit_tells_the_followers_and_erased_takes_it_back(
+    app, client, login, connect, make_user, elena, role, tells
+):
+    follower = connect(elena)
+    first = send(connect(make_user(Role.DELEGATE)), "hi")["message"]
+    follower.emit("read", {"room": "plenary", "message_id": first["id"]}, callback=True)
+    writer = connect(make_user(role))
+    sent = send(writer, "the plenary starts soon")["message"]
+    follower.get_received()
+
+    added = edit(writer, sent["id"], "@room the plenary starts in 5 minutes")["message"]
+
+    assert added["mentions_room"] is tells and added["mentions"] == []
+    assert ('<span class="mention">@room</span>' in added["body_html"]) is tells
+    assert len(events_named(follower, "mention")) == (1 if tells else 0)
+    assert unread_mentions(client, login, elena) == ({"plenary": 1} if tells else {})
+
+    erased = edit(writer, sent["id"], "the plenary starts in 5 minutes")["message"]
+
+    assert erased["mentions_room"] is False
+    assert len(events_named(follower, "mention_withdrawn")) == (1 if tells else 0)
+    assert unread_mentions(client, login, elena) == {}
+
+
+def test_at_room_kept_in_an_edit_tells_nobody_twice(connect, make_user, elena):
+    follower = connect(elena)
+    first = send(connect(make_user(Role.DELEGATE)), "hi")["message"]
+    follower.emit("read", {"room": "plenary", "message_id": first["id"]}, callback=True)
+    writer = connect(make_user(Role.MODERATOR))
+    sent = send(writer, "@room the plenary starts soon")["message"]
+    follower.get_received()
+
+    edited = edit(writer, sent["id"], "@room the plenary starts in 5 minutes")["message"]
+
+    assert edited["mentions_room"] is True
+    received = [packet["name"] for packet in follower.get_received()]
+    assert "mention" not in received and "mention_withdrawn" not in received
+
+
+def test_a_follower_named_in_an_edit_keeps_one_mention(
+    app, client, login, connect, make_user, elena
+):
+    follower = connect(elena)
+    first = send(connect(make_user(Role.DELEGATE)), "hi")["message"]
+    follower.emit("read", {"room": "plenary", "message_id": first["id"]}, callback=True)
+    writer = connect(make_user(Role.MODERATOR))
+    sent = send(writer, "@room the plenary starts soon")["message"]
+    follower.get_received()
+
+    edited = edit(writer, sent["id"], "@room and @Elena Conti: soon", [elena.id])["message"]
+
+    assert edited["mentions"] == [elena.id] and edited["mentions_room"] is True
+    received = [packet["name"] for packet in follower.get_received()]
+    assert "mention" not in received  # told once already, by @room
+    assert listed_mentions(client, login, elena) == [sent["id"]]
+
+    edited = edit(writer, sent["id"], "the plenary starts soon")["message"]
+    assert edited["mentions"] == [] and listed_mentions(client, login, elena) == []
+
+
+@pytest.mark.live
+def test_an_edit_tells_the_newly_named_and_takes_back_the_erased_over_the_wire(
+    make_user, live_server
+):
+    """Real clients of ``python wsgi.py``: the newly named get ``mention``, the erased
+    ``mention_withdrawn``, each in a room other than the message's."""
+    elena, salvatore = (
+        make_user(Role.DELEGATE, name="Elena Conti", email="elena@example.org"),
+        make_user(Role.DELEGATE, name="Salvatore", email="salvatore@example.org"),
+    )
+    kasia = make_user(Role.DELEGATE, name="Kasia Nowak", email="kasia@example.org")
+    listeners = {}
+    for person in (elena, kasia):
+        listener = live_server.socket(live_server.login(person.email, PASSWORD))
+        assert listener.call("join", {"room": "funding"}, timeout=10)["ok"]
+        listeners[person.id] = listener
+    writer = live_server.socket(live_server.login(salvatore.email, PASSWORD))
+    sent = writer.call(
+        "send",
+        {
+            "room": "plenary",
+            "body": "@Elena Conti the tender documents?",
+            "client_id": uuid.uuid4().hex,
+            "mentions": [elena.id],
+        },
+        timeout=10,
+    )
+    assert sent["ok"], sent
+    elena_socket, kasia_socket = listeners[elena.id], listeners[kasia.id]
+    assert elena_socket.wait_for(lambda: elena_socket.events("mention"))
+
+    edited = writer.call(
+        "edit",
+        {
+            "message_id": sent["message"]["id"],
+            "body": "@Kasia Nowak the tender documents?",
+            "mentions": [kasia.id],
+        },
+        timeout=10,
+    )
+
+    assert edited["ok"], edited
+    assert edited["message"]["mentions"] == [kasia.id]
+    assert kasia_socket.wait_for(lambda: kasia_socket.events("mention"))
+    [told] = kasia_socket.events("mention")
+    assert told["room"] == "plenary" and told["message"]["id"] == sent["message"]["id"]
+    assert "@Kasia Nowak" in told["message"]["body_html"]
+    assert elena_socket.wait_for(lambda: elena_socket.events("mention_withdrawn"))
+    assert elena_socket.events("mention_withdrawn") == [
+        {"room": "plenary", "message_id": sent["message"]["id"]}
+    ]
+    assert not kasia_socket.events("mention_withdrawn")
+    assert len(elena_socket.events("mention")) == 1
+    for client in (elena_socket, kasia_socket, writer):
+        client.disconnect()

@@ -3,7 +3,8 @@
  * they are in. The rooms list shows "@N" per room, the menu's "Mentions" its total, and
  * the messages that name the reader stand out; the header's Mentions panel lists the
  * latest, newest first. Counts are taken again from /api/rooms
- * when the person reads elsewhere (another tab or device), since reading clears them.
+ * when the person reads elsewhere (another tab or device), since reading clears them,
+ * and when an edit no longer names them ("mention_withdrawn").
  */
 import { formatTimes } from "../time.js";
 
@@ -85,6 +86,7 @@ export function setUpMentions(room, messages, socket) {
     }
     const { message } = event;
     const entry = entryTemplate.content.firstElementChild.cloneNode(true);
+    entry.dataset.messageId = String(message.id);
     entry.querySelector(".message-author").textContent = message.author.name;
     const admin = message.author.administration;
     entry.querySelector(".message-admin").textContent = admin ? `${admin.name} (${admin.country})` : "";
@@ -129,6 +131,15 @@ export function setUpMentions(room, messages, socket) {
     showTotal();
   });
   socket.on("read", refresh);
+  /* An edit no longer names the reader: the mention leaves the panel and the counts. */
+  socket.on("mention_withdrawn", (event) => {
+    if (panelList) {
+      panelList.querySelectorAll(`[data-message-id="${CSS.escape(String(event.message_id))}"]`)
+        .forEach((entry) => entry.remove());
+      panelEmpty.hidden = panelList.children.length > 0;
+    }
+    refresh();
+  });
   bus.on("message", ({ message, item }) => {
     item.classList.toggle("mentions-me", namesMe(message));
   });
