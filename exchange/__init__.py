@@ -159,12 +159,14 @@ def _register_blueprints(app: Flask) -> None:
 def _register_file_owners(app: Flask) -> None:
     """Tell the files package what files can be attached to (files/owners.py)."""
     # Loaded when an app is built, not with the package (see _init_extensions).
+    from .agenda.archive import SESSION_FILES
     from .files.owners import register
     from .practices.attachments import PRACTICE_FILES
     from .rooms.attachments import MESSAGE_FILES
 
     register(app, MESSAGE_FILES)
     register(app, PRACTICE_FILES)
+    register(app, SESSION_FILES)
 
 
 def _register_socket_handlers(app: Flask) -> None:

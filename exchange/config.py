@@ -164,6 +164,8 @@ class DefaultConfig:
     ATTACHMENTS_PER_MESSAGE: int = 5
     #: Most pictures and documents one best practice may carry.
     ATTACHMENTS_PER_PRACTICE: int = 20
+    #: Most files of slides one session of the agenda may carry.
+    ATTACHMENTS_PER_SESSION: int = 10
     #: What one person may upload in any 24 hours: bytes and files.
     UPLOAD_DAILY_BYTES: int = 200 * 1024 * 1024
     UPLOAD_DAILY_FILES: int = 100

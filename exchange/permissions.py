@@ -72,6 +72,7 @@ class Action(StrEnum):
     VOTE_QUESTION = "vote_question"
     MODERATE_QUESTIONS = "moderate_questions"
     DEVELOP_QUESTION = "develop_question"
+    MANAGE_SESSION_ARCHIVE = "manage_session_archive"
 
 
 #: Who a permission is asked about: a signed-in person, Flask-Login's anonymous
@@ -200,6 +201,9 @@ PERMISSIONS: Mapping[Action, Rule] = {
     Action.MODERATE_QUESTIONS: Rule(STAFF, condition_text="approve, mark answered, pin, hide"),
     Action.DEVELOP_QUESTION: Rule(
         DELEGATES, _open_question, "approved, visible questions, for their own administration"
+    ),
+    Action.MANAGE_SESSION_ARCHIVE: Rule(
+        ORGANIZERS, condition_text="recording links and slides of the agenda's sessions"
     ),
 }
 

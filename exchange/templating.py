@@ -158,6 +158,9 @@ def audit_action_label(action: AuditAction) -> str:
         AuditAction.UNBAN: _("Ban lifted"),
         AuditAction.SLOW_MODE: _("Slow mode set"),
         AuditAction.ROLE_CHANGE: _("Role changed"),
+        AuditAction.SET_RECORDING: _("Recording link changed"),
+        AuditAction.ADD_SLIDES: _("Slides added"),
+        AuditAction.REMOVE_SLIDES: _("Slides removed"),
     }
     return labels[action]
 

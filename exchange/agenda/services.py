@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
 import icalendar
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import joinedload
 
 from ..db import utcnow
@@ -18,6 +20,7 @@ from ..event.models import Administration
 from ..event.models import Event
 from ..event.models import Room
 from ..extensions import db
+from ..files.models import StoredFile
 from ..practices.models import Practice
 from ..practices.search import visible_practices
 from .models import AgendaSession
@@ -137,11 +140,15 @@ def agenda_calendar(
     locale: str,
     host: str,
     room_url: Callable[[Room], str],
+    slides: Mapping[int, Sequence[StoredFile]] | None = None,
+    file_url: Callable[[StoredFile], str] | None = None,
 ) -> bytes:
     """Build the agenda as an iCalendar file (RFC 5545), in the reader's language.
 
     Each session's UID is stable (its slug at the site's host), so calendars that
-    subscribed update a session in place when the event file changes it.
+    subscribed update a session in place when the event file changes it. A
+    session's recording and slides, once added, are attached to it (``ATTACH``)
+    and named in its description.
     """
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Spazio Virtuale//Agenda//EN")
@@ -160,11 +167,25 @@ def agenda_calendar(
         entry.add("dtend", item.ends_at.astimezone(dt.UTC))
         entry.add("summary", item.title_in(locale))
         speakers = ", ".join(_speaker_text(speaker, administrations) for speaker in item.speakers)
-        description = "\n\n".join(part for part in (item.description_in(locale), speakers) if part)
+        attached = [
+            (file_url(file), file.content_type)
+            for file in (slides or {}).get(item.id, [])
+            if file_url is not None
+        ]
+        archive_lines = "\n".join(
+            [gettext("Recording: %(url)s", url=item.recording_url)] if item.recording_url else []
+        ) + "".join(f"\n{gettext('Slides: %(url)s', url=url)}" for url, _type in attached)
+        description = "\n\n".join(
+            part for part in (item.description_in(locale), speakers, archive_lines.strip()) if part
+        )
         if description:
             entry.add("description", description)
         entry.add("location", item.room.name_in(locale))
         entry.add("url", room_url(item.room))
+        if item.recording_url:
+            entry.add("attach", item.recording_url)
+        for url, content_type in attached:
+            entry.add("attach", url, parameters={"FMTTYPE": content_type.split(";")[0]})
         calendar.add_component(entry)
     return bytes(calendar.to_ical())
 

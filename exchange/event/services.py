@@ -130,8 +130,13 @@ def load_event(data: Mapping[str, Any]) -> LoadReport:
 def _load_sessions(specs: list[_SessionValues], event: Event, report: LoadReport) -> None:
     """Create, update or archive the programme's sessions, matched by slug."""
     room_ids = {room.slug: room.id for room in db.session.scalars(sa.select(Room))}
+    # A recording the file does not give is left as organizers set it on the web.
     sessions = [
-        {key: value for key, value in spec.items() if key != "room"}
+        {
+            key: value
+            for key, value in spec.items()
+            if key != "room" and not (key == "recording_url" and not value)
+        }
         | {
             "room_id": room_ids[spec["room"]],
             "event_id": event.id,

@@ -99,6 +99,9 @@ class AuditAction(StrEnum):
     UNBAN = "unban"
     SLOW_MODE = "slow_mode"
     ROLE_CHANGE = "role_change"
+    SET_RECORDING = "set_recording"
+    ADD_SLIDES = "add_slides"
+    REMOVE_SLIDES = "remove_slides"
 
 
 class AuditEntry(Base):
@@ -114,7 +117,7 @@ class AuditEntry(Base):
     created_at: Mapped[created_at] = mapped_column(index=True)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     action: Mapped[AuditAction] = mapped_column(enum_type(AuditAction, length=20), index=True)
-    #: "message", "practice", "file", "user" or "room".
+    #: "message", "practice", "file", "user", "room" or "session" (of the agenda).
     target_type: Mapped[str] = mapped_column(sa.String(20))
     target_id: Mapped[int]
     #: The person affected (the author of hidden content, the muted person...).

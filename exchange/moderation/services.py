@@ -105,6 +105,16 @@ def audit_act(
     _audit(actor, action, target_type, target_id, subject=subject, reason=reason)
 
 
+def audit_change(
+    actor: User, action: AuditAction, target_type: str, target_id: int, **details: Any
+) -> None:
+    """Write a change by staff in another feature (a session's recording) to the audit log.
+
+    Within the caller's transaction, which then commits.
+    """
+    _audit(actor, action, target_type, target_id, **details)
+
+
 def _notice(user: User, kind: str, **data: Any) -> Notice:
     notice = Notice(user_id=user.id, kind=kind, data=data)
     db.session.add(notice)

@@ -187,4 +187,4 @@ def test_after_the_event_the_agenda_is_the_archive_with_its_recordings(app, clie
     assert "Watch the recording" in opening
     assert "Watch the recording" not in session_article(page, "closing")
     home = client.get("/").get_data(as_text=True)
-    assert "The sessions and their recordings" in home
+    assert "The sessions, their recordings and slides" in home

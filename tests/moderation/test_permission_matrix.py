@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from exchange.accounts import services as accounts
 from exchange.accounts.models import Role
 from exchange.accounts.models import User
+from exchange.agenda import archive
 from exchange.announcements import services as announcements
 from exchange.db import utcnow
 from exchange.errors import ExchangeError
@@ -383,6 +384,7 @@ SERVICE_STAFF_ONLY = {
     "organizer": "ok",
 }
 SERVICE_ANY_ACCOUNT = {**{actor: "ok" for actor in ACTORS}, "anonymous": "unauthenticated"}
+SERVICE_ORGANIZERS_ONLY = {**SERVICE_STAFF_ONLY, "moderator": "forbidden"}
 
 
 def _message(w: World, **kwargs: Any) -> Any:
@@ -480,6 +482,22 @@ SERVICE_MATRIX: dict[str, tuple[Callable[[World, User | None], Any], dict[str, s
         SERVICE_STAFF_ONLY,
     ),
     "waiting_questions": (lambda w, me: questions.waiting(me), SERVICE_STAFF_ONLY),
+    "set_recording": (
+        lambda w, me: archive.set_recording(
+            archive.session_by_slug("opening"), me, f"https://video.example.eu/{next(_numbers)}"
+        ),
+        SERVICE_ORGANIZERS_ONLY,
+    ),
+    "add_slides": (
+        lambda w, me: archive.add_slides(
+            archive.session_by_slug("opening"), me, samples.pdf(), "slides.pdf"
+        ),
+        SERVICE_ORGANIZERS_ONLY,
+    ),
+    "remove_slides": (
+        lambda w, me: _remove_slides(w, me),
+        SERVICE_ORGANIZERS_ONLY,
+    ),
     "develop_question": (
         lambda w, me: practices.develop_question(questions.get_question(_question(w)), me),
         {
@@ -785,6 +803,24 @@ HTTP_MATRIX: dict[
         lambda w, me: (f"/questions/{_question(w)}/develop", {}),
         DELEGATES_ONLY,
     ),
+    "agenda.recording": (
+        lambda w, me: (
+            "/agenda/opening/recording",
+            {"recording_url": f"https://video.example.eu/{next(_numbers)}"},
+        ),
+        ORGANIZERS_ONLY,
+    ),
+    "agenda.add_slides": (
+        lambda w, me: (
+            "/agenda/opening/slides",
+            {"file": (io.BytesIO(samples.pdf()), "slides.pdf")},
+        ),
+        ORGANIZERS_ONLY,
+    ),
+    "agenda.remove_slides": (
+        lambda w, me: (f"/agenda/opening/slides/{_session_slides(w)}/remove", {}),
+        ORGANIZERS_ONLY,
+    ),
 }
 
 #: Public forms, which anyone may post: covered by their own tests.
@@ -826,6 +862,22 @@ def _practice_file_removal(world: World) -> str:
             "bando.pdf",
         )
         return f"/practices/{practice_id}/files/{stored.id}/remove"
+
+
+def _remove_slides(world: World, me: User | None) -> Any:
+    file_id = _session_slides(world)
+    return archive.remove_slides(archive.session_by_slug("opening"), me, file_id)
+
+
+def _session_slides(world: World) -> int:
+    """A file of slides of the opening session, added by an organizer."""
+    with world.app.app_context():
+        return archive.add_slides(
+            archive.session_by_slug("opening"),
+            db.session.get(User, world.boss.id),
+            samples.pdf(),
+            "slides.pdf",
+        ).id
 
 
 def _invitation(world: World) -> int:
