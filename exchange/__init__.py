@@ -128,6 +128,7 @@ def _register_blueprints(app: Flask) -> None:
     from .notifications.views import bp as notifications_bp
     from .opendata.views import bp as opendata_bp
     from .people.views import bp as people_bp
+    from .polls.views import bp as polls_bp
     from .practices.file_views import bp as practice_files_bp
     from .practices.views import bp as practices_bp
     from .questions.views import bp as questions_bp
@@ -145,6 +146,7 @@ def _register_blueprints(app: Flask) -> None:
         practices_bp,
         practice_files_bp,
         questions_bp,
+        polls_bp,
         files_bp,
         moderation_bp,
         people_bp,
@@ -173,6 +175,7 @@ def _register_socket_handlers(app: Flask) -> None:
     # Loaded when an app is built, not with the package (see _init_extensions).
     from .extensions import socketio
     from .moderation.events import register_handlers as register_moderation
+    from .polls.events import register_handlers as register_polls
     from .practices.events import register_handlers as register_library
     from .questions.events import register_handlers as register_questions
     from .realtime import LIBRARY_NAMESPACE
@@ -185,6 +188,7 @@ def _register_socket_handlers(app: Flask) -> None:
     register_moderation(socketio)
     register_library(socketio)
     register_questions(socketio)
+    register_polls(socketio)
     for namespace in ("/", LIBRARY_NAMESPACE):
         socketio.on_event("*", answer_unknown_event, namespace=namespace)
     socketio.on_error_default(handle_socket_error)

@@ -82,6 +82,8 @@ class DefaultConfig:
     #: Seconds over which moved read positions are gathered and written in one transaction
     #: (at most that many seconds of them are lost if a process crashes); 0 writes each at once.
     READ_FLUSH_INTERVAL: float = 1.0
+    #: Seconds between the checks that close polls whose closing time came, and announce it.
+    POLL_CLOSE_INTERVAL: float = 5.0
     #: Gathered read positions that are written at once, without waiting for the interval.
     READ_FLUSH_SIZE: int = 1000
     #: Unread messages are counted up to this many per room (a client shows "99+").
@@ -119,6 +121,8 @@ class DefaultConfig:
         "confirm_account": "5/3600s",  # address-confirmation mails per person
         "question_ask": "5/60s",  # questions (Q&A) per person
         "question_vote": "30/30s",  # votes for questions, and their withdrawals
+        "poll_open": "10/60s",  # polls opened per person
+        "poll_vote": "20/30s",  # ballots per person (one per poll; refused ones count too)
     }
     #: Failed sign-ins slow down whoever fails, never the account's owner elsewhere: per
     #: network address, and per account and address, ``free`` failures cost nothing, then

@@ -1,9 +1,10 @@
-"""This process's life as a node of the exchange: registration, heartbeat, retention, presence.
+"""This process's life as a node of the exchange: heartbeat, retention, presence, polls.
 
 Every process that serves Socket.IO registers itself as a node on its first
 connection, then keeps a heartbeat so that the others can purge the
 connections of a process that died. Once an hour the heartbeat also applies
-the retention rules (ended sign-in sessions, files never attached). Telling
+the retention rules (ended sign-in sessions, files never attached); every few
+seconds polls whose closing time came are closed. Telling
 clients what changed is realtime.py's job; this module only decides when.
 """
 
@@ -31,6 +32,7 @@ from .extensions import db
 from .extensions import socketio
 from .files.services import delete_unattached_files
 from .moderation.models import ModerationChange
+from .polls.services import close_due as close_due_polls
 from .retention.services import apply_retention
 from .rooms import presence
 from .rooms import unread
@@ -78,6 +80,7 @@ def ensure_node_started() -> None:
                 (app.config["PRESENCE_INTERVAL"], realtime.flush_presence),
                 (app.config["ACTIVITY_INTERVAL"], realtime.flush_activity),
                 (app.config["READ_FLUSH_INTERVAL"], unread.flush_read_positions),
+                (app.config["POLL_CLOSE_INTERVAL"], close_due_polls),
             ):
                 if interval > 0:
                     socketio.start_background_task(_broadcast_loop, app, interval, flush)
@@ -122,8 +125,8 @@ def _recover_lost_node() -> None:
 
 
 def _broadcast_loop(app: Flask, interval: float, flush: Callable[[], object]) -> None:
-    """Pass on what ``flush`` gathered (presence, room activity, read positions) every
-    ``interval`` seconds."""
+    """Pass on what ``flush`` gathered (presence, room activity, read positions, polls whose
+    time is up) every ``interval`` seconds."""
     while True:
         # types-Flask-SocketIO says whole seconds; both server loops sleep for any float.
         socketio.sleep(interval)  # type: ignore[arg-type]

@@ -28,6 +28,10 @@ from .moderation.models import Notice
 from .moderation.models import Report
 from .notifications.models import MailChoice
 from .notifications.models import RoomNotificationChoice
+from .polls.models import Poll
+from .polls.models import PollBallot
+from .polls.models import PollChoice
+from .polls.models import PollOption
 from .practices.models import Practice
 from .practices.models import PracticeIndicator
 from .practices.models import PracticeRevision
@@ -70,6 +74,10 @@ __all__ = [
     "OutgoingMail",
     "Practice",
     "PracticeIndicator",
+    "Poll",
+    "PollBallot",
+    "PollChoice",
+    "PollOption",
     "PracticeRevision",
     "PracticeStatus",
     "PracticeTag",

@@ -73,6 +73,9 @@ class Action(StrEnum):
     MODERATE_QUESTIONS = "moderate_questions"
     DEVELOP_QUESTION = "develop_question"
     MANAGE_SESSION_ARCHIVE = "manage_session_archive"
+    OPEN_POLL = "open_poll"
+    VOTE_POLL = "vote_poll"
+    CLOSE_POLL = "close_poll"
 
 
 #: Who a permission is asked about: a signed-in person, Flask-Login's anonymous
@@ -205,6 +208,11 @@ PERMISSIONS: Mapping[Action, Rule] = {
     Action.MANAGE_SESSION_ARCHIVE: Rule(
         ORGANIZERS, condition_text="recording links and slides of the agenda's sessions"
     ),
+    Action.OPEN_POLL: Rule(STAFF, condition_text="not while muted"),
+    Action.VOTE_POLL: Rule(
+        EVERY_ROLE, condition_text="once per poll, while it is open; not while muted"
+    ),
+    Action.CLOSE_POLL: Rule(STAFF),
 }
 
 
@@ -223,6 +231,8 @@ NEEDS_CONFIRMED_ADDRESS = frozenset(
         Action.ASK_QUESTION,
         Action.VOTE_QUESTION,
         Action.DEVELOP_QUESTION,
+        Action.OPEN_POLL,
+        Action.VOTE_POLL,
     }
 )
 

@@ -31,6 +31,8 @@ from .moderation.models import Notice
 from .moderation.models import Report
 from .moderation.schemas import notice_json
 from .moderation.schemas import report_json
+from .polls.models import Poll
+from .polls.schemas import poll_json
 from .practices.models import Practice
 from .questions.models import Question
 from .questions.schemas import question_json
@@ -423,3 +425,8 @@ def question_changed(question: Question, event: str) -> None:
         return
     for channel in (user_channel(question.author_id), MODERATORS):
         socketio.emit(event, data, to=channel, namespace=NAMESPACE)
+
+
+def poll_changed(poll: Poll, event: str) -> None:
+    """Send ``poll`` (opened) or ``poll_updated`` (counts, closed) to the poll's room."""
+    socketio.emit(event, poll_json(poll), to=room_channel(poll.room.slug), namespace=NAMESPACE)

@@ -11,6 +11,7 @@ import csv
 import html
 import io
 import re
+import unicodedata
 from collections.abc import Iterable
 from functools import partial
 from typing import Any
@@ -77,6 +78,29 @@ def clean_chat_text(text: str, mentions: Iterable[str] = ()) -> str:
         linked = "".join(parts)
     lines = linked.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     return "<br>\n".join(lines)
+
+
+def clean_line(text: str) -> str:
+    """Make a short plain text one tidy line: a poll's question or one of its options.
+
+    Composed characters are normalised (NFC) so that look-alike texts compare equal;
+    control and bidirectional-override characters become spaces; runs of white space
+    become one space, and the ends are trimmed. The result is text, never HTML:
+    templates escape it and scripts set it as ``textContent``.
+    """
+    normal = unicodedata.normalize("NFC", text)
+    kept = "".join(
+        " " if unicodedata.category(char) in _UNSEEN_CATEGORIES or char in _BIDI_CONTROLS else char
+        for char in normal
+    )
+    return " ".join(kept.split())
+
+
+#: Control characters (``Cc``), separators of lines and paragraphs, and unassigned or
+#: private code points: none belongs in a one-line label.
+_UNSEEN_CATEGORIES = frozenset({"Cc", "Zl", "Zp", "Cn", "Co", "Cs"})
+#: Characters that reorder the text shown after them (the "Trojan source" controls).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def mention_pattern(mentions: Iterable[str]) -> re.Pattern[str] | None:

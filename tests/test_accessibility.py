@@ -27,12 +27,13 @@ PUBLIC_PAGES = [
     "/register",
     "/privacy",
 ]
-SIGNED_IN_PAGES = ["/", "/rooms/plenary", "/account", "/privacy"]
+SIGNED_IN_PAGES = ["/", "/rooms/plenary", "/rooms/plenary/polls", "/account", "/privacy"]
 STAFF_PAGES = [
     "/moderation",
     "/moderation/people",
     "/moderation/log",
     "/invitations",
+    "/rooms/plenary/polls",
     "/organizer",
     "/organizer/accessibility-feedback",
     "/accessibility",

@@ -20,6 +20,7 @@ from ..event.services import list_rooms
 from ..extensions import db
 from ..moderation.models import Report
 from ..moderation.models import ReportState
+from ..polls.services import counts as poll_counts
 from ..practices.models import Practice
 from ..practices.models import PracticeStatus
 from ..practices.search import visible_practices
@@ -72,6 +73,9 @@ class Overview:
     #: Questions (Q&A) asked, and votes given to them: counts only, never what they say.
     questions: int = 0
     question_votes: int = 0
+    #: Polls opened, and ballots cast in them: counts only.
+    polls: int = 0
+    poll_ballots: int = 0
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -113,6 +117,7 @@ def overview(*, hours: int = 24) -> Overview:
     administrations = _administration_activity(published)
     by_theme = _count_by(published.c.theme_id)
     asked = question_counts()
+    polled = poll_counts()
     return Overview(
         generated_at=now,
         online_total=presence.online_people(limit=0).count,
@@ -152,6 +157,8 @@ def overview(*, hours: int = 24) -> Overview:
         ),
         questions=asked["questions"],
         question_votes=asked["question_votes"],
+        polls=polled["polls"],
+        poll_ballots=polled["poll_ballots"],
     )
 
 

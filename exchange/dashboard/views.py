@@ -15,6 +15,7 @@ from ..i18n import locale_code
 from ..mail.services import failing_mails
 from ..permissions import Action
 from ..permissions import requires
+from ..polls.services import closed_results
 from ..sanitize import csv_text
 from ..serialize import iso_utc
 from ..templating import country_name
@@ -116,6 +117,21 @@ def export(table: str) -> ResponseReturnValue:
             rows.append(["theme", room.slug, room.name_in(locale), count])
         for country, count in overview.practices_by_country:
             rows.append(["country", country, country_name(country), count])
+    elif table == "polls":
+        # Counts only: nobody's ballot, in anonymous polls or not.
+        rows.append(["poll", "room", "question", "closed_at", "anonymous", "option", "votes"])
+        for poll, option in closed_results():
+            rows.append(
+                [
+                    poll.id,
+                    poll.room.slug,
+                    poll.question,
+                    iso_utc(poll.closed_at) if poll.closed_at else "",
+                    "yes" if poll.anonymous else "no",
+                    option.label,
+                    option.vote_count,
+                ]
+            )
     else:
         raise NotFound()
     return Response(

@@ -173,3 +173,52 @@ def test_the_dashboard_counts_questions_and_votes_never_their_words(
     tile = figures[figures.index("questions asked") - 80 : figures.index("votes for questions")]
     assert '<span class="tile-value">1</span>' in tile
     assert "A secret worry" not in figures
+
+
+def test_polls_are_counted_and_closed_ones_exported_without_voters(
+    client, organizer, connect, make_user
+):
+    moderator = make_user(Role.MODERATOR, name="Giulia")
+    voters = [make_user(Role.ATTENDEE, name=f"Voter {n}") for n in range(3)]
+    opener = connect(moderator)
+    polls = {}
+    for key, anonymous in (("named", False), ("secret", True), ("open", False)):
+        ack = opener.emit(
+            "poll_open",
+            {
+                "room": "plenary",
+                "question": f'=HYPERLINK("x") {key}?',
+                "options": ["Yes", "No"],
+                "anonymous": anonymous,
+                "client_id": key,
+            },
+            callback=True,
+        )
+        polls[key] = ack["poll"]
+    for voter in voters:
+        connection = connect(voter)
+        for poll in polls.values():
+            yes = poll["options"][0]["id"]
+            ack = connection.emit(
+                "poll_vote", {"poll_id": poll["id"], "option_ids": [yes]}, callback=True
+            )
+            assert ack["ok"], ack
+    for key in ("named", "secret"):
+        assert opener.emit("poll_close", {"poll_id": polls[key]["id"]}, callback=True)["ok"]
+    figures = client.get("/organizer/figures").get_data(as_text=True)
+    tile = figures[figures.index("polls opened") - 80 : figures.index("ballots in polls")]
+    assert '<span class="tile-value">3</span>' in tile
+    assert '<span class="tile-value">9</span>' in figures[figures.index("ballots in polls") - 80 :]
+    response = client.get("/organizer/export/polls.csv")
+    text = response.get_data(as_text=True)
+    assert_safe_for_spreadsheets(text)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["poll", "room", "question", "closed_at", "anonymous", "option", "votes"]
+    assert [(row[4], row[5], row[6]) for row in rows[1:]] == [
+        ("no", "Yes", "3"),
+        ("no", "No", "0"),
+        ("yes", "Yes", "3"),
+        ("yes", "No", "0"),
+    ]
+    assert "open?" not in text  # only closed polls
+    assert "Voter" not in text and "Giulia" not in text

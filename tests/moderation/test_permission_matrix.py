@@ -29,6 +29,7 @@ from exchange.extensions import db
 from exchange.files import services as files
 from exchange.files.models import StoredFile
 from exchange.moderation import services as moderation
+from exchange.polls import services as polls
 from exchange.practices import attachments as practice_files
 from exchange.practices import services as practices
 from exchange.questions import services as questions
@@ -337,7 +338,61 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
             "organizer": "ok",
         },
     ),
+    "poll_open": (
+        lambda w, me: {
+            "room": "renewable-energy",
+            "question": "Which day?",
+            "options": ["Monday", "Tuesday"],
+            "multiple": False,
+            "anonymous": False,
+            "closes_at": None,
+            "client_id": f"p{next(_numbers)}",
+        },
+        {
+            **REFUSED,
+            "attendee": "forbidden",
+            "delegate": "forbidden",
+            "muted": "forbidden",
+            "moderator": "ok",
+            "organizer": "ok",
+        },
+    ),
+    "poll_vote": (
+        lambda w, me: {"poll_id": (poll := _poll(w)), "option_ids": [_first_option(w, poll)]},
+        {
+            **REFUSED,
+            "attendee": "ok",
+            "delegate": "ok",
+            "muted": "muted",
+            "moderator": "ok",
+            "organizer": "ok",
+        },
+    ),
+    "poll_close": (
+        lambda w, me: {"poll_id": _poll(w)},
+        {
+            **REFUSED,
+            "attendee": "forbidden",
+            "delegate": "forbidden",
+            "muted": "forbidden",
+            "moderator": "ok",
+            "organizer": "ok",
+        },
+    ),
 }
+
+
+def _poll(world: World) -> int:
+    """A fresh open poll of a fresh moderator in a themed room."""
+    with world.app.app_context():
+        opener = world._user(Role.MODERATOR, "pollster")
+        draft = polls.Draft("Which day?", ["Monday", "Tuesday"])
+        return polls.open_poll(get_room("renewable-energy"), opener, draft, f"p{next(_numbers)}").id
+
+
+def _first_option(world: World, poll_id: int) -> int:
+    with world.app.app_context():
+        return polls.get_poll(poll_id).options[0].id
 
 
 def _question(world: World, *, waiting: bool = False) -> int:
@@ -497,6 +552,20 @@ SERVICE_MATRIX: dict[str, tuple[Callable[[World, User | None], Any], dict[str, s
     "remove_slides": (
         lambda w, me: _remove_slides(w, me),
         SERVICE_ORGANIZERS_ONLY,
+    ),
+    "open_poll": (
+        lambda w, me: polls.open_poll(
+            get_room("funding"), me, polls.Draft("Which?", ["A", "B"]), f"p{next(_numbers)}"
+        ),
+        SERVICE_STAFF_ONLY,
+    ),
+    "vote_poll": (
+        lambda w, me: polls.vote(polls.get_poll(poll := _poll(w)), me, [_first_option(w, poll)]),
+        {**SERVICE_ANY_ACCOUNT, "muted": "muted"},
+    ),
+    "close_poll": (
+        lambda w, me: polls.close(polls.get_poll(_poll(w)), me),
+        SERVICE_STAFF_ONLY,
     ),
     "develop_question": (
         lambda w, me: practices.develop_question(questions.get_question(_question(w)), me),
@@ -797,6 +866,21 @@ HTTP_MATRIX: dict[
     ),
     "questions.moderate": (
         lambda w, me: (f"/questions/{_question(w)}/moderate", {"action": "pin"}),
+        STAFF_ONLY,
+    ),
+    "polls.open_poll": (
+        lambda w, me: (
+            "/rooms/renewable-energy/polls",
+            {"question": "Which?", "option": ["A", "B"], "client_id": f"p{next(_numbers)}"},
+        ),
+        STAFF_ONLY,
+    ),
+    "polls.vote": (
+        lambda w, me: (f"/polls/{(poll := _poll(w))}/vote", {"option": _first_option(w, poll)}),
+        {**ANY_ACCOUNT, "muted": "refused"},
+    ),
+    "polls.close": (
+        lambda w, me: (f"/polls/{_poll(w)}/close", {}),
         STAFF_ONLY,
     ),
     "questions.develop": (

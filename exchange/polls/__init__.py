@@ -1,0 +1,1 @@
+"""Polls in rooms: opened by moderators and organizers, answered once by everyone."""
