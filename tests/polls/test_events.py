@@ -166,3 +166,25 @@ def test_malformed_ballots_are_refused(connect, people, payload, code):
         payload = {**payload, "poll_id": poll["id"]}
     ack = joined(connect, people["anna"]).emit("poll_vote", payload, callback=True)
     assert ack["ok"] is False and ack["error"]["code"] == code
+
+
+def test_opening_and_voting_too_fast_are_flood_controlled(app, connect, people):
+    app.config["RATE_LIMITS"]["poll_open"] = "2/60s"
+    app.config["RATE_LIMITS"]["poll_vote"] = "1/60s"
+    mod = joined(connect, people["mod"])
+    acks = [mod.emit("poll_open", opening(client_id=f"f{n}"), callback=True) for n in range(3)]
+    assert [ack["ok"] or ack["error"]["code"] for ack in acks] == [True, True, "rate_limited"]
+    assert acks[2]["error"]["retry_after"] >= 1
+    anna = joined(connect, people["anna"])
+    ballots = [
+        anna.emit(
+            "poll_vote",
+            {"poll_id": ack["poll"]["id"], "option_ids": [ack["poll"]["options"][0]["id"]]},
+            callback=True,
+        )
+        for ack in acks[:2]
+    ]
+    assert [ballot["ok"] or ballot["error"]["code"] for ballot in ballots] == [
+        True,
+        "rate_limited",
+    ]

@@ -137,3 +137,18 @@ def test_the_api_lists_the_polls_and_the_readers_choices(app, client, login, peo
     data = client.get("/api/rooms/renewable-energy/polls").get_json()
     assert [poll["id"] for poll in data["polls"]] == [secret, named]
     assert data["mine"] == {str(named): [monday], str(secret): []}
+
+
+def test_hostile_questions_and_options_are_shown_as_text(app, client, login, people):
+    with app.app_context():
+        polls.open_poll(
+            get_room("renewable-energy"),
+            db.session.get(User, people["mod"].id),
+            Draft("<script>alert(1)</script>?", ['<img src=x onerror="alert(2)">', "B"]),
+            "hostile",
+        )
+    login(client, people["anna"])
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "<script>alert(1)" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;?" in page
+    assert "&lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in page
