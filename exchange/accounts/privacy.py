@@ -35,6 +35,7 @@ from ..moderation.models import AuditEntry
 from ..moderation.models import Notice
 from ..moderation.models import Report
 from ..notifications import services as notifications
+from ..polls import services as polls
 from ..practices.autosave import forget_autosaves_of
 from ..practices.models import Practice
 from ..practices.models import PracticeAutosave
@@ -84,6 +85,8 @@ def personal_data(user: User) -> dict[str, Any]:
         "notifications": notifications.personal_data(user),
         # Questions asked to rooms, and the questions voted for (by id).
         "questions": questions.personal_data(user),
+        # Polls opened, and those voted in: what was chosen, except in anonymous polls.
+        "polls": polls.personal_data(user),
     }
 
 

@@ -347,3 +347,42 @@ def closed_results() -> list[tuple[Poll, PollOption]]:
         .order_by(Poll.closed_at, Poll.id)
     )
     return [(poll, option) for poll in polls for option in poll.options]
+
+
+def personal_data(user: User) -> dict[str, object]:
+    """The polls ``user`` opened and voted in, for their data export.
+
+    In an anonymous poll only the ballot is known, never its choice: ``chosen`` is null.
+    """
+    opened = db.session.scalars(
+        sa.select(Poll)
+        .where(Poll.author_id == user.id)
+        .options(joinedload(Poll.room))
+        .order_by(Poll.id)
+    )
+    ballots = db.session.scalars(
+        sa.select(PollBallot)
+        .where(PollBallot.user_id == user.id)
+        .options(selectinload(PollBallot.choices))
+        .order_by(PollBallot.poll_id)
+    )
+    voted = []
+    for ballot in ballots:
+        poll = get_poll(ballot.poll_id)
+        labels = {option.id: option.label for option in poll.options}
+        voted.append(
+            {
+                "poll": poll.id,
+                "room": poll.room.slug,
+                "question": poll.question,
+                "chosen": None
+                if poll.anonymous
+                else [labels[choice.option_id] for choice in ballot.choices],
+            }
+        )
+    return {
+        "opened": [
+            {"poll": poll.id, "room": poll.room.slug, "question": poll.question} for poll in opened
+        ],
+        "voted_in": voted,
+    }

@@ -282,3 +282,38 @@ def test_the_export_holds_the_questions_asked_and_voted_for(client, login, conne
     data = json.loads(client.get("/account/export.json").get_data(as_text=True))
     assert [q["body"] for q in data["questions"]["asked"]] == ["Who co-financed it?"]
     assert data["questions"]["voted_for"] == [ack["question"]["id"]]
+
+
+def test_the_export_holds_the_polls_voted_in_but_no_anonymous_choice(
+    client, login, connect, make_user, elena
+):
+    mod = connect(make_user(Role.MODERATOR))
+    opened = [
+        mod.emit(
+            "poll_open",
+            {
+                "room": "funding",
+                "question": f"{kind}?",
+                "options": ["Yes", "No"],
+                "anonymous": kind == "Secret",
+                "client_id": kind,
+            },
+            callback=True,
+        )["poll"]
+        for kind in ("Named", "Secret")
+    ]
+    voter = connect(elena)
+    for poll in opened:
+        ack = voter.emit(
+            "poll_vote",
+            {"poll_id": poll["id"], "option_ids": [poll["options"][1]["id"]]},
+            callback=True,
+        )
+        assert ack["ok"], ack
+    login(client, elena)
+    data = json.loads(client.get("/account/export.json").get_data(as_text=True))
+    assert data["polls"]["opened"] == []
+    assert [(v["question"], v["chosen"]) for v in data["polls"]["voted_in"]] == [
+        ("Named?", ["No"]),
+        ("Secret?", None),
+    ]
