@@ -152,3 +152,21 @@ def test_hostile_questions_and_options_are_shown_as_text(app, client, login, peo
     assert "<script>alert(1)" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;?" in page
     assert "&lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in page
+
+
+def test_an_anonymous_poll_shows_counts_and_never_names(app, client, login, people):
+    poll_id, (monday, _tuesday) = opened(app, people["mod"], question="Secret?", anonymous=True)
+    login(client, people["anna"])
+    token = csrf_token(client.get(PAGE).get_data(as_text=True))
+    client.post(f"/polls/{poll_id}/vote", data={"csrf_token": token, "option": str(monday)})
+    page = client.get(PAGE).get_data(as_text=True)
+    item = page[page.index(f'id="poll-{poll_id}"') : page.index('id="poll-template"')]
+    assert "Votes: 1" in item and "You voted." in item
+    assert "what you chose is not kept with your name" in item
+    assert item.count('class="option-mine" hidden') == 2  # the page does not know the choice
+    login(client, people["mod"])
+    staff_page = client.get(PAGE).get_data(as_text=True)
+    staff_item = staff_page[
+        staff_page.index(f'id="poll-{poll_id}"') : staff_page.index('id="poll-template"')
+    ]
+    assert "Anna" not in staff_item and "Votes: 1" in staff_item
