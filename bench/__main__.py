@@ -50,6 +50,7 @@ from .report import pair_table  # Report and ScenarioResult here too: pickles of
 from .report import (  # Report and ScenarioResult here too: pickles of a run name them so
     profile_lines,
 )
+from .report import refusal_lines
 from .report import Report  # Report and ScenarioResult here too: pickles of a run name them so
 from .report import (  # Report and ScenarioResult here too: pickles of a run name them so
     ScenarioResult,
@@ -426,6 +427,7 @@ def render(report: Report, rerendered: str | None = None, analysis: str | None =
             lines += [scenario.note, ""]
         for pair, runs, outcomes in result.pairs:
             lines += [pair_table(pair, runs, scenario.metrics, outcomes), ""]
+            lines += refusal_lines(runs)
             if scenario.load.sample_every:
                 lines += [
                     f"The servers' CPU (% of one core) and memory every "

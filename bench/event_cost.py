@@ -7,7 +7,8 @@ Latency and throughput follow whatever else the machine runs; the CPU seconds
 the server process spends per event (from /proc) much less so. With real
 python-socketio clients against ``python wsgi.py`` (eventlet, SQLite), as the
 benchmark serves it: ``join`` again, ``send`` (delivered to every client), a
-``read`` that moves the position; then ``--storm`` clients connecting and
+``read`` that moves the position, a ``send`` that names someone, an ``edit``, a
+``react`` and a ``typing`` (each heard by every client); then ``--storm`` clients connecting and
 joining the plenary at once (wall time and CPU per connection and join).
 """
 
@@ -61,9 +62,52 @@ def per_event(url: str, cookies: list[str], server: servers.Server, rounds: int)
             answer = client.call("read", {"room": "plenary", "message_id": message_id}, timeout=30)
             assert answer["ok"], answer
     read = (_cpu(server) - before - rounds * sent) / (rounds * (len(clients) - 1))
+    chat = chat_events(clients, server, rounds, send)
     for client in clients:
         client.disconnect()
-    return {"join_ms": 1000 * join, "send_ms": 1000 * sent, "read_moved_ms": 1000 * read}
+    return {
+        "join_ms": 1000 * join,
+        "send_ms": 1000 * sent,
+        "read_moved_ms": 1000 * read,
+        **{f"{name}_ms": 1000 * seconds for name, seconds in chat.items()},
+    }
+
+
+def chat_events(
+    clients: list[Any], server: servers.Server, rounds: int, send: Any
+) -> dict[str, float]:
+    """Server CPU seconds per ``send`` naming someone, ``edit``, ``react`` and ``typing``."""
+    named = clients[1].call(
+        "send", {"room": "plenary", "body": "hello", "client_id": uuid.uuid4().hex}, timeout=30
+    )["message"]["author"]
+    before = _cpu(server)
+    for number in range(rounds):
+        payload = {
+            "room": "plenary",
+            "body": f"@{named['name']} message {number}",
+            "client_id": uuid.uuid4().hex,
+            "mentions": [named["id"]],
+        }
+        assert clients[0].call("send", payload, timeout=30)["ok"]
+    mention = (_cpu(server) - before) / rounds
+    ids = [send(f"to edit {number}") for number in range(rounds)]
+    before = _cpu(server)
+    for message_id in ids:
+        answer = clients[0].call("edit", {"message_id": message_id, "body": "edited"}, timeout=30)
+        assert answer["ok"], answer
+    edit = (_cpu(server) - before) / rounds
+    before = _cpu(server)
+    for message_id in ids:
+        for client in clients[1:]:
+            answer = client.call("react", {"message_id": message_id, "emoji": "👍"}, timeout=30)
+            assert answer["ok"], answer
+    react = (_cpu(server) - before) / (rounds * (len(clients) - 1))
+    before = _cpu(server)
+    for _ in range(rounds):
+        for client in clients:
+            assert client.call("typing", {"room": "plenary"}, timeout=30)["ok"]
+    typing = (_cpu(server) - before) / (rounds * len(clients))
+    return {"send_mention": mention, "edit": edit, "react": react, "typing": typing}
 
 
 async def _storm(url: str, cookies: list[str]) -> float:

@@ -132,6 +132,8 @@ class Stats:
     edits_refused: int = 0
     reactions_sent: int = 0
     reactions_refused: int = 0
+    #: Why edits and reactions were refused: the error codes of their acks.
+    refusals: Counter[str] = field(default_factory=Counter)
     typing_sent: int = 0
     mentions_sent: int = 0
     join_ms: list[float] = field(default_factory=list)
@@ -156,7 +158,9 @@ class Stats:
             self.ack_errors[str(error.get("code", "no answer"))] += 1
 
 
-#: In chatter mode, one message in this many is edited by its sender after its ack.
+#: In chatter mode, each sender edits one of its messages in this many after its ack (counted
+#: per sender: picking by message id would put nearly every edit on one sender, since the
+#: senders of (a) take turns).
 EDIT_EVERY = 10
 #: In chatter mode, the share of read reports followed by a 👍 on the latest message.
 REACT_SHARE = 0.1
@@ -183,6 +187,8 @@ class BenchClient:
         self.last_id = 0
         self.read_up_to = 0
         self.last_typing = 0.0
+        #: This client's messages acknowledged so far (chatter: which of them to edit).
+        self.acked_sends = 0
         self.joined = False
         self.dropped = False
         #: The person last heard from in the room (``{id, name}``), whom a message may mention.
@@ -353,18 +359,21 @@ class BenchClient:
         self.stats.ack(started, answer)
         if self.chatter and isinstance(answer, dict) and answer.get("ok"):
             message = answer.get("message") or {}
-            if isinstance(message.get("id"), int) and message["id"] % EDIT_EVERY == 0:
+            self.acked_sends += 1
+            if isinstance(message.get("id"), int) and self.acked_sends % EDIT_EVERY == 0:
                 asyncio.ensure_future(self.edit(message["id"], str(message.get("body", ""))))
 
     def _reacted(self, *args: Any) -> None:
         answer = args[0] if args else None
         if not (isinstance(answer, dict) and answer.get("ok")):
             self.stats.reactions_refused += 1
+            self.stats.refusals[f"react: {_error_code(answer)}"] += 1
 
     def _edited(self, *args: Any) -> None:
         answer = args[0] if args else None
         if not (isinstance(answer, dict) and answer.get("ok")):
             self.stats.edits_refused += 1
+            self.stats.refusals[f"edit: {_error_code(answer)}"] += 1
 
     async def edit(self, message_id: int, body: str) -> None:
         """Correct one's message a moment later, as people fix a typo: every room hears it."""
@@ -377,6 +386,12 @@ class BenchClient:
             )
         except Exception:
             self.stats.send_failures += 1
+
+
+def _error_code(answer: Any) -> str:
+    """The ``code`` of an error ack (``rate_limited``, ``forbidden``...), or what came instead."""
+    error = answer.get("error") if isinstance(answer, dict) else None
+    return str(error.get("code")) if isinstance(error, dict) else "no answer"
 
 
 def _ignore(*args: Any) -> None:
@@ -610,6 +625,7 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         "edits_refused": stats.edits_refused,
         "reactions_sent": stats.reactions_sent,
         "reactions_refused": stats.reactions_refused,
+        "refusals": dict(stats.refusals),
         "typing_sent": stats.typing_sent,
         "mentions_sent": stats.mentions_sent,
         "join_ms": summary(stats.join_ms),

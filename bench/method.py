@@ -6,6 +6,8 @@ report's analysis marker, and kept when the report is written again (__main__.py
 
 from __future__ import annotations
 
+from .servers import RATE_LIMIT_NAMES
+
 METHOD = [
     "- The exchange is served as the README serves it, `python wsgi.py` (eventlet after "
     "monkey patching; gevent with `EXCHANGE_ASYNC_MODE=gevent`), on a throwaway database: a "
@@ -20,8 +22,8 @@ METHOD = [
     "cookie.",
     "- The app runs with `EXCHANGE_PASSWORD_HASH_METHOD=pbkdf2:sha256:1000`, "
     "`EXCHANGE_PRESENCE_INTERVAL=1` (the default), `EXCHANGE_LOG_LEVEL=WARNING`, and **every "
-    "flood-control limit raised** (`EXCHANGE_RATE_LIMITS__<name>=1000000/1s` for default, send, "
-    "join, flood, register_address and upload, and `EXCHANGE_LOGIN_DELAYS__<name>__free=1000000` "
+    "flood-control limit the clients meet raised** (`EXCHANGE_RATE_LIMITS__<name>=1000000/1s` "
+    f"for {', '.join(RATE_LIMIT_NAMES)}, and `EXCHANGE_LOGIN_DELAYS__<name>__free=1000000` "
     "for login_address and login_account), so that flood control never throttles the benchmark; "
     "everything else is the default "
     "(`EXCHANGE_SQLITE_SYNCHRONOUS=FULL`, pool of 10).",

@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import platform
 import statistics
+from collections import Counter
 from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -243,6 +244,19 @@ def pair_table(
             f"{target_text} | {mark} |"
         )
     return "\n".join(lines)
+
+
+def refusal_lines(runs: Sequence[tuple[Measurement, Measurement]]) -> list[str]:
+    """Why edits and reactions were refused in any repeat, by the acks' error codes."""
+    found: Counter[str] = Counter()
+    for pair_runs in runs:
+        for measurement in pair_runs:
+            for reason, count in (measurement.result.get("refusals") or {}).items():
+                found[f"{measurement.variant.label}, {reason}"] += count
+    if not found:
+        return []
+    reasons = "; ".join(f"{reason}: {count:,}" for reason, count in sorted(found.items()))
+    return [f"Refused, by the acks' error code (all repeats): {reasons}.", ""]
 
 
 def timeline_table(pair: Pair, runs: Sequence[tuple[Measurement, Measurement]]) -> str:

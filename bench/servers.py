@@ -38,10 +38,15 @@ DEFAULT_POSTGRESQL_URL = "postgresql://127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 #: The benchmark's accounts all share this password (it passes the app's strength rules).
 PASSWORD = "quiet lanterns drift over seven canals"
-#: Every flood-control limit of the exchange, raised so that it never throttles the benchmark.
+#: Every flood-control limit the benchmark's clients meet, raised so that it never throttles
+#: them. The load's senders send, edit and react faster than one person may: in (a), 10
+#: senders share 50 messages/s and edit one message in ten, 15 edits each per 30 s where
+#: ``edit`` lets a person make 6 (left at that, it refused most of (a)'s edits).
 RATE_LIMIT_NAMES = (
     "default",
     "send",
+    "edit",
+    "react",
     "join",
     "read",
     "typing",

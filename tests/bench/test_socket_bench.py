@@ -7,11 +7,20 @@ written.
 
 from __future__ import annotations
 
+import asyncio
+import re
+from pathlib import Path
+
 import pytest
 
 from bench import __main__ as bench
+from bench import load
 from bench import servers
+from bench.report import refusal_lines
 from bench.report import Report
+from bench.scenarios import BARE
+from bench.scenarios import Measurement
+from exchange.config import DefaultConfig
 
 pytestmark = pytest.mark.live
 
@@ -126,3 +135,60 @@ def test_a_setting_that_is_not_the_apps_is_refused(text, capsys):
     with pytest.raises(SystemExit):
         bench.parse_args(["--app-setting", text])
     assert "expected EXCHANGE_NAME=VALUE" in capsys.readouterr().err
+
+
+def test_no_event_the_benchmarks_clients_send_is_held_back_by_flood_control(tmp_path):
+    # The load's senders go faster than a person may: left at its default (6 per 30 s), the
+    # edit limit refused most edits of (a), whose 10 senders edit 15 messages each per 30 s.
+    source = Path(load.__file__).read_text(encoding="utf-8")
+    events = set(re.findall(r'\.(?:emit|call)\(\s*"(\w+)"', source))
+    assert {"join", "leave", "send", "edit", "react", "read", "typing"} <= events
+    deployment = servers.Deployment("sqlite:///x.db", tmp_path, "key", tmp_path / "c.json")
+    env = servers.app_env(deployment, 5001, "eventlet")
+    for event in sorted(events) + ["flood"]:
+        name = event if event in DefaultConfig.RATE_LIMITS else "default"
+        assert env[f"EXCHANGE_RATE_LIMITS__{name}"] == servers.UNLIMITED, event
+
+
+def _measured(result):
+    return Measurement(BARE, result, 0, 0, 1.0, 0.0, 0.0, 0.0, (0.0, 0.0, 0.0))
+
+
+def test_the_report_says_why_edits_and_reactions_were_refused():
+    runs = [
+        (
+            _measured({"refusals": {"edit: rate_limited": 3, "react: not_found": 1}}),
+            _measured({"refusals": {"edit: rate_limited": 2}}),
+        ),
+        (_measured({"refusals": {}}), _measured({})),
+    ]
+    assert refusal_lines(runs) == [
+        "Refused, by the acks' error code (all repeats): bare (eventlet), edit: rate_limited: 5; "
+        "bare (eventlet), react: not_found: 1.",
+        "",
+    ]
+    assert refusal_lines([(_measured({}), _measured({"refusals": {}}))]) == []
+
+
+def test_each_sender_edits_one_of_its_own_messages_in_ten():
+    # Picking by message id would give nearly every edit to one of senders taking turns.
+    edited: list[tuple[int, int]] = []
+
+    async def take_turns() -> None:
+        stats = load.Stats(tag="t")
+        senders = [load.BenchClient(i, "http://x", "plenary", None, stats) for i in range(3)]
+        for sender in senders:
+            sender.chatter = True
+
+            async def edit(message_id: int, body: str, index: int = sender.index) -> None:
+                edited.append((index, message_id))
+
+            sender.edit = edit  # type: ignore[method-assign]
+        for message_id in range(1, 61):  # the senders take turns: 1, 2, 3, 1, 2, 3...
+            sender = senders[(message_id - 1) % 3]
+            sender._acked(0.0, ({"ok": True, "message": {"id": message_id, "body": "b"}},))
+        await asyncio.sleep(0)  # the edits are tasks of their own
+
+    asyncio.run(take_turns())
+    assert len(edited) == 6
+    assert sorted(index for index, _ in edited) == [0, 0, 1, 1, 2, 2]
