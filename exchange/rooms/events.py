@@ -178,7 +178,7 @@ def on_edit(payload: Payload) -> dict[str, Any]:
     then gets ``message_edited {message}``, each person newly named ``mention``,
     and each no longer named ``mention_withdrawn``.
     """
-    message = services.get_message(payload.required_int("message_id", minimum=1))
+    message = services.get_bare_message(payload.required_int("message_id", minimum=1))
     language = (
         payload.optional_text("language", max_length=8)
         if "language" in payload.data
@@ -200,7 +200,7 @@ def on_react(payload: Payload) -> dict[str, Any]:
 
     The room then gets ``reactions {message_id, room, reactions}``.
     """
-    message = services.get_message(payload.required_int("message_id", minimum=1))
+    message = services.get_bare_message(payload.required_int("message_id", minimum=1))
     given, reactions = services.react(message, acting_user(), payload.text("emoji", max_length=64))
     return {
         "ok": True,

@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import permissions
 from .. import realtime
@@ -44,6 +45,7 @@ from .attachments import MESSAGE_FILES
 from .models import Message
 from .models import MessageRevision
 from .models import Reaction
+from .writer import known_when_new
 from .writer import message_writer
 from .writer import PendingMessage
 
@@ -218,16 +220,13 @@ def react(message: Message, person: User, emoji: str) -> tuple[bool, list[Reacti
     check_rooms_open()
     now = utcnow()
     check_not_muted(person, now)
-    mine = db.session.get(Reaction, (message.id, person.id, emoji))
+    reactions = _reactions_of(message)
+    mine = next((r for r in reactions if r.user_id == person.id and r.emoji == emoji), None)
     if mine is not None:
         db.session.delete(mine)
         given = False
     else:
-        emoji_used = set(
-            db.session.scalars(
-                sa.select(Reaction.emoji).where(Reaction.message_id == message.id).distinct()
-            )
-        )
+        emoji_used = {reaction.emoji for reaction in reactions}
         maximum = current_app.config["REACTIONS_PER_MESSAGE"]
         if emoji not in emoji_used and len(emoji_used) >= maximum:
             raise Invalid(
@@ -241,10 +240,21 @@ def react(message: Message, person: User, emoji: str) -> tuple[bool, list[Reacti
         db.session.commit()
     except sa.exc.IntegrityError:  # the same toggle raced in twice: the first one counts
         db.session.rollback()
-    db.session.expire(message, ["reactions"])
-    reactions = list(message.reactions)
+    reactions = _reactions_of(message)  # as stored now, others' of this moment included
+    set_committed_value(message, "reactions", reactions)
     realtime.reactions_changed(message, reactions)
     return given, reactions
+
+
+def _reactions_of(message: Message) -> list[Reaction]:
+    """A message's reactions in the order they were given, in one plain query."""
+    return list(
+        db.session.scalars(
+            sa.select(Reaction)
+            .where(Reaction.message_id == message.id)
+            .order_by(Reaction.created_at, Reaction.user_id)
+        )
+    )
 
 
 #: ``edit_message``'s ``language`` when the edit does not say: the message keeps its own.
@@ -367,10 +377,17 @@ def _store(
     message_id, created = message_writer(room.id).store(pending)
     if pending.message is not None and pending.message in db.session:
         return pending.message, created  # this sender wrote it, in this session
-    # Another sender's turn stored it: one read by id (its author, room and practice
-    # are this session's already).
-    message = db.session.get(Message, message_id)
-    assert message is not None
+    # Another sender's turn stored it: one read by id, with its mentions (its author,
+    # room and practice are this session's already).
+    message = (
+        db.session.scalars(
+            sa.select(Message).where(Message.id == message_id).options(joinedload(Message.named))
+        )
+        .unique()
+        .one()
+    )
+    if created:
+        known_when_new(message, list(message.named), with_files=bool(file_ids))
     return message, created
 
 
@@ -411,6 +428,22 @@ def with_authors(select: sa.Select[Message]) -> sa.Select[Message]:
         selectinload(Message.files),
         selectinload(Message.named),
     )
+
+
+def get_bare_message(message_id: int) -> Message:
+    """Return a message by id with its room only, or raise :class:`NotFound`.
+
+    For changing one message (an edit, a reaction): one plain query, where
+    :func:`get_message` loads at once all that showing many takes (authors,
+    replies, files, mentions, reactions). What an edit then shows loads as it is
+    read, most of it (the author) from the session without a query.
+    """
+    message = db.session.scalars(
+        sa.select(Message).where(Message.id == message_id).options(joinedload(Message.room))
+    ).first()
+    if message is None:
+        raise NotFound()
+    return message
 
 
 def get_message(message_id: int) -> Message:

@@ -111,12 +111,14 @@ def _later(*positions: int | None) -> int | None:
 
 def last_read_id(user: User, room: Room) -> int | None:
     """Return how far ``user`` has read in ``room``, counting this process's unwritten position."""
-    stored = db.session.scalar(
-        sa.select(ReadPosition.message_id).where(
-            ReadPosition.user_id == user.id, ReadPosition.room_id == room.id
-        )
-    )
+    stored = db.session.scalar(_stored_position(user, room))
     return _later(stored, pending_positions().get((user.id, room.id)))
+
+
+def _stored_position(user: User, room: Room) -> sa.Select[int]:
+    return sa.select(ReadPosition.message_id).where(
+        ReadPosition.user_id == user.id, ReadPosition.room_id == room.id
+    )
 
 
 def count_unread(user: User, room: Room, after: int | None) -> int:
@@ -164,14 +166,18 @@ def mark_read(user: User, room: Room, message_id: int, *, skip_sid: str | None =
     written with others a moment later (see the module's docstring), or at once
     when ``EXCHANGE_READ_FLUSH_INTERVAL`` is 0.
     """
-    target = db.session.scalar(
-        sa.select(sa.func.max(Message.id)).where(
-            Message.room_id == room.id, Message.id <= message_id
+    # Where the position goes, and where it is stored now: one round trip for both.
+    target, stored = db.session.execute(
+        sa.select(
+            sa.select(sa.func.max(Message.id))
+            .where(Message.room_id == room.id, Message.id <= message_id)
+            .scalar_subquery(),
+            _stored_position(user, room).scalar_subquery(),
         )
-    )
+    ).one()
     if target is None:
         raise NotFound(field="message_id")
-    before = last_read_id(user, room)
+    before = _later(stored, pending_positions().get((user.id, room.id)))
     moved = before is None or target > before
     if moved and current_app.config["READ_FLUSH_INTERVAL"] > 0:
         waiting = pending_positions().note((user.id, room.id), target)

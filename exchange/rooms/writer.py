@@ -189,8 +189,10 @@ class MessageWriter:
                 pending.message_id = stored_as
             else:
                 pending.message_id, pending.message = stored_as.id, stored_as
-                if not pending.attachment_ids:  # nothing to load when it is shown
-                    set_committed_value(stored_as, "files", [])
+                named = sorted(
+                    (row for row in stored_as.mention_rows if row.by_name), key=lambda row: row.id
+                )
+                known_when_new(stored_as, named, with_files=bool(pending.attachment_ids))
             pending.created = created
         if len(batch) > 1:
             logger.debug("%d messages stored in one transaction", len(new))
@@ -215,6 +217,20 @@ class MessageWriter:
                 )
             except Invalid as error:
                 raise AttachmentRefused(pending, error) from None
+
+
+def known_when_new(message: Message, named: list[Mention], *, with_files: bool) -> None:
+    """Fill in what a message just stored holds, so that showing it asks the database nothing.
+
+    Every ``message`` delivery shows the message's mentions and reactions; loading
+    them would cost two queries per message on the path each sender waits on. A new
+    message has no reaction yet (nobody has been shown it), and its mentions are the
+    rows stored with it.
+    """
+    set_committed_value(message, "reactions", [])
+    set_committed_value(message, "named", named)
+    if not with_files:  # a message with files loads them when it is shown
+        set_committed_value(message, "files", [])
 
 
 class AttachmentRefused(Exception):
