@@ -98,11 +98,14 @@ export function createMessageList(room) {
     }
   }
 
+  /* A hidden message (moderators see them): the template's note says why, in one of its
+     two wordings; a visible message has no note. */
   function markHidden(item, hidden) {
     item.classList.toggle("is-hidden", Boolean(hidden));
-    let note = item.querySelector(".hidden-note");
+    const note = item.querySelector(".hidden-note");
     if (!hidden) {
       delete item.dataset.hidden;
+      delete item.dataset.hiddenByAuthor;
       if (note) {
         note.remove();
       }
@@ -111,12 +114,15 @@ export function createMessageList(room) {
     item.dataset.hidden = "true";
     item.dataset.hiddenByAuthor = hidden.by_author ? "true" : "false";
     if (!note) {
-      note = document.createElement("p");
-      note.className = "hidden-note";
-      item.insertBefore(note, item.querySelector(".message-actions"));
+      return;
     }
-    note.textContent = hidden.by_author ? strings.withdrawn
-      : strings.fill(strings.hiddenBy, { name: hidden.by ? hidden.by.name : "?", reason: hidden.reason });
+    if (hidden.by_author) {
+      note.querySelector(".hidden-note-moderated").remove();
+    } else {
+      note.querySelector(".hidden-note-withdrawn").remove();
+      note.querySelector(".hidden-note-name").textContent = hidden.by ? hidden.by.name : "?";
+      note.querySelector(".hidden-note-reason").textContent = hidden.reason || "";
+    }
   }
 
   /* Mark messages that continue their author's previous one (same person, a few minutes). */
@@ -311,7 +317,6 @@ export function createMessageList(room) {
     replace,
     remove,
     render,
-    markHidden,
     openAt,
     loadEarlier,
     scrollToBottom,

@@ -1,64 +1,67 @@
 /*
  * The compact toolbar of a message: shown on hover or focus on a desktop, behind a "⋯"
  * button on a phone, and reachable by keyboard (Tab into the message, then its buttons).
- * Features add their actions with register(); the toolbar shows those that apply.
+ * Its buttons come with the message, from the one message template (templates/rooms/
+ * _message.html); features add what each does with register(), and the toolbar shows
+ * the buttons whose action applies to the message.
  *
  *   toolbar.register({ id: "report", label: "Report", applies: (item) => ..., run: (item) => ... })
  */
 export function createToolbar(room, messages) {
-  const { bus, strings } = room;
-  const actions = [];
+  const { bus } = room;
+  const actions = new Map();
 
   function register(action) {
-    actions.push(action);
+    actions.set(action.id, action);
     messages.list.querySelectorAll(":scope > .message").forEach(attach);
   }
 
+  /* Show the buttons of the message's toolbar (templates/rooms/_message.html) that apply. */
   function attach(item) {
     const box = item.querySelector(".message-actions");
-    if (!box) {
+    const tools = box && box.querySelector(".message-toolbar");
+    if (!tools) {
       return;
     }
-    // Replace the server's no-script forms: the same actions come from the registry.
-    box.textContent = "";
-    const applicable = actions.filter((action) => action.applies(item));
-    box.hidden = applicable.length === 0;
-    if (!applicable.length) {
-      return;
+    // The same actions as the no-script links and forms, so those go.
+    const fallback = box.querySelector(".message-fallback");
+    if (fallback) {
+      fallback.remove();
     }
-    box.setAttribute("role", "group");
-    box.setAttribute("aria-label", strings.messageActions);
-    const more = document.createElement("button");
-    more.type = "button";
-    more.className = "message-more";
-    more.setAttribute("aria-expanded", "false");
-    more.setAttribute("aria-label", strings.more);
-    more.textContent = "⋯";
-    const row = document.createElement("span");
-    row.className = "message-action-list";
-    more.addEventListener("click", () => {
-      const open = more.getAttribute("aria-expanded") !== "true";
-      more.setAttribute("aria-expanded", String(open));
-      item.classList.toggle("actions-open", open);
-      if (open) {
-        const first = row.querySelector("button");
-        if (first) {
-          first.focus();
-        }
-      }
+    let shown = 0;
+    tools.querySelectorAll(".message-action-list [data-action]").forEach((button) => {
+      const action = actions.get(button.dataset.action);
+      button.hidden = !(action && action.applies(item));
+      shown += button.hidden ? 0 : 1;
     });
-    applicable.forEach((action) => {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "link-button";
-      button.dataset.action = action.id;
-      button.textContent = action.label;
-      button.addEventListener("click", () => action.run(item));
-      row.appendChild(button);
-    });
-    box.appendChild(more);
-    box.appendChild(row);
+    tools.hidden = shown === 0;
+    box.hidden = shown === 0;
   }
+
+  messages.list.addEventListener("click", (event) => {
+    const more = event.target.closest(".message-more");
+    const button = more ? null : event.target.closest(".message-action-list [data-action]");
+    const item = (more || button) && (more || button).closest(".message");
+    if (!item) {
+      return;
+    }
+    if (button) {
+      const action = actions.get(button.dataset.action);
+      if (action) {
+        action.run(item);
+      }
+      return;
+    }
+    const open = more.getAttribute("aria-expanded") !== "true";
+    more.setAttribute("aria-expanded", String(open));
+    item.classList.toggle("actions-open", open);
+    if (open) {
+      const first = item.querySelector(".message-action-list [data-action]:not([hidden])");
+      if (first) {
+        first.focus();
+      }
+    }
+  });
 
   // A long press opens the menu on touch screens, as chat apps do.
   let pressTimer = null;
