@@ -159,13 +159,14 @@ def hide_message(message: Message, actor: User, reason: str | None) -> Message:
     change = ModerationChange(room_id=message.room_id, message_id=message.id, hidden=True)
     db.session.add(change)
     notice = None
+    settled = 0
     if message.author_id == actor.id:
         _audit(actor, AuditAction.DELETE_OWN, "message", message.id, subject=actor, reason=reason)
     else:
         _audit(
             actor, AuditAction.HIDE, "message", message.id, subject=message.author, reason=reason
         )
-        _resolve_reports(Report.message_id == message.id, actor, ReportState.HIDDEN, now)
+        settled = _resolve_reports(Report.message_id == message.id, actor, ReportState.HIDDEN, now)
         notice = _notice(
             message.author,
             "message_hidden",
@@ -178,6 +179,8 @@ def hide_message(message: Message, actor: User, reason: str | None) -> Message:
     realtime.message_hidden(message, change.id)
     if notice is not None:
         realtime.notice_created(notice)
+    if settled:
+        tell_report_count()
     return message
 
 
@@ -221,6 +224,7 @@ def hide_all_messages_of(user: User, actor: User, reason: str) -> int:
         return 0
     now = utcnow()
     changes = []
+    settled = 0
     for message in messages:
         message.hidden_at = now
         message.hidden_by = actor
@@ -230,13 +234,15 @@ def hide_all_messages_of(user: User, actor: User, reason: str) -> int:
         db.session.add(change)
         changes.append((message, change))
         _audit(actor, AuditAction.HIDE, "message", message.id, subject=user, reason=reason)
-        _resolve_reports(Report.message_id == message.id, actor, ReportState.HIDDEN, now)
+        settled += _resolve_reports(Report.message_id == message.id, actor, ReportState.HIDDEN, now)
     notice = _notice(user, "messages_hidden", count=len(messages), reason=reason)
     db.session.commit()
     logger.info("%d messages of user %r hidden by %r", len(messages), user.id, actor.id)
     for message, change in changes:
         realtime.message_hidden(message, change.id)
     realtime.notice_created(notice)
+    if settled:
+        tell_report_count()
     return len(messages)
 
 
@@ -300,6 +306,7 @@ def _report(
         ).one()
     logger.info("report %r by %r", report.id, reporter.id)
     realtime.report_created(report)
+    tell_report_count()
     return report
 
 
@@ -340,6 +347,11 @@ def open_report_count() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(targets)) or 0
 
 
+def tell_report_count() -> None:
+    """Show every moderator's and organizer's open pages how many reports wait now."""
+    realtime.report_count(open_report_count())
+
+
 def dismiss_reports(message: Message, actor: User, reason: str | None = "") -> int:
     """Close the open reports about a message without hiding it; return how many."""
     permissions.check(actor, Action.REVIEW_REPORTS, message)
@@ -368,6 +380,7 @@ def _dismiss(
     )
     db.session.commit()
     realtime.reports_resolved(kind, target_id)
+    tell_report_count()
     return count
 
 
@@ -393,12 +406,14 @@ def hide_practice(practice: Practice, actor: User, reason: str) -> Practice:
     now = utcnow()
     _take_out_of_view(practice, actor, reason, now)
     _audit(actor, AuditAction.HIDE, "practice", practice.id, subject=practice.author, reason=reason)
-    _resolve_reports(Report.practice_id == practice.id, actor, ReportState.HIDDEN, now)
+    settled = _resolve_reports(Report.practice_id == practice.id, actor, ReportState.HIDDEN, now)
     notice = _notice(practice.author, "practice_hidden", title=practice.title, reason=reason)
     db.session.commit()
     logger.info("practice %r hidden by %r", practice.id, actor.id)
     realtime.practice_hidden(practice)
     realtime.notice_created(notice)
+    if settled:
+        tell_report_count()
     return practice
 
 

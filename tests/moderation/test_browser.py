@@ -3,6 +3,11 @@
 import pytest
 
 from exchange.accounts.models import Role
+from exchange.accounts.models import User
+from exchange.event.services import get_room
+from exchange.extensions import db
+from exchange.moderation import services as moderation
+from exchange.rooms import services as rooms
 
 from ..conftest import sign_in
 from ..support.browser import wait_until
@@ -72,6 +77,12 @@ def test_a_delegate_reports_and_the_queue_updates_itself(live_server, make_user,
 
     queue_page.wait_for_selector("#report-queue .queue-item")
     assert "Advertising" in queue_page.inner_text("#report-queue")
+    # The menu's count follows without a reload, on the queue and in a room alike.
+    menu_count = "#site-nav-list .report-count"
+    wait_until(queue_page, f"document.querySelector('{menu_count}').textContent === '1'")
+    assert queue_page.locator(menu_count).is_visible()
+    assert queue_page.inner_text("#site-nav-list .report-count-words") == "(1 open report)"
+    assert reader_page.locator(menu_count).count() == 0  # not for delegates
     for page in (author_page, reader_page, queue_page):
         page.watch.assert_clean()
 
@@ -111,3 +122,40 @@ def test_a_hidden_practice_leaves_every_open_library_page_without_reload(
     wait_until(listing, f"{items} === 2")
     for page in (listing, reading, staff):
         page.watch.assert_clean()
+
+
+NOTE_AND_ACTIONS = """(id) => {
+  const item = document.getElementById(`message-${id}`);
+  return [item.querySelector('.hidden-note').outerHTML,
+          item.querySelector('.message-actions').outerHTML];
+}"""
+
+
+def test_a_message_hidden_live_looks_as_one_the_server_rendered_hidden(
+    app, live_server, make_user, new_page
+):
+    """Both come from the one message template: same note, same toolbar, same markup."""
+    author = make_user(Role.DELEGATE, email="author@example.org")
+    moderator = make_user(Role.MODERATOR, email="moderator@example.org", name="Marco")
+    with app.app_context():
+        room, writer = get_room("plenary"), db.session.get(User, author.id)
+        earlier = rooms.post_message(room, writer, "first out of line", "first")
+        later = rooms.post_message(room, writer, "second out of line", "second")
+        moderation.hide_message(earlier, db.session.get(User, moderator.id), "Stay on topic")
+        earlier_id, later_id = earlier.id, later.id
+    page = new_page()
+    open_room(page, live_server, moderator.email)
+    assert page.locator(f"#message-{later_id}").is_visible()
+
+    page.locator(f"#message-{later_id}").get_by_role("button", name="Hide", exact=True).click()
+    page.get_by_label("Reason (the author will read it)").fill("Stay on topic")
+    page.get_by_role("button", name="Hide the message").click()
+    wait_until(page, f"document.querySelector('#message-{later_id}.is-hidden') !== null")
+
+    server_rendered = page.evaluate(NOTE_AND_ACTIONS, earlier_id)
+    hidden_live = page.evaluate(NOTE_AND_ACTIONS, later_id)
+    assert hidden_live == server_rendered
+    assert "Hidden by Marco: Stay on topic" in page.inner_text(f"#message-{later_id}")
+    restore = page.locator(f"#message-{later_id} [data-action]:not([hidden])")
+    assert restore.all_inner_texts() == ["Restore"]
+    page.watch.assert_clean()

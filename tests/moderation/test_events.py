@@ -6,6 +6,7 @@ from exchange.accounts.models import Role
 from exchange.accounts.models import User
 from exchange.extensions import db
 from exchange.moderation import services
+from exchange.rooms import services as rooms
 
 from ..rooms.test_events import events_named
 
@@ -166,3 +167,50 @@ def test_a_ban_closes_the_sockets_of_the_banned(cast, people, app):
         services.ban(user(people["author"]), user(people["moderator"]), "Enough")
     assert not cast["author"].is_connected()
     assert cast["reader"].is_connected()
+
+
+def counts_told(connection):
+    return [event["count"] for event in events_named(connection, "report_count")]
+
+
+def test_staff_hear_the_open_report_count_when_a_report_is_filed_and_others_do_not(cast):
+    message = say(cast["author"], "dubious")
+    for connection in cast.values():
+        connection.get_received()
+
+    ack = cast["reader"].emit(
+        "report", {"message_id": message["id"], "reason": "spam?"}, callback=True
+    )
+    again = cast["reader"].emit(
+        "report", {"message_id": message["id"], "reason": "spam?"}, callback=True
+    )
+
+    assert ack["ok"] and again["ok"]
+    assert counts_told(cast["moderator"]) == [1]  # reporting again changes nothing
+    assert counts_told(cast["organizer"]) == [1]
+    assert counts_told(cast["reader"]) == [] and counts_told(cast["author"]) == []
+
+
+def test_the_count_drops_when_reports_are_dismissed_or_settled_by_hiding(app, cast, people):
+    kept = say(cast["author"], "kept")
+    hidden = say(cast["author"], "hidden")
+    for message in (kept, hidden):
+        cast["reader"].emit("report", {"message_id": message["id"], "reason": "?"}, callback=True)
+    for connection in cast.values():
+        connection.get_received()
+
+    cast["moderator"].emit("hide", {"message_id": hidden["id"], "reason": "Spam"}, callback=True)
+    assert counts_told(cast["organizer"]) == [1]
+    with app.app_context():
+        services.dismiss_reports(rooms.get_message(kept["id"]), user(people["moderator"]))
+    assert counts_told(cast["organizer"]) == [0]
+    assert counts_told(cast["moderator"]) == [1, 0]
+    assert counts_told(cast["reader"]) == []
+
+
+def test_hiding_an_unreported_message_tells_no_count(cast):
+    message = say(cast["author"], "plain")
+    for connection in cast.values():
+        connection.get_received()
+    cast["moderator"].emit("hide", {"message_id": message["id"], "reason": "Spam"}, callback=True)
+    assert counts_told(cast["moderator"]) == []

@@ -4,6 +4,7 @@
  * messages and a plain form posts); with it, the room is live.
  */
 import { watchBanners } from "../banners.js";
+import { watchReportCount } from "../report-count.js";
 import { setUpAttachments } from "./attach.js";
 import { createBus } from "./bus.js";
 import { setUpPanels } from "./panels.js";
@@ -55,6 +56,7 @@ if (root && typeof window.io === "function") {
   setUpPresence(room, connection.socket);
   setUpFileEvents(room, connection.socket);
   watchBanners(connection.socket);
+  watchReportCount(connection.socket);
   setUpUnread(room, room.messages, connection.socket);
   setUpMentions(room, room.messages, connection.socket);
   setUpNotifications(room, connection.socket);
