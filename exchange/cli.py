@@ -17,7 +17,6 @@ from . import schema
 from .accounts import services as accounts
 from .accounts.models import Role
 from .accounts.privacy import purge_ended_login_sessions
-from .accounts.tokens import mark_confirmed
 from .demo import seed_demo as seed
 from .errors import ExchangeError
 from .errors import NotFound
@@ -30,6 +29,7 @@ from .extensions import db
 from .files.services import delete_unattached_files
 from .mail import services as mail
 from .mail.services import deliver_due
+from .moderation.services import confirm_address
 from .moderation.services import set_role as change_role
 from .practices.ebook import export
 from .practices.services import rerender_practices as rerender
@@ -67,7 +67,7 @@ def _fail(error: ExchangeError) -> NoReturn:
 def confirm_email(email: str) -> None:
     """Mark the address EMAIL as confirmed: its holder may write without following the link."""
     try:
-        user = mark_confirmed(accounts.get_user_by_email(email))
+        user = confirm_address(accounts.get_user_by_email(email), None)
     except ExchangeError as error:
         _fail(error)
     click.echo(f"The address of {user.name} ({user.email}) is confirmed.")

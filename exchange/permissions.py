@@ -76,6 +76,7 @@ class Action(StrEnum):
     OPEN_POLL = "open_poll"
     VOTE_POLL = "vote_poll"
     CLOSE_POLL = "close_poll"
+    CONFIRM_ADDRESSES = "confirm_addresses"
 
 
 #: Who a permission is asked about: a signed-in person, Flask-Login's anonymous
@@ -213,6 +214,9 @@ PERMISSIONS: Mapping[Action, Rule] = {
         EVERY_ROLE, condition_text="once per poll, while it is open; not while muted"
     ),
     Action.CLOSE_POLL: Rule(STAFF),
+    Action.CONFIRM_ADDRESSES: Rule(
+        ORGANIZERS, condition_text="vouch for a person's email address without the mailed link"
+    ),
 }
 
 

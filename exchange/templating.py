@@ -161,6 +161,7 @@ def audit_action_label(action: AuditAction) -> str:
         AuditAction.SET_RECORDING: _("Recording link changed"),
         AuditAction.ADD_SLIDES: _("Slides added"),
         AuditAction.REMOVE_SLIDES: _("Slides removed"),
+        AuditAction.CONFIRM_ADDRESS: _("Address confirmed"),
     }
     return labels[action]
 

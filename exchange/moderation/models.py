@@ -102,6 +102,7 @@ class AuditAction(StrEnum):
     SET_RECORDING = "set_recording"
     ADD_SLIDES = "add_slides"
     REMOVE_SLIDES = "remove_slides"
+    CONFIRM_ADDRESS = "confirm_address"
 
 
 class AuditEntry(Base):

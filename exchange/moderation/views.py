@@ -188,6 +188,7 @@ def people() -> ResponseReturnValue:
         query=query,
         roles=[Role.ATTENDEE, Role.DELEGATE, Role.MODERATOR],
         can_manage_roles=can(acting_user(), Action.MANAGE_ROLES),
+        can_confirm_addresses=can(acting_user(), Action.CONFIRM_ADDRESSES),
         now=utcnow(),
     )
 
@@ -268,6 +269,18 @@ def set_role(user_id: int) -> ResponseReturnValue:
         services.set_role(person, role, acting_user(), request.form.get("reason", ""))
     if attempt.succeeded:
         flash(_("%(name)s is now: %(role)s.", name=person.name, role=role_label(role)), "success")
+    return _back(url_for("moderation.people"))
+
+
+@bp.post("/people/<int:user_id>/confirm-address")
+@requires(Action.CONFIRM_ADDRESSES)
+def confirm_address(user_id: int) -> ResponseReturnValue:
+    """Mark a person's email address confirmed, as its holder's link would."""
+    person = services.get_user(user_id)
+    with flash_refusal(NOT_DONE) as attempt:
+        services.confirm_address(person, acting_user())
+    if attempt.succeeded:
+        flash(_("The address of %(name)s is confirmed.", name=person.name), "success")
     return _back(url_for("moderation.people"))
 
 

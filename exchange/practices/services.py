@@ -434,7 +434,10 @@ def update_practice(
         return practice
     html = _rendered(content)
     if proposes_changes(practice, editor):
+        waiting = proposed_change(practice) is not None
         _record(practice, editor, RevisionAction.PROPOSED, snapshot=snapshot)
+        if not waiting:  # reviewers hear of a change once, not of every later save of it
+            _tell_reviewers_of_change(practice, editor)
         db.session.commit()
         logger.info("change to practice %r proposed by %r", practice.id, editor.id)
         return practice
@@ -513,15 +516,7 @@ def _tell_reviewers(practice: Practice, editor: User) -> None:
     Each in their own language; not the person who submitted it, nor anyone
     banned or gone.
     """
-    reviewers = db.session.scalars(
-        sa.select(User).where(
-            User.role.in_(permissions.roles_allowed(Action.REVIEW_PRACTICE)),
-            User.deleted_at.is_(None),
-            User.banned_at.is_(None),
-            User.id != editor.id,
-        )
-    )
-    for reviewer in reviewers:
+    for reviewer in _reviewers(editor):
         queue_mail(
             kind="practice_submitted",
             to=reviewer.email,
@@ -535,6 +530,41 @@ def _tell_reviewers(practice: Practice, editor: User) -> None:
             link=site_url("practices.show", practice_id=practice.id),
             queue=site_url("practices.review"),
         )
+
+
+def _tell_reviewers_of_change(practice: Practice, editor: User) -> None:
+    """Mail everyone who reviews practices that a change to a published one waits.
+
+    As for a submitted practice: in the caller's transaction, each reviewer in
+    their own language, not the person who proposed it, nor anyone banned or gone.
+    """
+    for reviewer in _reviewers(editor):
+        queue_mail(
+            kind="practice_change_proposed",
+            to=reviewer.email,
+            user=reviewer,
+            template="practice_change_proposed",
+            subject=_l("A change to a published practice waits for your review"),
+            title=practice.title,
+            administration=practice.administration.name,
+            editor=editor.display_name,
+            link=site_url("practices.show", practice_id=practice.id),
+            queue=site_url("practices.review"),
+        )
+
+
+def _reviewers(editor: User) -> list[User]:
+    """Who reviews practices and is mailed about them: not ``editor``, nor anyone banned or gone."""
+    return list(
+        db.session.scalars(
+            sa.select(User).where(
+                User.role.in_(permissions.roles_allowed(Action.REVIEW_PRACTICE)),
+                User.deleted_at.is_(None),
+                User.banned_at.is_(None),
+                User.id != editor.id,
+            )
+        )
+    )
 
 
 def return_practice(

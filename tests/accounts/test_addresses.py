@@ -4,11 +4,16 @@ import re
 import statistics
 import time
 
+import sqlalchemy as sa
+
 from exchange.accounts import services
 from exchange.accounts.models import Role
 from exchange.accounts.models import User
 from exchange.event.services import get_administration
 from exchange.extensions import db
+from exchange.moderation import services as moderation
+from exchange.moderation.models import AuditAction
+from exchange.moderation.models import AuditEntry
 
 from ..conftest import PASSWORD
 from ..support.live import csrf_token
@@ -207,3 +212,75 @@ def test_accounts_made_by_organizers_are_confirmed_and_the_cli_confirms_others(
     with app.app_context():
         assert services.get_user_by_email("late@example.org").email_verified_at is not None
     assert runner.invoke(args=["confirm-email", "nobody@example.org"]).exit_code != 0
+
+
+def unconfirmed_person(app, email="late@example.org"):
+    with app.app_context():
+        return services.register(email=email, name="Late Comer", password=PASSWORD).id
+
+
+def test_an_organizer_confirms_an_address_on_the_people_page_with_an_audit_row(
+    app, make_user, login, event
+):
+    person_id = unconfirmed_person(app)
+    organizer = make_user(Role.ORGANIZER, name="Olga Organizer")
+    client = app.test_client()
+    login(client, organizer)
+    page = client.get("/moderation/people?q=late").get_data(as_text=True)
+    assert "Address not confirmed" in page
+    assert f'action="/moderation/people/{person_id}/confirm-address"' in page
+    answer = client.post(
+        f"/moderation/people/{person_id}/confirm-address",
+        data={"csrf_token": csrf_token(page), "next": "/moderation/people?q=late"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "The address of Late Comer is confirmed." in answer
+    assert "Address not confirmed" not in answer and "confirm-address" not in answer
+    with app.app_context():
+        assert db.session.get(User, person_id).email_verified_at is not None
+        [entry] = db.session.scalars(sa.select(AuditEntry))
+        assert (entry.action, entry.target_type, entry.target_id) == (
+            AuditAction.CONFIRM_ADDRESS,
+            "user",
+            person_id,
+        )
+        assert (entry.actor_id, entry.subject_id) == (organizer.id, person_id)
+    log = client.get("/moderation/log").get_data(as_text=True)
+    assert "Address confirmed" in log
+
+
+def test_confirming_an_address_twice_writes_one_audit_row(app, make_user, event):
+    person_id = unconfirmed_person(app)
+    organizer = make_user(Role.ORGANIZER)
+    with app.app_context():
+        for _ in range(2):
+            moderation.confirm_address(
+                db.session.get(User, person_id), db.session.get(User, organizer.id)
+            )
+        assert len(list(db.session.scalars(sa.select(AuditEntry)))) == 1
+
+
+def test_moderators_see_who_is_unconfirmed_but_only_organizers_confirm(
+    app, make_user, login, event
+):
+    person_id = unconfirmed_person(app)
+    moderator = make_user(Role.MODERATOR)
+    client = app.test_client()
+    login(client, moderator)
+    page = client.get("/moderation/people?q=late").get_data(as_text=True)
+    assert "Address not confirmed" in page
+    assert "confirm-address" not in page
+    refused = client.post(
+        f"/moderation/people/{person_id}/confirm-address", data={"csrf_token": csrf_token(page)}
+    )
+    assert refused.status_code == 403
+    with app.app_context():
+        assert db.session.get(User, person_id).email_verified_at is None
+
+
+def test_the_command_line_confirms_with_an_audit_row_of_the_system(app, runner, event):
+    person_id = unconfirmed_person(app)
+    assert runner.invoke(args=["confirm-email", "late@example.org"]).exit_code == 0
+    with app.app_context():
+        [entry] = db.session.scalars(sa.select(AuditEntry))
+        assert entry.actor_id is None and entry.subject_id == person_id

@@ -537,6 +537,10 @@ SERVICE_MATRIX: dict[str, tuple[Callable[[World, User | None], Any], dict[str, s
         SERVICE_STAFF_ONLY,
     ),
     "waiting_questions": (lambda w, me: questions.waiting(me), SERVICE_STAFF_ONLY),
+    "confirm_address": (
+        lambda w, me: moderation.confirm_address(db.session.get(User, _unconfirmed(w)), me),
+        {**SERVICE_ORGANIZERS_ONLY, "anonymous": "ok"},
+    ),
     "set_recording": (
         lambda w, me: archive.set_recording(
             archive.session_by_slug("opening"), me, f"https://video.example.eu/{next(_numbers)}"
@@ -887,6 +891,10 @@ HTTP_MATRIX: dict[
         lambda w, me: (f"/questions/{_question(w)}/develop", {}),
         DELEGATES_ONLY,
     ),
+    "moderation.confirm_address": (
+        lambda w, me: (f"/moderation/people/{_unconfirmed(w)}/confirm-address", {}),
+        ORGANIZERS_ONLY,
+    ),
     "agenda.recording": (
         lambda w, me: (
             "/agenda/opening/recording",
@@ -946,6 +954,14 @@ def _practice_file_removal(world: World) -> str:
             "bando.pdf",
         )
         return f"/practices/{practice_id}/files/{stored.id}/remove"
+
+
+def _unconfirmed(world: World) -> int:
+    """Someone who registered and has not followed the mailed link yet."""
+    with world.app.app_context():
+        return accounts.register(
+            email=f"late{next(_numbers)}@example.org", name="Late Comer", password=PASSWORD
+        ).id
 
 
 def _remove_slides(world: World, me: User | None) -> Any:
