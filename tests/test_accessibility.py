@@ -23,6 +23,7 @@ PUBLIC_PAGES = [
     "/administrations",
     "/administrations/ferla",
     "/agenda",
+    "/agenda/opening",
     "/login",
     "/register",
     "/privacy",
