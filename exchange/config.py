@@ -150,6 +150,10 @@ class DefaultConfig:
     RETENTION_DIRECT_MESSAGES_DAYS: int | None = 90
     #: Days after the event's last day until its rooms become read-only archives.
     ARCHIVE_GRACE_DAYS: int = 7
+    #: Minutes before a session starts and after it ends during which its speakers may
+    #: mark the questions of its room answered and pin them (they arrive early, and
+    #: answer the last questions after the applause).
+    SPEAKER_GRACE_MINUTES: int = 30
     #: How many of the newest published practices each Atom feed lists.
     FEED_LENGTH: int = 50
     #: Most matching practices one search considers and ranks (practices/search.py).

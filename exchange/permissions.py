@@ -71,6 +71,7 @@ class Action(StrEnum):
     ASK_QUESTION = "ask_question"
     VOTE_QUESTION = "vote_question"
     MODERATE_QUESTIONS = "moderate_questions"
+    ANSWER_QUESTIONS = "answer_questions"
     DEVELOP_QUESTION = "develop_question"
     MANAGE_SESSION_ARCHIVE = "manage_session_archive"
     OPEN_POLL = "open_poll"
@@ -131,6 +132,17 @@ def _published(user: User, practice: Any) -> bool:
 def _open_question(user: User, question: Any) -> bool:
     """A question everyone sees: approved by moderators where they must, and not hidden."""
     return bool(question.approved_at is not None and question.hidden_at is None)
+
+
+def _staff_or_speaking(user: User, target: Any) -> bool:
+    """Staff everywhere; a speaker in the room of their session, around its time."""
+    if user.role in STAFF:
+        return True
+    from .agenda.services import speaking_session  # the agenda builds on this table
+    from .event.phases import now  # so do the event's phases
+
+    room = getattr(target, "room", target)  # a question's room, or the room itself
+    return speaking_session(user, room, now()) is not None
 
 
 def _may_read_file(user: User, file: Any) -> bool:
@@ -202,7 +214,13 @@ PERMISSIONS: Mapping[Action, Rule] = {
     Action.MENTION_EVERYONE: Rule(STAFF, condition_text="`@room` or `@all`; others' stay text"),
     Action.ASK_QUESTION: Rule(EVERY_ROLE),
     Action.VOTE_QUESTION: Rule(EVERY_ROLE, _open_question, "approved, visible questions"),
-    Action.MODERATE_QUESTIONS: Rule(STAFF, condition_text="approve, mark answered, pin, hide"),
+    Action.MODERATE_QUESTIONS: Rule(STAFF, condition_text="approve, hide"),
+    Action.ANSWER_QUESTIONS: Rule(
+        EVERY_ROLE,
+        _staff_or_speaking,
+        "mark answered, pin; attendees and delegates: as speakers of a session (by confirmed "
+        "address), in its room, from EXCHANGE_SPEAKER_GRACE_MINUTES before it until as long after",
+    ),
     Action.DEVELOP_QUESTION: Rule(
         DELEGATES, _open_question, "approved, visible questions, for their own administration"
     ),

@@ -31,8 +31,9 @@ class AgendaSession(Base):
     starts_at: Mapped[dt.datetime] = mapped_column(index=True)
     ends_at: Mapped[dt.datetime]
     room_id: Mapped[int] = mapped_column(sa.ForeignKey("rooms.id"), index=True)
-    #: ``[{"name": ..., "administration": ...}]``; the administration is a slug of one
-    #: taking part, or the name of any other body.
+    #: ``[{"name": ..., "administration": ..., "email": ...}]``; the administration is a
+    #: slug of one taking part, or the name of any other body. ``email``, when the file
+    #: gives one (normalized, never shown), links the speaker to the account with it.
     speakers: Mapped[list[dict[str, str]]] = mapped_column(sa.JSON(), default=list)
     #: Practices it presents, as the file names them (ids or slugs): they may be
     #: published after the event file is loaded, so they are looked up when shown.
@@ -54,6 +55,11 @@ class AgendaSession(Base):
 
     def is_live_at(self, moment: dt.datetime) -> bool:
         return self.starts_at <= moment < self.ends_at
+
+    @property
+    def speaker_emails(self) -> set[str]:
+        """The addresses of the speakers linked to accounts."""
+        return {speaker["email"] for speaker in self.speakers if speaker.get("email")}
 
     def __repr__(self) -> str:
         return f"<AgendaSession {self.slug}>"

@@ -12,9 +12,11 @@ from itertools import groupby
 
 import icalendar
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext
 from sqlalchemy.orm import joinedload
 
+from ..accounts.models import User
 from ..db import utcnow
 from ..event.models import Administration
 from ..event.models import Event
@@ -92,6 +94,40 @@ def current_session(room: Room, moment: dt.datetime) -> AgendaSession | None:
         )
         .order_by(AgendaSession.starts_at.desc())
     ).first()
+
+
+def speaker_grace() -> dt.timedelta:
+    """How long before and after its session a speaker may act on its room's questions."""
+    return dt.timedelta(minutes=current_app.config["SPEAKER_GRACE_MINUTES"])
+
+
+def is_speaker(user: User, item: AgendaSession) -> bool:
+    """Whether ``user``'s account has the address of one of the session's speakers.
+
+    Only a confirmed address counts: registering with a speaker's address proves nothing.
+    """
+    return user.email_verified_at is not None and user.email in item.speaker_emails
+
+
+def spoken_by(user: User, sessions: Iterable[AgendaSession]) -> set[int]:
+    """The ids of the sessions among ``sessions`` that ``user`` speaks at."""
+    return {item.id for item in sessions if is_speaker(user, item)}
+
+
+def speaking_session(user: User, room: Room, moment: dt.datetime) -> AgendaSession | None:
+    """The session of ``room`` that ``user`` speaks at around ``moment`` (grace included)."""
+    grace = speaker_grace()
+    candidates = db.session.scalars(
+        sa.select(AgendaSession)
+        .where(
+            AgendaSession.room_id == room.id,
+            AgendaSession.is_archived.is_(False),
+            AgendaSession.starts_at <= moment + grace,
+            AgendaSession.ends_at > moment - grace,
+        )
+        .order_by(AgendaSession.starts_at)
+    )
+    return next((item for item in candidates if is_speaker(user, item)), None)
 
 
 def presented_practices(sessions: Iterable[AgendaSession]) -> dict[int, list[Practice]]:

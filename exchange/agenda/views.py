@@ -54,6 +54,9 @@ def index() -> ResponseReturnValue:
         practices=services.presented_practices(sessions),
         administrations=services.speaker_administrations(sessions),
         slides=archive.slides_of(sessions),
+        speaking=(
+            services.spoken_by(current_user, sessions) if current_user.is_authenticated else set()
+        ),
         phase=current_phase(),
     )
 
@@ -71,6 +74,7 @@ def show(slug: str) -> ResponseReturnValue:
         practices=services.presented_practices([session]).get(session.id, []),
         administrations=services.speaker_administrations([session]),
         slides=archive.slides_shown(session, current_user),
+        speaking=current_user.is_authenticated and services.is_speaker(current_user, session),
         phase=current_phase(),
         slide_limit=current_app.config["ATTACHMENTS_PER_SESSION"],
     )

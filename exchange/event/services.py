@@ -400,7 +400,14 @@ def _utc(moment: dt.datetime | None) -> dt.datetime:
 
 
 def _speakers(problems: _Problems, where: str, raw_list: Any) -> list[dict[str, str]]:
-    """Read ``speakers = [{ name = "...", administration = "..." }]``."""
+    """Read ``speakers = [{ name = "...", administration = "...", email = "..." }]``.
+
+    ``email`` (optional, stored normalized and only when given) makes the person whose
+    account has that address a speaker of the session.
+    """
+    from ..accounts.services import is_deliverable_email  # accounts build on events
+    from ..accounts.services import normalize_email  # accounts build on events
+
     if not isinstance(raw_list, list):
         problems.append(f'{where}: expected a list such as [{{ name = "..." }}]')
         return []
@@ -410,15 +417,20 @@ def _speakers(problems: _Problems, where: str, raw_list: Any) -> list[dict[str, 
         if not isinstance(raw, Mapping):
             problems.append(f'{place}: expected a table such as {{ name = "..." }}')
             continue
-        problems.unknown_keys(place, raw, {"name", "administration"})
-        speakers.append(
-            {
-                "name": problems.text(f"{place}.name", raw.get("name")),
-                "administration": problems.text(
-                    f"{place}.administration", raw.get("administration"), required=False
-                ),
-            }
-        )
+        problems.unknown_keys(place, raw, {"name", "administration", "email"})
+        speaker = {
+            "name": problems.text(f"{place}.name", raw.get("name")),
+            "administration": problems.text(
+                f"{place}.administration", raw.get("administration"), required=False
+            ),
+        }
+        email = raw.get("email")
+        if email is not None:
+            address = normalize_email(email) if isinstance(email, str) else ""
+            if not is_deliverable_email(address):
+                problems.append(f"{place}.email: {email!r} is not an email address")
+            speaker["email"] = address
+        speakers.append(speaker)
     return speakers
 
 

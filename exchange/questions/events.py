@@ -51,12 +51,13 @@ def on_vote(payload: Payload) -> dict[str, Any]:
     return {"ok": True, "question_id": question.id, "voted": voted, "votes": question.vote_count}
 
 
-@socket_event(Action.MODERATE_QUESTIONS)
+@socket_event(Action.ANSWER_QUESTIONS)
 def on_moderate(payload: Payload) -> dict[str, Any]:
-    """A moderator sends ``question_moderate {question_id, action, reason?}``.
+    """A moderator or a speaker sends ``question_moderate {question_id, action, reason?}``.
 
     ``action`` is approve, answer, unanswer, pin, unpin or hide (with a reason);
-    whoever sees the question gets ``question_updated``.
+    speakers of the room's session answer and pin only, around its time (the
+    service checks which). Whoever sees the question gets ``question_updated``.
     """
     user = acting_user()
     question = services.readable_question(payload.required_int("question_id", minimum=1), user)

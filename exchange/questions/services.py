@@ -47,7 +47,7 @@ class Order(StrEnum):
 
 
 class Moderation(StrEnum):
-    """What a moderator does to a question."""
+    """What a moderator (or, for answering and pinning, a speaker) does to a question."""
 
     APPROVE = "approve"
     ANSWER = "answer"
@@ -55,6 +55,10 @@ class Moderation(StrEnum):
     PIN = "pin"
     UNPIN = "unpin"
     HIDE = "hide"
+
+
+#: What speakers may do too (Action.ANSWER_QUESTIONS); the rest is moderation.
+HOSTING = frozenset({Moderation.ANSWER, Moderation.UNANSWER, Moderation.PIN, Moderation.UNPIN})
 
 
 def validate_body(body: str) -> None:
@@ -135,8 +139,13 @@ def vote(question: Question, voter: User) -> bool:
 
 
 def moderate(question: Question, actor: User, action: Moderation, reason: str = "") -> Question:
-    """Approve, mark answered (or not), pin (or not), or hide a question; hiding is audited."""
-    permissions.check(actor, Action.MODERATE_QUESTIONS, question)
+    """Approve, mark answered (or not), pin (or not), or hide a question; hiding is audited.
+
+    Speakers of the session in the question's room mark answered and pin too (around
+    the session's time); approving and hiding stay with moderators.
+    """
+    needed = Action.ANSWER_QUESTIONS if action in HOSTING else Action.MODERATE_QUESTIONS
+    permissions.check(actor, needed, question)
     moment = utcnow()
     if action is Moderation.APPROVE:
         question.approved_at = question.approved_at or moment

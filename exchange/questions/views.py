@@ -17,6 +17,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..agenda.services import current_session
+from ..agenda.services import speaker_grace
+from ..agenda.services import speaking_session
 from ..errors import Invalid
 from ..errors import RateLimited
 from ..event.phases import current_phase
@@ -52,13 +54,18 @@ def index(slug: str) -> ResponseReturnValue:
     room = get_room(slug)
     user = acting_user()
     panel = services.panel(room, user, _order())
+    moment = now()
+    speaking = speaking_session(user, room, moment)
     return render_template(
         "questions/index.html",
         room=room,
         panel=panel,
-        session=current_session(room, now()),
+        session=current_session(room, moment),
+        speaking=speaking,
+        speaking_until=speaking.ends_at + speaker_grace() if speaking else None,
         archived=current_phase() is Phase.AFTER,
         staff=can(user, Action.MODERATE_QUESTIONS),
+        hosting=can(user, Action.ANSWER_QUESTIONS, room),
         fallback_client_id=uuid.uuid4().hex,
         max_length=services.MAX_LENGTH,
     )
@@ -98,7 +105,7 @@ def vote(question_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/questions/<int:question_id>/moderate")
-@requires(Action.MODERATE_QUESTIONS)
+@requires(Action.ANSWER_QUESTIONS)
 def moderate(question_id: int) -> ResponseReturnValue:
     user = acting_user()
     question = services.readable_question(question_id, user)
