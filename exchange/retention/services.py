@@ -5,8 +5,10 @@ moderation changes and read positions point at it) but loses what it said: its
 text, the files attached to it, and the excerpt that notices about it quoted.
 It is then hidden from everyone, as moderation hides things. Who wrote it,
 where and when stays, and the moderation log keeps what the law needs (who did
-what to which message, when, why), which never held bodies. Practices, sign-in
-records and the e-book are not touched.
+what to which message, when, why), which never held bodies. Questions asked in
+the rooms follow the same period in the same way (the moderation log points at
+hidden ones), and their votes, which say who voted for what, are deleted; the
+count stays. Practices, sign-in records and the e-book are not touched.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from ..files.models import StoredFile
 from ..files.services import discard
 from ..files.services import files_of_owner
 from ..moderation.models import Notice
+from ..questions.models import Question
+from ..questions.models import QuestionVote
 from ..rooms.models import Message
 from ..rooms.models import MessageRevision
 
@@ -41,6 +45,9 @@ class RetentionReport:
     message_ids: list[int] = field(default_factory=list)
     file_ids: list[int] = field(default_factory=list)
     notice_ids: list[int] = field(default_factory=list)
+    question_ids: list[int] = field(default_factory=list)
+    #: The votes for those questions, as (question id, voter id).
+    vote_keys: list[tuple[int, int]] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         if self.cutoff is None:
@@ -50,6 +57,9 @@ class RetentionReport:
             f"  {len(self.message_ids)} message(s) erased: {_ids(self.message_ids)}",
             f"  {len(self.file_ids)} attached file(s) deleted: {_ids(self.file_ids)}",
             f"  {len(self.notice_ids)} notice(s) without their excerpt: {_ids(self.notice_ids)}",
+            f"Questions asked before {self.cutoff.isoformat(timespec='seconds')}:",
+            f"  {len(self.question_ids)} question(s) erased: {_ids(self.question_ids)}",
+            f"  {len(self.vote_keys)} vote(s) for them deleted",
         ]
 
 
@@ -85,13 +95,29 @@ def expired(now: dt.datetime) -> RetentionReport:
         sa.select(Notice).where(Notice.created_at < cutoff).order_by(Notice.id)
     )
     report.notice_ids = [notice.id for notice in notices if "excerpt" in notice.data]
+    report.question_ids = list(
+        db.session.scalars(
+            sa.select(Question.id)
+            # As with messages: an erased question has no text left.
+            .where(Question.created_at < cutoff, Question.body != "")
+            .order_by(Question.id)
+        )
+    )
+    report.vote_keys = [
+        (row.question_id, row.user_id)
+        for row in db.session.execute(
+            sa.select(QuestionVote.question_id, QuestionVote.user_id)
+            .where(QuestionVote.question_id.in_(report.question_ids))
+            .order_by(QuestionVote.question_id, QuestionVote.user_id)
+        )
+    ]
     return report
 
 
 def apply_retention(now: dt.datetime, *, dry_run: bool = False) -> RetentionReport:
     """Erase what the retention rules remove at ``now`` (one commit); return what it was."""
     report = expired(now)
-    if dry_run or not (report.message_ids or report.notice_ids):
+    if dry_run or not (report.message_ids or report.notice_ids or report.question_ids):
         return report
     files = list(
         db.session.scalars(sa.select(StoredFile).where(StoredFile.id.in_(report.file_ids)))
@@ -119,14 +145,32 @@ def apply_retention(now: dt.datetime, *, dry_run: bool = False) -> RetentionRepo
             .where(StoredFile.id.in_(report.file_ids))
             .execution_options(synchronize_session=False)
         )
+    db.session.execute(
+        sa.update(Question)
+        .where(Question.id.in_(report.question_ids))
+        .values(
+            body="",
+            body_html="",
+            hidden_at=sa.func.coalesce(Question.hidden_at, now),
+            hidden_reason=RETENTION_REASON,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.delete(QuestionVote)
+        .where(QuestionVote.question_id.in_(report.question_ids))
+        .execution_options(synchronize_session=False)
+    )
     for notice in db.session.scalars(sa.select(Notice).where(Notice.id.in_(report.notice_ids))):
         notice.data = {key: value for key, value in notice.data.items() if key != "excerpt"}
     db.session.commit()
     discard(files)
     logger.info(
-        "retention erased %d message(s), %d file(s), %d excerpt(s)",
+        "retention erased %d message(s), %d file(s), %d excerpt(s), %d question(s), %d vote(s)",
         len(report.message_ids),
         len(report.file_ids),
         len(report.notice_ids),
+        len(report.question_ids),
+        len(report.vote_keys),
     )
     return report
