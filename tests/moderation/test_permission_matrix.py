@@ -20,6 +20,7 @@ from exchange.accounts import services as accounts
 from exchange.accounts.models import Role
 from exchange.accounts.models import User
 from exchange.agenda import archive
+from exchange.agenda.models import AgendaSession
 from exchange.announcements import services as announcements
 from exchange.db import utcnow
 from exchange.errors import ExchangeError
@@ -338,6 +339,33 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
             "organizer": "ok",
         },
     ),
+    # The sender speaks at a session on now in the question's room (speaker_question).
+    "answer_as_speaker": (
+        lambda w, me: {"question_id": speaker_question(w, me), "action": "answer"},
+        {
+            **REFUSED,
+            "attendee": "ok",
+            "delegate": "ok",
+            "muted": "ok",  # a mute silences; answering says nothing
+            "moderator": "ok",
+            "organizer": "ok",
+        },
+    ),
+    "hide_as_speaker": (
+        lambda w, me: {
+            "question_id": speaker_question(w, me),
+            "action": "hide",
+            "reason": "Off topic",
+        },
+        {
+            **REFUSED,
+            "attendee": "forbidden",
+            "delegate": "forbidden",
+            "muted": "forbidden",
+            "moderator": "ok",
+            "organizer": "ok",
+        },
+    ),
     "poll_open": (
         lambda w, me: {
             "room": "renewable-energy",
@@ -403,8 +431,37 @@ def _question(world: World, *, waiting: bool = False) -> int:
         return questions.ask(room, asker, "Why?", f"q{next(_numbers)}").id
 
 
+def speaker_question(world: World, person: User | None) -> int:
+    """A fresh question in a room where ``person`` speaks at a session on now."""
+    with world.app.app_context():
+        room = get_room("renewable-energy")
+        start = utcnow()
+        db.session.add(
+            AgendaSession(
+                event_id=room.event_id,
+                slug=f"talk-{next(_numbers)}",
+                titles={"en": "A talk"},
+                starts_at=start - dt.timedelta(minutes=5),
+                ends_at=start + dt.timedelta(minutes=30),
+                room=room,
+                speakers=[
+                    {"name": "Speaker", "email": person.email if person else "x@example.org"}
+                ],
+            )
+        )
+        db.session.commit()
+    return _question(world)
+
+
 #: Rows that try one event in another situation, and the event they send.
-WIRE_NAMES = {"hide_own": "hide", "reply": "send", "edit_others": "edit", "react_hidden": "react"}
+WIRE_NAMES = {
+    "hide_own": "hide",
+    "reply": "send",
+    "edit_others": "edit",
+    "react_hidden": "react",
+    "answer_as_speaker": "question_moderate",
+    "hide_as_speaker": "question_moderate",
+}
 
 
 @pytest.mark.parametrize("event_name", list(SOCKET_MATRIX))
