@@ -404,6 +404,11 @@ def reply_target(room: Room, message_id: int) -> Message:
     return original
 
 
+def sent_message(author: User, client_id: str) -> Message | None:
+    """The message ``author`` already stored under ``client_id`` (a resubmitted form), if any."""
+    return _find_by_client_id(author, client_id) if CLIENT_ID_RE.match(client_id) else None
+
+
 def _find_by_client_id(author: User, client_id: str) -> Message | None:
     """Return the message ``author`` stored under ``client_id``, if any.
 

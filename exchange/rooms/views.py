@@ -7,6 +7,7 @@ import uuid
 
 from flask import Blueprint
 from flask import current_app
+from flask import flash
 from flask import jsonify
 from flask import redirect
 from flask import render_template
@@ -14,17 +15,22 @@ from flask import request
 from flask import url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..accounts.models import User
 from ..agenda.services import current_session
 from ..db import utcnow
 from ..errors import ExchangeError
 from ..errors import Invalid
+from ..errors import NotFound
 from ..event.models import Room
 from ..event.phases import current_phase
 from ..event.phases import now
 from ..event.phases import Phase
 from ..event.services import get_room
 from ..event.services import list_rooms
+from ..files import services as files
 from ..forms import flash_refusal
 from ..i18n import CONTENT_LANGUAGES
 from ..i18n import language_names
@@ -125,16 +131,59 @@ def _reply_draft(room: Room) -> Message | None:
 def post(slug: str) -> ResponseReturnValue:
     """Send a message without JavaScript; the form's client_id makes resubmits harmless."""
     room = get_room(slug)
+    user = acting_user()
+    client_id = request.form.get("client_id", "")
     with flash_refusal(_l("Your message was not sent: %(reason)s")):
+        # A resubmitted form finds its message stored: its file is not uploaded twice.
+        sent = services.sent_message(user, client_id)
+        uploads = [upload for upload in request.files.getlist("file") if upload.filename]
         services.post_message(
             room,
-            acting_user(),
+            user,
             body=request.form.get("body", ""),
-            client_id=request.form.get("client_id", ""),
+            client_id=client_id,
             language=request.form.get("language") or None,
             reply_to=query_int(request.form, "reply_to", minimum=1),
+            attachments=(
+                [file.id for file in sent.files] if sent is not None else _upload(user, uploads)
+            ),
         )
     return redirect(url_for("rooms.show", slug=slug, _anchor="composer"))
+
+
+def _upload(user: User, uploads: list[FileStorage]) -> list[int]:
+    """Store the file sent with the no-script form, as ``POST /api/attachments`` does."""
+    if not uploads:
+        return []
+    if len(uploads) > 1:
+        raise Invalid(_l("Send one file, in the form field “file”."), field="file")
+    maximum = current_app.config["UPLOAD_MAX_BYTES"]
+    files.count_upload(user)
+    data = uploads[0].stream.read(maximum + 1)
+    return [files.upload_file(user, data, uploads[0].filename).id]
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
+    """A form over the size limit (its file), refused while it was read: say so on the page."""
+    refusal = files.too_large(current_app.config["UPLOAD_MAX_BYTES"])
+    flash(str(_l("Your message was not sent: %(reason)s")) % {"reason": refusal.message}, "error")
+    slug = (request.view_args or {}).get("slug")
+    if slug is None:
+        return {"ok": False, "error": refusal.to_dict()}, 413
+    return redirect(url_for("rooms.show", slug=slug, _anchor="composer"))
+
+
+@bp.post("/rooms/<slug>/messages/<int:message_id>/reactions")
+@requires(Action.REACT)
+def react(slug: str, message_id: int) -> ResponseReturnValue:
+    """Give an emoji to a message, or take it back, without JavaScript (form field ``emoji``)."""
+    message = services.get_message(message_id)
+    if message.room.slug != slug:
+        raise NotFound()
+    with flash_refusal(_l("Your reaction was not saved: %(reason)s")):
+        services.react(message, acting_user(), request.form.get("emoji", ""))
+    return redirect(url_for("rooms.show", slug=slug, _anchor=f"message-{message.id}"))
 
 
 @bp.get("/api/rooms")

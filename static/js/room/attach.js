@@ -164,6 +164,10 @@ export function setUpAttachments(room, composer) {
 
   box.hidden = true;
   button.hidden = false;
+  const fallback = document.querySelector(".composer-file-fallback");
+  if (fallback) {
+    fallback.remove(); // the no-script form's own file field
+  }
   button.addEventListener("click", () => input.click());
   input.addEventListener("change", () => {
     add(input.files);
