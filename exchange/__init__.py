@@ -121,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .agenda.views import bp as agenda_bp
     from .announcements.views import bp as announcements_bp
+    from .conversations.views import bp as conversations_bp
     from .dashboard.views import bp as dashboard_bp
     from .event.views import bp as event_bp
     from .files.views import bp as files_bp
@@ -150,6 +151,7 @@ def _register_blueprints(app: Flask) -> None:
         files_bp,
         moderation_bp,
         people_bp,
+        conversations_bp,
         dashboard_bp,
         about_bp,
         opendata_bp,

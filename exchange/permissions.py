@@ -24,6 +24,7 @@ from flask_login import current_user
 from .accounts.models import Role
 from .accounts.models import User
 from .errors import Forbidden
+from .errors import NotFound
 from .errors import Unauthenticated
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -78,6 +79,8 @@ class Action(StrEnum):
     VOTE_POLL = "vote_poll"
     CLOSE_POLL = "close_poll"
     CONFIRM_ADDRESSES = "confirm_addresses"
+    START_CONVERSATION = "start_conversation"
+    BLOCK_PEOPLE = "block_people"
 
 
 #: Who a permission is asked about: a signed-in person, Flask-Login's anonymous
@@ -120,6 +123,11 @@ def _own_visible_message(user: User, message: Any) -> bool:
     return bool(message.author_id == user.id and not message.is_hidden)
 
 
+def _own_visible_message_of_a_themed_room(user: User, message: Any) -> bool:
+    """A conversation stays private: nothing of it becomes a public practice."""
+    return _own_visible_message(user, message) and message.room.kind != "direct"
+
+
 def _listed_or_self_or_staff(user: User, person: Any) -> bool:
     """A profile shows to everyone if its person agreed; to themselves and staff always."""
     return bool(person.listed or person.id == user.id or user.role in STAFF)
@@ -145,6 +153,38 @@ def _staff_or_speaking(user: User, target: Any) -> bool:
     return speaking_session(user, room, now()) is not None
 
 
+def _private_to_others(user: User, target: Any) -> bool:
+    """Whether ``target`` is a conversation, or a message of one, that ``user`` is not in.
+
+    Such a thing does not exist for them, whatever their role: every action on it
+    is refused as if it did not exist (``not_found``), moderators' and organizers' too.
+    """
+    room = target if hasattr(target, "has_member") else getattr(target, "room", None)
+    if getattr(room, "kind", None) != "direct":
+        return False
+    return not room.has_member(user.id)  # type: ignore[union-attr]
+
+
+def _member_of_private_room(user: User, room: Any) -> bool:
+    """A themed room is open to everyone; a conversation to its members only."""
+    return not _private_to_others(user, room)
+
+
+def _may_write_to(user: User, person: Any) -> bool:
+    """Someone else, not an attendee (they cannot answer), whose profile the writer may see."""
+    return bool(
+        person.id != user.id
+        and person.role in DELEGATES | STAFF
+        and person.deleted_at is None
+        and person.banned_at is None
+        and (person.listed or user.role in STAFF)
+    )
+
+
+def _someone_else(user: User, person: Any) -> bool:
+    return bool(person.id != user.id)
+
+
 def _may_read_file(user: User, file: Any) -> bool:
     from .files.services import may_read  # files build on this table, not the reverse
 
@@ -153,7 +193,9 @@ def _may_read_file(user: User, file: Any) -> bool:
 
 PERMISSIONS: Mapping[Action, Rule] = {
     Action.MANAGE_OWN_ACCOUNT: Rule(EVERY_ROLE),
-    Action.JOIN_ROOM: Rule(EVERY_ROLE),
+    Action.JOIN_ROOM: Rule(
+        EVERY_ROLE, _member_of_private_room, "conversations: their members only, whatever the role"
+    ),
     Action.VIEW_PEOPLE: Rule(
         EVERY_ROLE,
         _listed_or_self_or_staff,
@@ -184,8 +226,8 @@ PERMISSIONS: Mapping[Action, Rule] = {
     Action.POST_PRACTICE: Rule(DELEGATES, condition_text="for their own administration"),
     Action.DEVELOP_PRACTICE: Rule(
         DELEGATES,
-        _own_visible_message,
-        "from their own visible chat messages, for their own administration",
+        _own_visible_message_of_a_themed_room,
+        "from their own visible chat messages in themed rooms, for their own administration",
     ),
     Action.EDIT_PRACTICE: Rule(
         DELEGATES | STAFF,
@@ -235,6 +277,14 @@ PERMISSIONS: Mapping[Action, Rule] = {
     Action.CONFIRM_ADDRESSES: Rule(
         ORGANIZERS, condition_text="vouch for a person's email address without the mailed link"
     ),
+    Action.START_CONVERSATION: Rule(
+        DELEGATES | STAFF,
+        _may_write_to,
+        "with up to 7 delegates, moderators or organizers they may see in the directory",
+    ),
+    Action.BLOCK_PEOPLE: Rule(
+        EVERY_ROLE, _someone_else, "anyone but themselves; the blocked person is not told"
+    ),
 }
 
 
@@ -255,6 +305,7 @@ NEEDS_CONFIRMED_ADDRESS = frozenset(
         Action.DEVELOP_QUESTION,
         Action.OPEN_POLL,
         Action.VOTE_POLL,
+        Action.START_CONVERSATION,
     }
 )
 
@@ -272,6 +323,8 @@ def can(user: Visitor, action: Action, target: object = None) -> bool:
     rule = PERMISSIONS[action]
     if user.role not in rule.roles:
         return False
+    if target is not None and _private_to_others(user, target):
+        return False
     if rule.condition is not None and target is not None:
         return rule.condition(user, target)
     return True
@@ -283,6 +336,8 @@ def check(user: Visitor, action: Action, target: object = None) -> None:
         raise Unauthenticated()
     if _unconfirmed(user, action):
         raise Forbidden(_l("Confirm your email address first: follow the link we mailed you."))
+    if target is not None and _private_to_others(user, target):
+        raise NotFound()
     if not can(user, action, target):
         raise Forbidden()
 

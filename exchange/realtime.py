@@ -236,6 +236,23 @@ def room_active(message: Message) -> None:
         flush_activity()
 
 
+def conversation_active(message: Message, unread: dict[int, tuple[int, int]]) -> None:
+    """Tell each member of a message's conversation, on every socket they have open, that it
+    came: ``conversation_activity {room, message, unread_count, unread_total}``.
+
+    Only members hear of a conversation: it never goes into ``room_activity``.
+    ``unread`` holds each member's (count in this conversation, count in all of theirs).
+    """
+    payload = {"room": message.room.slug, "message": message_json(message)}
+    for user_id, (count, total) in unread.items():
+        socketio.emit(
+            "conversation_activity",
+            {**payload, "unread_count": count, "unread_total": total},
+            to=user_channel(user_id),
+            namespace=NAMESPACE,
+        )
+
+
 def flush_activity() -> None:
     """Send ``room_activity {rooms: [{room, last_message_id, count}]}`` for what was gathered."""
     pending = _pending()

@@ -27,10 +27,12 @@ from .i18n import locale_code
 from .moderation.models import AuditAction
 from .moderation.services import open_report_count
 from .moderation.services import unread_notices
+from .people.services import blocked_by
 from .permissions import Action
 from .permissions import can
 from .rooms.mentions import unread_mention_total
 from .rooms.schemas import reactions_json
+from .rooms.unread import conversations_unread_total
 from .serialize import excerpt
 from .serialize import iso_utc as protocol_iso_utc
 
@@ -67,6 +69,8 @@ def _template_context() -> dict[str, Any]:
         "open_report_count": _open_report_count,
         "banners": _banners,
         "unread_mention_count": _unread_mention_count,
+        "unread_conversation_count": _unread_conversation_count,
+        "blocked_people": _blocked_people,
         "language_choices": lambda: language_names(current_app.config["LANGUAGES"]),
         "chosen_timezone": lambda: session.get("timezone"),
         "plural_samples": plural_samples,
@@ -104,6 +108,20 @@ def _unread_mention_count() -> int:
     if not current_user.is_authenticated:
         return 0
     return unread_mention_total(current_user)
+
+
+def _unread_conversation_count() -> int:
+    """How many messages of their conversations the signed-in person has not read (the menu)."""
+    if not current_user.is_authenticated:
+        return 0
+    return conversations_unread_total(current_user)
+
+
+def _blocked_people() -> list[Any]:
+    """The people the signed-in person blocked (their account page lists them)."""
+    if not current_user.is_authenticated:
+        return []
+    return blocked_by(current_user)
 
 
 def _unread_notices() -> list[Any]:

@@ -222,3 +222,22 @@ class AccountToken(Base):
     used_at: Mapped[dt.datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class Block(Base):
+    """One person's refusal of new conversations from another (people.services.block).
+
+    The blocked person is not told: nothing they see changes until they try to write.
+    """
+
+    __tablename__ = "blocks"
+
+    blocker_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    blocked_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[created_at]
+
+    blocked: Mapped[User] = relationship(foreign_keys=[blocked_id])

@@ -15,6 +15,7 @@ from ..accounts.models import Role
 from ..accounts.models import User
 from ..db import utcnow
 from ..event.models import Administration
+from ..event.models import public_room_ids
 from ..event.models import Room
 from ..event.services import list_rooms
 from ..extensions import db
@@ -124,7 +125,9 @@ def overview(*, hours: int = 24) -> Overview:
         online_by_room=[(room, counts.get(room.id, 0)) for room in rooms],
         people_by_role=_people_by_role(),
         messages_total=_count(
-            sa.select(sa.func.count()).select_from(Message).where(Message.visible())
+            sa.select(sa.func.count())
+            .select_from(Message)
+            .where(Message.visible(), Message.room_id.in_(public_room_ids()))
         ),
         hours=[start + dt.timedelta(hours=n) for n in range(hours)],
         messages_by_room_hour=_messages_by_room_hour(rooms, start),
@@ -189,7 +192,9 @@ def _messages_by_room_hour(
     by_room_hour: dict[int, Counter[dt.datetime]] = {room.id: Counter() for room in rooms}
     recent = db.session.execute(
         sa.select(Message.room_id, Message.created_at).where(
-            Message.created_at >= start, Message.visible()
+            Message.created_at >= start,
+            Message.visible(),
+            Message.room_id.in_(public_room_ids()),
         )
     )
     for room_id, created in recent:  # bucketed here: the same code on SQLite and PostgreSQL
@@ -213,7 +218,11 @@ def _administration_activity(published: sa.Subquery) -> list[AdministrationActiv
         session.execute(
             sa.select(User.administration_id, sa.func.count(Message.id))
             .join(Message, Message.author_id == User.id)
-            .where(User.administration_id.is_not(None), Message.visible())
+            .where(
+                User.administration_id.is_not(None),
+                Message.visible(),
+                Message.room_id.in_(public_room_ids()),
+            )
             .group_by(User.administration_id)
         ).all()
     )

@@ -51,7 +51,12 @@ class Event(Base):
     locations: Mapped[dict[str, str]] = mapped_column(default=dict)
     website: Mapped[str] = mapped_column(sa.String(300), default="")
 
-    rooms: Mapped[list[Room]] = relationship(back_populates="event", order_by="Room.position")
+    #: The themed rooms of the event file; conversations (kind "direct") are never among them.
+    rooms: Mapped[list[Room]] = relationship(
+        primaryjoin="and_(Event.id == Room.event_id, Room.kind == 'public')",
+        order_by="Room.position",
+        viewonly=True,
+    )
 
     def name_in(self, locale: str) -> str:
         return pick_translation(self.names, locale)
@@ -74,8 +79,19 @@ class Event(Base):
         return any(texts and language not in texts for texts in texts)
 
 
+class RoomKind(StrEnum):
+    """A themed room of the event file, or a private conversation between a few people."""
+
+    PUBLIC = "public"
+    DIRECT = "direct"
+
+
 class Room(Base):
-    """A themed room: a place to chat live, and a theme for best practices."""
+    """A themed room: a place to chat live, and a theme for best practices.
+
+    A room of kind ``direct`` is a conversation (exchange/conversations): only its
+    members (``RoomMember``) see it, and nothing that lists rooms shows it.
+    """
 
     __tablename__ = "rooms"
 
@@ -91,11 +107,30 @@ class Room(Base):
     slow_mode_seconds: Mapped[int] = mapped_column(default=0)
     #: Questions asked here wait for a moderator's approval before others see them.
     questions_moderated: Mapped[bool] = mapped_column(default=False)
+    kind: Mapped[RoomKind] = mapped_column(
+        enum_type(RoomKind, length=16), default=RoomKind.PUBLIC, server_default="public"
+    )
     created_at: Mapped[created_at]
 
-    event: Mapped[Event] = relationship(back_populates="rooms")
+    event: Mapped[Event] = relationship()
+    #: The people of a conversation (none for a public room), in the order they were added.
+    members: Mapped[list[RoomMember]] = relationship(
+        order_by="RoomMember.joined_at, RoomMember.user_id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    @property
+    def is_direct(self) -> bool:
+        return self.kind is RoomKind.DIRECT
+
+    def has_member(self, user_id: int) -> bool:
+        return any(member.user_id == user_id for member in self.members)
 
     def name_in(self, locale: str) -> str:
+        """The room's name; a conversation's is the names of its members."""
+        if self.is_direct:
+            return ", ".join(member.user.display_name for member in self.members)
         return pick_translation(self.names, locale)
 
     def description_in(self, locale: str) -> str:
@@ -103,6 +138,27 @@ class Room(Base):
 
     def __repr__(self) -> str:
         return f"<Room {self.slug}>"
+
+
+def public_room_ids() -> sa.Select[int]:
+    """The ids of the themed rooms: what public listings and counts narrow messages to."""
+    return sa.select(Room.id).where(Room.kind == RoomKind.PUBLIC)
+
+
+class RoomMember(Base):
+    """One person of a conversation (a room of kind ``direct``)."""
+
+    __tablename__ = "room_members"
+
+    room_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    joined_at: Mapped[created_at]
+
+    user: Mapped[User] = relationship()
 
 
 class AdministrationKind(StrEnum):

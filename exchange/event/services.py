@@ -17,14 +17,18 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 
+from ..accounts.models import User
 from ..agenda.models import AgendaSession
 from ..errors import Invalid
 from ..errors import NotFound
 from ..extensions import db
+from ..permissions import Action
+from ..permissions import can
 from .models import Administration
 from .models import AdministrationKind
 from .models import Event
 from .models import Room
+from .models import RoomKind
 
 logger = logging.getLogger(__name__)
 
@@ -160,7 +164,10 @@ def _create_update_or_archive(
 ) -> None:
     """Match the file's ``rows`` to what is stored by slug: create what is new, update
     the rest, and archive (never delete) what the file no longer lists."""
-    stored: dict[str, _Listed] = {item.slug: item for item in db.session.scalars(sa.select(model))}
+    query = sa.select(model)
+    if model is Room:  # conversations are not the event file's: never archived by it
+        query = query.where(Room.kind == RoomKind.PUBLIC)
+    stored: dict[str, _Listed] = {item.slug: item for item in db.session.scalars(query)}
     for values in rows:
         item = stored.pop(values["slug"], None)
         if item is None:
@@ -584,20 +591,28 @@ def current_event() -> Event | None:
 
 
 def list_rooms() -> list[Room]:
-    """Return the open rooms in the order the event file gives."""
+    """Return the open themed rooms in the order the event file gives (never conversations)."""
     return list(
         db.session.scalars(
-            sa.select(Room).where(Room.is_archived.is_(False)).order_by(Room.position)
+            sa.select(Room)
+            .where(Room.is_archived.is_(False), Room.kind == RoomKind.PUBLIC)
+            .order_by(Room.position)
         )
     )
 
 
-def get_room(slug: str) -> Room:
-    """Return an open room by slug, or raise :class:`NotFound`."""
-    room = db.session.scalars(
-        sa.select(Room).where(Room.slug == slug, Room.is_archived.is_(False))
-    ).first()
-    if room is None:
+def get_room(slug: str, reader: User | None = None) -> Room:
+    """Return an open themed room by slug, or raise :class:`NotFound`.
+
+    With a ``reader``, a conversation they are a member of is found too: chat
+    handlers pass one, while themes, questions and every public listing do not,
+    so they never reach a conversation. To anyone else a conversation does not exist.
+    """
+    query = sa.select(Room).where(Room.slug == slug, Room.is_archived.is_(False))
+    if reader is None:
+        query = query.where(Room.kind == RoomKind.PUBLIC)
+    room = db.session.scalars(query).first()
+    if room is None or (reader is not None and not can(reader, Action.JOIN_ROOM, room)):
         raise NotFound()
     return room
 

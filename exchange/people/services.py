@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from .. import permissions
+from ..accounts.models import Block
 from ..accounts.models import Role
 from ..accounts.models import User
 from ..errors import Invalid
@@ -151,3 +152,44 @@ def update_profile(
     db.session.commit()
     logger.info("user %r updated their profile (listed: %s)", user.id, listed)
     return user
+
+
+def block(blocker: User, person_id: int) -> User:
+    """Refuse new conversations from a person whose profile ``blocker`` may see; return them.
+
+    Blocking twice is blocking once. The blocked person is not told.
+    """
+    person = profile(blocker, person_id)
+    permissions.check(blocker, permissions.Action.BLOCK_PEOPLE, person)
+    if db.session.get(Block, (blocker.id, person.id)) is None:
+        db.session.add(Block(blocker_id=blocker.id, blocked_id=person.id))
+        db.session.commit()
+        logger.info("%r blocked %r", blocker.id, person.id)
+    return person
+
+
+def unblock(blocker: User, person_id: int) -> None:
+    """Take a block back; unblocking someone not blocked changes nothing."""
+    permissions.check(blocker, permissions.Action.BLOCK_PEOPLE)
+    found = db.session.get(Block, (blocker.id, person_id))
+    if found is not None:
+        db.session.delete(found)
+        db.session.commit()
+        logger.info("%r unblocked %r", blocker.id, person_id)
+
+
+def blocked_by(user: User) -> list[User]:
+    """The people ``user`` blocked, by name (their settings list them)."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(Block, Block.blocked_id == User.id)
+            .where(Block.blocker_id == user.id)
+            .order_by(User.name, User.id)
+        )
+    )
+
+
+def has_blocked(blocker_id: int, blocked_id: int) -> bool:
+    """Whether one person blocked another."""
+    return db.session.get(Block, (blocker_id, blocked_id)) is not None

@@ -25,6 +25,7 @@ from ..payloads import query_int
 from ..permissions import acting_user
 from ..permissions import Action
 from ..permissions import requires
+from ..security import safe_next_url
 from ..templating import country_name
 from . import services
 from .forms import ProfileForm
@@ -60,9 +61,29 @@ def show(person_id: int) -> ResponseReturnValue:
     return render_template(
         "people/show.html",
         person=person,
+        blocked=services.has_blocked(acting_user().id, person.id),
         language_labels=dict(language_names(CONTENT_LANGUAGES)),
         topic_labels=dict(_topic_choices()),
     )
+
+
+@bp.post("/people/<int:person_id>/block")
+@requires(Action.BLOCK_PEOPLE)
+def block(person_id: int) -> ResponseReturnValue:
+    """Refuse new conversations from this person (they are not told); back to their profile."""
+    person = services.block(acting_user(), person_id)
+    flash(_("You blocked %(name)s.", name=person.display_name), "success")
+    return redirect(url_for("people.show", person_id=person_id))
+
+
+@bp.post("/people/<int:person_id>/unblock")
+@requires(Action.BLOCK_PEOPLE)
+def unblock(person_id: int) -> ResponseReturnValue:
+    """Take a block back; then back where the button was (a profile, or one's account)."""
+    services.unblock(acting_user(), person_id)
+    flash(_("The block is taken back."), "success")
+    default = url_for("people.show", person_id=person_id)
+    return redirect(safe_next_url(request.form.get("next"), default))
 
 
 @bp.route("/account/profile", methods=["GET", "POST"])

@@ -37,6 +37,7 @@ from ..errors import NotFound
 from ..errors import RateLimited
 from ..errors import TooLong
 from ..event.models import Administration
+from ..event.models import public_room_ids
 from ..event.models import Room
 from ..event.services import get_room
 from ..extensions import db
@@ -290,7 +291,11 @@ def discussion(practice: Practice, reader: Any, limit: int = 50) -> list[Message
         source_id = practice.source.message_id
         links = sa.or_(links, Message.id == source_id, Message.reply_to_id == source_id)
     rows = db.session.scalars(
-        rooms.with_authors(sa.select(Message).where(links, Message.visible()))
+        rooms.with_authors(
+            sa.select(Message).where(
+                links, Message.visible(), Message.room_id.in_(public_room_ids())
+            )
+        )
         .order_by(Message.id.desc())
         .limit(limit)
     )

@@ -21,7 +21,7 @@ def _may_attach(actor: Any, message: Message) -> bool:
 
 def _may_read(reader: Any, message: Message) -> bool:
     """Whoever may read the room; a hidden message's files, only moderators and organizers."""
-    if not can(reader, Action.JOIN_ROOM):
+    if not can(reader, Action.JOIN_ROOM, message.room):
         return False
     return not message.is_hidden or can(reader, Action.SEE_HIDDEN_CONTENT, message)
 

@@ -100,7 +100,7 @@ def on_join(payload: Payload) -> dict[str, Any]:
     changes_after = payload.optional_int("changes_after")
     user = acting_user()
     staff = can(user, Action.SEE_HIDDEN_CONTENT)
-    room = get_room(slug)
+    room = get_room(slug, user)
     channel = realtime.room_channel(slug)
     join_room(channel)
     try:
@@ -137,7 +137,7 @@ def on_leave(payload: Payload) -> dict[str, Any]:
     """Client sends ``leave {room}``; it stops receiving the room's events."""
     slug = payload.text("room", max_length=80)
     leave_room(realtime.room_channel(slug))
-    services.leave(connection_id(), slug)
+    services.leave(connection_id(), slug, acting_user())
     return {"ok": True}
 
 
@@ -152,7 +152,7 @@ def on_send(payload: Payload) -> dict[str, Any]:
     of files the sender uploaded for it; each person of ``mentions`` whose
     ``@Name`` the body holds gets ``mention``.
     """
-    room = get_room(payload.text("room", max_length=80))
+    room = get_room(payload.text("room", max_length=80), acting_user())
     practice_id = payload.optional_int("practice_id", minimum=1)
     attachments = payload.data.get("attachments")
     message = services.post_message(
@@ -217,7 +217,7 @@ def on_read(payload: Payload) -> dict[str, Any]:
     The position never moves backwards; the person's other sockets get
     ``read {room, message_id, unread_count}`` when it moves.
     """
-    room = get_room(payload.text("room", max_length=80))
+    room = get_room(payload.text("room", max_length=80), acting_user())
     message_id = payload.required_int("message_id", minimum=1)
     state = unread.mark_read(acting_user(), room, message_id, skip_sid=connection_id())
     return {

@@ -69,7 +69,7 @@ def resolve(room: Room, author: User, body: str, mention_ids: Sequence[int]) -> 
     the body no longer holds (the writer erased it) is simply not told.
     """
     resolved = Resolved()
-    _name(resolved, author, body, _offered(mention_ids))
+    _name(resolved, room, author, body, _offered(mention_ids))
     if _tells_room(author, body, resolved):
         named = {user.id for user in resolved.named}
         resolved.followers = [
@@ -103,7 +103,7 @@ def resolve_edit(
     candidates = [earlier[user_id] for user_id in earlier_ids if user_id in earlier]
     candidates += [user for user in offered if user.id not in earlier]
     resolved = Resolved()
-    _name(resolved, author, body, candidates)
+    _name(resolved, message.room, author, body, candidates)
     if len(resolved.named) > MAX_MENTIONS:
         raise Invalid(
             _l("A message can name at most %(max)d people.", max=MAX_MENTIONS), field="mentions"
@@ -140,9 +140,16 @@ def _offered(mention_ids: Sequence[int]) -> list[User]:
     return [people[user_id] for user_id in wanted]
 
 
-def _name(resolved: Resolved, author: User, body: str, candidates: Iterable[User]) -> None:
-    """Keep the candidates whose ``@Name`` the body holds as a whole, the author left out."""
+def _name(
+    resolved: Resolved, room: Room, author: User, body: str, candidates: Iterable[User]
+) -> None:
+    """Keep the candidates whose ``@Name`` the body holds as a whole, the author left out.
+
+    A conversation tells nobody outside it.
+    """
     for user in candidates:
+        if room.is_direct and not room.has_member(user.id):
+            continue
         text = f"@{user.name}"
         pattern = mention_pattern([text])
         if user.id != author.id and pattern is not None and pattern.search(body):

@@ -23,8 +23,11 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from .. import permissions
+from ..accounts.models import User
 from ..db import is_postgresql
 from ..errors import Invalid
+from ..event.models import public_room_ids
+from ..event.models import RoomMember
 from ..event.services import get_room
 from ..extensions import db
 from ..practices.search import MAX_TERM_LENGTH
@@ -72,9 +75,15 @@ def search_messages(
     terms = search_terms(query.text)
     if not terms:
         raise Invalid(_l("Search for at least one word of two letters or more."), field="q")
-    select = sa.select(Message.id).where(Message.visible())
+    assert isinstance(reader, User)  # the check above let only signed-in people through
+    # Themed rooms' messages, and those of the reader's own conversations only.
+    theirs = sa.select(RoomMember.room_id).where(RoomMember.user_id == reader.id)
+    select = sa.select(Message.id).where(
+        Message.visible(),
+        sa.or_(Message.room_id.in_(public_room_ids()), Message.room_id.in_(theirs)),
+    )
     if query.room:
-        select = select.where(Message.room_id == get_room(query.room).id)
+        select = select.where(Message.room_id == get_room(query.room, reader).id)
     if query.author is not None:
         select = select.where(Message.author_id == query.author)
     if query.before is not None:

@@ -21,6 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import permissions
 from .. import realtime
+from ..accounts.models import Block
 from ..accounts.models import User
 from ..db import utcnow
 from ..errors import Forbidden
@@ -143,6 +144,8 @@ def post_message(
         # The archive, mute and slow mode apply to new messages, not to retries of stored ones.
         check_rooms_open()
         check_can_post(author, room)
+        if room.is_direct:
+            check_not_blocked(room, author)
         original = reply_target(room, reply_to) if reply_to is not None else None
         file_ids = _attachable(author, attachments)
         told = mention_rules.resolve(room, author, body, mentions)
@@ -152,7 +155,10 @@ def post_message(
         if created:
             logger.debug("message %r stored in %s", message.id, room.slug)
             realtime.message_posted(message)
-            realtime.room_active(message)
+            if room.is_direct:
+                realtime.conversation_active(message, unread.members_unread(room))
+            else:
+                realtime.room_active(message)
             realtime.mentioned(message, [user.id for user in told.named] + told.followers)
             if original is not None and original.author_id != author.id:
                 realtime.replied(message, original.author_id)
@@ -172,6 +178,15 @@ def post_message(
     if not existing.is_hidden:  # a retry must never bring a hidden message back
         realtime.message_posted(existing)
     return existing
+
+
+def check_not_blocked(room: Room, author: User) -> None:
+    """Refuse a message in a one-to-one conversation from someone the other person blocked."""
+    if len(room.members) != 2:
+        return  # a group goes on: one member's block does not silence the others
+    other = next((m.user_id for m in room.members if m.user_id != author.id), None)
+    if other is not None and db.session.get(Block, (other, author.id)) is not None:
+        raise Forbidden(_l("You cannot write in this conversation any more."))
 
 
 def _attachable(author: User, attachments: Sequence[Any]) -> tuple[int, ...]:
@@ -524,7 +539,7 @@ def join(
 def announce_typing(user: User, slug: str, *, joined: bool, sid: str | None = None) -> None:
     """Tell a room that ``user`` is writing, if they joined it and may post now."""
     if not joined:
-        get_room(slug)  # an unknown room is not_found; a known one needs a join first
+        get_room(slug, user)  # an unknown room is not_found; a known one needs a join first
         raise Invalid(_l("Join the room first."), field="room")
     if user.muted_at(utcnow()):
         raise Forbidden()
@@ -560,9 +575,9 @@ def last_moderation_change(room: Room) -> int:
     )
 
 
-def leave(sid: str, slug: str) -> Room:
+def leave(sid: str, slug: str, user: User) -> Room:
     """Leave a room: forget presence there and tell the room."""
-    room = get_room(slug)
+    room = get_room(slug, user)
     if presence.leave_room(sid, room):
         realtime.presence_changed([room.id])
     return room

@@ -39,6 +39,8 @@ from ..db import changed_rows
 from ..db import utcnow
 from ..errors import NotFound
 from ..event.models import Room
+from ..event.models import RoomKind
+from ..event.models import RoomMember
 from ..extensions import db
 from .models import Message
 from .models import ReadPosition
@@ -256,3 +258,24 @@ def _write(positions: Mapping[PositionKey, int]) -> int:
         return changed_rows(db.session.execute(statement.values(rows[0])))
     db.session.execute(statement, rows)
     return len(rows)
+
+
+def conversations_unread_total(user: User) -> int:
+    """How many messages of their conversations ``user`` has not read (the menu's count)."""
+    rooms = db.session.scalars(
+        sa.select(Room)
+        .join(RoomMember, RoomMember.room_id == Room.id)
+        .where(RoomMember.user_id == user.id, Room.kind == RoomKind.DIRECT)
+    )
+    return sum(unread_counts(user, rooms).values())
+
+
+def members_unread(room: Room) -> dict[int, tuple[int, int]]:
+    """Each member of a conversation: their unread count in it, and in all their conversations."""
+    return {
+        member.user_id: (
+            read_state(member.user, room).unread_count,
+            conversations_unread_total(member.user),
+        )
+        for member in room.members
+    }

@@ -81,8 +81,8 @@ def search_page() -> ResponseReturnValue:
 @bp.get("/rooms/<slug>")
 @requires(Action.JOIN_ROOM)
 def show(slug: str) -> ResponseReturnValue:
-    room = get_room(slug)
     user = acting_user()
+    room = get_room(slug, user)
     staff = can(user, Action.SEE_HIDDEN_CONTENT, room)
     past = services.history(room, user)
     online = presence.online_in(room.id, limit=current_app.config["PRESENCE_LIST_LIMIT"])
@@ -130,8 +130,8 @@ def _reply_draft(room: Room) -> Message | None:
 @requires(Action.SEND_MESSAGE)
 def post(slug: str) -> ResponseReturnValue:
     """Send a message without JavaScript; the form's client_id makes resubmits harmless."""
-    room = get_room(slug)
     user = acting_user()
+    room = get_room(slug, user)
     client_id = request.form.get("client_id", "")
     with flash_refusal(_l("Your message was not sent: %(reason)s")):
         # A resubmitted form finds its message stored: its file is not uploaded twice.
@@ -214,8 +214,8 @@ def api_index() -> ResponseReturnValue:
 @bp.get("/api/rooms/<slug>/messages")
 @requires(Action.JOIN_ROOM)
 def api_messages(slug: str) -> ResponseReturnValue:
-    room = get_room(slug)
     reader = acting_user()
+    room = get_room(slug, reader)
     staff = can(reader, Action.SEE_HIDDEN_CONTENT, room)
     past = services.history(
         room,
@@ -287,7 +287,7 @@ def api_revisions(message_id: int) -> ResponseReturnValue:
 @bp.get("/api/rooms/<slug>/online")
 @requires(Action.JOIN_ROOM)
 def api_online(slug: str) -> ResponseReturnValue:
-    room = get_room(slug)
+    room = get_room(slug, acting_user())
     online = presence.online_in(room.id)
     return jsonify(
         {

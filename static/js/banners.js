@@ -4,6 +4,8 @@
  * "Close" is remembered by the server without leaving the page. Without JavaScript the
  * server renders the banners and "Close" is a plain form.
  */
+import { pageSocket } from "./page-socket.js";
+
 const MAX_TIMEOUT_MS = 2147483647;
 
 const section = document.getElementById("banners");
@@ -92,7 +94,8 @@ export function watchBanners(socket) {
 if (list) {
   list.querySelectorAll(".banner").forEach(enhance);
   // A room opens its own connection and hands it over (room/main.js).
-  if (template && !document.getElementById("room") && typeof window.io === "function") {
-    watchBanners(window.io({ reconnectionDelay: 2000, reconnectionDelayMax: 30000 }));
+  const socket = template ? pageSocket() : null;
+  if (socket) {
+    watchBanners(socket);
   }
 }

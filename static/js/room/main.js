@@ -5,6 +5,7 @@
  */
 import { watchBanners } from "../banners.js";
 import { watchReportCount } from "../report-count.js";
+import { watchConversations } from "../conversations.js";
 import { setUpAttachments } from "./attach.js";
 import { createBus } from "./bus.js";
 import { setUpPanels } from "./panels.js";
@@ -57,6 +58,7 @@ if (root && typeof window.io === "function") {
   setUpFileEvents(room, connection.socket);
   watchBanners(connection.socket);
   watchReportCount(connection.socket);
+  watchConversations(connection.socket);
   setUpUnread(room, room.messages, connection.socket);
   setUpMentions(room, room.messages, connection.socket);
   setUpNotifications(room, connection.socket);

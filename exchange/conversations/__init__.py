@@ -1,0 +1,1 @@
+"""Conversations: private rooms of two to eight people."""

@@ -1,0 +1,115 @@
+"""Starting a conversation from a profile, and the Messages page (conversations/views.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from exchange.accounts.models import Role
+
+from ..support.live import csrf_token
+
+
+@pytest.fixture
+def signed_in(app, login):
+    def client_of(user):
+        client = app.test_client()
+        login(client, user)
+        return client
+
+    return client_of
+
+
+def test_a_profile_offers_to_message_its_person(signed_in, elena, salvatore):
+    page = signed_in(elena).get(f"/people/{salvatore.id}").get_data(as_text=True)
+    assert 'action="/conversations"' in page and "Message Salvatore" in page
+    own = signed_in(elena).get(f"/people/{elena.id}").get_data(as_text=True)
+    assert 'action="/conversations"' not in own
+
+
+def test_attendees_are_offered_no_message_button(signed_in, listed_user, salvatore):
+    attendee = listed_user(Role.ATTENDEE, name="Anna")
+    page = signed_in(attendee).get(f"/people/{salvatore.id}").get_data(as_text=True)
+    assert 'action="/conversations"' not in page
+
+
+def test_the_form_opens_the_conversation_and_reuses_it(signed_in, elena, salvatore):
+    client = signed_in(elena)
+    token = csrf_token(client.get(f"/people/{salvatore.id}").get_data(as_text=True))
+    first = client.post("/conversations", data={"csrf_token": token, "members": salvatore.id})
+    again = client.post("/conversations", data={"csrf_token": token, "members": salvatore.id})
+    assert first.status_code == again.status_code == 302
+    assert first.location == again.location and first.location.startswith("/rooms/dm-")
+    assert client.get(first.location).status_code == 200
+
+
+def test_a_refused_start_says_why_on_the_page_it_came_from(signed_in, elena, make_user):
+    hidden = make_user(Role.DELEGATE, name="Unlisted")
+    client = signed_in(elena)
+    token = csrf_token(client.get("/conversations").get_data(as_text=True))
+    response = client.post(
+        "/conversations",
+        data={"csrf_token": token, "members": hidden.id},
+        headers={"Referer": "/people"},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "The conversation was not started" in response.get_data(as_text=True)
+
+
+def test_json_starts_a_group_conversation(signed_in, elena, salvatore, outsider):
+    client = signed_in(elena)
+    token = csrf_token(client.get("/conversations").get_data(as_text=True))
+    headers = {"X-CSRFToken": token, "Accept": "application/json"}
+    created = client.post(
+        "/conversations", json={"members": [salvatore.id, outsider.id]}, headers=headers
+    )
+    assert created.status_code == 201
+    body = created.get_json()
+    assert body["created"] is True and body["room"].startswith("dm-")
+    bad = client.post("/conversations", json={"members": "everyone"}, headers=headers)
+    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid"
+
+
+@pytest.mark.parametrize("role", [Role.ATTENDEE])
+def test_attendees_may_not_start_one(signed_in, listed_user, salvatore, role):
+    attendee = listed_user(role, name="Anna")
+    client = signed_in(attendee)
+    token = csrf_token(client.get("/conversations").get_data(as_text=True))
+    refused = client.post(
+        "/conversations", json={"members": [salvatore.id]}, headers={"X-CSRFToken": token}
+    )
+    assert refused.status_code == 403
+
+
+def test_the_messages_page_lists_conversations_with_unread_counts(
+    app, signed_in, elena, salvatore, conversation
+):
+    from exchange.accounts.models import User
+    from exchange.event.services import get_room
+    from exchange.extensions import db
+    from exchange.rooms import services as rooms
+
+    with app.app_context():
+        author = db.session.get(User, elena.id)
+        rooms.post_message(get_room(conversation, author), author, "Ci vediamo alle 15?", "c-1")
+    client = signed_in(salvatore)
+    page = client.get("/conversations").get_data(as_text=True)
+    assert "Ci vediamo alle 15?" in page and f'data-room="{conversation}"' in page
+    assert "1 unread message" in page
+    listed = client.get("/api/conversations").get_json()
+    assert listed["unread_total"] == 1
+    (entry,) = listed["conversations"]
+    assert entry["room"] == conversation and entry["unread"] == 1
+    assert [person["name"] for person in entry["members"]] == ["Elena"]
+    assert entry["last_message"]["body"] == "Ci vediamo alle 15?"
+
+
+def test_an_empty_messages_page_says_how_to_start(signed_in, elena):
+    page = signed_in(elena).get("/conversations").get_data(as_text=True)
+    assert "You have no conversations yet." in page
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(app):
+    client = app.test_client()
+    assert client.get("/conversations").status_code in {302, 401}
+    assert client.get("/api/conversations").status_code == 401
