@@ -701,6 +701,11 @@ HTTP_MATRIX: dict[
         ),
         {**ANY_ACCOUNT, "attendee": "forbidden", "muted": "refused"},
     ),
+    # Reacting without JavaScript: attendees too; a muted person is told why not.
+    "rooms.react": (
+        lambda w, me: (f"/rooms/plenary/messages/{w.message_by()}/reactions", {"emoji": "👍"}),
+        {**ANY_ACCOUNT, "muted": "refused"},
+    ),
     "people.edit": (
         lambda w, me: ("/account/profile", {"listed": "y", "bio": "Hello", "languages": "it"}),
         ANY_ACCOUNT,
