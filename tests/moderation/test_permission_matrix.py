@@ -710,6 +710,20 @@ HTTP_MATRIX: dict[
         lambda w, me: ("/account/profile", {"listed": "y", "bio": "Hello", "languages": "it"}),
         ANY_ACCOUNT,
     ),
+    # A conversation with a listed delegate: delegates and staff; attendees cannot answer.
+    "conversations.start": (
+        lambda w, me: ("/conversations", {"members": str(_listed_delegate(w))}),
+        {**ANY_ACCOUNT, "attendee": "forbidden"},
+    ),
+    # Anyone with an account blocks (and unblocks) someone whose profile they may see.
+    "people.block": (
+        lambda w, me: (f"/people/{_listed_delegate(w)}/block", {}),
+        ANY_ACCOUNT,
+    ),
+    "people.unblock": (
+        lambda w, me: (f"/people/{w.target_user().id}/unblock", {}),
+        ANY_ACCOUNT,
+    ),
     "announcements.index": (
         lambda w, me: ("/announcements", {"body": "Lunch at one", "rooms": "plenary"}),
         STAFF_ONLY,
@@ -988,6 +1002,15 @@ PUBLIC_ROUTES = {
     "about.accessibility",
     "notifications.unsubscribe",  # the mailed link is the authority (tests/notifications)
 }
+
+
+def _listed_delegate(world: World) -> int:
+    """A delegate who agreed to be in the directory, so anyone may write to them."""
+    with world.app.app_context():
+        person = db.session.get(User, world.target_user().id)
+        person.listed = True
+        db.session.commit()
+        return person.id
 
 
 def _banner(world: World) -> int:
