@@ -1,8 +1,10 @@
 """Apply the retention periods: erase room messages older than their period, and their traces.
 
-A message past ``EXCHANGE_RETENTION_ROOM_MESSAGES_DAYS`` keeps its row (reports,
-moderation changes and read positions point at it) but loses what it said: its
-text, the files attached to it, and the excerpt that notices about it quoted.
+A message of a themed room past ``EXCHANGE_RETENTION_ROOM_MESSAGES_DAYS``, or of a
+conversation (direct messages) past ``EXCHANGE_RETENTION_DIRECT_MESSAGES_DAYS``,
+keeps its row (reports, moderation changes and read positions point at it) but
+loses what it said: its text, the files attached to it, and the excerpt that
+notices about it quoted.
 It is then hidden from everyone, as moderation hides things. Who wrote it,
 where and when stays, and the moderation log keeps what the law needs (who did
 what to which message, when, why), which never held bodies. Questions asked in
@@ -21,6 +23,8 @@ from dataclasses import field
 import sqlalchemy as sa
 from flask import current_app
 
+from ..event.models import Room
+from ..event.models import RoomKind
 from ..extensions import db
 from ..files.models import StoredFile
 from ..files.services import discard
@@ -41,7 +45,10 @@ RETENTION_REASON = "retention"
 class RetentionReport:
     """What the rules remove (or, in a dry run, would remove)."""
 
+    #: Before this, messages of themed rooms and questions go (None: they are kept).
     cutoff: dt.datetime | None
+    #: Before this, messages of conversations go (None: they are kept).
+    direct_cutoff: dt.datetime | None = None
     message_ids: list[int] = field(default_factory=list)
     file_ids: list[int] = field(default_factory=list)
     notice_ids: list[int] = field(default_factory=list)
@@ -50,17 +57,42 @@ class RetentionReport:
     vote_keys: list[tuple[int, int]] = field(default_factory=list)
 
     def lines(self) -> list[str]:
+        lines = []
+        periods = []
         if self.cutoff is None:
-            return ["Room messages are kept: EXCHANGE_RETENTION_ROOM_MESSAGES_DAYS is not set."]
-        return [
-            f"Room messages written before {self.cutoff.isoformat(timespec='seconds')}:",
+            lines.append(
+                "Room messages and questions are kept: "
+                "EXCHANGE_RETENTION_ROOM_MESSAGES_DAYS is not set."
+            )
+        else:
+            periods.append(f"room messages written before {_moment(self.cutoff)}")
+        if self.direct_cutoff is None:
+            lines.append(
+                "Direct messages are kept: EXCHANGE_RETENTION_DIRECT_MESSAGES_DAYS is not set."
+            )
+        else:
+            periods.append(f"direct messages written before {_moment(self.direct_cutoff)}")
+        if not periods:
+            return lines
+        heading = " and ".join(periods)
+        lines += [
+            f"{heading[0].upper()}{heading[1:]}:",
             f"  {len(self.message_ids)} message(s) erased: {_ids(self.message_ids)}",
             f"  {len(self.file_ids)} attached file(s) deleted: {_ids(self.file_ids)}",
-            f"  {len(self.notice_ids)} notice(s) without their excerpt: {_ids(self.notice_ids)}",
-            f"Questions asked before {self.cutoff.isoformat(timespec='seconds')}:",
-            f"  {len(self.question_ids)} question(s) erased: {_ids(self.question_ids)}",
-            f"  {len(self.vote_keys)} vote(s) for them deleted",
         ]
+        if self.cutoff is not None:
+            lines += [
+                f"  {len(self.notice_ids)} notice(s) without their excerpt: "
+                f"{_ids(self.notice_ids)}",
+                f"Questions asked before {_moment(self.cutoff)}:",
+                f"  {len(self.question_ids)} question(s) erased: {_ids(self.question_ids)}",
+                f"  {len(self.vote_keys)} vote(s) for them deleted",
+            ]
+        return lines
+
+
+def _moment(moment: dt.datetime) -> str:
+    return moment.isoformat(timespec="seconds")
 
 
 def _ids(ids: list[int]) -> str:
@@ -73,17 +105,30 @@ def room_message_cutoff(now: dt.datetime) -> dt.datetime | None:
     return None if days is None else now - dt.timedelta(days=days)
 
 
+def direct_message_cutoff(now: dt.datetime) -> dt.datetime | None:
+    """The moment before which messages of conversations go, or None when they are kept."""
+    days = current_app.config["RETENTION_DIRECT_MESSAGES_DAYS"]
+    return None if days is None else now - dt.timedelta(days=days)
+
+
 def expired(now: dt.datetime) -> RetentionReport:
     """Say what the retention rules remove at ``now``, changing nothing."""
     cutoff = room_message_cutoff(now)
-    report = RetentionReport(cutoff)
-    if cutoff is None:
+    direct_cutoff = direct_message_cutoff(now)
+    report = RetentionReport(cutoff, direct_cutoff)
+    periods = []
+    if cutoff is not None:
+        periods.append(sa.and_(Room.kind == RoomKind.PUBLIC, Message.created_at < cutoff))
+    if direct_cutoff is not None:
+        periods.append(sa.and_(Room.kind == RoomKind.DIRECT, Message.created_at < direct_cutoff))
+    if not periods:
         return report
     messages = list(
         db.session.scalars(
             sa.select(Message)
+            .join(Room, Room.id == Message.room_id)
             # An erased message has no text left (and a sent one always has some).
-            .where(Message.created_at < cutoff, Message.body != "")
+            .where(sa.or_(*periods), Message.body != "")
             .order_by(Message.id)
         )
     )
@@ -91,6 +136,8 @@ def expired(now: dt.datetime) -> RetentionReport:
     report.file_ids = [
         file.id for message in messages for file in files_of_owner(message, include_hidden=True)
     ]
+    if cutoff is None:
+        return report
     notices = db.session.scalars(
         sa.select(Notice).where(Notice.created_at < cutoff).order_by(Notice.id)
     )
