@@ -178,3 +178,19 @@ def conversations_of(user: User) -> list[Summary]:
 def unread_total(user: User) -> int:
     """How many messages of their conversations ``user`` has not read (the menu's count)."""
     return unread.conversations_unread_total(user)
+
+
+def counts() -> dict[str, int]:
+    """How many conversations were started and messages written in them, for the organizers'
+    dashboard: counts only, never who wrote to whom or what."""
+    direct_rooms = sa.select(Room.id).where(Room.kind == RoomKind.DIRECT)
+    return {
+        "conversations": db.session.scalar(
+            sa.select(sa.func.count()).select_from(direct_rooms.subquery())
+        )
+        or 0,
+        "direct_messages": db.session.scalar(
+            sa.select(sa.func.count()).select_from(Message).where(Message.room_id.in_(direct_rooms))
+        )
+        or 0,
+    }

@@ -13,6 +13,7 @@ from ..about.models import AccessibilityFeedback
 from ..accounts.models import EmailInvitation
 from ..accounts.models import Role
 from ..accounts.models import User
+from ..conversations.services import counts as conversation_counts
 from ..db import utcnow
 from ..event.models import Administration
 from ..event.models import public_room_ids
@@ -77,6 +78,9 @@ class Overview:
     #: Polls opened, and ballots cast in them: counts only.
     polls: int = 0
     poll_ballots: int = 0
+    #: Conversations started, and messages written in them: counts only, never who or what.
+    conversations: int = 0
+    direct_messages: int = 0
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -119,6 +123,7 @@ def overview(*, hours: int = 24) -> Overview:
     by_theme = _count_by(published.c.theme_id)
     asked = question_counts()
     polled = poll_counts()
+    written = conversation_counts()
     return Overview(
         generated_at=now,
         online_total=presence.online_people(limit=0).count,
@@ -162,6 +167,8 @@ def overview(*, hours: int = 24) -> Overview:
         question_votes=asked["question_votes"],
         polls=polled["polls"],
         poll_ballots=polled["poll_ballots"],
+        conversations=written["conversations"],
+        direct_messages=written["direct_messages"],
     )
 
 

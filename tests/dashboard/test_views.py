@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from exchange.accounts.invitations import invite_by_email
 from exchange.accounts.models import Role
 from exchange.accounts.models import User
+from exchange.conversations.services import start_conversation
 from exchange.dashboard.charts import bar_chart
 from exchange.dashboard.charts import column_chart
 from exchange.event.models import Administration
@@ -16,6 +17,7 @@ from exchange.event.models import Room
 from exchange.event.services import get_administration
 from exchange.extensions import db
 from exchange.people import services as people
+from exchange.rooms.services import post_message
 
 from ..csv_checks import assert_safe_for_spreadsheets
 
@@ -222,3 +224,29 @@ def test_polls_are_counted_and_closed_ones_exported_without_voters(
     ]
     assert "open?" not in text  # only closed polls
     assert "Voter" not in text and "Giulia" not in text
+
+
+def test_the_dashboard_counts_conversations_and_their_messages_never_who_or_what(
+    client, organizer, make_user
+):
+    elena = make_user(Role.DELEGATE, name="Elena")
+    peers = [make_user(Role.DELEGATE, name=f"Peer {n}") for n in range(2)]
+    with client.application.app_context():
+        for peer in peers:
+            db.session.get(User, peer.id).listed = True
+        db.session.commit()
+        writer = db.session.get(User, elena.id)
+        for n, peer in enumerate(peers):
+            conversation, _created = start_conversation(writer, [peer.id])
+            for k in range(n + 2):
+                post_message(conversation, writer, f"Between us only {n}-{k}", f"dm-{n}-{k}")
+    figures = client.get("/organizer/figures").get_data(as_text=True)
+    started = figures[figures.index("conversations started") - 80 :]
+    assert '<span class="tile-value">2</span>' in started[:120]
+    written = figures[figures.index("direct messages") - 80 :]
+    assert '<span class="tile-value">5</span>' in written[:120]
+    assert "Between us only" not in figures
+    assert "Peer 0" not in figures
+    # The rooms' message count stays the rooms'.
+    rooms_tile = figures[: figures.index('<span class="tile-label">messages</span>')]
+    assert rooms_tile.endswith('<span class="tile-value">0</span> ')
