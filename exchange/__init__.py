@@ -32,6 +32,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_file_owners(app)
+    _register_missed_sources(app)
     _register_socket_handlers(app)
     _register_cli(app)
     _register_error_handlers(app)
@@ -158,6 +159,15 @@ def _register_blueprints(app: Flask) -> None:
         health.bp,
     ):
         app.register_blueprint(blueprint)
+
+
+def _register_missed_sources(app: Flask) -> None:
+    """Tell the missed-mail what other features have to tell (notifications/missed.py)."""
+    # Loaded when an app is built, not with the package (see _init_extensions).
+    from .conversations.missed import direct_messages_in
+    from .notifications.missed import register_source
+
+    register_source(app, "direct_messages", direct_messages_in)
 
 
 def _register_file_owners(app: Flask) -> None:

@@ -97,7 +97,7 @@ def _room_url(message: Message) -> str:
     return site_url("rooms.show", slug=message.room.slug) + f"#message-{message.id}"
 
 
-def _item(user_id: int, kind: str, message: Message, position: int | None) -> MissedItem:
+def missed_item(user_id: int, kind: str, message: Message, position: int | None) -> MissedItem:
     return MissedItem(
         user_id=user_id,
         kind=kind,
@@ -112,12 +112,12 @@ def _item(user_id: int, kind: str, message: Message, position: int | None) -> Mi
     )
 
 
-def _read_position(user_column: InstrumentedAttribute[int]) -> sa.ColumnElement[bool]:
+def read_position_join(user_column: InstrumentedAttribute[int]) -> sa.ColumnElement[bool]:
     """Join the reader's read position in the message's room."""
     return sa.and_(ReadPosition.user_id == user_column, ReadPosition.room_id == Message.room_id)
 
 
-def _not_yet_looked_at(user_column: InstrumentedAttribute[int]) -> sa.ColumnElement[bool]:
+def not_yet_looked_at(user_column: InstrumentedAttribute[int]) -> sa.ColumnElement[bool]:
     """Leave out what the person's mail was already checked for, and people who want none.
 
     The look runs every minute over the last day: without this, each look would read
@@ -133,7 +133,7 @@ def _not_yet_looked_at(user_column: InstrumentedAttribute[int]) -> sa.ColumnElem
 
 
 #: Everything an item shows of its message, loaded with it rather than one by one.
-_ITEM_PARTS = (joinedload(Message.author), joinedload(Message.room))
+ITEM_PARTS = (joinedload(Message.author), joinedload(Message.room))
 
 
 def mentions_in(since: dt.datetime, until: dt.datetime) -> list[MissedItem]:
@@ -141,17 +141,19 @@ def mentions_in(since: dt.datetime, until: dt.datetime) -> list[MissedItem]:
     rows = db.session.execute(
         sa.select(Mention.user_id, Message, ReadPosition.message_id)
         .join(Message, Message.id == Mention.message_id)
-        .outerjoin(ReadPosition, _read_position(Mention.user_id))
+        .outerjoin(ReadPosition, read_position_join(Mention.user_id))
         .where(
             Mention.by_name,
             Message.visible(),
             Message.created_at > since,
             Message.created_at <= until,
-            _not_yet_looked_at(Mention.user_id),
+            not_yet_looked_at(Mention.user_id),
         )
-        .options(*_ITEM_PARTS)
+        .options(*ITEM_PARTS)
     )
-    return [_item(user_id, "mention", message, position) for user_id, message, position in rows]
+    return [
+        missed_item(user_id, "mention", message, position) for user_id, message, position in rows
+    ]
 
 
 def replies_in(since: dt.datetime, until: dt.datetime) -> list[MissedItem]:
@@ -160,17 +162,17 @@ def replies_in(since: dt.datetime, until: dt.datetime) -> list[MissedItem]:
     rows = db.session.execute(
         sa.select(original.author_id, Message, ReadPosition.message_id)
         .join(original, original.id == Message.reply_to_id)
-        .outerjoin(ReadPosition, _read_position(original.author_id))
+        .outerjoin(ReadPosition, read_position_join(original.author_id))
         .where(
             Message.visible(),
             original.author_id != Message.author_id,
             Message.created_at > since,
             Message.created_at <= until,
-            _not_yet_looked_at(original.author_id),
+            not_yet_looked_at(original.author_id),
         )
-        .options(*_ITEM_PARTS)
+        .options(*ITEM_PARTS)
     )
-    return [_item(user_id, "reply", message, position) for user_id, message, position in rows]
+    return [missed_item(user_id, "reply", message, position) for user_id, message, position in rows]
 
 
 def _digest_start(now: dt.datetime) -> dt.datetime:
