@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash
 
 from .. import realtime
+from ..conversations import services as conversations
 from ..db import changed_rows
 from ..db import utcnow
 from ..errors import Invalid
@@ -47,6 +48,7 @@ from ..rooms.models import MessageRevision
 from ..rooms.models import ReadPosition
 from ..serialize import iso_utc
 from .models import AccountToken
+from .models import Block
 from .models import EmailInvitation
 from .models import Invitation
 from .models import LoginSession
@@ -87,6 +89,8 @@ def personal_data(user: User) -> dict[str, Any]:
         "questions": questions.personal_data(user),
         # Polls opened, and those voted in: what was chosen, except in anonymous polls.
         "polls": polls.personal_data(user),
+        # Conversations they are in (their own words there are among "messages"), and blocks.
+        "conversations": conversations.personal_data(user),
     }
 
 
@@ -409,6 +413,8 @@ def delete_account(user: User, password: str) -> None:
     mail.forget_recipient(user)
     notifications.forget_notifications_of(user)
     db.session.execute(sa.delete(AccountToken).where(AccountToken.user_id == user.id))
+    # Whom they blocked was about them alone.
+    db.session.execute(sa.delete(Block).where(Block.blocker_id == user.id))
     # The invitation they registered through named their address.
     db.session.execute(sa.delete(EmailInvitation).where(EmailInvitation.user_id == user.id))
     db.session.commit()

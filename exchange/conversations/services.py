@@ -28,10 +28,12 @@ from ..event.models import RoomKind
 from ..event.models import RoomMember
 from ..event.services import current_event
 from ..extensions import db
+from ..people.services import blocked_by
 from ..people.services import has_blocked
 from ..rooms import unread
 from ..rooms.models import Message
 from ..rooms.services import with_authors
+from ..serialize import iso_utc
 
 logger = logging.getLogger(__name__)
 
@@ -193,4 +195,29 @@ def counts() -> dict[str, int]:
             sa.select(sa.func.count()).select_from(Message).where(Message.room_id.in_(direct_rooms))
         )
         or 0,
+    }
+
+
+def personal_data(user: User) -> dict[str, object]:
+    """The conversations ``user`` is in and the people they blocked, for their data export.
+
+    Their own messages in conversations are exported with the rest of their messages
+    (by room slug, which this list names); others' words are not theirs to take.
+    """
+    return {
+        "conversations": [
+            {
+                "room": room.slug,
+                "with": [
+                    member.user.display_name for member in room.members if member.user_id != user.id
+                ],
+                "joined_at": iso_utc(
+                    next(m.joined_at for m in room.members if m.user_id == user.id)
+                ),
+            }
+            for room in sorted(rooms_of(user), key=lambda room: room.id)
+        ],
+        "people_blocked": [
+            {"id": person.id, "name": person.display_name} for person in blocked_by(user)
+        ],
     }
