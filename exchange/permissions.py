@@ -153,16 +153,33 @@ def _staff_or_speaking(user: User, target: Any) -> bool:
     return speaking_session(user, room, now()) is not None
 
 
-def _private_to_others(user: User, target: Any) -> bool:
+def _private_to_others(user: User, target: Any, action: Action | None = None) -> bool:
     """Whether ``target`` is a conversation, or a message of one, that ``user`` is not in.
 
     Such a thing does not exist for them, whatever their role: every action on it
     is refused as if it did not exist (``not_found``), moderators' and organizers' too.
+    One exception, for moderators and organizers only: a message of a conversation
+    that someone reported (any report, open or settled) exists for the actions of
+    :data:`ON_REPORTED_MESSAGES` — reviewing its reports and the few messages around
+    it, hiding it, restoring it. The rest of the conversation stays out of reach.
     """
     room = target if hasattr(target, "has_member") else getattr(target, "room", None)
     if getattr(room, "kind", None) != "direct":
         return False
-    return not room.has_member(user.id)  # type: ignore[union-attr]
+    if room.has_member(user.id):  # type: ignore[union-attr]
+        return False
+    return not (
+        action in ON_REPORTED_MESSAGES
+        and user.role in STAFF
+        and target is not room
+        and _has_been_reported(target)
+    )
+
+
+def _has_been_reported(message: Any) -> bool:
+    from .moderation.services import has_been_reported  # moderation builds on this table
+
+    return has_been_reported(message)
 
 
 def _member_of_private_room(user: User, room: Any) -> bool:
@@ -210,11 +227,20 @@ PERMISSIONS: Mapping[Action, Rule] = {
     Action.READ_EDIT_HISTORY: Rule(STAFF),
     Action.REACT: Rule(EVERY_ROLE),
     Action.HIDE_MESSAGE: Rule(
-        EVERY_ROLE, _staff_or_author, "attendees and delegates: their own messages only"
+        EVERY_ROLE,
+        _staff_or_author,
+        "attendees and delegates: their own messages only; in conversations moderators and "
+        "organizers are not in: reported messages only",
     ),
-    Action.RESTORE_MESSAGE: Rule(STAFF),
+    Action.RESTORE_MESSAGE: Rule(
+        STAFF, condition_text="in conversations they are not in: reported messages only"
+    ),
     Action.REPORT_CONTENT: Rule(EVERY_ROLE),
-    Action.REVIEW_REPORTS: Rule(STAFF),
+    Action.REVIEW_REPORTS: Rule(
+        STAFF,
+        condition_text="in conversations they are not in: a reported message and the 3 "
+        "messages before and after it, each reading written to the audit log",
+    ),
     Action.MUTE_PEOPLE: Rule(STAFF, condition_text="not organizers; moderators: not moderators"),
     Action.BAN_PEOPLE: Rule(STAFF, condition_text="not organizers; moderators: not moderators"),
     Action.SET_SLOW_MODE: Rule(STAFF),
@@ -288,6 +314,12 @@ PERMISSIONS: Mapping[Action, Rule] = {
 }
 
 
+#: What moderators and organizers may do to a reported message of a conversation
+#: they are not in (see :func:`_private_to_others`).
+ON_REPORTED_MESSAGES = frozenset(
+    {Action.REVIEW_REPORTS, Action.HIDE_MESSAGE, Action.RESTORE_MESSAGE}
+)
+
 #: What a person whose address is not confirmed yet may not do: they read, but do not write.
 NEEDS_CONFIRMED_ADDRESS = frozenset(
     {
@@ -323,7 +355,7 @@ def can(user: Visitor, action: Action, target: object = None) -> bool:
     rule = PERMISSIONS[action]
     if user.role not in rule.roles:
         return False
-    if target is not None and _private_to_others(user, target):
+    if target is not None and _private_to_others(user, target, action):
         return False
     if rule.condition is not None and target is not None:
         return rule.condition(user, target)
@@ -336,7 +368,7 @@ def check(user: Visitor, action: Action, target: object = None) -> None:
         raise Unauthenticated()
     if _unconfirmed(user, action):
         raise Forbidden(_l("Confirm your email address first: follow the link we mailed you."))
-    if target is not None and _private_to_others(user, target):
+    if target is not None and _private_to_others(user, target, action):
         raise NotFound()
     if not can(user, action, target):
         raise Forbidden()

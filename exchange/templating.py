@@ -180,6 +180,7 @@ def audit_action_label(action: AuditAction) -> str:
         AuditAction.ADD_SLIDES: _("Slides added"),
         AuditAction.REMOVE_SLIDES: _("Slides removed"),
         AuditAction.CONFIRM_ADDRESS: _("Address confirmed"),
+        AuditAction.READ_CONTEXT: _("Reported conversation read"),
     }
     return labels[action]
 

@@ -103,6 +103,8 @@ class AuditAction(StrEnum):
     ADD_SLIDES = "add_slides"
     REMOVE_SLIDES = "remove_slides"
     CONFIRM_ADDRESS = "confirm_address"
+    #: A moderator read a reported message of a conversation with the few around it.
+    READ_CONTEXT = "read_context"
 
 
 class AuditEntry(Base):

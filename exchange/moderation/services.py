@@ -336,6 +336,82 @@ def open_reports(reader: User) -> list[ReportGroup]:
     return list(groups.values())
 
 
+def has_been_reported(message: Message) -> bool:
+    """Tell whether anyone ever reported ``message`` (its reports open or settled)."""
+    return db.session.scalar(sa.select(sa.exists().where(Report.message_id == message.id))) or False
+
+
+#: How many messages before and after a reported one its context shows.
+CONTEXT_SIZE = 3
+
+
+@dataclass
+class ReportContext:
+    """A reported message and the few around it, as the moderators read them."""
+
+    report: Report
+    message: Message
+    before: list[Message]
+    after: list[Message]
+    #: Every report about the message, open or settled, oldest first.
+    reports: list[Report]
+
+    @property
+    def has_open_reports(self) -> bool:
+        return any(report.state is ReportState.OPEN for report in self.reports)
+
+
+def get_report(report_id: int) -> Report:
+    report = db.session.get(Report, report_id) if 0 < report_id < 2**63 else None
+    if report is None:
+        raise NotFound()
+    return report
+
+
+def report_context(report: Report, reader: User) -> ReportContext:
+    """The reported message and up to 3 messages before and after it, hidden ones included.
+
+    Reading a conversation's messages this way is an act of its own: each reading
+    writes an audit row, whose target is the reported message.
+    """
+    message = report.message
+    if message is None:
+        raise NotFound()
+    permissions.check(reader, Action.REVIEW_REPORTS, message)
+    around = sa.select(Message).where(Message.room_id == message.room_id)
+    around = around.options(joinedload(Message.author))
+    before = list(
+        db.session.scalars(
+            around.where(Message.id < message.id).order_by(Message.id.desc()).limit(CONTEXT_SIZE)
+        )
+    )
+    after = list(
+        db.session.scalars(
+            around.where(Message.id > message.id).order_by(Message.id).limit(CONTEXT_SIZE)
+        )
+    )
+    _audit(
+        reader,
+        AuditAction.READ_CONTEXT,
+        "message",
+        message.id,
+        subject=message.author,
+        report=report.id,
+        messages=len(before) + 1 + len(after),
+    )
+    db.session.commit()
+    logger.info("context of message %r read by %r", message.id, reader.id)
+    reports = list(
+        db.session.scalars(
+            sa.select(Report)
+            .where(Report.message_id == message.id)
+            .options(joinedload(Report.reporter))
+            .order_by(Report.created_at, Report.id)
+        )
+    )
+    return ReportContext(report, message, list(reversed(before)), after, reports)
+
+
 def open_report_count() -> int:
     """How many messages and practices wait in the queue (the menu shows it to moderators)."""
     targets = (

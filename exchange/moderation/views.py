@@ -77,6 +77,14 @@ def queue_fragment() -> ResponseReturnValue:
     return render_template("moderation/_queue.html", groups=services.open_reports(acting_user()))
 
 
+@bp.get("/reports/<int:report_id>/context")
+@requires(Action.REVIEW_REPORTS)
+def report_context(report_id: int) -> ResponseReturnValue:
+    """A reported message with the 3 before and after it; each opening is audited."""
+    context = services.report_context(services.get_report(report_id), acting_user())
+    return render_template("moderation/context.html", context=context)
+
+
 @bp.post("/messages/<int:message_id>/hide")
 @requires(Action.REVIEW_REPORTS)
 def hide_message(message_id: int) -> ResponseReturnValue:

@@ -7,8 +7,14 @@ import os
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from exchange.accounts.models import Role
+from exchange.accounts.models import User
+from exchange.event.services import get_room
+from exchange.extensions import db
+from exchange.rooms import services as rooms
+from exchange.rooms.models import Message
 
 from ..conftest import sign_in
 from ..support.accessibility import assert_accessible
@@ -87,3 +93,54 @@ def test_a_message_from_the_directory_arrives_live_with_an_unread_count(
     reader.locator("#messages .message-body", has_text="tetti solari").wait_for()
     reader.goto(f"{live_server.url}/conversations")
     assert reader.locator(".conversation-entry .unread-badge").get_attribute("hidden") is not None
+
+
+def test_a_reported_message_reaches_the_queue_with_its_context_and_the_reading_is_logged(
+    app, live_server, new_page, elena, salvatore, moderator, conversation
+):
+    with app.app_context():
+        people = [db.session.get(User, elena.id), db.session.get(User, salvatore.id)]
+        room = get_room(conversation, people[0])
+        for n in range(10):
+            rooms.post_message(room, people[n % 2], f"riga {n} del discorso", f"riga-{n}")
+
+    member = new_page(**DESKTOP)
+    sign_in(member, live_server, salvatore.email)
+    member.goto(f"{live_server.url}/rooms/{conversation}")
+    member.wait_for_selector("#connection-status[data-state=connected]")
+    reported = member.locator("#messages .message", has_text="riga 4 del discorso")
+    reported.get_by_role("button", name="Report").click()
+    member.get_by_label("Why should moderators look at this message?").fill("Offensive")
+    member.get_by_role("button", name="Send the report").click()
+    member.wait_for_selector("text=Thank you. The moderators will look at it.")
+
+    for viewport in (PHONE, DESKTOP):
+        staff = new_page(**viewport)
+        staff.context.set_extra_http_headers({"Accept-Language": "it"})
+        sign_in(staff, live_server, moderator.email)
+        staff.goto(f"{live_server.url}/moderation")
+        item = staff.locator("#report-queue .queue-item", has_text="riga 4 del discorso")
+        assert "Offensive" in item.inner_text()
+        assert item.locator(f"a[href*='/rooms/{conversation}']").count() == 0
+        item.locator("a[href*='/context']").click()
+        staff.wait_for_url("**/moderation/reports/*/context")
+        bodies = staff.locator(".report-context .message-body").all_inner_texts()
+        assert bodies == [f"riga {n} del discorso" for n in range(1, 8)]
+        assert staff.locator(f"a[href*='/rooms/{conversation}']").count() == 0
+        assert fits(staff)
+        assert_accessible(staff, "a reported message of a conversation in context")
+        look(staff, f"report-context-{viewport['width']}-it")
+
+    staff.locator("form[action$='/hide'] button[type=submit]").click()
+    staff.wait_for_selector(".flash-success")
+    staff.goto(f"{live_server.url}/moderation/log?action=read_context")
+    rows = staff.locator("table tbody tr")
+    assert rows.count() == 2  # opened once at each width
+    assert "Mod" in rows.first.inner_text()
+    with app.app_context():
+        hidden = db.session.scalars(
+            sa.select(Message).where(Message.body == "riga 4 del discorso")
+        ).one()
+        assert hidden.is_hidden
+    staff.goto(f"{live_server.url}/moderation/log?action=hide")
+    assert f"message {hidden.id}" in staff.locator("table tbody").inner_text()

@@ -22,6 +22,7 @@ from exchange.accounts.models import User
 from exchange.agenda import archive
 from exchange.agenda.models import AgendaSession
 from exchange.announcements import services as announcements
+from exchange.conversations import services as conversations
 from exchange.db import utcnow
 from exchange.errors import ExchangeError
 from exchange.event.services import get_administration
@@ -30,6 +31,7 @@ from exchange.extensions import db
 from exchange.files import services as files
 from exchange.files.models import StoredFile
 from exchange.moderation import services as moderation
+from exchange.moderation.models import Report
 from exchange.polls import services as polls
 from exchange.practices import attachments as practice_files
 from exchange.practices import services as practices
@@ -1242,3 +1244,44 @@ def test_mentions_and_the_people_lookup_answer_each_person_exactly(app, world, l
         status = client.get(path).status_code
         outcomes[actor] = {200: "ok", 302: "login", 401: "login", 403: "forbidden"}[status]
     assert outcomes == MENTION_READ_MATRIX[path]
+
+
+# --- reading a reported message in context (GET) --------------------------------------
+
+
+def _reported_conversation_message(world: World) -> int:
+    """A message of a conversation between two fresh delegates, reported by one of them."""
+    with world.app.app_context():
+        writer, reader = world._user(Role.DELEGATE, "writer"), world._user(Role.DELEGATE, "peer")
+        writer.listed = reader.listed = True
+        db.session.commit()
+        room, _created = conversations.start_conversation(writer, [reader.id])
+        message = rooms.post_message(room, writer, "private", f"dm{next(_numbers)}")
+        return moderation.report_message(message, reader, "matrix").id
+
+
+def _report_of(world: World, message_id: int) -> int:
+    with world.app.app_context():
+        return db.session.scalars(sa.select(Report.id).where(Report.message_id == message_id)).one()
+
+
+@pytest.mark.parametrize("room", ["themed room", "conversation"])
+def test_a_reported_message_in_context_is_read_by_staff_only(app, world, login, room):
+    if room == "conversation":
+        report_id = _reported_conversation_message(world)
+    else:
+        report_id = _report_of(world, world.reported_message())
+    outcomes = {}
+    for actor in ACTORS:
+        client = app.test_client()
+        if world.actors[actor] is not None:
+            login(client, world.actors[actor])
+        status = client.get(f"/moderation/reports/{report_id}/context").status_code
+        outcomes[actor] = {200: "ok", 302: "login", 401: "login", 403: "forbidden"}[status]
+    assert outcomes == {
+        **{actor: "forbidden" for actor in ACTORS},
+        "anonymous": "login",
+        "banned": "login",
+        "moderator": "ok",
+        "organizer": "ok",
+    }
