@@ -155,7 +155,7 @@ def add_slides(
     declared = (declared_type or "").lower()
     if declared.startswith("image/") or declared.startswith("text/"):
         raise _not_slides()
-    files.check_attachable(actor, [], SESSION_FILES.name, already=_count(session) + 1)
+    files.check_attachable(actor, [], SESSION_FILES.name, already=files.count_of_owner(session) + 1)
     file = files.upload_file(actor, data, name)
     if file.content_type not in SLIDE_TYPES:
         raise _not_slides()
@@ -187,26 +187,13 @@ def _not_slides() -> Invalid:
     )
 
 
-def _count(session: AgendaSession) -> int:
-    return int(
-        db.session.scalar(
-            sa.select(sa.func.count(StoredFile.id)).where(
-                StoredFile.owner_type == SESSION_FILES.name, StoredFile.owner_id == session.id
-            )
-        )
-        or 0
-    )
-
-
 def remove_slides(session: AgendaSession, actor: User, file_id: int) -> StoredFile:
     """Take a file of slides off ``session`` for good; return it.
 
     A file a moderator hid stays: it is evidence, and moderators restore it or not.
     """
     permissions.check(actor, Action.MANAGE_SESSION_ARCHIVE, session)
-    file = db.session.get(StoredFile, file_id) if 0 < file_id < 2**63 else None
-    if file is None or file.owner_type != SESSION_FILES.name or file.owner_id != session.id:
-        raise NotFound()
+    file = files.file_of_owner(session, file_id)
     if file.is_hidden:
         raise Forbidden()
     try:

@@ -363,6 +363,28 @@ def files_of_owner(owner: Any, *, include_hidden: bool = False) -> list[StoredFi
     return list(db.session.scalars(query.order_by(StoredFile.position, StoredFile.id)))
 
 
+def count_of_owner(owner: Any) -> int:
+    """How many files ``owner`` holds, hidden ones too (its limit counts them all)."""
+    kind = owner_kinds().of(owner)
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.count(StoredFile.id)).where(
+                StoredFile.owner_type == kind.name, StoredFile.owner_id == owner.id
+            )
+        )
+        or 0
+    )
+
+
+def file_of_owner(owner: Any, file_id: int) -> StoredFile:
+    """The file ``file_id`` if ``owner`` holds it; otherwise NotFound (absurd ids too)."""
+    kind = owner_kinds().of(owner)
+    file = db.session.get(StoredFile, file_id) if 0 < file_id < 2**63 else None
+    if file is None or file.owner_type != kind.name or file.owner_id != owner.id:
+        raise NotFound()
+    return file
+
+
 # --- reading --------------------------------------------------------------------
 
 

@@ -14,7 +14,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from .. import permissions
@@ -101,7 +100,9 @@ def add_file(
     credit = _clean(credit, "credit", CREDIT_MAX_LENGTH)
     if not (alt or "").strip() and (declared_type or "").startswith("image/"):
         raise _alt_needed()
-    files.check_attachable(actor, [], PRACTICE_FILES.name, already=_count(practice) + 1)
+    files.check_attachable(
+        actor, [], PRACTICE_FILES.name, already=files.count_of_owner(practice) + 1
+    )
     file = files.upload_file(actor, data, name, alt=alt)
     if file.is_image and not file.alt_text:
         raise _alt_needed()
@@ -119,26 +120,13 @@ def add_file(
     return file
 
 
-def _count(practice: Practice) -> int:
-    return int(
-        db.session.scalar(
-            sa.select(sa.func.count(StoredFile.id)).where(
-                StoredFile.owner_type == PRACTICE_FILES.name, StoredFile.owner_id == practice.id
-            )
-        )
-        or 0
-    )
-
-
 def remove_file(practice: Practice, actor: User, file_id: int) -> StoredFile:
     """Take a file off ``practice`` for good, as its editors may; return it.
 
     A file a moderator hid stays: it is evidence, and moderators restore it or not.
     """
     permissions.check(actor, Action.EDIT_PRACTICE, practice)
-    file = db.session.get(StoredFile, file_id) if 0 < file_id < 2**63 else None
-    if file is None or file.owner_type != PRACTICE_FILES.name or file.owner_id != practice.id:
-        raise NotFound()
+    file = files.file_of_owner(practice, file_id)
     if file.is_hidden or practice.is_hidden:
         raise Forbidden()
     try:
