@@ -5,6 +5,7 @@
  * Results are text (count and percentage); the bar is decoration. A screen reader hears
  * at most one summary every ANNOUNCE_GAP_MS, however many ballots arrive.
  */
+import { newClientId } from "./client-id.js";
 import { formatTimes } from "./time.js";
 
 const ACK_TIMEOUT_MS = 10000;
@@ -17,12 +18,6 @@ function readStrings() {
     strings[node.dataset.key] = node.textContent.trim();
   });
   return strings;
-}
-
-function newClientId() {
-  return window.crypto && window.crypto.randomUUID
-    ? window.crypto.randomUUID()
-    : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 }
 
 /* A polite live region that speaks at most once per gap: the latest news waits its turn. */

@@ -4,6 +4,7 @@
  * showing the room's questions hears "question" and "question_updated". The server
  * renders the list and plain forms first; this module only enhances them.
  */
+import { newClientId } from "./client-id.js";
 import { formatTimes } from "./time.js";
 
 const ACK_TIMEOUT_MS = 10000;
@@ -16,12 +17,6 @@ function readStrings() {
     strings[node.dataset.key] = node.textContent.trim();
   });
   return strings;
-}
-
-function newClientId() {
-  return window.crypto && window.crypto.randomUUID
-    ? window.crypto.randomUUID()
-    : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 }
 
 /* The panel's order, as the server sorts (questions/services.py, sort_key). */

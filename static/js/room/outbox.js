@@ -3,6 +3,7 @@
  * sent one at a time and in order, again after reconnecting (the same client_id, so
  * the server stores each once).
  */
+import { newClientId } from "../client-id.js";
 import { ACK_TIMEOUT_MS, RETRYABLE, retryDelay } from "./connection.js";
 
 export function safeStorage() {
@@ -23,13 +24,6 @@ export function safeStorage() {
       }
     },
   };
-}
-
-export function newClientId() {
-  // crypto.randomUUID needs a secure context; getRandomValues works everywhere.
-  const bytes = new Uint8Array(16);
-  window.crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => (`0${b.toString(16)}`).slice(-2)).join("");
 }
 
 export function createOutbox(room, connection, composer) {
