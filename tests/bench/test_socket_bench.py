@@ -187,7 +187,9 @@ def test_each_sender_edits_one_of_its_own_messages_in_ten():
         for message_id in range(1, 61):  # the senders take turns: 1, 2, 3, 1, 2, 3...
             sender = senders[(message_id - 1) % 3]
             sender._acked(0.0, ({"ok": True, "message": {"id": message_id, "body": "b"}},))
-        await asyncio.sleep(0)  # the edits are tasks of their own
+        # The edits are tasks of their own: wait for every one of them, however scheduled.
+        pending = asyncio.all_tasks() - {asyncio.current_task()}
+        await asyncio.gather(*pending)
 
     asyncio.run(take_turns())
     assert len(edited) == 6
