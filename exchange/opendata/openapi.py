@@ -510,6 +510,42 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                     ),
                 }
             },
+            "/api/rooms/{slug}/polls": {
+                "get": {
+                    "operationId": "roomPolls",
+                    "summary": "A room's polls, open ones first, with the reader's choices.",
+                    "security": SIGNED_IN,
+                    "parameters": [room_slug],
+                    "responses": _answers(
+                        "200",
+                        _object(
+                            {
+                                "room": STRING,
+                                "polls": {"type": "array", "items": {"type": "object"}},
+                                "mine": {"type": "object"},
+                            }
+                        ),
+                        "The polls (docs/protocol.md, poll), and what the reader chose.",
+                    ),
+                }
+            },
+            "/api/conversations": {
+                "get": {
+                    "operationId": "conversations",
+                    "summary": "The reader's conversations, with unread counts.",
+                    "security": SIGNED_IN,
+                    "responses": _answers(
+                        "200",
+                        _object(
+                            {
+                                "conversations": {"type": "array", "items": {"type": "object"}},
+                                "unread_total": INTEGER,
+                            }
+                        ),
+                        "Each conversation: room, address, members, unread count, latest message.",
+                    ),
+                }
+            },
             "/api/attachments": {
                 "post": {
                     "operationId": "uploadFile",
