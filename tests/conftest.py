@@ -93,14 +93,19 @@ def postgresql_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> databases.SQLiteTemplate:
+    """The empty SQLite schema of this run, copied into each test's folder."""
+    return databases.SQLiteTemplate(tmp_path_factory.mktemp("sqlite-template"))
+
+
 @pytest.fixture(
     params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)],
 )
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'exchange.sqlite3'}"
-        databases.create_schema(url)
-        return url
+        template = request.getfixturevalue("sqlite_template")
+        return template.copy_to(tmp_path / "exchange.sqlite3")  # type: ignore[no-any-return]
     url = request.getfixturevalue("postgresql_url")
     databases.empty_tables(url)
     return url

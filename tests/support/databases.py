@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.parse import urlunsplit
 
@@ -50,13 +52,53 @@ def create_schema(url: str) -> None:
     engine.dispose()
 
 
+class SQLiteTemplate:
+    """An empty SQLite database with the schema, made once and copied for each test.
+
+    Creating the schema costs a quarter of a second; copying the file, a millisecond.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "template.sqlite3"
+
+    def copy_to(self, path: Path) -> str:
+        if not self.path.exists():
+            create_schema(f"sqlite:///{self.path}")
+        shutil.copyfile(self.path, path)
+        return f"sqlite:///{path}"
+
+
+_engines: dict[str, sa.Engine] = {}
+
+
 def empty_tables(url: str) -> None:
-    """Remove every row and restart ids, so each test starts from nothing."""
-    engine = sa.create_engine(database_url(url))
-    tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
-    with engine.begin() as connection:
+    """Remove every row and restart every used sequence, so each test starts from nothing.
+
+    One query finds the tables a test wrote to; only those are emptied, children before
+    parents, with DELETE: truncating every table cost a third of a second per test, as
+    TRUNCATE makes new files for each table however few rows it held.
+    """
+    if url not in _engines:
+        _engines[url] = sa.create_engine(database_url(url), poolclass=sa.pool.NullPool)
+    tables = [table.name for table in metadata.sorted_tables]
+    holding_rows = " UNION ALL ".join(
+        f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in tables
+    )
+    with _engines[url].begin() as connection:
+        used = set(connection.execute(sa.text(holding_rows)).scalars())
+        sequences = connection.execute(
+            sa.text(
+                "SELECT schemaname, sequencename FROM pg_sequences WHERE last_value IS NOT NULL"
+            )
+        ).all()
         # The audit log refuses to be emptied; tests, and only tests, switch that off.
-        connection.execute(sa.text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only"))
-        connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        connection.execute(sa.text("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only"))
-    engine.dispose()
+        trigger = "TRIGGER audit_log_append_only"
+        if "audit_log" in used:
+            connection.execute(sa.text(f"ALTER TABLE audit_log DISABLE {trigger}"))
+        for name in reversed(tables):
+            if name in used:
+                connection.execute(sa.text(f'DELETE FROM "{name}"'))
+        if "audit_log" in used:
+            connection.execute(sa.text(f"ALTER TABLE audit_log ENABLE {trigger}"))
+        for schema, sequence in sequences:
+            connection.execute(sa.text(f'ALTER SEQUENCE "{schema}"."{sequence}" RESTART'))
