@@ -66,6 +66,12 @@ class DefaultConfig:
     MESSAGE_MAX_LENGTH: int = 4000
     #: Seconds after sending during which authors may edit their message.
     MESSAGE_EDIT_WINDOW: int = 900
+    #: A message whose writer does not say its language gets the one read from its words
+    #: (rooms/languages.py) when it has at least this many letters...
+    LANGUAGE_DETECTION_MIN_LETTERS: int = 15
+    #: ...and that language holds at least this share of the probability among the
+    #: event's languages; otherwise the language stays unsaid.
+    LANGUAGE_DETECTION_MIN_CONFIDENCE: float = 0.9
     #: Different emoji one message may carry (each reaction of each person is one row).
     REACTIONS_PER_MESSAGE: int = 20
     #: Most matching messages one chat search considers and ranks (rooms/search.py).

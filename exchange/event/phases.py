@@ -65,7 +65,12 @@ def current_phase() -> Phase:
     return phase_of(current_event(), now())
 
 
-def check_rooms_open() -> None:
-    """Refuse new messages once the event is over: its rooms are archives."""
-    if current_phase() is Phase.AFTER:
+def check_rooms_open() -> Event | None:
+    """Refuse new messages once the event is over: its rooms are archives.
+
+    Return the event read to tell, for the caller that needs it next.
+    """
+    event = current_event()
+    if phase_of(event, now()) is Phase.AFTER:
         raise Archived()
+    return event

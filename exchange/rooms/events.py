@@ -31,6 +31,7 @@ from ..sockets import socket_event
 from . import presence
 from . import services
 from . import unread
+from .languages import DETECT_LANGUAGE
 from .mentions import MAX_MENTIONS
 from .schemas import change_json
 from .schemas import message_json
@@ -150,7 +151,8 @@ def on_send(payload: Payload) -> dict[str, Any]:
     to the room as ``message``; ``practice_id`` links a published best practice,
     ``reply_to`` the message of the room it answers, ``attachments`` lists ids
     of files the sender uploaded for it; each person of ``mentions`` whose
-    ``@Name`` the body holds gets ``mention``.
+    ``@Name`` the body holds gets ``mention``. Without ``language`` the message
+    gets the one read from its words, if sure; ``language: null`` says none.
     """
     room = get_room(payload.text("room", max_length=80), acting_user())
     practice_id = payload.optional_int("practice_id", minimum=1)
@@ -160,7 +162,11 @@ def on_send(payload: Payload) -> dict[str, Any]:
         acting_user(),
         body=payload.text("body"),
         client_id=payload.text("client_id", max_length=64),
-        language=payload.optional_text("language", max_length=8),
+        language=(
+            payload.optional_text("language", max_length=8)
+            if "language" in payload.data
+            else DETECT_LANGUAGE
+        ),
         practice=published_practice(practice_id) if practice_id is not None else None,
         reply_to=payload.optional_int("reply_to", minimum=1),
         attachments=() if attachments is None else attachments,

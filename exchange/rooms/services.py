@@ -28,6 +28,7 @@ from ..errors import Forbidden
 from ..errors import Invalid
 from ..errors import NotFound
 from ..errors import TooLong
+from ..event.models import Event
 from ..event.models import Room
 from ..event.phases import check_rooms_open
 from ..event.services import get_room
@@ -43,6 +44,9 @@ from . import mentions as mention_rules
 from . import presence
 from . import unread
 from .attachments import MESSAGE_FILES
+from .languages import DETECT_LANGUAGE
+from .languages import detect_language
+from .languages import offered_languages
 from .models import Message
 from .models import MessageRevision
 from .models import Reaction
@@ -105,13 +109,23 @@ def validate_language(language: str | None) -> None:
         raise Invalid(_l("language must be a two-letter code such as it or de."), field="language")
 
 
+def message_language(
+    room: Room, event: Event | None, body: str, language: str | None
+) -> str | None:
+    """The language to store: the writer's choice (None: "not said"), or with
+    ``DETECT_LANGUAGE`` the one read from the words, among the event's languages."""
+    if language != DETECT_LANGUAGE:
+        return language
+    return detect_language(body, offered_languages(room, event))
+
+
 def post_message(
     room: Room,
     author: User,
     body: str,
     client_id: str,
     *,
-    language: str | None = None,
+    language: str | None = DETECT_LANGUAGE,
     practice: Practice | None = None,
     reply_to: int | None = None,
     attachments: Sequence[Any] = (),
@@ -135,20 +149,25 @@ def post_message(
 
     ``mentions`` are the ids of the people the writer named (rooms/mentions.py);
     each is told with ``mention`` once the message is stored.
+
+    ``language`` is the writer's: an ISO 639-1 code, None for "not said", or
+    ``DETECT_LANGUAGE`` (when they did not say) to read it from the words.
     """
     validate_body(body, with_files=bool(attachments))
     validate_client_id(client_id)
-    validate_language(language)
+    if language != DETECT_LANGUAGE:
+        validate_language(language)
     existing = _find_by_client_id(author, client_id)
     if existing is None:
         # The archive, mute and slow mode apply to new messages, not to retries of stored ones.
-        check_rooms_open()
+        event = check_rooms_open()
         check_can_post(author, room)
         if room.is_direct:
             check_not_blocked(room, author)
         original = reply_target(room, reply_to) if reply_to is not None else None
         file_ids = _attachable(author, attachments)
         told = mention_rules.resolve(room, author, body, mentions)
+        language = message_language(room, event, body, language)
         message, created = _store(
             room, author, body, client_id, language, practice, original, file_ids, told
         )
@@ -272,7 +291,8 @@ def _reactions_of(message: Message) -> list[Reaction]:
     )
 
 
-#: ``edit_message``'s ``language`` when the edit does not say: the message keeps its own.
+#: ``edit_message``'s ``language`` when the edit does not say: the message keeps its own,
+#: or, when it has none, gets the one read from its new words.
 KEEP_LANGUAGE = "keep"
 
 
@@ -294,6 +314,10 @@ def edit_message(
     The mentions follow the new words (rooms/mentions.py, ``resolve_edit``): each
     person newly named (``mentions`` offers them) gets ``mention``; each no longer
     named loses the mention and gets ``mention_withdrawn``.
+
+    ``language`` is the writer's choice (None: "not said"), ``DETECT_LANGUAGE`` to
+    read it from the new words, or ``KEEP_LANGUAGE``: the message keeps the language
+    it has, and one without gets the language of its new words.
     """
     permissions.check(author, permissions.Action.EDIT_MESSAGE, message)
     now = utcnow()
@@ -304,12 +328,17 @@ def edit_message(
                 minutes=current_app.config["MESSAGE_EDIT_WINDOW"] // 60,
             )
         )
-    check_rooms_open()
+    event = check_rooms_open()
     check_not_muted(author, now)
     validate_body(body)
     if language == KEEP_LANGUAGE:
-        language = message.language
-    validate_language(language)
+        language = message.language if message.language is not None else DETECT_LANGUAGE
+    if language != DETECT_LANGUAGE:
+        validate_language(language)
+    elif body == message.body:
+        language = message.language  # the same words: nothing to read again
+    else:
+        language = message_language(message.room, event, body, language)
     if body == message.body and language == message.language:
         return message
     told = mention_rules.resolve_edit(message, author, body, mentions)

@@ -46,6 +46,7 @@ from . import presence
 from . import search
 from . import services
 from . import unread
+from .languages import DETECT_LANGUAGE
 from .models import Message
 from .schemas import message_json
 from .schemas import revision_json
@@ -142,7 +143,8 @@ def post(slug: str) -> ResponseReturnValue:
             user,
             body=request.form.get("body", ""),
             client_id=client_id,
-            language=request.form.get("language") or None,
+            # The form's "(from the words)": the message gets the language read from them.
+            language=request.form.get("language") or DETECT_LANGUAGE,
             reply_to=query_int(request.form, "reply_to", minimum=1),
             attachments=(
                 [file.id for file in sent.files] if sent is not None else _upload(user, uploads)

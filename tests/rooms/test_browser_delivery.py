@@ -136,3 +136,11 @@ def test_a_message_seen_by_another_delegate_live_and_after_reconnecting(
         "missed one",
         "missed two",
     ]
+    # Unchosen, the language is read from the words; the writer is told which one.
+    type_and_send(elena, "Wir haben letztes Jahr Wärmepumpen im Rathaus eingebaut.")
+    wait_until(salvatore, "document.querySelectorAll('#messages .message').length === 4")
+    assert salvatore.locator("#messages .message-body").last.get_attribute("lang") == "de"
+    wait_until(elena, "document.getElementById('composer-status').textContent.includes('Deutsch')")
+    assert elena.locator("#composer-status").inner_text() == (
+        "Message sent, written in Deutsch (detected)."
+    )

@@ -313,6 +313,28 @@ def test_a_message_may_say_its_language(connect, elena):
     assert bad["error"]["code"] == "invalid" and bad["error"]["field"] == "language"
 
 
+def test_a_message_that_does_not_say_its_language_gets_the_one_of_its_words(connect, elena):
+    connection = connect(elena)
+    german = "Wir haben letztes Jahr Wärmepumpen im Rathaus eingebaut."
+
+    def send(client_id, **fields):
+        payload = {"room": "plenary", "body": german, "client_id": client_id, **fields}
+        return connection.emit("send", payload, callback=True)["message"]
+
+    detected = send("d1")
+    assert detected["language"] == "de"
+    assert send("d2", language=None)["language"] is None  # null: "not said", as before
+    assert send("d3", language="it")["language"] == "it"
+    short = connection.emit(
+        "send", {"room": "plenary", "body": "ok", "client_id": "d4"}, callback=True
+    )
+    assert short["message"]["language"] is None
+    edited = connection.emit(
+        "edit", {"message_id": short["message"]["id"], "body": german}, callback=True
+    )
+    assert edited["message"]["language"] == "de"
+
+
 def test_one_sign_in_session_holds_only_so_many_sockets(app, login, elena):
     from exchange.extensions import socketio
 

@@ -241,3 +241,21 @@ def test_with_scripts_off_a_delegate_reacts_and_sends_a_file(
     assert "with scripts switched off" in latest.inner_text()
     assert latest.locator(".message-files a", has_text="bando di gara.pdf").count() == 1
     context.close()
+
+
+def test_the_plain_form_s_unchosen_language_is_read_from_the_words(client, login, elena):
+    login(client, elena)
+    token = csrf_token(client.get("/rooms/plenary").get_data(as_text=True))
+    for client_id, language in [("form-detect", ""), ("form-chosen", "it")]:
+        response = client.post(
+            "/rooms/plenary/messages",
+            data={
+                "csrf_token": token,
+                "client_id": client_id,
+                "body": "Wir haben letztes Jahr Wärmepumpen im Rathaus eingebaut.",
+                "language": language,
+            },
+        )
+        assert response.status_code == 302
+    messages = client.get("/api/rooms/plenary/messages").get_json()["messages"]
+    assert [m["language"] for m in messages] == ["de", "it"]

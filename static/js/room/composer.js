@@ -133,6 +133,11 @@ export function createComposer(room, connection) {
     focus() {
       textarea.focus();
     },
+    /* A language's name in its own words ("Deutsch"), as the picker offers it. */
+    languageName(code) {
+      const option = languageSelect && Array.from(languageSelect.options).find((o) => o.value === code);
+      return option ? option.textContent : code;
+    },
     status(text) {
       statusLine.textContent = text;
     },

@@ -167,7 +167,10 @@ export function createOutbox(room, connection, composer) {
         return;
       }
       if (ack.ok) {
-        composer.status(strings.messageSent);
+        const detected = !item.language && ack.message.language;
+        composer.status(detected
+          ? strings.fill(strings.messageSentDetected, { language: composer.languageName(ack.message.language) })
+          : strings.messageSent);
         room.messages.add(ack.message, false);
         remove(item.client_id);
         bus.emit("sent", ack.message);
