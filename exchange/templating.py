@@ -181,6 +181,7 @@ def audit_action_label(action: AuditAction) -> str:
         AuditAction.REMOVE_SLIDES: _("Slides removed"),
         AuditAction.CONFIRM_ADDRESS: _("Address confirmed"),
         AuditAction.READ_CONTEXT: _("Reported conversation read"),
+        AuditAction.ANSWER: _("Question answered"),
     }
     return labels[action]
 

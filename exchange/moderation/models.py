@@ -105,6 +105,8 @@ class AuditAction(StrEnum):
     CONFIRM_ADDRESS = "confirm_address"
     #: A moderator read a reported message of a conversation with the few around it.
     READ_CONTEXT = "read_context"
+    #: A moderator or a speaker wrote (or rewrote) the answer to a question.
+    ANSWER = "answer"
 
 
 class AuditEntry(Base):

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from ..accounts.models import User
     from ..event.models import Administration
     from ..event.models import Room
+    from ..questions.models import Question
     from ..rooms.models import Message
 
 
@@ -314,18 +315,20 @@ class PracticeRevision(Base):
 
 
 class PracticeSource(Base):
-    """The chat message a practice was developed from: the draft says where it came from.
+    """What a practice was developed from: a chat message, or a question and its answer.
 
     A table of its own, so that the practices table (and its full-text triggers on
-    SQLite) stays as it is; one row at most per practice.
+    SQLite) stays as it is; one row at most per practice, with one of the two set.
     """
 
     __tablename__ = "practice_sources"
 
     practice_id: Mapped[int] = mapped_column(sa.ForeignKey("practices.id"), primary_key=True)
-    message_id: Mapped[int] = mapped_column(sa.ForeignKey("messages.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("messages.id"), index=True)
+    question_id: Mapped[int | None] = mapped_column(sa.ForeignKey("questions.id"), index=True)
 
-    message: Mapped[Message] = relationship()
+    message: Mapped[Message | None] = relationship()
+    question: Mapped[Question | None] = relationship()
 
 
 class PracticeAutosave(Base):

@@ -286,7 +286,7 @@ def discussion(practice: Practice, reader: Any, limit: int = 50) -> list[Message
     if not permissions.can(reader, Action.JOIN_ROOM):
         return []
     links = Message.practice_id == practice.id
-    if practice.source is not None:
+    if practice.source is not None and practice.source.message_id is not None:
         # The message it was developed from, and the answers to it, are its discussion too.
         source_id = practice.source.message_id
         links = sa.or_(links, Message.id == source_id, Message.reply_to_id == source_id)
@@ -375,12 +375,12 @@ def create_practice(
     *,
     is_demo: bool = False,
     settles: Iterable[str] = (),
-    source: Message | None = None,
+    source: Message | Question | None = None,
 ) -> Practice:
     """Start a draft practice of the author's administration; return it.
 
     ``settles`` names the fields the author's autosaved draft no longer needs to keep;
-    ``source`` is the chat message it is developed from.
+    ``source`` is the chat message (or the answered question) it is developed from.
     """
     permissions.check(author, Action.POST_PRACTICE)
     if author.administration_id is None:
@@ -393,7 +393,9 @@ def create_practice(
         is_demo=is_demo,
     )
     _apply(practice, content, _rendered(content))
-    if source is not None:
+    if isinstance(source, Question):
+        practice.source = PracticeSource(question_id=source.id)
+    elif source is not None:
         practice.source = PracticeSource(message_id=source.id)
     _record(practice, author, RevisionAction.CREATED, snapshot=content.snapshot())
     db.session.add(practice)
@@ -719,19 +721,33 @@ def develop_message(message: Message, author: User) -> Practice:
 
 
 def develop_question(question: Question, author: User) -> Practice:
-    """Start a draft practice from a question asked in a room, as from a message, in its theme."""
+    """Start a draft practice from a question asked in a room, as from a message, in its theme.
+
+    A question with a written answer gives both: the question is the challenge, the
+    answer what was done, and the draft remembers the question (and so who answered).
+    """
     permissions.check(author, Action.DEVELOP_QUESTION, question)
     body = question.body.strip()
-    title, summary = propose_title_and_summary(
-        body, question.author.name, current_app.config["PRACTICE_SUMMARY_MAX_LENGTH"]
-    )
+    summary_length = current_app.config["PRACTICE_SUMMARY_MAX_LENGTH"]
+    title, summary = propose_title_and_summary(body, question.author.name, summary_length)
+    answer = question.answer_body.strip()
+    if not answer:
+        content = PracticeContent(
+            title=title or str(_l("Practice from the chat")),
+            theme=get_room(question.room.slug),
+            summary=summary,
+            actions=body if summary != " ".join(body.split()) else "",
+        )
+        return create_practice(author, content)
+    answerer = question.answered_by.name if question.answered_by is not None else ""
     content = PracticeContent(
         title=title or str(_l("Practice from the chat")),
         theme=get_room(question.room.slug),
-        summary=summary,
-        actions=body if summary != " ".join(body.split()) else "",
+        summary=propose_title_and_summary(answer, answerer, summary_length)[1],
+        challenge=body,
+        actions=answer,
     )
-    return create_practice(author, content)
+    return create_practice(author, content, source=question)
 
 
 #: How chat messages open, in the exchange's languages: a sentence that starts so and is
@@ -787,7 +803,21 @@ def source_message(practice: Practice, reader: permissions.Visitor) -> Message |
     if practice.source is None or not permissions.can(reader, Action.JOIN_ROOM):
         return None
     message = practice.source.message
-    return None if message.is_hidden else message
+    return None if message is None or message.is_hidden else message
+
+
+def source_question(practice: Practice, reader: permissions.Visitor) -> Question | None:
+    """The answered question a practice came from, for a reader who may read it (else None).
+
+    Only to those who may read the rooms, and only while everyone sees the question
+    and its answer (not hidden, not erased).
+    """
+    if practice.source is None or not permissions.can(reader, Action.JOIN_ROOM):
+        return None
+    question = practice.source.question
+    if question is None or question.is_hidden or not question.has_answer:
+        return None
+    return question
 
 
 def preview_markdown(user: User, text: str) -> str:

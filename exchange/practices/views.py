@@ -292,6 +292,7 @@ def show(practice_id: int, slug: str | None = None) -> ResponseReturnValue:
         practice=practice,
         messages=services.discussion(practice, current_user),
         source=services.source_message(practice, current_user),
+        source_question=services.source_question(practice, current_user),
         can_edit=can(current_user, Action.EDIT_PRACTICE, practice),
         can_review=can(current_user, Action.REVIEW_PRACTICE, practice),
         can_share=can_share,
@@ -448,6 +449,9 @@ def _step_page(
             can_submit=practice is not None and practice.status is PracticeStatus.DRAFT,
             restored=restored,
             source=services.source_message(practice, user) if practice is not None else None,
+            source_question=(
+                services.source_question(practice, user) if practice is not None else None
+            ),
             autosave_url=(
                 url_for("practices.autosave_step", practice_id=practice.id)
                 if practice is not None

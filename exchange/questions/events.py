@@ -53,11 +53,12 @@ def on_vote(payload: Payload) -> dict[str, Any]:
 
 @socket_event(Action.ANSWER_QUESTIONS)
 def on_moderate(payload: Payload) -> dict[str, Any]:
-    """A moderator or a speaker sends ``question_moderate {question_id, action, reason?}``.
+    """A moderator or a speaker sends ``question_moderate {question_id, action, reason?, answer?}``.
 
-    ``action`` is approve, answer, unanswer, pin, unpin or hide (with a reason);
-    speakers of the room's session answer and pin only, around its time (the
-    service checks which). Whoever sees the question gets ``question_updated``.
+    ``action`` is approve, answer (with an optional written ``answer``), unanswer,
+    pin, unpin or hide (with a reason); speakers of the room's session answer and
+    pin only, around its time (the service checks which). Whoever sees the
+    question gets ``question_updated``.
     """
     user = acting_user()
     question = services.readable_question(payload.required_int("question_id", minimum=1), user)
@@ -69,5 +70,6 @@ def on_moderate(payload: Payload) -> dict[str, Any]:
         user,
         services.Moderation(action),
         reason=payload.optional_text("reason", max_length=500) or "",
+        answer=payload.optional_text("answer", max_length=services.MAX_LENGTH),
     )
     return {"ok": True, "question": question_json(question)}

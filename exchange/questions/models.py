@@ -27,6 +27,8 @@ class Question(Hideable, Base):
     ``body`` is what the asker typed; ``body_html`` is derived and safe. In a room
     whose questions are moderated first, a question waits (``approved_at`` is
     empty) until a moderator approves it; only its asker and moderators see it.
+    A moderator or a speaker may write an answer when marking it answered:
+    ``answer_body`` as typed (empty: no written answer), ``answer_html`` derived.
     """
 
     __tablename__ = "questions"
@@ -46,10 +48,15 @@ class Question(Hideable, Base):
     pinned_at: Mapped[dt.datetime | None]
     #: How many people vote for it; kept with the votes, in the same transaction.
     vote_count: Mapped[int] = mapped_column(default=0)
+    answer_body: Mapped[str] = mapped_column(sa.Text, default="")
+    answer_html: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Who wrote the answer (the latest to write it); None while it has no written answer.
+    answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
 
     room: Mapped[Room] = relationship()
     session: Mapped[AgendaSession | None] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
+    answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
 
     @property
     def is_approved(self) -> bool:
@@ -58,6 +65,11 @@ class Question(Hideable, Base):
     @property
     def is_answered(self) -> bool:
         return self.answered_at is not None
+
+    @property
+    def has_answer(self) -> bool:
+        """Whether someone wrote an answer (a question may be answered without one)."""
+        return bool(self.answer_html)
 
     @property
     def is_pinned(self) -> bool:

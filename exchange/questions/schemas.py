@@ -27,4 +27,18 @@ def question_json(question: Question) -> dict[str, Any]:
         "answered": question.is_answered,
         "pinned": question.is_pinned,
         "hidden": False,
+        "answer": _answer_json(question),
+        "answer_body": question.answer_body or None,
+    }
+
+
+def _answer_json(question: Question) -> dict[str, Any] | None:
+    """The written answer, if someone wrote one (a question may be answered without)."""
+    author = question.answered_by
+    if not question.has_answer or question.answered_at is None or author is None:
+        return None
+    return {
+        "body_html": question.answer_html,
+        "author": {"id": author.id, "name": author.display_name},
+        "answered_at": iso_utc(question.answered_at),
     }

@@ -24,6 +24,7 @@ from ..event.phases import now
 from ..extensions import db
 from ..moderation.models import AuditAction
 from ..moderation.services import audit_act
+from ..moderation.services import audit_change
 from ..moderation.services import check_not_muted
 from ..payloads import check_storable
 from ..permissions import Action
@@ -69,6 +70,14 @@ def validate_body(body: str) -> None:
             _l("Questions can be at most %(max)d characters long.", max=MAX_LENGTH), field="body"
         )
     check_storable(body, "body")
+
+
+def validate_answer(answer: str) -> None:
+    if len(answer) > MAX_LENGTH:
+        raise Invalid(
+            _l("Answers can be at most %(max)d characters long.", max=MAX_LENGTH), field="answer"
+        )
+    check_storable(answer, "answer")
 
 
 def ask(room: Room, author: User, body: str, client_id: str) -> Question:
@@ -138,11 +147,20 @@ def vote(question: Question, voter: User) -> bool:
     return existing is None
 
 
-def moderate(question: Question, actor: User, action: Moderation, reason: str = "") -> Question:
+def moderate(
+    question: Question,
+    actor: User,
+    action: Moderation,
+    reason: str = "",
+    answer: str | None = None,
+) -> Question:
     """Approve, mark answered (or not), pin (or not), or hide a question; hiding is audited.
 
-    Speakers of the session in the question's room mark answered and pin too (around
-    the session's time); approving and hiding stay with moderators.
+    Marking answered may carry a written ``answer``; writing one again replaces it
+    (the latest wins), and each written answer is in the moderation log (without
+    its words). Unanswering takes the answer away. Speakers of the session in the
+    question's room mark answered, answer and pin too (around the session's time);
+    approving and hiding stay with moderators.
     """
     needed = Action.ANSWER_QUESTIONS if action in HOSTING else Action.MODERATE_QUESTIONS
     permissions.check(actor, needed, question)
@@ -152,8 +170,12 @@ def moderate(question: Question, actor: User, action: Moderation, reason: str = 
     elif action is Moderation.ANSWER:
         question.answered_at = question.answered_at or moment
         question.pinned_at = None  # answered: it leaves the top
+        if answer is not None and answer.strip():
+            _write_answer(question, actor, answer)
     elif action is Moderation.UNANSWER:
         question.answered_at = None
+        question.answer_body = question.answer_html = ""
+        question.answered_by = None
     elif action is Moderation.PIN:
         question.pinned_at = question.pinned_at or moment
     elif action is Moderation.UNPIN:
@@ -172,6 +194,26 @@ def moderate(question: Question, actor: User, action: Moderation, reason: str = 
     logger.info("question %r: %s by %r", question.id, action.value, actor.id)
     realtime.question_changed(question, "question_updated")
     return question
+
+
+def _write_answer(question: Question, actor: User, answer: str) -> None:
+    validate_answer(answer)
+    if question.is_hidden:
+        raise Invalid(_l("A hidden question cannot be answered."), field="answer")
+    edited = question.has_answer
+    question.answer_body = answer
+    question.answer_html = clean_chat_text(answer)
+    question.answered_by = actor
+    question.answered_at = utcnow()
+    audit_change(
+        actor,
+        AuditAction.ANSWER,
+        "question",
+        question.id,
+        subject=question.author,
+        edited=edited,
+        length=len(answer),
+    )
 
 
 def get_question(question_id: int) -> Question:
@@ -219,7 +261,10 @@ def panel(room: Room, reader: User, order: Order = Order.VOTES) -> Panel:
     query = (
         sa.select(Question)
         .where(Question.room_id == room.id)
-        .options(joinedload(Question.author).joinedload(User.administration))
+        .options(
+            joinedload(Question.author).joinedload(User.administration),
+            joinedload(Question.answered_by),
+        )
     )
     if not permissions.can(reader, Action.MODERATE_QUESTIONS, room):
         query = query.where(
@@ -280,7 +325,7 @@ def counts() -> dict[str, int]:
 
 
 def personal_data(user: User) -> dict[str, object]:
-    """The questions ``user`` asked and those they vote for, for their data export."""
+    """The questions ``user`` asked, those they vote for and the answers they wrote (export)."""
     asked = db.session.scalars(
         sa.select(Question)
         .where(Question.author_id == user.id)
@@ -291,6 +336,12 @@ def personal_data(user: User) -> dict[str, object]:
         sa.select(QuestionVote.question_id)
         .where(QuestionVote.user_id == user.id)
         .order_by(QuestionVote.question_id)
+    )
+    answered = db.session.scalars(
+        sa.select(Question)
+        .where(Question.answered_by_id == user.id, Question.answer_body != "")
+        .options(joinedload(Question.room))
+        .order_by(Question.id)
     )
     return {
         "asked": [
@@ -305,4 +356,13 @@ def personal_data(user: User) -> dict[str, object]:
             for question in asked
         ],
         "voted_for": list(votes),
+        "answered": [
+            {
+                "question_id": question.id,
+                "room": question.room.slug,
+                "answer": question.answer_body,
+                "answered_at": iso_utc(question.answered_at) if question.answered_at else None,
+            }
+            for question in answered
+        ],
     }

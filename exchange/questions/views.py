@@ -114,7 +114,11 @@ def moderate(question_id: int) -> ResponseReturnValue:
         if action not in services.Moderation.__members__.values():
             raise Invalid(field="action")
         services.moderate(
-            question, user, services.Moderation(action), reason=request.form.get("reason", "")
+            question,
+            user,
+            services.Moderation(action),
+            reason=request.form.get("reason", ""),
+            answer=request.form.get("answer"),
         )
     return redirect(url_for("questions.index", slug=question.room.slug))
 

@@ -8,9 +8,9 @@ notices about it quoted.
 It is then hidden from everyone, as moderation hides things. Who wrote it,
 where and when stays, and the moderation log keeps what the law needs (who did
 what to which message, when, why), which never held bodies. Questions asked in
-the rooms follow the same period in the same way (the moderation log points at
-hidden ones), and their votes, which say who voted for what, are deleted; the
-count stays. Practices, sign-in records and the e-book are not touched.
+the rooms follow the same period in the same way, with their written answers (the
+moderation log points at hidden ones), and their votes, which say who voted for
+what, are deleted; the count stays. Practices, sign-in records and the e-book are not touched.
 """
 
 from __future__ import annotations
@@ -198,6 +198,9 @@ def apply_retention(now: dt.datetime, *, dry_run: bool = False) -> RetentionRepo
         .values(
             body="",
             body_html="",
+            # Its written answer goes with it.
+            answer_body="",
+            answer_html="",
             hidden_at=sa.func.coalesce(Question.hidden_at, now),
             hidden_reason=RETENTION_REASON,
         )

@@ -72,6 +72,7 @@ function setUp() {
     const time = item.querySelector("time");
     time.setAttribute("datetime", question.created_at);
     item.querySelector(".question-body").innerHTML = question.body_html;
+    fillAnswer(item, question);
     item.querySelector(".state-pinned").hidden = !question.pinned;
     item.querySelector(".state-answered").hidden = !question.answered;
     item.querySelector(".state-waiting").hidden = question.approved;
@@ -91,7 +92,8 @@ function setUp() {
       hide: true,
     };
     item.querySelectorAll("form[data-action]").forEach((each) => {
-      if (each.dataset.action in shown && each.closest(".question-hide") === null) {
+      const apart = each.closest(".question-hide, .question-answer-write");
+      if (each.dataset.action in shown && apart === null) {
         each.hidden = !shown[each.dataset.action];
       }
     });
@@ -107,6 +109,27 @@ function setUp() {
     }
     setVote(item, voted.has(String(question.id)), question.votes);
     formatTimes(item);
+  }
+
+  /* The written answer, and the form that writes it (left alone while someone types in it). */
+  function fillAnswer(item, question) {
+    const shown = item.querySelector(".question-answer");
+    const answer = question.answer;
+    shown.hidden = !answer;
+    item.querySelector(".answer-author").textContent = answer ? answer.author.name : "";
+    item.querySelector(".question-answer time").setAttribute("datetime", answer ? answer.answered_at : "");
+    item.querySelector(".answer-body").innerHTML = answer ? answer.body_html : "";
+    const write = item.querySelector(".question-answer-write");
+    if (!write) {
+      return;
+    }
+    write.hidden = !question.approved;
+    const text = write.querySelector("textarea");
+    text.id = `answer-${question.id}`;
+    write.querySelector("label").htmlFor = text.id;
+    if (text !== document.activeElement) {
+      text.value = question.answer_body || "";
+    }
   }
 
   function setVote(item, pressed, votes) {
@@ -230,8 +253,16 @@ function setUp() {
     if (action === "hide") {
       payload.reason = target.elements.reason.value;
     }
+    const writing = target.elements.answer;
+    if (writing) {
+      payload.answer = writing.value;
+    }
     socket.timeout(ACK_TIMEOUT_MS).emit("question_moderate", payload, (timedOut, ack) => {
       if (!timedOut && ack && ack.ok) {
+        if (writing) {
+          writing.blur();
+          target.closest("details").open = false;
+        }
         upsert(ack.question);
       }
     });

@@ -284,6 +284,40 @@ def test_the_export_holds_the_questions_asked_and_voted_for(client, login, conne
     assert data["questions"]["voted_for"] == [ack["question"]["id"]]
 
 
+def test_the_export_holds_the_answers_written_and_deletion_keeps_them_as_questions(
+    app, client, login, connect, make_user
+):
+    # A moderator writes answers; after deleting the account they stay, as questions
+    # asked do, under "Deleted user".
+    mod = make_user(Role.MODERATOR, name="Maria Rossi", email="maria@example.org")
+    asker = connect(make_user(Role.ATTENDEE, name="Anna"))
+    question = asker.emit(
+        "question_ask",
+        {"room": "funding", "body": "Who co-financed it?", "client_id": "answer-q"},
+        callback=True,
+    )["question"]
+    answered = connect(mod).emit(
+        "question_moderate",
+        {"question_id": question["id"], "action": "answer", "answer": "The region did."},
+        callback=True,
+    )
+    assert answered["ok"], answered
+    login(client, mod)
+    data = json.loads(client.get("/account/export.json").get_data(as_text=True))
+    assert [(a["question_id"], a["room"], a["answer"]) for a in data["questions"]["answered"]] == [
+        (question["id"], "funding", "The region did.")
+    ]
+    assert data["questions"]["answered"][0]["answered_at"].endswith("Z")
+    with app.app_context():
+        privacy.delete_account(db.session.get(User, mod.id), PASSWORD)
+    reader = app.test_client()
+    login(reader, make_user(Role.ATTENDEE, name="Reader"))
+    shown = reader.get("/api/rooms/funding/questions").get_json()["questions"]
+    assert [(q["answer_body"], q["answer"]["author"]["name"]) for q in shown] == [
+        ("The region did.", "Deleted user")
+    ]
+
+
 def test_the_export_holds_the_polls_voted_in_but_no_anonymous_choice(
     client, login, connect, make_user, elena
 ):

@@ -1,5 +1,6 @@
-"""Q&A in real browsers: an attendee asks, two people vote, a moderator marks it answered,
-and it moves, live, in another person's browser. Pictured in Italian, axe-checked, 390 px."""
+"""Q&A in real browsers: an attendee asks, two people vote, a moderator answers it in writing,
+and it moves, live, with its answer, in another person's browser. Pictured in Italian,
+axe-checked, 390 px."""
 
 from __future__ import annotations
 
@@ -73,10 +74,14 @@ def test_asked_voted_answered_and_moved_live_in_another_browser(browser, live_se
     )
 
     wait_until(moderator, "document.querySelectorAll('#question-list .question').length === 2")
-    moderator.locator(".question", has_text="Chi ha pagato").locator(
-        "form[data-action=answer] button"
-    ).click()
-    # In the other browser it moves to the end, marked answered in words.
+    # The moderator answers in writing; that marks it answered too.
+    writing = moderator.locator(".question", has_text="Chi ha pagato").locator(
+        ".question-answer-write"
+    )
+    writing.locator("summary").click()
+    writing.locator("textarea").fill("La regione, per metà.")
+    writing.locator("button").click()
+    # In the other browser it moves to the end, marked answered in words, with the answer.
     wait_until(
         watcher,
         "document.querySelector('#question-list .question:last-child').textContent"
@@ -84,6 +89,8 @@ def test_asked_voted_answered_and_moved_live_in_another_browser(browser, live_se
     )
     answered = watcher.locator(".question", has_text="Chi ha pagato")
     assert answered.locator(".state-answered").is_visible()
+    assert answered.locator(".answer-body").inner_text() == "La regione, per metà."
+    assert answered.locator(".answer-author").inner_text() == "Giulia"
     assert titles(watcher) == ["Quanto dura la garanzia?", "Chi ha pagato i pannelli?"]
 
     overflow = watcher.evaluate("document.documentElement.scrollWidth - window.innerWidth")

@@ -97,12 +97,45 @@ def test_a_moderator_marks_a_question_answered_and_the_room_hears_it(connect, pe
     }
 
 
+def test_a_written_answer_reaches_the_room_and_unanswering_takes_it_away(connect, people):
+    anna = joined(connect, people["anna"])
+    mod = joined(connect, people["mod"])
+    question = anna.emit(
+        "question_ask",
+        {"room": "renewable-energy", "body": "Who paid?", "client_id": "q1"},
+        callback=True,
+    )["question"]
+    assert question["answer"] is None
+    ack = mod.emit(
+        "question_moderate",
+        {
+            "question_id": question["id"],
+            "action": "answer",
+            "answer": "See https://example.eu/funds",
+        },
+        callback=True,
+    )
+    answer = ack["question"]["answer"]
+    assert answer["author"] == {"id": people["mod"].id, "name": "Mod"}
+    assert 'href="https://example.eu/funds"' in answer["body_html"]  # linked as a message is
+    assert answer["answered_at"].endswith("Z")
+    assert ack["question"]["answer_body"] == "See https://example.eu/funds"
+    assert events_named(anna, "question_updated")[-1]["answer"] == answer
+    mod.emit(
+        "question_moderate", {"question_id": question["id"], "action": "unanswer"}, callback=True
+    )
+    heard = events_named(anna, "question_updated")[-1]
+    assert (heard["answered"], heard["answer"], heard["answer_body"]) == (False, None, None)
+
+
 @pytest.mark.parametrize(
     ("payload", "code"),
     [
         ({"question_id": 1, "action": "delete"}, "invalid"),
         ({"question_id": 999999, "action": "answer"}, "not_found"),
         ({"question_id": "x", "action": "answer"}, "invalid"),
+        ({"question_id": 1, "action": "answer", "answer": 42}, "invalid"),
+        ({"question_id": 1, "action": "answer", "answer": "x" * 1001}, "too_long"),
     ],
 )
 def test_a_wrong_moderation_is_refused_with_its_code(connect, people, payload, code):

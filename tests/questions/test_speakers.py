@@ -76,6 +76,16 @@ def test_a_speaker_takes_back_an_answer_and_a_pin(people):
     assert not question.is_pinned and not question.is_answered
 
 
+def test_a_speaker_writes_answers_within_their_grace_window_only(app_ctx, people):
+    question = ask(people["anna"])
+    questions.moderate(question, people["klaus"], Moderation.ANSWER, answer="Half the region.")
+    assert question.answered_by == people["klaus"] and question.answer_body == "Half the region."
+    app_ctx.extensions[CLOCK] = lambda: AFTER_GRACE
+    with pytest.raises(Forbidden):
+        questions.moderate(question, people["klaus"], Moderation.ANSWER, answer="All of it.")
+    assert question.answer_body == "Half the region."
+
+
 @pytest.mark.parametrize("action", [Moderation.HIDE, Moderation.APPROVE])
 def test_a_speaker_neither_hides_nor_approves(people, action):
     question = ask(people["anna"])

@@ -97,6 +97,48 @@ def test_a_moderator_answers_pins_and_hides_with_plain_forms(app, client, login,
     assert "Hidden by Mod: Asked twice" in page
 
 
+def test_a_moderator_writes_and_rewrites_an_answer_with_the_plain_form(app, client, login, people):
+    question_id = asked(app, people["anna"], "Who paid?")
+    login(client, people["mod"])
+    page = client.get("/rooms/renewable-energy/questions").get_data(as_text=True)
+    item = page[page.index(f'id="question-{question_id}"') : page.index('id="question-template"')]
+    assert f'<textarea id="answer-{question_id}" name="answer"' in item
+    token = csrf_token(page)
+    for text in ("The <i>region</i> paid.", "The region and the EU paid."):
+        response = client.post(
+            f"/questions/{question_id}/moderate",
+            data={"csrf_token": token, "action": "answer", "answer": text},
+        )
+        assert response.status_code == 302
+    page = client.get("/rooms/renewable-energy/questions").get_data(as_text=True)
+    item = page[page.index(f'id="question-{question_id}"') : page.index('id="question-template"')]
+    shown = item[item.index('class="question-answer"') : item.index('class="question-actions"')]
+    assert "The region and the EU paid." in shown and '<span class="answer-author">Mod' in shown
+    assert "hidden" not in shown.split(">", 1)[0]
+    assert "The <i>region</i>" not in page  # the first answer is replaced, and never raw HTML
+    log = client.get("/moderation/log").get_data(as_text=True)
+    assert log.count("Question answered") >= 2
+    too_long = client.post(
+        f"/questions/{question_id}/moderate",
+        data={"csrf_token": token, "action": "answer", "answer": "x" * 1001},
+    )
+    assert "flash-error" in client.get(too_long.headers["Location"]).get_data(as_text=True)
+
+
+def test_attendees_see_the_answer_but_no_form_to_write_one(app, client, login, people):
+    question_id = asked(app, people["anna"], "Who paid?")
+    with app.app_context():
+        mod = db.session.get(User, people["mod"].id)
+        questions.moderate(
+            questions.get_question(question_id), mod, Moderation.ANSWER, answer="The region."
+        )
+    login(client, people["anna"])
+    page = client.get("/rooms/renewable-energy/questions").get_data(as_text=True)
+    assert "The region." in page and 'name="answer"' not in page
+    data = client.get("/api/rooms/renewable-energy/questions").get_json()
+    assert data["questions"][0]["answer"]["author"]["name"] == "Mod"
+
+
 def test_a_waiting_question_is_in_the_moderation_queue(app, client, login, people):
     question_id = asked(app, people["anna"], "Is it recorded?", room="plenary")
     login(client, people["mod"])
@@ -117,6 +159,24 @@ def test_a_delegate_develops_a_question_into_a_draft(app, client, login, people)
         f"/questions/{question_id}/develop", data={"csrf_token": csrf_token(page)}
     )
     assert response.status_code == 302 and response.headers["Location"].endswith("/edit")
+
+
+def test_a_draft_from_an_answered_question_credits_who_answered(app, client, login, people):
+    question_id = asked(app, people["anna"], "How did the parish join?")
+    with app.app_context():
+        mod = db.session.get(User, people["mod"].id)
+        questions.moderate(
+            questions.get_question(question_id), mod, Moderation.ANSWER, answer="We met the priest."
+        )
+    login(client, people["elena"])
+    page = client.get("/rooms/renewable-energy/questions").get_data(as_text=True)
+    response = client.post(
+        f"/questions/{question_id}/develop", data={"csrf_token": csrf_token(page)}
+    )
+    draft = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Developed from a question by Anna in" in draft and "answered by Mod" in draft
+    assert "We met the priest." in draft
+    assert f"/rooms/renewable-energy/questions#question-{question_id}" in draft
 
 
 def test_the_api_lists_the_questions_a_reader_sees(app, client, login, people):

@@ -35,6 +35,10 @@ def asked(app_ctx, make_user):
         for voter in voters:
             questions.vote(question, voter)
         ids[days] = question.id
+    for days in (366, 364):
+        questions.moderate(
+            db.session.get(Question, ids[days]), moderator, Moderation.ANSWER, answer="The EU."
+        )
     questions.moderate(
         db.session.get(Question, ids[400]), moderator, Moderation.HIDE, reason="Asked twice"
     )
@@ -65,6 +69,7 @@ def test_old_questions_lose_their_text_and_votes_and_newer_ones_keep_theirs(aske
     for days in (400, 366):
         question = db.session.get(Question, ids[days])
         assert (question.body, question.body_html) == ("", "")
+        assert (question.answer_body, question.answer_html) == ("", "")  # its answer goes too
         assert question.is_hidden
         assert question.vote_count == 2  # the count is nobody's: it stays
     assert db.session.get(Question, ids[366]).hidden_reason == RETENTION_REASON
@@ -74,6 +79,7 @@ def test_old_questions_lose_their_text_and_votes_and_newer_ones_keep_theirs(aske
     for days in (364, 10):
         question = db.session.get(Question, ids[days])
         assert question.body == f"Asked {days} days ago?" and not question.is_hidden
+    assert db.session.get(Question, ids[364]).answer_body == "The EU."
     remaining = db.session.execute(
         sa.select(QuestionVote.question_id).order_by(QuestionVote.question_id)
     ).scalars()
