@@ -338,9 +338,10 @@ def reports_resolved(kind: str, target_id: int) -> None:
     socketio.emit("reports_resolved", {f"{kind}_id": target_id}, to=MODERATORS, namespace=NAMESPACE)
 
 
-def report_count(count: int) -> None:
-    """Tell the moderators' and organizers' sockets how many reports are open now."""
-    socketio.emit("report_count", {"count": count}, to=MODERATORS, namespace=NAMESPACE)
+def report_count(count: int, to: str = MODERATORS) -> None:
+    """Tell the moderators' and organizers' sockets (or one of them, ``to``) how many
+    reports are open now."""
+    socketio.emit("report_count", {"count": count}, to=to, namespace=NAMESPACE)
 
 
 #: The namespace anyone may connect to, signed in or not, to hear about the library.

@@ -21,6 +21,7 @@ from ..errors import Unauthenticated
 from ..event.models import Room
 from ..event.services import get_room
 from ..i18n import locale_code
+from ..moderation.services import open_report_count
 from ..payloads import Payload
 from ..permissions import acting_user
 from ..permissions import Action
@@ -56,6 +57,8 @@ def register_handlers(socketio: SocketIO) -> None:
 def on_connect(auth: Any = None) -> None:
     """A browser or client connects with its session cookie; anonymous ones are refused.
 
+    Moderators and organizers get ``report_count`` at once, on every (re)connection.
+
     The refusal is python-socketio's ConnectionRefusedError (not the built-in
     one of the same name), which reaches the client as ``connect_error``.
     """
@@ -71,6 +74,9 @@ def on_connect(auth: Any = None) -> None:
     join_room(realtime.EVERYONE)
     if can(user, Action.REVIEW_REPORTS):
         join_room(realtime.MODERATORS)
+        # The menu's count of open reports may be older than this connection (reports
+        # filed or settled while the page loaded, or while it was offline).
+        realtime.report_count(open_report_count(), to=connection_id())
 
 
 def _refuse(error: ExchangeError) -> NoReturn:

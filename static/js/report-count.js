@@ -1,8 +1,11 @@
 /*
  * The moderators' count of open reports in the menu stays current: "report_count" arrives
- * on every page of a moderator or organizer when a report is filed or settled
- * (docs/protocol.md). The server renders the count; this only keeps it up to date.
+ * on every page of a moderator or organizer when a report is filed or settled, and on
+ * every (re)connection, so a page that was offline catches up (docs/protocol.md). The
+ * server renders the count; this only keeps it up to date.
  */
+import { pageSocket } from "./page-socket.js";
+
 const badges = document.querySelectorAll(".report-count");
 const words = document.querySelector(".report-count-words");
 const strings = document.getElementById("report-count-strings");
@@ -40,7 +43,10 @@ export function watchReportCount(socket) {
   });
 }
 
-// Elsewhere the page's one connection is the banners' (banners.js): io() shares it.
-if (badges.length && !document.getElementById("room") && typeof window.io === "function") {
-  watchReportCount(window.io({ reconnectionDelay: 2000, reconnectionDelayMax: 30000 }));
+// Elsewhere the page's one connection, shared with the banners and conversations.
+if (badges.length) {
+  const socket = pageSocket();
+  if (socket) {
+    watchReportCount(socket);
+  }
 }

@@ -214,3 +214,20 @@ def test_hiding_an_unreported_message_tells_no_count(cast):
         connection.get_received()
     cast["moderator"].emit("hide", {"message_id": message["id"], "reason": "Spam"}, callback=True)
     assert counts_told(cast["moderator"]) == []
+
+
+def test_staff_hear_the_open_report_count_as_they_connect_and_after_reconnecting(connect, people):
+    author, reader = connect(people["author"]), connect(people["reader"])
+    moderator, organizer = connect(people["moderator"]), connect(people["organizer"])
+    assert counts_told(moderator) == [0] and counts_told(organizer) == [0]
+    assert counts_told(author) == [] and counts_told(reader) == []
+
+    # Offline while a report is filed: the count comes with the next connection.
+    moderator.disconnect()
+    message = say(author, "dubious")
+    reader.emit("report", {"message_id": message["id"], "reason": "spam?"}, callback=True)
+    moderator.connect()
+    assert counts_told(moderator) == [1]
+    reader.disconnect()
+    reader.connect()
+    assert counts_told(reader) == []

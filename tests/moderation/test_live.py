@@ -115,22 +115,25 @@ def test_a_report_reaches_a_moderator_on_the_real_server(live_server, people):
 
 
 def test_the_open_report_count_reaches_staff_sockets_only_on_the_real_server(live_server, people):
-    """``report_count {count}`` follows each report filed and settled, to moderators only."""
+    """``report_count {count}`` comes as a moderator connects, then follows each report
+    filed and settled, to moderators only."""
     author = connect(live_server, people["author"])
     reader = connect(live_server, people["reader"])
     moderator = connect(live_server, people["moderator"])
+    assert moderator.wait_for(lambda: moderator.events("report_count"))
+    assert moderator.events("report_count") == [{"count": 0}]
     message_id = author.call(
         "send", {"room": "plenary", "body": "dubious", "client_id": "d"}, timeout=10
     )["message"]["id"]
 
     assert reader.call("report", {"message_id": message_id, "reason": "spam?"}, timeout=10)["ok"]
-    assert moderator.wait_for(lambda: moderator.events("report_count"))
-    assert moderator.events("report_count") == [{"count": 1}]
+    assert moderator.wait_for(lambda: len(moderator.events("report_count")) == 2)
+    assert moderator.events("report_count") == [{"count": 0}, {"count": 1}]
 
     hidden = moderator.call("hide", {"message_id": message_id, "reason": "Spam"}, timeout=10)
     assert hidden["ok"], hidden
-    assert moderator.wait_for(lambda: len(moderator.events("report_count")) == 2)
-    assert moderator.events("report_count") == [{"count": 1}, {"count": 0}]
+    assert moderator.wait_for(lambda: len(moderator.events("report_count")) == 3)
+    assert moderator.events("report_count") == [{"count": 0}, {"count": 1}, {"count": 0}]
     assert not reader.events("report_count") and not author.events("report_count")
     for client in (author, reader, moderator):
         client.disconnect()
