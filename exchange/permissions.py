@@ -187,14 +187,43 @@ def _member_of_private_room(user: User, room: Any) -> bool:
     return not _private_to_others(user, room)
 
 
-def _may_write_to(user: User, person: Any) -> bool:
-    """Someone else, not an attendee (they cannot answer), whose profile the writer may see."""
+def _writes_here(user: User, room: Any) -> bool:
+    """Attendees write in their own conversations only; the rest in every room open to them."""
+    return user.role not in ATTENDEES or getattr(room, "kind", None) == "direct"
+
+
+def _reachable(user: User, person: Any) -> bool:
+    """Someone else, not an attendee (they start nothing), whose profile the writer may see."""
     return bool(
         person.id != user.id
         and person.role in DELEGATES | STAFF
         and person.deleted_at is None
         and person.banned_at is None
         and (person.listed or user.role in STAFF)
+    )
+
+
+def _takes_messages_from(user: User, person: Any) -> bool:
+    """Attendees write only to people who chose to let attendees write to them."""
+    return user.role not in ATTENDEES or bool(person.attendees_may_message)
+
+
+def _may_write_to(user: User, person: Any) -> bool:
+    return _reachable(user, person) and _takes_messages_from(user, person)
+
+
+def declines_messages_from(user: Visitor, person: User) -> bool:
+    """Whether ``person`` is one ``user`` could write to but for ``person``'s own choice.
+
+    That refusal is said in words (the person chose it, their profile shows it), where
+    any other reason not to start a conversation is ``not_found``, as for nobody.
+    """
+    if not isinstance(user, User) or not user.is_authenticated:
+        return False
+    return (
+        user.role in PERMISSIONS[Action.START_CONVERSATION].roles
+        and _reachable(user, person)
+        and not _takes_messages_from(user, person)
     )
 
 
@@ -218,7 +247,9 @@ PERMISSIONS: Mapping[Action, Rule] = {
         _listed_or_self_or_staff,
         "profiles of people who agreed to be listed; moderators and organizers: everyone's",
     ),
-    Action.SEND_MESSAGE: Rule(DELEGATES | STAFF),
+    Action.SEND_MESSAGE: Rule(
+        EVERY_ROLE, _writes_here, "attendees: in their own conversations only"
+    ),
     Action.EDIT_MESSAGE: Rule(
         DELEGATES | STAFF,
         _own_visible_message,
@@ -304,9 +335,10 @@ PERMISSIONS: Mapping[Action, Rule] = {
         ORGANIZERS, condition_text="vouch for a person's email address without the mailed link"
     ),
     Action.START_CONVERSATION: Rule(
-        DELEGATES | STAFF,
+        EVERY_ROLE,
         _may_write_to,
-        "with up to 7 delegates, moderators or organizers they may see in the directory",
+        "with up to 7 delegates, moderators or organizers they may see in the directory; "
+        "attendees: only with people who let attendees write to them",
     ),
     Action.BLOCK_PEOPLE: Rule(
         EVERY_ROLE, _someone_else, "anyone but themselves; the blocked person is not told"

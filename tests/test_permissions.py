@@ -8,6 +8,9 @@ import pytest
 from exchange.accounts.models import Role
 from exchange.accounts.models import User
 from exchange.errors import Forbidden
+from exchange.event.models import Room
+from exchange.event.models import RoomKind
+from exchange.event.models import RoomMember
 from exchange.permissions import Action
 from exchange.permissions import can
 from exchange.permissions import check_can_act_on
@@ -41,9 +44,14 @@ def test_every_action_has_a_rule():
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_only_delegates_and_staff_send_messages(role):
-    confirmed = User(role=role, email_verified_at=dt.datetime.now(dt.UTC))
-    assert can(confirmed, Action.SEND_MESSAGE) == (role is not Role.ATTENDEE)
+def test_attendees_send_messages_in_their_own_conversations_only(role):
+    confirmed = User(id=1, role=role, email_verified_at=dt.datetime.now(dt.UTC))
+    themed = Room(kind=RoomKind.PUBLIC)
+    mine = Room(kind=RoomKind.DIRECT, members=[RoomMember(user_id=1), RoomMember(user_id=2)])
+    others = Room(kind=RoomKind.DIRECT, members=[RoomMember(user_id=2), RoomMember(user_id=3)])
+    assert can(confirmed, Action.SEND_MESSAGE, themed) == (role is not Role.ATTENDEE)
+    assert can(confirmed, Action.SEND_MESSAGE, mine)
+    assert not can(confirmed, Action.SEND_MESSAGE, others)
 
 
 @pytest.mark.parametrize("role", list(Role))

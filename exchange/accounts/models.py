@@ -77,6 +77,9 @@ class User(Base):
 
     #: The person agreed to be listed in the people directory (opt-in; never by default).
     listed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: Attendees may start a conversation with this person (opt-in; never by default).
+    #: Delegates, moderators and organizers may whatever it says.
+    attendees_may_message: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: Their profile: languages they speak (ISO 639-1), themes (room slugs), a short bio.
     languages: Mapped[list[str]] = mapped_column(default=list)
     topics: Mapped[list[str]] = mapped_column(default=list)

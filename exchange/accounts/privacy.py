@@ -108,6 +108,7 @@ def _account(user: User) -> dict[str, Any]:
         "timezone": user.timezone,
         "profile": {
             "listed_in_the_directory": user.listed,
+            "attendees_may_message": user.attendees_may_message,
             "languages": user.languages,
             "topics": user.topics,
             "bio": user.bio,
@@ -395,6 +396,7 @@ def delete_account(user: User, password: str) -> None:
     user.timezone = None
     # The profile was about the person alone.
     user.listed = False
+    user.attendees_may_message = False
     user.languages = []
     user.topics = []
     user.bio = ""

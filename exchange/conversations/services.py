@@ -85,6 +85,14 @@ def start_conversation(starter: User, people_ids: Sequence[Any]) -> tuple[Room, 
     permissions.check(starter, permissions.Action.START_CONVERSATION)
     others = _people(starter, people_ids)
     for person in others:
+        if permissions.declines_messages_from(starter, person):
+            raise Forbidden(
+                _l(
+                    "%(name)s takes messages from delegates, moderators and organizers only.",
+                    name=person.display_name,
+                ),
+                field="members",
+            )
         if not permissions.can(starter, permissions.Action.START_CONVERSATION, person):
             raise NotFound(field="members")  # as for an account that does not exist
     for person in others:

@@ -17,6 +17,13 @@ class ProfileForm(FlaskForm):
             "Otherwise only the moderators and organizers see it."
         ),
     )
+    attendees_may_message = BooleanField(
+        _l("Attendees may send me messages"),
+        description=_l(
+            "Attendees can then start a conversation with you from your profile or a room. "
+            "Delegates, moderators and organizers can write to you either way."
+        ),
+    )
     languages = SelectMultipleField(_l("Languages I speak"), validate_choice=True)
     topics = SelectMultipleField(_l("Topics I work on"), validate_choice=True)
     bio = TextAreaField(

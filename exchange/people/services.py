@@ -127,9 +127,16 @@ def delegates_of(viewer: User, administration: Administration) -> tuple[list[Use
 
 
 def update_profile(
-    user: User, *, listed: bool, languages: list[str], topics: list[str], bio: str
+    user: User,
+    *,
+    listed: bool,
+    languages: list[str],
+    topics: list[str],
+    bio: str,
+    attendees_may_message: bool | None = None,
 ) -> User:
-    """Change ``user``'s own profile and whether they are listed."""
+    """Change ``user``'s own profile, whether they are listed and whether attendees may
+    start a conversation with them (``None`` leaves that as it is)."""
     permissions.check(user, permissions.Action.MANAGE_OWN_ACCOUNT)
     unknown = set(languages) - set(CONTENT_LANGUAGES)
     if unknown:
@@ -146,11 +153,18 @@ def update_profile(
         )
     check_storable(bio, "bio")
     user.listed = listed
+    if attendees_may_message is not None:
+        user.attendees_may_message = attendees_may_message
     user.languages = sorted(set(languages))
     user.topics = [slug for slug in dict.fromkeys(topics)]
     user.bio = bio
     db.session.commit()
-    logger.info("user %r updated their profile (listed: %s)", user.id, listed)
+    logger.info(
+        "user %r updated their profile (listed: %s, attendees may message: %s)",
+        user.id,
+        listed,
+        user.attendees_may_message,
+    )
     return user
 
 

@@ -24,6 +24,7 @@ from ..i18n import locale_code
 from ..payloads import query_int
 from ..permissions import acting_user
 from ..permissions import Action
+from ..permissions import declines_messages_from
 from ..permissions import requires
 from ..security import safe_next_url
 from ..templating import country_name
@@ -62,6 +63,7 @@ def show(person_id: int) -> ResponseReturnValue:
         "people/show.html",
         person=person,
         blocked=services.has_blocked(acting_user().id, person.id),
+        declines_messages=declines_messages_from(acting_user(), person),
         language_labels=dict(language_names(CONTENT_LANGUAGES)),
         topic_labels=dict(_topic_choices()),
     )
@@ -93,6 +95,7 @@ def edit() -> ResponseReturnValue:
     form = ProfileForm(
         data={
             "listed": user.listed,
+            "attendees_may_message": user.attendees_may_message,
             "languages": user.languages,
             "topics": user.topics,
             "bio": user.bio,
@@ -109,6 +112,7 @@ def edit() -> ResponseReturnValue:
                 languages=form.languages.data or [],
                 topics=form.topics.data or [],
                 bio=form.bio.data or "",
+                attendees_may_message=bool(form.attendees_may_message.data),
             )
         except ExchangeError as error:
             if isinstance(error, Unauthenticated | Forbidden):

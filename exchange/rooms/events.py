@@ -26,6 +26,7 @@ from ..payloads import Payload
 from ..permissions import acting_user
 from ..permissions import Action
 from ..permissions import can
+from ..permissions import check
 from ..practices.services import published_practice
 from ..sockets import connection_id
 from ..sockets import socket_event
@@ -161,6 +162,7 @@ def on_send(payload: Payload) -> dict[str, Any]:
     gets the one read from its words, if sure; ``language: null`` says none.
     """
     room = get_room(payload.text("room", max_length=80), acting_user())
+    check(acting_user(), Action.SEND_MESSAGE, room)
     practice_id = payload.optional_int("practice_id", minimum=1)
     attachments = payload.data.get("attachments")
     message = services.post_message(

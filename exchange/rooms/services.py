@@ -567,8 +567,9 @@ def join(
 
 def announce_typing(user: User, slug: str, *, joined: bool, sid: str | None = None) -> None:
     """Tell a room that ``user`` is writing, if they joined it and may post now."""
+    room = get_room(slug, user)  # an unknown room is not_found
+    permissions.check(user, permissions.Action.SEND_MESSAGE, room)
     if not joined:
-        get_room(slug, user)  # an unknown room is not_found; a known one needs a join first
         raise Invalid(_l("Join the room first."), field="room")
     if user.muted_at(utcnow()):
         raise Forbidden()

@@ -40,6 +40,7 @@ from ..payloads import query_int
 from ..permissions import acting_user
 from ..permissions import Action
 from ..permissions import can
+from ..permissions import check
 from ..permissions import requires
 from . import mentions
 from . import presence
@@ -89,7 +90,7 @@ def show(slug: str) -> ResponseReturnValue:
     online = presence.online_in(room.id, limit=current_app.config["PRESENCE_LIST_LIMIT"])
     rooms = list_rooms()
     archived = current_phase() is Phase.AFTER
-    can_send = can(user, Action.SEND_MESSAGE) and not archived
+    can_send = can(user, Action.SEND_MESSAGE, room) and not archived
     return render_template(
         "rooms/show.html",
         room=room,
@@ -133,6 +134,7 @@ def post(slug: str) -> ResponseReturnValue:
     """Send a message without JavaScript; the form's client_id makes resubmits harmless."""
     user = acting_user()
     room = get_room(slug, user)
+    check(user, Action.SEND_MESSAGE, room)
     client_id = request.form.get("client_id", "")
     with flash_refusal(_l("Your message was not sent: %(reason)s")):
         # A resubmitted form finds its message stored: its file is not uploaded twice.

@@ -42,6 +42,25 @@ def outsider(listed_user):
 
 
 @pytest.fixture
+def anna(listed_user):
+    """An attendee, listed in the directory."""
+    return listed_user(Role.ATTENDEE, name="Anna")
+
+
+@pytest.fixture
+def allow_attendees(app):
+    """Let attendees write to these people ("Attendees may send me messages")."""
+
+    def allow(*people):
+        with app.app_context():
+            for person in people:
+                db.session.get(User, person.id).attendees_may_message = True
+            db.session.commit()
+
+    return allow
+
+
+@pytest.fixture
 def moderator(make_user):
     return make_user(Role.MODERATOR, name="Mod")
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from exchange.accounts.models import User
+from exchange.conversations import services
+from exchange.extensions import db
+
 from .conftest import events_named
 
 
@@ -143,3 +147,24 @@ def test_naming_someone_outside_a_conversation_tells_them_nothing(
     assert ack["ok"] is True
     assert ack["message"]["mentions"] == [salvatore.id]
     assert events_named(watcher, "mention") == []
+
+
+def test_an_attendee_sends_in_their_conversation_and_nowhere_else(
+    app, connect, anna, salvatore, allow_attendees
+):
+    allow_attendees(salvatore)
+    with app.app_context():
+        room, _created = services.start_conversation(db.session.get(User, anna.id), [salvatore.id])
+        slug = room.slug
+    writer = connect(anna)
+    assert writer.emit("join", {"room": slug}, callback=True)["ok"] is True
+    sent = writer.emit("send", {"room": slug, "body": "Ciao", "client_id": "an-1"}, callback=True)
+    assert sent["ok"] is True
+    assert writer.emit("typing", {"room": slug}, callback=True)["ok"] is True
+    writer.emit("join", {"room": "plenary"}, callback=True)
+    for event, payload in [
+        ("send", {"room": "plenary", "body": "Ciao", "client_id": "an-2"}),
+        ("typing", {"room": "plenary"}),
+    ]:
+        refused = writer.emit(event, payload, callback=True)
+        assert refused["error"]["code"] == "forbidden", event

@@ -75,12 +75,62 @@ def test_staff_may_write_to_unlisted_people(app_ctx, moderator, make_user):
     assert created and room.has_member(hidden.id)
 
 
-def test_attendees_neither_start_conversations_nor_are_put_in_one(app_ctx, elena, listed_user):
-    attendee = listed_user(Role.ATTENDEE, name="Anna")
-    with pytest.raises(Forbidden):
-        services.start_conversation(get(attendee), [elena.id])
+def test_attendees_write_to_nobody_who_did_not_allow_it_and_are_told_why(app_ctx, elena, anna):
+    assert get(elena).attendees_may_message is False  # the default
+    with pytest.raises(Forbidden) as refused:
+        services.start_conversation(get(anna), [elena.id])
+    assert str(refused.value.message) == (
+        "Elena takes messages from delegates, moderators and organizers only."
+    )
+    assert refused.value.details == {"field": "members"}
+    assert db.session.query(Room).filter(Room.kind == RoomKind.DIRECT).count() == 0
+
+
+def test_attendees_write_to_people_who_allow_attendees(app_ctx, elena, anna, allow_attendees):
+    allow_attendees(elena)
+    room, created = services.start_conversation(get(anna), [elena.id])
+    assert created and [m.user_id for m in room.members] == [anna.id, elena.id]
+    message = rooms.post_message(room, get(anna), "Buongiorno!", "anna-1")
+    assert message.room_id == room.id
+    again, created_again = services.start_conversation(get(anna), [elena.id])
+    assert again.id == room.id and created_again is False
+
+
+def test_an_attendee_s_group_needs_every_other_member_to_allow_attendees(
+    app_ctx, elena, salvatore, anna, allow_attendees
+):
+    allow_attendees(salvatore)
+    with pytest.raises(Forbidden) as refused:
+        services.start_conversation(get(anna), [salvatore.id, elena.id])
+    assert "Elena takes messages" in str(refused.value.message)
+    get(elena).attendees_may_message = True
+    db.session.commit()
+    group, created = services.start_conversation(get(anna), [salvatore.id, elena.id])
+    assert created and len(group.members) == 3
+
+
+def test_the_setting_binds_attendees_only(app_ctx, elena, salvatore, moderator):
+    for writer in (salvatore, moderator):
+        room, created = services.start_conversation(get(writer), [elena.id])
+        assert created and room.has_member(elena.id)
+
+
+def test_allowing_attendees_does_not_open_an_unlisted_profile(
+    app_ctx, anna, make_user, allow_attendees
+):
+    hidden = make_user(Role.DELEGATE, name="Unlisted")
+    allow_attendees(hidden)
     with pytest.raises(NotFound):
-        services.start_conversation(get(elena), [attendee.id])
+        services.start_conversation(get(anna), [hidden.id])
+
+
+def test_nobody_puts_an_attendee_in_a_conversation(
+    app_ctx, elena, anna, moderator, allow_attendees
+):
+    allow_attendees(anna)
+    for writer in (elena, moderator):
+        with pytest.raises(NotFound):
+            services.start_conversation(get(writer), [anna.id])
 
 
 def test_banned_people_are_not_written_to(app_ctx, elena, salvatore, moderator):

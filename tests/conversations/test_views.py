@@ -26,10 +26,24 @@ def test_a_profile_offers_to_message_its_person(signed_in, elena, salvatore):
     assert 'action="/conversations"' not in own
 
 
-def test_attendees_are_offered_no_message_button(signed_in, listed_user, salvatore):
-    attendee = listed_user(Role.ATTENDEE, name="Anna")
-    page = signed_in(attendee).get(f"/people/{salvatore.id}").get_data(as_text=True)
+def test_attendees_are_told_why_there_is_no_message_button(signed_in, anna, salvatore):
+    page = signed_in(anna).get(f"/people/{salvatore.id}").get_data(as_text=True)
     assert 'action="/conversations"' not in page
+    assert "Salvatore takes messages from delegates, moderators and organizers only." in page
+
+
+def test_attendees_are_offered_the_button_by_people_who_allow_it(
+    signed_in, anna, salvatore, allow_attendees
+):
+    allow_attendees(salvatore)
+    page = signed_in(anna).get(f"/people/{salvatore.id}").get_data(as_text=True)
+    assert 'action="/conversations"' in page and "Message Salvatore" in page
+    assert "takes messages from" not in page
+
+
+def test_delegates_see_no_such_sentence(signed_in, elena, salvatore):
+    page = signed_in(elena).get(f"/people/{salvatore.id}").get_data(as_text=True)
+    assert "takes messages from" not in page
 
 
 def test_the_form_opens_the_conversation_and_reuses_it(signed_in, elena, salvatore):
@@ -70,13 +84,47 @@ def test_json_starts_a_group_conversation(signed_in, elena, salvatore, outsider)
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid"
 
 
-@pytest.mark.parametrize("role", [Role.ATTENDEE])
-def test_attendees_may_not_start_one(signed_in, listed_user, salvatore, role):
-    attendee = listed_user(role, name="Anna")
-    client = signed_in(attendee)
+def test_an_attendee_refused_is_told_why_in_json_and_on_the_page(signed_in, anna, salvatore):
+    client = signed_in(anna)
     token = csrf_token(client.get("/conversations").get_data(as_text=True))
     refused = client.post(
-        "/conversations", json={"members": [salvatore.id]}, headers={"X-CSRFToken": token}
+        "/conversations",
+        json={"members": [salvatore.id]},
+        headers={"X-CSRFToken": token, "Accept": "application/json"},
+    )
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["message"] == (
+        "Salvatore takes messages from delegates, moderators and organizers only."
+    )
+    page = client.post("/conversations", data={"csrf_token": token, "members": salvatore.id})
+    assert page.status_code == 403
+    assert "Salvatore takes messages from delegates, moderators and organizers only." in (
+        page.get_data(as_text=True)
+    )
+
+
+def test_an_attendee_writes_in_their_conversation_without_javascript(
+    signed_in, anna, salvatore, allow_attendees
+):
+    allow_attendees(salvatore)
+    client = signed_in(anna)
+    token = csrf_token(client.get(f"/people/{salvatore.id}").get_data(as_text=True))
+    opened = client.post("/conversations", data={"csrf_token": token, "members": salvatore.id})
+    assert opened.status_code == 302 and opened.location.startswith("/rooms/dm-")
+    page = client.get(opened.location).get_data(as_text=True)
+    assert 'id="composer"' in page
+    assert 'id="composer-attach"' not in page  # attendees send no files
+    sent = client.post(
+        f"{opened.location}/messages",
+        data={"csrf_token": token, "body": "Buongiorno", "client_id": "anna-form-1"},
+        follow_redirects=True,
+    )
+    assert "Buongiorno" in sent.get_data(as_text=True)
+    themed = client.get("/rooms/plenary").get_data(as_text=True)
+    assert 'id="composer"' not in themed
+    refused = client.post(
+        "/rooms/plenary/messages",
+        data={"csrf_token": token, "body": "Hello", "client_id": "anna-form-2"},
     )
     assert refused.status_code == 403
 

@@ -1,5 +1,7 @@
 """The directory, profiles, editing one's profile, the opt-in at registration, and export."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -91,6 +93,26 @@ def test_editing_one_s_profile(app, client, login, make_user):
     with app.app_context():
         saved = db.session.get(User, elena.id)
         assert (saved.listed, saved.languages, saved.topics) == (True, ["en", "it"], ["funding"])
+        assert saved.attendees_may_message is False  # not ticked
+
+
+def test_choosing_whether_attendees_may_message_one(app, client, login, make_user):
+    elena = login(client, make_user(Role.DELEGATE, name="Elena"))
+    form = client.get("/account/profile").get_data(as_text=True)
+    assert 'name="attendees_may_message"' in form and "Attendees may send me messages" in form
+    token = csrf_token(form)
+    client.post("/account/profile", data={"csrf_token": token, "attendees_may_message": "y"})
+    with app.app_context():
+        assert db.session.get(User, elena.id).attendees_may_message is True
+    assert (
+        client.get("/account/export.json").get_json()["account"]["profile"]["attendees_may_message"]
+        is True
+    )
+    again = client.get("/account/profile").get_data(as_text=True)
+    assert "checked" in re.search(r'<input[^>]*name="attendees_may_message"[^>]*>', again)[0]
+    with app.app_context():
+        delete_account(db.session.get(User, elena.id), PASSWORD)
+        assert db.session.get(User, elena.id).attendees_may_message is False
 
 
 def test_a_profile_s_mistakes_stay_on_the_form(client, login, make_user):
@@ -160,6 +182,7 @@ def test_the_profile_is_in_the_data_export_and_goes_with_the_account(app, client
     data = client.get("/account/export.json").get_json()
     assert data["account"]["profile"] == {
         "listed_in_the_directory": True,
+        "attendees_may_message": False,
         "languages": ["it"],
         "topics": [],
         "bio": "Energy manager",

@@ -72,11 +72,15 @@ if (root && typeof window.io === "function") {
     const composer = createComposer(room, connection);
     const outbox = createOutbox(room, connection, composer);
     const replies = setUpReplies(room, composer);
-    const attachments = setUpAttachments(room, composer);
-    composer.useAttachments(attachments);
+    // Attendees write in their conversations, but send no files: no button for them.
+    const attachments = document.getElementById("composer-attach")
+      ? setUpAttachments(room, composer) : null;
+    if (attachments) {
+      composer.useAttachments(attachments);
+    }
     const mentionPicker = createMentionPicker(room, composer);
     composer.onSubmit((body, language) => outbox.queue(body, language, {
-      ...replies.take(), ...attachments.take(), mentions: mentionPicker.take(body),
+      ...replies.take(), ...(attachments ? attachments.take() : {}), mentions: mentionPicker.take(body),
     }));
     setUpStates(room, composer);
   } else {
