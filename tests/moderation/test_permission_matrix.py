@@ -32,6 +32,7 @@ from exchange.files import services as files
 from exchange.files.models import StoredFile
 from exchange.moderation import services as moderation
 from exchange.moderation.models import Report
+from exchange.people import services as people
 from exchange.polls import services as polls
 from exchange.practices import attachments as practice_files
 from exchange.practices import services as practices
@@ -42,7 +43,17 @@ from ..conftest import PASSWORD
 from ..support import files as samples
 from ..support.live import csrf_token
 
-ACTORS = ["anonymous", "attendee", "delegate", "muted", "banned", "moderator", "organizer"]
+#: "blocked" is a delegate whom the person they write to blocked (see _listed_delegate).
+ACTORS = [
+    "anonymous",
+    "attendee",
+    "delegate",
+    "blocked",
+    "muted",
+    "banned",
+    "moderator",
+    "organizer",
+]
 _numbers = itertools.count(1)
 
 
@@ -57,6 +68,7 @@ class World:
             for name, role in [
                 ("attendee", Role.ATTENDEE),
                 ("delegate", Role.DELEGATE),
+                ("blocked", Role.DELEGATE),
                 ("muted", Role.DELEGATE),
                 ("banned", Role.DELEGATE),
                 ("moderator", Role.MODERATOR),
@@ -71,6 +83,9 @@ class World:
                 for person in self.actors.values()
                 if person is not None
             }
+            # Listed, so that the people who block them below may see whom they block.
+            self.actors["blocked"].listed = True
+            db.session.commit()
             boss = db.session.get(User, self.boss.id)
             moderation.mute(db.session.get(User, self.actors["muted"].id), boss, 60, "matrix")
             moderation.ban(db.session.get(User, self.actors["banned"].id), boss, "matrix")
@@ -166,6 +181,7 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
             **REFUSED,
             "attendee": "ok",
             "delegate": "ok",
+            "blocked": "ok",
             "muted": "ok",
             "moderator": "ok",
             "organizer": "ok",
@@ -177,6 +193,7 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
             **REFUSED,
             "attendee": "ok",
             "delegate": "ok",
+            "blocked": "ok",
             "muted": "ok",
             "moderator": "ok",
             "organizer": "ok",
@@ -188,6 +205,7 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
             **REFUSED,
             "attendee": "forbidden",
             "delegate": "ok",
+            "blocked": "ok",
             "muted": "muted",
             "moderator": "ok",
             "organizer": "ok",
@@ -204,6 +222,7 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
             **REFUSED,
             "attendee": "forbidden",
             "delegate": "ok",
+            "blocked": "ok",
             "muted": "muted",
             "moderator": "ok",
             "organizer": "ok",
@@ -215,6 +234,7 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
             **REFUSED,
             "attendee": "forbidden",
             "delegate": "ok",
+            "blocked": "ok",
             "muted": "muted",
             "moderator": "ok",
             "organizer": "ok",
@@ -226,6 +246,7 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
             **REFUSED,
             "attendee": "ok",
             "delegate": "ok",
+            "blocked": "ok",
             "muted": "muted",
             "moderator": "ok",
             "organizer": "ok",
@@ -237,6 +258,7 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
             **REFUSED,
             "attendee": "not_found",
             "delegate": "not_found",
+            "blocked": "not_found",
             "muted": "not_found",
             "moderator": "not_found",
             "organizer": "not_found",
@@ -248,6 +270,7 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
             **REFUSED,
             "attendee": "forbidden",
             "delegate": "forbidden",
+            "blocked": "forbidden",
             "muted": "forbidden",
             "moderator": "forbidden",
             "organizer": "forbidden",
@@ -259,6 +282,7 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
             **REFUSED,
             "attendee": "forbidden",
             "delegate": "forbidden",
+            "blocked": "forbidden",
             "muted": "forbidden",
             "moderator": "ok",
             "organizer": "ok",
@@ -270,6 +294,7 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
             **REFUSED,
             "attendee": "ok",
             "delegate": "ok",
+            "blocked": "ok",
             "muted": "ok",
             "moderator": "ok",
             "organizer": "ok",
@@ -281,6 +306,7 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
             **REFUSED,
             "attendee": "forbidden",
             "delegate": "forbidden",
+            "blocked": "forbidden",
             "muted": "forbidden",
             "moderator": "ok",
             "organizer": "ok",
@@ -292,6 +318,7 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
             **REFUSED,
             "attendee": "ok",
             "delegate": "ok",
+            "blocked": "ok",
             "muted": "ok",
             "moderator": "ok",
             "organizer": "ok",
@@ -303,6 +330,7 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
             **REFUSED,
             "attendee": "forbidden",
             "delegate": "forbidden",
+            "blocked": "forbidden",
             "muted": "forbidden",
             "moderator": "ok",
             "organizer": "ok",
@@ -314,6 +342,7 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
             **REFUSED,
             "attendee": "ok",
             "delegate": "ok",
+            "blocked": "ok",
             "muted": "muted",
             "moderator": "ok",
             "organizer": "ok",
@@ -325,6 +354,7 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
             **REFUSED,
             "attendee": "ok",
             "delegate": "ok",
+            "blocked": "ok",
             "muted": "ok",
             "moderator": "ok",
             "organizer": "ok",
@@ -336,6 +366,7 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
             **REFUSED,
             "attendee": "forbidden",
             "delegate": "forbidden",
+            "blocked": "forbidden",
             "muted": "forbidden",
             "moderator": "ok",
             "organizer": "ok",
@@ -348,6 +379,7 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
             **REFUSED,
             "attendee": "ok",
             "delegate": "ok",
+            "blocked": "ok",
             "muted": "ok",  # a mute silences; answering says nothing
             "moderator": "ok",
             "organizer": "ok",
@@ -363,6 +395,7 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
             **REFUSED,
             "attendee": "forbidden",
             "delegate": "forbidden",
+            "blocked": "forbidden",
             "muted": "forbidden",
             "moderator": "ok",
             "organizer": "ok",
@@ -382,6 +415,7 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
             **REFUSED,
             "attendee": "forbidden",
             "delegate": "forbidden",
+            "blocked": "forbidden",
             "muted": "forbidden",
             "moderator": "ok",
             "organizer": "ok",
@@ -393,6 +427,41 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
             **REFUSED,
             "attendee": "ok",
             "delegate": "ok",
+            "blocked": "ok",
+            "muted": "muted",
+            "moderator": "ok",
+            "organizer": "ok",
+        },
+    ),
+    # In a one-to-one conversation with someone who then blocked "blocked".
+    "send_in_conversation": (
+        lambda w, me: {
+            "room": _conversation_with_a_blocker(w, me),
+            "body": "hello",
+            "client_id": f"c{next(_numbers)}",
+        },
+        {
+            **REFUSED,
+            "attendee": "ok",  # in their own conversation
+            "delegate": "ok",
+            "blocked": "forbidden",
+            "muted": "muted",
+            "moderator": "ok",
+            "organizer": "ok",
+        },
+    ),
+    # A group goes on: one member's block does not silence the others.
+    "send_in_group": (
+        lambda w, me: {
+            "room": _conversation_with_a_blocker(w, me, group=True),
+            "body": "hello",
+            "client_id": f"c{next(_numbers)}",
+        },
+        {
+            **REFUSED,
+            "attendee": "ok",
+            "delegate": "ok",
+            "blocked": "ok",
             "muted": "muted",
             "moderator": "ok",
             "organizer": "ok",
@@ -404,6 +473,7 @@ SOCKET_MATRIX: dict[str, tuple[Callable[[World, User], dict[str, Any]], dict[str
             **REFUSED,
             "attendee": "forbidden",
             "delegate": "forbidden",
+            "blocked": "forbidden",
             "muted": "forbidden",
             "moderator": "ok",
             "organizer": "ok",
@@ -455,11 +525,28 @@ def speaker_question(world: World, person: User | None) -> int:
     return _question(world)
 
 
+def _conversation_with_a_blocker(world: World, person: User | None, *, group: bool = False) -> str:
+    """The slug of a conversation ``person`` started with a listed delegate who lets attendees
+    write to them (and, for a ``group``, one more), and who then blocked "blocked"."""
+    with world.app.app_context():
+        peer = db.session.get(User, world.target_user().id)
+        others = [peer] + ([db.session.get(User, world.target_user().id)] if group else [])
+        for other in others:
+            other.listed = other.attendees_may_message = True
+        db.session.commit()
+        starter = db.session.get(User, person.id) if person else world.boss
+        room, _created = conversations.start_conversation(starter, [o.id for o in others])
+        people.block(peer, world.actors["blocked"].id)
+        return room.slug
+
+
 #: Rows that try one event in another situation, and the event they send.
 WIRE_NAMES = {
     "hide_own": "hide",
     "reply": "send",
     "edit_others": "edit",
+    "send_in_conversation": "send",
+    "send_in_group": "send",
     "react_hidden": "react",
     "answer_as_speaker": "question_moderate",
     "hide_as_speaker": "question_moderate",
@@ -492,6 +579,7 @@ SERVICE_STAFF_ONLY = {
     "anonymous": "unauthenticated",
     "attendee": "forbidden",
     "delegate": "forbidden",
+    "blocked": "forbidden",
     "muted": "forbidden",
     "banned": "forbidden",
     "moderator": "ok",
@@ -540,7 +628,10 @@ SERVICE_MATRIX: dict[str, tuple[Callable[[World, User | None], Any], dict[str, s
         lambda w, me: moderation.report_message(_message(w, hidden=True), me, "matrix"),
         {
             **SERVICE_ANY_ACCOUNT,
-            **{actor: "not_found" for actor in ["attendee", "delegate", "muted", "banned"]},
+            **{
+                actor: "not_found"
+                for actor in ["attendee", "delegate", "blocked", "muted", "banned"]
+            },
         },
     ),
     "dismiss_reports": (
@@ -630,11 +721,34 @@ SERVICE_MATRIX: dict[str, tuple[Callable[[World, User | None], Any], dict[str, s
         lambda w, me: polls.close(polls.get_poll(_poll(w)), me),
         SERVICE_STAFF_ONLY,
     ),
+    # With a listed delegate who lets attendees write to them and blocked "blocked".
+    "start_conversation": (
+        lambda w, me: conversations.start_conversation(me, [_listed_delegate(w)]),
+        {**SERVICE_ANY_ACCOUNT, "blocked": "forbidden"},
+    ),
+    # The same, with someone who keeps attendees out (the default).
+    "start_conversation_without_attendees": (
+        lambda w, me: conversations.start_conversation(me, [_listed_delegate(w, attendees=False)]),
+        {**SERVICE_ANY_ACCOUNT, "attendee": "forbidden", "blocked": "forbidden"},
+    ),
+    # A group of the one who blocked "blocked" and someone who did not.
+    "start_group": (
+        lambda w, me: conversations.start_conversation(
+            me, [_listed_delegate(w, blocking=False), _listed_delegate(w)]
+        ),
+        {**SERVICE_ANY_ACCOUNT, "blocked": "forbidden"},
+    ),
+    # Blocked by one person, "blocked" still writes to everyone else.
+    "start_conversation_with_someone_else": (
+        lambda w, me: conversations.start_conversation(me, [_listed_delegate(w, blocking=False)]),
+        SERVICE_ANY_ACCOUNT,
+    ),
     "develop_question": (
         lambda w, me: practices.develop_question(questions.get_question(_question(w)), me),
         {
             **SERVICE_STAFF_ONLY,
             "delegate": "ok",
+            "blocked": "ok",
             "muted": "ok",
             "banned": "ok",
             "moderator": "forbidden",
@@ -667,6 +781,7 @@ STAFF_ONLY = {
     "anonymous": "login",
     "attendee": "forbidden",
     "delegate": "forbidden",
+    "blocked": "forbidden",
     "muted": "forbidden",
     "banned": "login",
     "moderator": "ok",
@@ -676,16 +791,18 @@ ORGANIZERS_ONLY = {**STAFF_ONLY, "moderator": "forbidden"}
 DELEGATES_ONLY = {
     **STAFF_ONLY,
     "delegate": "ok",
+    "blocked": "ok",
     "muted": "ok",
     "moderator": "forbidden",
     "organizer": "forbidden",
 }
 #: Those who may edit a practice of Ferla: its delegates, moderators and organizers.
-EDITORS = {**STAFF_ONLY, "delegate": "ok", "muted": "ok"}
+EDITORS = {**STAFF_ONLY, "delegate": "ok", "blocked": "ok", "muted": "ok"}
 ANY_ACCOUNT = {
     "anonymous": "login",
     "attendee": "ok",
     "delegate": "ok",
+    "blocked": "ok",
     "muted": "ok",
     "banned": "login",
     "moderator": "ok",
@@ -712,10 +829,11 @@ HTTP_MATRIX: dict[
         lambda w, me: ("/account/profile", {"listed": "y", "bio": "Hello", "languages": "it"}),
         ANY_ACCOUNT,
     ),
-    # A conversation with a listed delegate: delegates and staff; attendees cannot answer.
+    # A conversation with a listed delegate who lets attendees write to them and who
+    # blocked "blocked" (service rows above try who keeps attendees out, and groups).
     "conversations.start": (
         lambda w, me: ("/conversations", {"members": str(_listed_delegate(w))}),
-        {**ANY_ACCOUNT, "attendee": "forbidden"},
+        {**ANY_ACCOUNT, "blocked": "forbidden"},
     ),
     # Anyone with an account blocks (and unblocks) someone whose profile they may see.
     "people.block": (
@@ -1006,12 +1124,16 @@ PUBLIC_ROUTES = {
 }
 
 
-def _listed_delegate(world: World) -> int:
-    """A delegate who agreed to be in the directory, so anyone may write to them."""
+def _listed_delegate(world: World, *, attendees: bool = True, blocking: bool = True) -> int:
+    """A delegate who agreed to be in the directory, so anyone may write to them, and who
+    lets ``attendees`` write to them too, and (``blocking``) blocked "blocked"."""
     with world.app.app_context():
         person = db.session.get(User, world.target_user().id)
         person.listed = True
+        person.attendees_may_message = attendees
         db.session.commit()
+        if blocking:
+            people.block(person, world.actors["blocked"].id)
         return person.id
 
 
@@ -1176,6 +1298,7 @@ def test_edit_histories_are_read_by_moderators_and_organizers_only(app, world, l
         "anonymous": 401,
         "attendee": 403,
         "delegate": 403,
+        "blocked": 403,
         "muted": 403,
         "banned": 401,
         "moderator": 200,
