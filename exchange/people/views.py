@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 from flask import flash
+from flask import jsonify
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -24,6 +25,7 @@ from ..i18n import locale_code
 from ..payloads import query_int
 from ..permissions import acting_user
 from ..permissions import Action
+from ..permissions import can
 from ..permissions import declines_messages_from
 from ..permissions import requires
 from ..security import safe_next_url
@@ -66,6 +68,22 @@ def show(person_id: int) -> ResponseReturnValue:
         declines_messages=declines_messages_from(acting_user(), person),
         language_labels=dict(language_names(CONTENT_LANGUAGES)),
         topic_labels=dict(_topic_choices()),
+    )
+
+
+@bp.get("/people/<int:person_id>/card")
+@requires(Action.VIEW_PEOPLE)
+def card(person_id: int) -> ResponseReturnValue:
+    """What a room's card of this person offers the reader: whether they may write to them,
+    or whether the person declines messages from attendees (the card then says so)."""
+    reader = acting_user()
+    person = services.profile(reader, person_id)
+    return jsonify(
+        {
+            "id": person.id,
+            "may_message": can(reader, Action.START_CONVERSATION, person),
+            "declines_messages": declines_messages_from(reader, person),
+        }
     )
 
 

@@ -1,5 +1,6 @@
 """A delegate finds a peer in the directory and writes to them; the message arrives live,
-with an unread count, on the peer's Messages page (Italian and German, desktop and phone)."""
+with an unread count, on the peer's Messages page (Italian and German, desktop and phone).
+A name's card in a room opens the one-to-one conversation with its person."""
 
 from __future__ import annotations
 
@@ -103,10 +104,22 @@ def test_a_reported_message_reaches_the_queue_with_its_context_and_the_reading_i
         room = get_room(conversation, people[0])
         for n in range(10):
             rooms.post_message(room, people[n % 2], f"riga {n} del discorso", f"riga-{n}")
+        rooms.post_message(get_room("plenary"), people[0], "Buongiorno a tutti", "plenary-1")
 
+    # From a name in a themed room: its card's "Message" opens their one-to-one conversation.
     member = new_page(**DESKTOP)
     sign_in(member, live_server, salvatore.email)
-    member.goto(f"{live_server.url}/rooms/{conversation}")
+    member.goto(f"{live_server.url}/rooms/plenary")
+    member.wait_for_selector("#connection-status[data-state=connected]")
+    greeting = member.locator("#messages .message", has_text="Buongiorno a tutti")
+    greeting.locator("button.message-author").click()
+    card_message = member.locator("#person-card .person-card-message button")
+    card_message.wait_for()
+    assert member.locator("#person-card .person-card-declines").is_hidden()
+    assert_accessible(member, "a person's card offering Message")
+    look(member, "person-card-message-1280")
+    card_message.click()
+    member.wait_for_url(f"**/rooms/{conversation}")
     member.wait_for_selector("#connection-status[data-state=connected]")
     reported = member.locator("#messages .message", has_text="riga 4 del discorso")
     reported.get_by_role("button", name="Report").click()

@@ -129,6 +129,39 @@ def test_an_attendee_writes_in_their_conversation_without_javascript(
     assert refused.status_code == 403
 
 
+def test_the_card_says_whom_the_reader_may_write_to(
+    signed_in, elena, salvatore, anna, make_user, allow_attendees
+):
+    hidden = make_user(Role.DELEGATE, name="Unlisted")
+    as_elena, as_anna = signed_in(elena), signed_in(anna)
+    assert as_elena.get(f"/people/{salvatore.id}/card").get_json() == {
+        "id": salvatore.id,
+        "may_message": True,
+        "declines_messages": False,
+    }
+    assert as_elena.get(f"/people/{elena.id}/card").get_json()["may_message"] is False
+    assert as_elena.get(f"/people/{anna.id}/card").get_json() == {
+        "id": anna.id,
+        "may_message": False,  # nobody starts a conversation with an attendee
+        "declines_messages": False,
+    }
+    assert as_anna.get(f"/people/{salvatore.id}/card").get_json() == {
+        "id": salvatore.id,
+        "may_message": False,
+        "declines_messages": True,
+    }
+    allow_attendees(salvatore)
+    answer = as_anna.get(f"/people/{salvatore.id}/card").get_json()
+    assert (answer["may_message"], answer["declines_messages"]) == (True, False)
+    assert as_anna.get(f"/people/{hidden.id}/card").status_code == 404
+
+
+def test_a_room_page_carries_the_card_s_message_form(signed_in, elena):
+    page = signed_in(elena).get("/rooms/plenary").get_data(as_text=True)
+    assert 'class="person-card-message"' in page
+    assert 'data-card-url="/people/0/card"' in page
+
+
 def test_the_messages_page_lists_conversations_with_unread_counts(
     app, signed_in, elena, salvatore, conversation
 ):

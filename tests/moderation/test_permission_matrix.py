@@ -1369,6 +1369,49 @@ def test_mentions_and_the_people_lookup_answer_each_person_exactly(app, world, l
     assert outcomes == MENTION_READ_MATRIX[path]
 
 
+# --- a person's card in a room (GET) -------------------------------------------------
+
+#: target -> what the card offers each person: "message", "declines" (the sentence that the
+#: person takes messages from delegates, moderators and organizers only), "nothing", or
+#: "login" / "404". A block changes nothing here: the blocked person is not told.
+CARD_MATRIX = {
+    "allows attendees": {
+        **{actor: "message" for actor in ACTORS},
+        "anonymous": "login",
+        "banned": "login",
+    },
+    "keeps attendees out": {
+        **{actor: "message" for actor in ACTORS},
+        "anonymous": "login",
+        "attendee": "declines",
+        "banned": "login",
+    },
+}
+
+
+@pytest.mark.parametrize("target", list(CARD_MATRIX))
+def test_a_person_s_card_offers_each_person_exactly(app, world, login, target):
+    person_id = _listed_delegate(world, attendees=target == "allows attendees")
+    outcomes = {}
+    for actor in ACTORS:
+        client = app.test_client()
+        if world.actors[actor] is not None:
+            login(client, world.actors[actor])
+        response = client.get(f"/people/{person_id}/card")
+        if response.status_code != 200:
+            outcomes[actor] = {302: "login", 401: "login", 404: "404"}[response.status_code]
+            continue
+        card = response.get_json()
+        outcomes[actor] = (
+            "message"
+            if card["may_message"]
+            else "declines"
+            if card["declines_messages"]
+            else "nothing"
+        )
+    assert outcomes == CARD_MATRIX[target]
+
+
 # --- reading a reported message in context (GET) --------------------------------------
 
 
