@@ -38,9 +38,11 @@ run: $(VENV)/.runtime
 	$(FLASK) seed-demo
 	$(BIN)/python wsgi.py
 
-## Run the whole test suite (SQLite and PostgreSQL, real server, real clients).
+## Run the whole test suite (SQLite and PostgreSQL, real server, real clients), with one
+## worker process per core; TEST_WORKERS=0 runs it in this process, one test after another.
+TEST_WORKERS ?= auto
 test: $(VENV)/.dev $(ACE_DIR)/node_modules/.installed
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 ## Measure the exchange against the bare Flask-SocketIO stack; writes docs/performance.md.
 bench: $(VENV)/.dev
