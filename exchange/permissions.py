@@ -192,6 +192,11 @@ def _writes_here(user: User, room: Any) -> bool:
     return user.role not in ATTENDEES or getattr(room, "kind", None) == "direct"
 
 
+def _own_visible_message_where_they_write(user: User, message: Any) -> bool:
+    """What one may write one may correct: an attendee, in their own conversations only."""
+    return _own_visible_message(user, message) and _writes_here(user, message.room)
+
+
 def _reachable(user: User, person: Any) -> bool:
     """Someone else, not an attendee (they start nothing), whose profile the writer may see."""
     return bool(
@@ -251,9 +256,10 @@ PERMISSIONS: Mapping[Action, Rule] = {
         EVERY_ROLE, _writes_here, "attendees: in their own conversations only"
     ),
     Action.EDIT_MESSAGE: Rule(
-        DELEGATES | STAFF,
-        _own_visible_message,
-        "their own visible messages, within EXCHANGE_MESSAGE_EDIT_WINDOW of sending",
+        EVERY_ROLE,
+        _own_visible_message_where_they_write,
+        "their own visible messages, within EXCHANGE_MESSAGE_EDIT_WINDOW of sending; "
+        "attendees: in their own conversations only",
     ),
     Action.READ_EDIT_HISTORY: Rule(STAFF),
     Action.REACT: Rule(EVERY_ROLE),

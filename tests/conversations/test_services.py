@@ -96,6 +96,23 @@ def test_attendees_write_to_people_who_allow_attendees(app_ctx, elena, anna, all
     assert again.id == room.id and created_again is False
 
 
+def test_an_attendee_corrects_their_own_words_in_their_conversation_only(
+    app_ctx, elena, anna, allow_attendees
+):
+    allow_attendees(elena)
+    room, _created = services.start_conversation(get(anna), [elena.id])
+    message = rooms.post_message(room, get(anna), "Buongiono!", "anna-typo")
+    edited = rooms.edit_message(message, get(anna), "Buongiorno!")
+    assert edited.body == "Buongiorno!" and edited.edited_at is not None
+    # Written in the plenary while a delegate, then made an attendee: no longer theirs to edit.
+    plenary = rooms.get_room("plenary")
+    earlier = rooms.post_message(plenary, get(elena), "As a delegate", "elena-1")
+    get(elena).role = Role.ATTENDEE
+    db.session.commit()
+    with pytest.raises(Forbidden):
+        rooms.edit_message(earlier, get(elena), "As an attendee")
+
+
 def test_an_attendee_s_group_needs_every_other_member_to_allow_attendees(
     app_ctx, elena, salvatore, anna, allow_attendees
 ):
