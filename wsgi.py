@@ -38,6 +38,7 @@ from exchange.mail import sender  # noqa: E402
 from exchange.offload import install_process_pool  # noqa: E402
 from exchange.offload import install_runner  # noqa: E402
 from exchange.offload import ProcessPool  # noqa: E402
+from exchange.rooms import languages  # noqa: E402
 from exchange.serving import listening_socket  # noqa: E402
 from exchange.serving import raise_open_file_limit  # noqa: E402
 
@@ -91,6 +92,7 @@ def serve() -> None:
         signal.signal(signum, stop_on_signal)
     logging.getLogger(__name__).info("serving on http://%s:%s (%s)", host, port, ASYNC_MODE)
     sender.start(app)
+    socketio.start_background_task(languages.preload)
     if ASYNC_MODE == "eventlet":
         import eventlet.wsgi
 

@@ -83,6 +83,12 @@ def detect_language(text: str, languages: Iterable[str]) -> str | None:
     return best
 
 
+def preload() -> None:
+    """Read the model now. A serving process does so as it starts: read on first use,
+    it held the first messages of a busy room for the half second it takes."""
+    _identifier()
+
+
 def _identifier() -> LanguageIdentifier:
     """The model, read on first use (about a second, off the event loop when served)."""
     if _model is None:

@@ -1,6 +1,5 @@
 """A message whose writer does not say its language gets the one its words are in, if sure."""
 
-import statistics
 import subprocess
 import sys
 import time
@@ -96,16 +95,12 @@ def test_the_thresholds_are_settings(app, plenary, delegate):
     assert post(plenary, delegate, GERMAN, "sure-enough").language is None
 
 
-def test_reading_a_long_message_costs_about_a_millisecond(app_ctx):
-    body = (GERMAN + " ") * 40
+def test_only_a_long_message_s_start_is_read_so_its_cost_is_bounded(app_ctx):
+    # The cost is measured in make bench; here, that the words past the sample are not read.
     offered = {"en", "it", "de", "hu", "pl", "sv"}
-    assert languages.detect_language(body, offered) == "de"  # the model is read once, here
-    timings = []
-    for _ in range(5):
-        started = time.perf_counter()
-        languages.detect_language(body[:2000], offered)
-        timings.append(time.perf_counter() - started)
-    assert statistics.median(timings) < 0.05  # measured: under 1 ms on one core
+    german_start = (GERMAN + " ") * (languages.SAMPLE_LENGTH // len(GERMAN) + 1)
+    assert languages.detect_language(german_start + ITALIAN * 200, offered) == "de"
+    assert languages.detect_language(ITALIAN * 40 + GERMAN * 200, offered) == "it"
 
 
 def test_the_model_is_read_once_per_process_and_not_at_import(app_ctx):
@@ -119,3 +114,12 @@ def test_an_edit_to_the_same_words_changes_nothing(plenary, delegate):
     message = post(plenary, delegate, "ok", "same")
     unchanged = services.edit_message(message, db.session.merge(delegate), "ok")
     assert unchanged.language is None and unchanged.edited_at is None
+
+
+@pytest.mark.live
+def test_a_serving_process_reads_the_model_as_it_starts(live_server):
+    # Read on first use instead, it held a busy room's first messages for half a second.
+    deadline = time.monotonic() + 20
+    while "language detection model loaded" not in live_server.log_tail():
+        assert time.monotonic() < deadline, live_server.log_tail()
+        time.sleep(0.1)
