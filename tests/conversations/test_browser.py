@@ -12,8 +12,11 @@ import sqlalchemy as sa
 
 from exchange.accounts.models import Role
 from exchange.accounts.models import User
+from exchange.event.models import Room
+from exchange.event.models import RoomKind
 from exchange.event.services import get_room
 from exchange.extensions import db
+from exchange.people import services as people
 from exchange.rooms import services as rooms
 from exchange.rooms.models import Message
 
@@ -157,3 +160,23 @@ def test_a_reported_message_reaches_the_queue_with_its_context_and_the_reading_i
         assert hidden.is_hidden
     staff.goto(f"{live_server.url}/moderation/log?action=hide")
     assert f"message {hidden.id}" in staff.locator("table tbody").inner_text()
+
+
+def test_a_blocked_person_cannot_start_a_conversation_and_is_told_so(
+    app, live_server, new_page, elena, salvatore
+):
+    with app.app_context():
+        people.block(db.session.get(User, elena.id), salvatore.id)
+
+    blocked = new_page(**PHONE)
+    blocked.context.set_extra_http_headers({"Accept-Language": "it"})
+    sign_in(blocked, live_server, salvatore.email)
+    blocked.goto(f"{live_server.url}/people/{elena.id}")
+    blocked.locator(".person-message button").click()
+    blocked.wait_for_load_state()
+    assert "/rooms/dm-" not in blocked.url
+    assert "Non puoi avviare una conversazione con Elena" in blocked.locator("main").inner_text()
+    assert_accessible(blocked, "a refused conversation")
+    with app.app_context():
+        direct = sa.select(sa.func.count()).select_from(Room).where(Room.kind == RoomKind.DIRECT)
+        assert db.session.scalar(direct) == 0
