@@ -14,8 +14,8 @@ timed (bench/uploads.py), (h) live unread counts for 2,000 people in 11 rooms, (
 realistic day: 500 people arriving into 11 rooms, a plenary burst, changing rooms,
 reading, typing, reacting and mentioning for 5 minutes (--day-seconds, --day-people). Each
 of (a) to (e), (h) and (j) runs the exchange and the bare relay (bench/relay.py) back to
-back in every repeat, driven by the same load generator (bench/load.py) in a process
-of its own. It needs PostgreSQL at
+back in every repeat, driven by the same load generator (bench/load.py) in processes
+of its own (--load-processes). It needs PostgreSQL at
 EXCHANGE_BENCH_POSTGRESQL_URL (default postgresql://127.0.0.1:5432/test) for (d),
 (e) and (f), and Redis at EXCHANGE_BENCH_REDIS_URL (default redis://127.0.0.1:6379/0)
 for (e).
@@ -65,6 +65,7 @@ from .report import timeline_table
 from .scenarios import Bench
 from .scenarios import DAY_PEOPLE
 from .scenarios import DAY_SECONDS
+from .scenarios import LOAD_PROCESSES
 from .scenarios import measure
 from .scenarios import Measurement
 from .scenarios import Pair
@@ -113,6 +114,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="do not profile the app (py-spy) when it misses a target",
     )
     parser.add_argument("--practices", type=int, help="practices for (f) (default 100,000)")
+    parser.add_argument(
+        "--load-processes",
+        type=int,
+        default=LOAD_PROCESSES,
+        help=f"processes the clients are shared out among (default {LOAD_PROCESSES})",
+    )
     parser.add_argument(
         "--app-setting",
         dest="app_settings",
@@ -245,6 +252,7 @@ def execute(options: argparse.Namespace) -> Report:
         quick=options.quick,
         started=now(),
         app_settings=list(options.app_settings),
+        load_processes=options.load_processes,
     )
     chosen, accounts = _plan(options)
     databases = _split(options.databases)
@@ -280,7 +288,13 @@ def execute(options: argparse.Namespace) -> Report:
             deployments[database] = deployment
             rooms[database] = servers.room_slugs(deployment.database_url, deployment.workdir)
         rooms.setdefault("sqlite", next(iter(rooms.values()), ["plenary"]))
-        bench = Bench(workdir, deployments, rooms, redis_url=_redis_url())
+        bench = Bench(
+            workdir,
+            deployments,
+            rooms,
+            redis_url=_redis_url(),
+            load_processes=options.load_processes,
+        )
         for scenario in chosen:
             profile = options.profile and not options.quick  # tiny runs have nothing to show
             report.results.append(_run_scenario(scenario, bench, options.repeat, profile))
@@ -375,7 +389,7 @@ def render(report: Report, rerendered: str | None = None, analysis: str | None =
         "",
         "## How it was measured",
         "",
-        *method.METHOD,
+        *method.method_lines(report.load_processes),
         *(
             [
                 "- **This run changed the app's settings**: "

@@ -11,10 +11,19 @@ where the threaded client would need two threads each.
 ``run`` talks to the driver in JSON lines on standard output: ``connected`` once
 every client is connected and has joined its room (then it waits for a line on
 standard input, while the driver reads the server's memory), ``sent`` when the
-sending (or idle holding) ends, ``result`` with the counts. Each message carries
-its sequence number and send time in its ``client_id`` (``TAG.SEQ.MILLISECONDS``,
-``time.time()``; every process reads the machine's one clock), so each receiver
-knows the latency of each delivery and which deliveries it missed.
+sending (or idle holding) ends, with what it sent (then it waits for a line
+saying what every process sent), ``result`` with its counts. Each message
+carries its sequence number and send time in its ``client_id``
+(``TAG.SEQ.MILLISECONDS``, ``time.time()``; every process reads the machine's
+one clock), so each receiver knows the latency of each delivery and which
+deliveries it missed.
+
+The driver may share the clients out among several such processes (``shard``
+of ``shards`` in the spec: client ``i`` belongs to process ``i % shards``): one
+asyncio loop that decodes ten thousand deliveries a second is itself late, and
+its lateness would count as the server's. Each process sends its share of the
+messages, numbered so that no two processes use one number, and
+:func:`combine` adds up what they saw.
 """
 
 from __future__ import annotations
@@ -142,10 +151,14 @@ class Stats:
     sent_at: dict[int, tuple[str, float]] = field(default_factory=dict)
     closed: bool = False
     seq: int = 0
+    #: This process's share of the clients (see the module's docstring).
+    shard: int = 0
+    shards: int = 1
 
     def next_seq(self) -> int:
+        """A number no other process of the run gives: ``shard`` modulo ``shards``."""
         self.seq += 1
-        return self.seq
+        return self.seq * self.shards + self.shard
 
     def ack(self, started: float, answer: Any) -> None:
         if self.closed:
@@ -438,13 +451,15 @@ async def _day(
     sometimes mention someone. ``rate`` messages a second come from people picked at
     random over every room; from ``burst_at`` for ``burst_seconds`` the plenary gets
     ``burst_rate`` more (a keynote's questions); a ``switch_share`` of people move to
-    another room once, at a random moment after they arrived.
+    another room once, at a random moment after they arrived. With several processes,
+    each speaks its share of both rates through its own people.
     """
     loop = asyncio.get_running_loop()
     rooms: list[str] = spec["rooms"]
     window = float(spec.get("join_window", 0))
     errors: list[str] = []
-    rng = random.Random(spec["tag"])
+    shards = int(spec.get("shards", 1))
+    rng = random.Random(f"{spec['tag']}/{spec.get('shard', 0)}")
     started = loop.time()
 
     async def arrive(client: BenchClient) -> None:
@@ -499,9 +514,10 @@ async def _day(
     burst_at = started + float(spec.get("burst_at", 0))
     arrivals = asyncio.gather(*(arrive(client) for client in clients))
     await asyncio.gather(
-        speak(float(spec.get("rate") or 0), started + window / 2, end, None),
+        # Each process speaks for its share of the people.
+        speak(float(spec.get("rate") or 0) / shards, started + window / 2, end, None),
         speak(
-            float(spec.get("burst_rate", 0)),
+            float(spec.get("burst_rate", 0)) / shards,
             burst_at,
             burst_at + float(spec.get("burst_seconds", 0)),
             rooms[0],
@@ -522,10 +538,11 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         cookies = json.loads(Path(spec["cookies"]).read_text())
         if len(cookies) < count:
             raise SystemExit(f"{count} clients need {count} signed-in accounts")
-    stats = Stats(tag=spec["tag"])
+    shard, shards = int(spec.get("shard", 0)), int(spec.get("shards", 1))
+    stats = Stats(tag=spec["tag"], shard=shard, shards=shards)
     clients = [
         BenchClient(i, urls[i % len(urls)], _room(spec, i), cookies[i] if cookies else None, stats)
-        for i in range(count)
+        for i in range(shard, count, shards)
     ]
 
     duration = float(spec.get("duration", 0))
@@ -538,32 +555,36 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         connect_seconds, errors, senders = await _day(spec, clients, started + duration)
         joined = [client for client in clients if client.joined]
     else:
+        # The run's connections at once, shared among its processes.
         connect_seconds, errors = await _connect_all(
-            clients, int(spec.get("connect_concurrency", 50))
+            clients, max(1, int(spec.get("connect_concurrency", 50)) // shards)
         )
         joined = [client for client in clients if client.joined]
         await asyncio.sleep(float(spec.get("settle", 0)))  # let presence updates of the joins pass
         _emit(
             "connected",
             connected=len(joined),
-            failed=count - len(joined),
+            failed=len(clients) - len(joined),
             connect_seconds=connect_seconds,
             errors=errors[:5],
         )
         await loop.run_in_executor(None, sys.stdin.readline)  # the driver has read the memory
 
-        senders = [client for client in joined[: int(spec.get("senders", 0))]]
+        # The run's first ``senders`` clients send, whichever process holds them.
+        all_senders = int(spec.get("senders", 0))
+        senders = [client for client in joined if client.index < all_senders]
         started = loop.time()
         end = started + duration
         readers = [client.report_reads(end + 1) for client in joined] if chatter else []
         if senders and spec.get("rate"):
-            interval = len(senders) / float(spec["rate"])
+            # Every sender of the run keeps the same pace and its own place in the round.
+            interval = all_senders / float(spec["rate"])
             for sender in senders:
                 sender.chatter = chatter
             await asyncio.gather(
                 *(
-                    sender.send_open_loop(interval, interval * i / len(senders), end)
-                    for i, sender in enumerate(senders)
+                    sender.send_open_loop(interval, interval * sender.index / all_senders, end)
+                    for sender in senders
                 ),
                 *readers,
             )
@@ -572,54 +593,47 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         else:
             await asyncio.sleep(float(spec.get("hold", duration)))
     send_seconds = loop.time() - started
-    _emit("sent", seconds=send_seconds)
+    _emit("sent", seconds=send_seconds, **sent_record(stats))
+    # Every process's messages, from the driver: what this process's clients were owed.
+    everything = await loop.run_in_executor(None, sys.stdin.readline)
+    sent_by_room, sent_at = read_sent_record(json.loads(everything) if everything.strip() else {})
 
     if spec.get("day"):
-        owed = [client.owed(stats.sent_at) for client in joined]
+        owed = [client.owed(sent_at) for client in joined]
     else:
-        owed = [stats.sent_by_room.get(client.room, set()) for client in joined]
+        owed = [sent_by_room.get(client.room, set()) for client in joined]
     expected = sum(len(seqs) for seqs in owed)
     grace_end = loop.time() + float(spec.get("grace", 5))
     while loop.time() < grace_end and stats.received_total < expected:
         await asyncio.sleep(0.05)
     stats.closed = True
-    still_connected = sum(1 for client in joined if client.sio.connected and not client.dropped)
-    lost = sum(len(seqs - client.received) for seqs, client in zip(owed, joined, strict=True))
-    sent = sum(len(seqs) for seqs in stats.sent_by_room.values())
-    window = None
-    if stats.first_send is not None:
-        window = max(stats.last_receive or 0.0, stats.last_send or 0.0) - stats.first_send
-
-    def per_client_second(total: int) -> float | None:
-        return total / (len(joined) * send_seconds) if joined and send_seconds else None
-
     result = {
-        "clients": count,
+        "clients": len(clients),
         "connected": len(joined),
-        "failed": count - len(joined),
         "connect_seconds": connect_seconds,
         "connect_errors": errors[:5],
-        "still_connected": still_connected,
+        "still_connected": sum(
+            1 for client in joined if client.sio.connected and not client.dropped
+        ),
         "dropped": sum(1 for client in joined if client.dropped),
         "senders": len(senders),
         "send_seconds": send_seconds,
-        "sent": sent,
+        "sent": sum(len(seqs) for seqs in stats.sent_by_room.values()),
         "acked_ok": stats.acked_ok,
         "ack_errors": dict(stats.ack_errors),
         "ack_timeouts": stats.ack_timeouts,
         "send_failures": stats.send_failures,
-        "unanswered": sent - stats.acked_ok - sum(stats.ack_errors.values()) - stats.ack_timeouts,
         "expected": expected,
         "received": stats.received_total,
-        "lost": lost,
-        "window_seconds": window,
-        "deliveries_per_second": stats.received_total / window if window else None,
-        "sends_per_second": sent / send_seconds if send_seconds and sent else None,
-        "persisted_per_second": stats.acked_ok / send_seconds if send_seconds and sent else None,
-        "latency_ms": summary(stats.latencies_ms),
-        "ack_ms": summary(stats.ack_ms),
-        "activity_per_client_second": per_client_second(stats.activity_packets),
-        "activity_bytes_per_client_second": per_client_second(stats.activity_bytes),
+        "lost": sum(len(seqs - client.received) for seqs, client in zip(owed, joined, strict=True)),
+        "first_send": stats.first_send,
+        "last_send": stats.last_send,
+        "last_receive": stats.last_receive,
+        "latencies_ms": stats.latencies_ms,
+        "ack_ms": stats.ack_ms,
+        "join_ms": stats.join_ms,
+        "activity_packets": stats.activity_packets,
+        "activity_bytes": stats.activity_bytes,
         "reads_sent": stats.reads_sent,
         "edits_sent": stats.edits_sent,
         "edits_refused": stats.edits_refused,
@@ -628,7 +642,6 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         "refusals": dict(stats.refusals),
         "typing_sent": stats.typing_sent,
         "mentions_sent": stats.mentions_sent,
-        "join_ms": summary(stats.join_ms),
         "switches": stats.switches,
     }
     try:
@@ -639,6 +652,104 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
     except TimeoutError:
         logger.warning("some clients did not disconnect in 30 s")
     return result
+
+
+def sent_record(stats: Stats) -> dict[str, Any]:
+    """What one process sent, for the driver: each room's numbers and, on the day, when."""
+    return {
+        "sent_by_room": {room: sorted(seqs) for room, seqs in stats.sent_by_room.items()},
+        "sent_at": [[seq, room, at] for seq, (room, at) in stats.sent_at.items()],
+    }
+
+
+def merge_sent_records(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Every process's :func:`sent_record` as one, which the driver hands back to each."""
+    by_room: dict[str, list[int]] = {}
+    sent_at: list[list[Any]] = []
+    for record in records:
+        for room, seqs in record.get("sent_by_room", {}).items():
+            by_room.setdefault(room, []).extend(seqs)
+        sent_at.extend(record.get("sent_at", []))
+    return {"sent_by_room": by_room, "sent_at": sent_at}
+
+
+def read_sent_record(
+    record: dict[str, Any],
+) -> tuple[dict[str, set[int]], dict[int, tuple[str, float]]]:
+    by_room = {room: set(seqs) for room, seqs in record.get("sent_by_room", {}).items()}
+    sent_at = {int(seq): (str(room), float(at)) for seq, room, at in record.get("sent_at", [])}
+    return by_room, sent_at
+
+
+def combine(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The run's figures from every process's counts (one process: its own, summarised)."""
+
+    def total(key: str) -> int:
+        return sum(int(part[key]) for part in parts)
+
+    def counted(key: str) -> dict[str, int]:
+        counter: Counter[str] = Counter()
+        for part in parts:
+            counter.update(part[key])
+        return dict(counter)
+
+    def joined(key: str) -> list[float]:
+        return [value for part in parts for value in part[key]]
+
+    connected = total("connected")
+    sent = total("sent")
+    acked_ok = total("acked_ok")
+    ack_errors = counted("ack_errors")
+    ack_timeouts = total("ack_timeouts")
+    received = total("received")
+    send_seconds = max(float(part["send_seconds"]) for part in parts)
+    first_sends = [part["first_send"] for part in parts if part["first_send"] is not None]
+    window = None
+    if first_sends:
+        ends = [part[key] or 0.0 for part in parts for key in ("last_receive", "last_send")]
+        window = max(ends) - min(first_sends)
+
+    def per_client_second(value: int) -> float | None:
+        return value / (connected * send_seconds) if connected and send_seconds else None
+
+    return {
+        "clients": total("clients"),
+        "connected": connected,
+        "failed": total("clients") - connected,
+        "connect_seconds": max(float(part["connect_seconds"]) for part in parts),
+        "connect_errors": [error for part in parts for error in part["connect_errors"]][:5],
+        "still_connected": total("still_connected"),
+        "dropped": total("dropped"),
+        "senders": total("senders"),
+        "send_seconds": send_seconds,
+        "sent": sent,
+        "acked_ok": acked_ok,
+        "ack_errors": ack_errors,
+        "ack_timeouts": ack_timeouts,
+        "send_failures": total("send_failures"),
+        "unanswered": sent - acked_ok - sum(ack_errors.values()) - ack_timeouts,
+        "expected": total("expected"),
+        "received": received,
+        "lost": total("lost"),
+        "window_seconds": window,
+        "deliveries_per_second": received / window if window else None,
+        "sends_per_second": sent / send_seconds if send_seconds and sent else None,
+        "persisted_per_second": acked_ok / send_seconds if send_seconds and sent else None,
+        "latency_ms": summary(joined("latencies_ms")),
+        "ack_ms": summary(joined("ack_ms")),
+        "activity_per_client_second": per_client_second(total("activity_packets")),
+        "activity_bytes_per_client_second": per_client_second(total("activity_bytes")),
+        "reads_sent": total("reads_sent"),
+        "edits_sent": total("edits_sent"),
+        "edits_refused": total("edits_refused"),
+        "reactions_sent": total("reactions_sent"),
+        "reactions_refused": total("reactions_refused"),
+        "refusals": counted("refusals"),
+        "typing_sent": total("typing_sent"),
+        "mentions_sent": total("mentions_sent"),
+        "join_ms": summary(joined("join_ms")),
+        "switches": total("switches"),
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,8 +15,12 @@ METHOD = [
     "and dropped at the end. The bare stack is `python -m bench.relay`: Flask and Flask-SocketIO "
     "with the same `join`/`send` contract, the same message shape, no accounts and no storage, "
     "served the same way.",
-    "- The clients are real python-socketio clients (`AsyncClient`, WebSocket only) in a process "
-    "of their own (`python -m bench.load`), on the same two cores as the servers. The app's "
+    "- The clients are real python-socketio clients (`AsyncClient`, WebSocket only) in "
+    "processes of their own (`python -m bench.load`, {load_processes}; client *i* in process "
+    "*i* mod their number, each sending for its own clients, the messages numbered so that no "
+    "two processes use one number), on the same two cores as the servers. One asyncio loop "
+    "decoding 10,000 deliveries a second falls behind in bursts, and its lateness would count "
+    "as the server's. The app's "
     "clients are delegates created with `exchange.accounts.services.create_user` and signed in "
     "through the real `/login` form (CSRF token included); they connect with their session "
     "cookie.",
@@ -40,6 +44,13 @@ METHOD = [
     "the last delivery came or was given up, × 1,000 / deliveries received: what the work costs, "
     "whether or not the machine had a core to spare.",
 ]
+
+
+def method_lines(load_processes: int) -> list[str]:
+    """How the socket scenarios were measured, for a run with this many load generators."""
+    processes = "one process" if load_processes == 1 else f"{load_processes} processes"
+    return [line.replace("{load_processes}", processes) for line in METHOD]
+
 
 SEARCH_METHOD = [
     "`bench.practices_search.run`, as `python -m bench.practices_search` runs it: a throwaway "

@@ -429,6 +429,8 @@ class Report:
     markdown: list[Any] = field(default_factory=list)
     #: Settings of the app changed for this run (--app-setting), as (name, value).
     app_settings: list[tuple[str, str]] = field(default_factory=list)
+    #: How many processes the clients were shared out among (bench/load.py).
+    load_processes: int = 1
     #: (g): /healthz during uploads (bench.uploads), one run per database.
     uploads: list[Any] = field(default_factory=list)
     #: (h): /healthz under attack (bench.hostile), one run per database.

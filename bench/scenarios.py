@@ -1,8 +1,9 @@
 """The scenarios of the socket benchmark and how one measurement of one of them is taken.
 
 A measurement starts the server process(es) of one variant (the exchange, or the
-bare relay), reads their memory, spawns the load generator (bench/load.py) in a
-process of its own, waits until every client is connected and has joined, reads
+bare relay), reads their memory, spawns the load generator (bench/load.py) in
+processes of its own (the clients shared out among them), waits until every
+client is connected and has joined, reads
 the memory again, lets the clients send (or stay idle), and reads the CPU time
 that the servers, the load generator and the whole machine used meanwhile. Then
 it stops the servers: every measurement starts from fresh processes.
@@ -23,6 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from . import load as load_generator
 from . import servers
 from .profile import Profile
 from .profile import Profiler
@@ -191,6 +193,11 @@ class Scenario:
     note: str = ""
 
 
+#: Two load generators: one asyncio loop decoding 10,000 deliveries a second falls behind in
+#: bursts, and its lateness would be measured as the server's.
+LOAD_PROCESSES = 2
+
+
 @dataclass
 class Bench:
     """What every measurement of one benchmark run shares."""
@@ -199,6 +206,8 @@ class Bench:
     deployments: dict[str, servers.Deployment]
     rooms: dict[str, list[str]]
     redis_url: str = servers.DEFAULT_REDIS_URL
+    #: How many processes the clients are shared out among (bench/load.py says why).
+    load_processes: int = LOAD_PROCESSES
     tag_counter: int = 0
     profiles: dict[str, Profile] = field(default_factory=dict)
 
@@ -249,6 +258,38 @@ def _read(process: subprocess.Popen[str], expected: str) -> dict[str, Any]:
         return data
 
 
+def _spawn_load(bench: Bench, spec: dict[str, Any]) -> subprocess.Popen[str]:
+    """Start one load generator process on its share (``shard``) of the spec's clients."""
+    name = f"{spec['tag']}.{spec['shard']}"
+    spec_path = bench.workdir / f"{name}.json"
+    spec_path.write_text(json.dumps(spec))
+    return subprocess.Popen(
+        servers.load_command("run", spec_path),
+        cwd=servers.CODE,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=open(bench.workdir / f"{name}.load.log", "w"),  # noqa: SIM115
+        text=True,
+    )
+
+
+def _tell_all(generators: list[subprocess.Popen[str]], line: str) -> None:
+    for generator in generators:
+        assert generator.stdin is not None
+        generator.stdin.write(line + "\n")
+        generator.stdin.flush()
+
+
+def _combine_connected(lines: list[dict[str, Any]]) -> dict[str, Any]:
+    """Every load generator's ``connected`` line as one: clients add up, the slowest counts."""
+    return {
+        "connected": sum(line["connected"] for line in lines),
+        "failed": sum(line["failed"] for line in lines),
+        "connect_seconds": max(line["connect_seconds"] for line in lines),
+        "errors": [error for line in lines for error in line["errors"]],
+    }
+
+
 def measure(variant: Variant, load: Load, bench: Bench, *, profile: bool = False) -> Measurement:
     """Run one load against fresh processes of one variant; return what was seen."""
     channel = f"bench-{secrets.token_hex(4)}" if variant.message_queue else None
@@ -285,18 +326,12 @@ def measure(variant: Variant, load: Load, bench: Bench, *, profile: bool = False
             "switch_share": load.switch_share,
             "tag": tag,
         }
-        spec_path = bench.workdir / f"{tag}.json"
-        spec_path.write_text(json.dumps(spec))
-        generator = subprocess.Popen(
-            servers.load_command("run", spec_path),
-            cwd=servers.CODE,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=open(bench.workdir / f"{tag}.load.log", "w"),  # noqa: SIM115
-            text=True,
-        )
+        generators = [
+            _spawn_load(bench, {**spec, "shard": shard, "shards": bench.load_processes})
+            for shard in range(bench.load_processes)
+        ]
         try:
-            connected = _read(generator, "connected")
+            connected = _combine_connected([_read(g, "connected") for g in generators])
             rss_after = sum(servers.rss_kib(pid) for pid in pids)
             if connected["failed"]:
                 logger.warning(
@@ -310,31 +345,34 @@ def measure(variant: Variant, load: Load, bench: Bench, *, profile: bool = False
             if profile:
                 seconds = max(2.0, (load.duration or load.hold) - 1)
                 profiler = Profiler(pids[0], seconds, bench.workdir / f"{tag}.profile.txt").start()
+            generator_pids = [g.pid for g in generators]
             cpu_before = sum(servers.cpu_seconds(pid) for pid in pids)
             queue_pids = servers.redis_pids() if variant.message_queue else []
             queue_before = _cpu_of(queue_pids)
-            load_before = servers.cpu_seconds(generator.pid)
+            load_before = _cpu_of(generator_pids)
             busy_before = servers.machine_busy_seconds()
             window_started = time.monotonic()
-            assert generator.stdin is not None
             sampler = Sampler(pids, load.sample_every).start() if load.sample_every else None
-            generator.stdin.write("go\n")
-            generator.stdin.flush()
-            _read(generator, "sent")
+            _tell_all(generators, "go")
+            records = [_read(g, "sent") for g in generators]
             timeline = sampler.stop() if sampler else []
             window = time.monotonic() - window_started
             cpu = sum(servers.cpu_seconds(pid) for pid in pids) - cpu_before
-            load_cpu = servers.cpu_seconds(generator.pid) - load_before
+            load_cpu = _cpu_of(generator_pids) - load_before
             busy = servers.machine_busy_seconds() - busy_before
             loadavg = os.getloadavg()
-            result = _read(generator, "result")["result"]
+            # Each process must know every message of the run to know what its clients missed.
+            _tell_all(generators, json.dumps(load_generator.merge_sent_records(records)))
+            result = load_generator.combine([_read(g, "result")["result"] for g in generators])
             cpu_total = sum(servers.cpu_seconds(pid) for pid in pids) - cpu_before
             queue_total = _cpu_of(queue_pids) - queue_before
-            generator.wait(timeout=60)
+            for generator in generators:
+                generator.wait(timeout=60)
         finally:
-            if generator.poll() is None:
-                generator.kill()
-                generator.wait()
+            for generator in generators:
+                if generator.poll() is None:
+                    generator.kill()
+                    generator.wait()
         measurement = Measurement(
             variant=variant,
             result=result,

@@ -8,6 +8,7 @@ written.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import threading
 from pathlib import Path
@@ -199,3 +200,109 @@ def test_each_sender_edits_one_of_its_own_messages_in_ten():
     worker.join(timeout=30)
     assert len(edited) == 6
     assert sorted(index for index, _ in edited) == [0, 0, 1, 1, 2, 2]
+
+
+def test_processes_sharing_the_clients_never_number_two_messages_alike():
+    shards = [load.Stats(tag="t", shard=shard, shards=3) for shard in range(3)]
+    numbers = [stats.next_seq() for _ in range(50) for stats in shards]
+    assert len(set(numbers)) == len(numbers) == 150
+
+
+def _part(**figures):
+    """One load generator's counts, as its ``result`` line carries them."""
+    counts = {
+        "clients": 2,
+        "connected": 2,
+        "connect_seconds": 1.0,
+        "connect_errors": [],
+        "still_connected": 2,
+        "dropped": 0,
+        "senders": 1,
+        "send_seconds": 10.0,
+        "sent": 0,
+        "acked_ok": 0,
+        "ack_errors": {},
+        "ack_timeouts": 0,
+        "send_failures": 0,
+        "expected": 0,
+        "received": 0,
+        "lost": 0,
+        "first_send": None,
+        "last_send": None,
+        "last_receive": None,
+        "latencies_ms": [],
+        "ack_ms": [],
+        "join_ms": [],
+        "activity_packets": 0,
+        "activity_bytes": 0,
+        "reads_sent": 0,
+        "edits_sent": 0,
+        "edits_refused": 0,
+        "reactions_sent": 0,
+        "reactions_refused": 0,
+        "refusals": {},
+        "typing_sent": 0,
+        "mentions_sent": 0,
+        "switches": 0,
+    }
+    return {**counts, **figures}
+
+
+def test_what_several_load_generators_saw_is_added_up_as_one_run():
+    first = _part(
+        sent=3,
+        acked_ok=2,
+        ack_errors={"rate_limited": 1},
+        expected=12,
+        received=11,
+        lost=1,
+        first_send=100.0,
+        last_send=109.0,
+        last_receive=110.0,
+        latencies_ms=[10.0, 12.0],
+        join_ms=[5.0],
+        refusals={"edit: forbidden": 1},
+    )
+    second = _part(
+        clients=3,
+        connected=2,
+        connect_seconds=2.5,
+        connect_errors=["ConnectionError: refused"],
+        sent=2,
+        acked_ok=1,
+        ack_timeouts=1,
+        expected=10,
+        received=10,
+        first_send=101.0,
+        last_send=108.0,
+        last_receive=112.0,
+        latencies_ms=[40.0],
+        join_ms=[7.0],
+        refusals={"edit: forbidden": 2},
+    )
+    run = load.combine([first, second])
+
+    assert (run["clients"], run["connected"], run["failed"]) == (5, 4, 1)
+    assert run["connect_seconds"] == 2.5  # everyone is in when the slowest process is
+    assert run["connect_errors"] == ["ConnectionError: refused"]
+    assert (run["sent"], run["acked_ok"], run["unanswered"]) == (5, 3, 0)
+    assert (run["expected"], run["received"], run["lost"]) == (22, 21, 1)
+    assert run["window_seconds"] == 12.0  # first send of any process to the last delivery
+    assert run["deliveries_per_second"] == 21 / 12
+    assert run["latency_ms"]["count"] == 3 and run["latency_ms"]["max"] == 40.0
+    assert run["join_ms"]["count"] == 2
+    assert run["refusals"] == {"edit: forbidden": 3}
+
+
+def test_each_load_generator_learns_every_message_of_the_run_to_count_what_it_missed():
+    one, other = load.Stats(tag="t", shard=0, shards=2), load.Stats(tag="t", shard=1, shards=2)
+    one.sent_by_room = {"plenary": {2, 4}}
+    one.sent_at = {2: ("plenary", 1.0), 4: ("plenary", 2.0)}
+    other.sent_by_room = {"plenary": {3}, "energy": {5}}
+    other.sent_at = {3: ("plenary", 1.5), 5: ("energy", 1.7)}
+
+    merged = load.merge_sent_records([load.sent_record(one), load.sent_record(other)])
+    by_room, sent_at = load.read_sent_record(json.loads(json.dumps(merged)))
+
+    assert by_room == {"plenary": {2, 3, 4}, "energy": {5}}
+    assert sent_at[5] == ("energy", 1.7)
