@@ -39,6 +39,7 @@ from exchange.offload import install_process_pool  # noqa: E402
 from exchange.offload import install_runner  # noqa: E402
 from exchange.offload import ProcessPool  # noqa: E402
 from exchange.rooms import languages  # noqa: E402
+from exchange.serving import freeze_startup_objects  # noqa: E402
 from exchange.serving import listening_socket  # noqa: E402
 from exchange.serving import raise_open_file_limit  # noqa: E402
 
@@ -80,6 +81,13 @@ def stop_on_signal(signum: int, frame: object) -> None:
     socketio.start_background_task(stop)
 
 
+def warm_up() -> None:
+    """Read the language model as the server starts, then leave it out of garbage collection
+    too (see freeze_startup_objects)."""
+    languages.preload()
+    freeze_startup_objects()
+
+
 def serve() -> None:
     """Run the Socket.IO server with the configured host, port and limits.
 
@@ -92,7 +100,8 @@ def serve() -> None:
         signal.signal(signum, stop_on_signal)
     logging.getLogger(__name__).info("serving on http://%s:%s (%s)", host, port, ASYNC_MODE)
     sender.start(app)
-    socketio.start_background_task(languages.preload)
+    freeze_startup_objects()
+    socketio.start_background_task(warm_up)
     if ASYNC_MODE == "eventlet":
         import eventlet.wsgi
 

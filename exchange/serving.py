@@ -1,4 +1,5 @@
-"""What serving needs from the operating system: enough open files, and a listening socket.
+"""What serving needs from the operating system and the interpreter: enough open files, a
+listening socket, and a garbage collector that does not pause the loop.
 
 wsgi.py chooses the server loop (eventlet or gevent) and patches the standard
 library first; these functions use the standard library only, so they work the
@@ -7,6 +8,7 @@ same whichever loop patched it.
 
 from __future__ import annotations
 
+import gc
 import logging
 import resource
 import socket
@@ -54,3 +56,20 @@ def listening_socket(host: str, port: int) -> socket.socket:
     listener.bind(address)
     listener.listen(LISTEN_BACKLOG)
     return listener
+
+
+def freeze_startup_objects() -> None:
+    """Keep the objects made at start-up out of every later garbage collection.
+
+    A served process holds hundreds of thousands of long-lived objects (modules,
+    SQLAlchemy's mappers and compiled statements, translations) that never become
+    garbage. Python's oldest-generation collection walks all of them, and under
+    eventlet or gevent nothing else runs meanwhile: a chat room measured a pause of
+    over 100 ms several times a minute. Frozen, they are never walked again, and a
+    collection only walks what was made since.
+    """
+    gc.collect()
+    gc.freeze()
+    logger.debug(
+        "%d objects made at start-up are left out of garbage collection", gc.get_freeze_count()
+    )
