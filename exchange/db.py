@@ -134,6 +134,19 @@ def is_postgresql(session_or_bind: Any) -> bool:
     return bool(bind.dialect.name == "postgresql")
 
 
+def read_core(statement: sa.Executable, parameters: dict[str, Any] | None = None) -> Any:
+    """Run a Core statement on the session's connection, past the ORM: a hot path's read.
+
+    For the statements every chat event runs (built once, with bound parameters,
+    so SQLAlchemy finds them compiled in its cache), going through
+    ``Session.execute`` costs twice what the connection does, and building the
+    statement anew costs as much again. The read sees the session's transaction.
+    """
+    from .extensions import db  # extensions.py builds on this module
+
+    return db.session.connection().execute(statement, parameters or {})
+
+
 def changed_rows(result: sa.Result[Any]) -> int:
     """Return how many rows an UPDATE or DELETE statement matched.
 

@@ -30,6 +30,7 @@ from flask import Flask
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..db import read_core
 from ..event.models import Administration
 from ..extensions import db
 from .models import LoginSession
@@ -125,7 +126,7 @@ def _statement() -> sa.Select[Any]:
 
 def identity_row(token_hash: str, since: Any) -> tuple[Any, ...] | None:
     """Read the token's row, or None if the session is unknown, revoked or too old."""
-    row = db.session.execute(_statement(), {"token_hash": token_hash, "since": since}).first()
+    row = read_core(_statement(), {"token_hash": token_hash, "since": since}).first()
     return tuple(row) if row is not None else None
 
 

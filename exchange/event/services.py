@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 import tomllib
@@ -587,7 +588,13 @@ class _Problems(list[str]):
 
 def current_event() -> Event | None:
     """Return the event this database serves, if one was loaded."""
-    return db.session.scalars(sa.select(Event)).first()
+    return db.session.scalars(_event_statement()).first()
+
+
+@functools.cache
+def _event_statement() -> sa.Select[Event]:
+    """Built once: every chat message asks (is the event over?)."""
+    return sa.select(Event)
 
 
 def list_rooms() -> list[Room]:
@@ -608,13 +615,18 @@ def get_room(slug: str, reader: User | None = None) -> Room:
     handlers pass one, while themes, questions and every public listing do not,
     so they never reach a conversation. To anyone else a conversation does not exist.
     """
-    query = sa.select(Room).where(Room.slug == slug, Room.is_archived.is_(False))
-    if reader is None:
-        query = query.where(Room.kind == RoomKind.PUBLIC)
-    room = db.session.scalars(query).first()
+    room = db.session.scalars(_room_statement(themed_only=reader is None), {"slug": slug}).first()
     if room is None or (reader is not None and not can(reader, Action.JOIN_ROOM, room)):
         raise NotFound()
     return room
+
+
+@functools.cache
+def _room_statement(*, themed_only: bool) -> sa.Select[Room]:
+    """Built once: every chat event finds its room by slug (and finding a statement in
+    SQLAlchemy's cache costs less than building it)."""
+    query = sa.select(Room).where(Room.slug == sa.bindparam("slug"), Room.is_archived.is_(False))
+    return query.where(Room.kind == RoomKind.PUBLIC) if themed_only else query
 
 
 def list_administrations() -> list[Administration]:

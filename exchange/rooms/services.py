@@ -23,6 +23,7 @@ from .. import permissions
 from .. import realtime
 from ..accounts.models import Block
 from ..accounts.models import User
+from ..db import read_core
 from ..db import utcnow
 from ..errors import Forbidden
 from ..errors import Invalid
@@ -50,6 +51,7 @@ from .languages import offered_languages
 from .models import Message
 from .models import MessageRevision
 from .models import Reaction
+from .writer import client_id_lookup
 from .writer import known_when_new
 from .writer import message_writer
 from .writer import PendingMessage
@@ -459,9 +461,9 @@ def _find_by_client_id(author: User, client_id: str) -> Message | None:
     Nearly every send is new: asking the unique index for an id alone is cheap,
     and only a retry loads the whole message.
     """
-    message_id = db.session.scalar(
-        sa.select(Message.id).where(Message.author_id == author.id, Message.client_id == client_id)
-    )
+    message_id = read_core(
+        client_id_lookup(), {"author_id": author.id, "client_id": client_id}
+    ).scalar()
     return get_message(message_id) if message_id is not None else None
 
 

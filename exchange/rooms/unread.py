@@ -20,6 +20,7 @@ messages unread again.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Iterable
@@ -36,6 +37,7 @@ from sqlalchemy.dialects import sqlite
 from .. import realtime
 from ..accounts.models import User
 from ..db import changed_rows
+from ..db import read_core
 from ..db import utcnow
 from ..errors import NotFound
 from ..event.models import Room
@@ -113,13 +115,15 @@ def _later(*positions: int | None) -> int | None:
 
 def last_read_id(user: User, room: Room) -> int | None:
     """Return how far ``user`` has read in ``room``, counting this process's unwritten position."""
-    stored = db.session.scalar(_stored_position(user, room))
+    stored = read_core(_stored_position(), {"user_id": user.id, "room_id": room.id}).scalar()
     return _later(stored, pending_positions().get((user.id, room.id)))
 
 
-def _stored_position(user: User, room: Room) -> sa.Select[int]:
+@functools.cache
+def _stored_position() -> sa.Select[int]:
     return sa.select(ReadPosition.message_id).where(
-        ReadPosition.user_id == user.id, ReadPosition.room_id == room.id
+        ReadPosition.user_id == sa.bindparam("user_id"),
+        ReadPosition.room_id == sa.bindparam("room_id"),
     )
 
 
@@ -129,13 +133,28 @@ def count_unread(user: User, room: Room, after: int | None) -> int:
     Counting stops at the limit so that a room nobody opened for a long time
     costs no more than a few index reads ("99+" is all a reader needs).
     """
-    query = sa.select(Message.id).where(
-        Message.room_id == room.id, Message.author_id != user.id, Message.visible()
-    )
+    parameters = {
+        "room_id": room.id,
+        "user_id": user.id,
+        "limit": current_app.config["UNREAD_COUNT_LIMIT"],
+    }
     if after is not None:
-        query = query.where(Message.id > after)
-    capped = query.limit(current_app.config["UNREAD_COUNT_LIMIT"]).subquery()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(capped)) or 0
+        parameters["after"] = after
+    return read_core(_unread_count(since_start=after is None), parameters).scalar() or 0
+
+
+@functools.cache
+def _unread_count(*, since_start: bool) -> sa.Select[int]:
+    """Built once: every read report and join counts (from the start of the room, or after)."""
+    query = sa.select(Message.id).where(
+        Message.room_id == sa.bindparam("room_id"),
+        Message.author_id != sa.bindparam("user_id"),
+        Message.visible(),
+    )
+    if not since_start:
+        query = query.where(Message.id > sa.bindparam("after"))
+    capped = query.limit(sa.bindparam("limit")).subquery()
+    return sa.select(sa.func.count()).select_from(capped)
 
 
 def read_state(user: User, room: Room) -> ReadState:
@@ -169,13 +188,8 @@ def mark_read(user: User, room: Room, message_id: int, *, skip_sid: str | None =
     when ``EXCHANGE_READ_FLUSH_INTERVAL`` is 0.
     """
     # Where the position goes, and where it is stored now: one round trip for both.
-    target, stored = db.session.execute(
-        sa.select(
-            sa.select(sa.func.max(Message.id))
-            .where(Message.room_id == room.id, Message.id <= message_id)
-            .scalar_subquery(),
-            _stored_position(user, room).scalar_subquery(),
-        )
+    target, stored = read_core(
+        _read_target(), {"room_id": room.id, "user_id": user.id, "message_id": message_id}
     ).one()
     if target is None:
         raise NotFound(field="message_id")
@@ -194,6 +208,17 @@ def mark_read(user: User, room: Room, message_id: int, *, skip_sid: str | None =
         logger.debug("user %r read %s up to %r", user.id, room.slug, position)
         realtime.read_moved(user.id, room.slug, state, skip_sid=skip_sid)
     return state
+
+
+@functools.cache
+def _read_target() -> sa.Select[tuple[int | None, int | None]]:
+    """The room's last message at or before the one reported, and the stored position."""
+    return sa.select(
+        sa.select(sa.func.max(Message.id))
+        .where(Message.room_id == sa.bindparam("room_id"), Message.id <= sa.bindparam("message_id"))
+        .scalar_subquery(),
+        _stored_position().scalar_subquery(),
+    )
 
 
 def flush_read_positions() -> int:
