@@ -81,13 +81,6 @@ def stop_on_signal(signum: int, frame: object) -> None:
     socketio.start_background_task(stop)
 
 
-def warm_up() -> None:
-    """Read the language model as the server starts, then leave it out of garbage collection
-    too (see freeze_startup_objects)."""
-    languages.preload()
-    freeze_startup_objects()
-
-
 def serve() -> None:
     """Run the Socket.IO server with the configured host, port and limits.
 
@@ -100,8 +93,12 @@ def serve() -> None:
         signal.signal(signum, stop_on_signal)
     logging.getLogger(__name__).info("serving on http://%s:%s (%s)", host, port, ASYNC_MODE)
     sender.start(app)
+    # Before the first connection: read on first use, the language model held a busy
+    # room's first messages for the half second it takes (it is read off the loop, so
+    # the tasks started above go on meanwhile); then what start-up made, the model too,
+    # is left out of garbage collection.
+    languages.preload()
     freeze_startup_objects()
-    socketio.start_background_task(warm_up)
     if ASYNC_MODE == "eventlet":
         import eventlet.wsgi
 
