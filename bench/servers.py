@@ -31,6 +31,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from .load import BODY
+
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -324,8 +326,16 @@ def account_emails(count: int) -> list[str]:
     return [f"bench{number:04d}@example.org" for number in range(1, count + 1)]
 
 
+#: Messages already in every room before the first measurement: more than a join's page of
+#: history (EXCHANGE_HISTORY_LIMIT, 50), so that every repeat joins rooms with a full page,
+#: as people do, instead of the first joining empty rooms and the next ones the messages
+#: the earlier repeats left.
+HISTORY_PER_ROOM = 60
+
+
 def prepare_database(url: str, workdir: Path, accounts: int) -> list[str]:
-    """Create the schema and the event, then ``accounts`` delegates, with the app's own services.
+    """Create the schema and the event, then ``accounts`` delegates, with the app's own services,
+    and a history of ``HISTORY_PER_ROOM`` messages in every room.
 
     The delegates are spread over the event's administrations; they are what
     ``flask --app wsgi create-user --role delegate`` would create.
@@ -335,8 +345,10 @@ def prepare_database(url: str, workdir: Path, accounts: int) -> list[str]:
     from exchange.accounts import services
     from exchange.accounts.models import Role
     from exchange.event.models import Administration
+    from exchange.event.services import list_rooms
     from exchange.event.services import load_event_file
     from exchange.extensions import db
+    from exchange.rooms.services import post_message
 
     app = create_app(
         {
@@ -353,7 +365,7 @@ def prepare_database(url: str, workdir: Path, accounts: int) -> list[str]:
         schema.upgrade()
         load_event_file(CODE / "examples" / "big-european-exchange.toml")
         administrations = list(db.session.scalars(sa.select(Administration)))
-        for number, email in enumerate(emails):
+        delegates = [
             services.create_user(
                 email=email,
                 name=f"Bench Delegate {number + 1:04d}",
@@ -361,6 +373,12 @@ def prepare_database(url: str, workdir: Path, accounts: int) -> list[str]:
                 role=Role.DELEGATE,
                 administration=administrations[number % len(administrations)],
             )
+            for number, email in enumerate(emails)
+        ]
+        for room in list_rooms():
+            for number in range(HISTORY_PER_ROOM):
+                author = delegates[number % len(delegates)]
+                post_message(room, author, f"earlier: {BODY}", f"history-{room.id}-{number}")
         db.session.close()
         db.engine.dispose()
     return emails

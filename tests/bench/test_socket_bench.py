@@ -306,3 +306,24 @@ def test_each_load_generator_learns_every_message_of_the_run_to_count_what_it_mi
 
     assert by_room == {"plenary": {2, 3, 4}, "energy": {5}}
     assert sent_at[5] == ("energy", 1.7)
+
+
+def test_every_room_of_a_benchmark_database_holds_more_than_a_page_of_history(tmp_path):
+    # Every repeat then joins rooms as people find them, not the first one empty ones.
+    import sqlalchemy as sa
+
+    url = f"sqlite:///{tmp_path / 'bench.sqlite3'}"
+    emails = servers.prepare_database(url, tmp_path, 3)
+
+    assert len(emails) == 3
+    assert servers.HISTORY_PER_ROOM > DefaultConfig.HISTORY_LIMIT
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        counts = connection.exec_driver_sql(
+            "SELECT rooms.slug, count(messages.id) FROM rooms"
+            " LEFT JOIN messages ON messages.room_id = rooms.id"
+            " WHERE rooms.kind = 'public' AND NOT rooms.is_archived GROUP BY rooms.slug"
+        ).all()
+    engine.dispose()
+    assert len(counts) == 11
+    assert {count for _, count in counts} == {servers.HISTORY_PER_ROOM}
