@@ -48,6 +48,7 @@ from .attachments import MESSAGE_FILES
 from .languages import DETECT_LANGUAGE
 from .languages import detect_language
 from .languages import offered_languages
+from .models import Mention
 from .models import Message
 from .models import MessageRevision
 from .models import Reaction
@@ -421,9 +422,16 @@ def _store(
         mentions_room=told.room,
     )
     message_id, created = message_writer(room.id).store(pending)
-    if pending.message is not None and pending.message in db.session:
-        return pending.message, created  # this sender wrote it, in this session
-    # Another sender's turn stored it: one read by id, with its mentions (its author,
+    if pending.message is not None:
+        if pending.message in db.session:
+            return pending.message, created  # this sender wrote it, in this session
+        # Another sender's turn stored it, in its own session: its committed state is
+        # copied into this one as it stands, without asking the database again.
+        message = db.session.merge(pending.message, load=False)
+        named = sorted((row for row in message.mention_rows if row.by_name), key=_by_id)
+        known_when_new(message, named, with_files=bool(file_ids))
+        return message, created
+    # A retry of a message stored before: one read by id, with its mentions (its author,
     # room and practice are this session's already).
     message = (
         db.session.scalars(
@@ -432,9 +440,11 @@ def _store(
         .unique()
         .one()
     )
-    if created:
-        known_when_new(message, list(message.named), with_files=bool(file_ids))
     return message, created
+
+
+def _by_id(mention: Mention) -> int:
+    return mention.id
 
 
 def reply_target(room: Room, message_id: int) -> Message:

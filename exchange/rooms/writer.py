@@ -179,6 +179,11 @@ class MessageWriter:
                     practice_id=pending.practice_id,
                     reply_to_id=pending.reply_to_id,
                     mentions_room=pending.mentions_room,
+                    # Said, so that the stored row is wholly known: showing it asks nothing.
+                    edited_at=None,
+                    hidden_at=None,
+                    hidden_reason=None,
+                    hidden_by_id=None,
                 )
                 message.mention_rows = [
                     Mention(user_id=user_id, room_id=pending.room_id, by_name=by_name)
