@@ -61,10 +61,12 @@ def test_a_retry_racing_its_first_send_is_the_same_message(app_ctx, elena):
     writer = MessageWriter()
     retry = pending(room, elena, "once", client_id="same-1")
     writer._queue.append(retry)
-    message_id, created = writer.store(pending(room, elena, "once", client_id="same-1"))
+    first = pending(room, elena, "once", client_id="same-1")
+    message_id, created = writer.store(first)
     assert stored_bodies() == ["once"]
     assert (retry.message_id, retry.created) == (message_id, True)
     assert created is False
+    assert first.message is retry.message is db.session.get(Message, message_id)
 
 
 def test_a_client_id_stored_meanwhile_by_another_process_is_found_not_stored(app_ctx, elena):
