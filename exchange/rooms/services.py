@@ -48,7 +48,6 @@ from .attachments import MESSAGE_FILES
 from .languages import DETECT_LANGUAGE
 from .languages import detect_language
 from .languages import offered_languages
-from .models import Mention
 from .models import Message
 from .models import MessageRevision
 from .models import Reaction
@@ -428,7 +427,7 @@ def _store(
         # Another sender's turn stored it, in its own session: its committed state is
         # copied into this one as it stands, without asking the database again.
         message = db.session.merge(pending.message, load=False)
-        named = sorted((row for row in message.mention_rows if row.by_name), key=_by_id)
+        named = [row for row in message.mention_rows if row.by_name]  # in id order, as inserted
         known_when_new(message, named, with_files=bool(file_ids))
         return message, created
     # A retry of a message stored before: one read by id, with its mentions (its author,
@@ -441,10 +440,6 @@ def _store(
         .one()
     )
     return message, created
-
-
-def _by_id(mention: Mention) -> int:
-    return mention.id
 
 
 def reply_target(room: Room, message_id: int) -> Message:
