@@ -8,10 +8,14 @@ written.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import re
 import threading
+from collections.abc import Callable
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -174,21 +178,37 @@ def test_the_report_says_why_edits_and_reactions_were_refused():
 
 def test_each_sender_edits_one_of_its_own_messages_in_ten():
     # Picking by message id would give nearly every edit to one of senders taking turns.
+    edited = _edits_of_senders_taking_turns(senders=3, messages=60)
+
+    assert len(edited) == 6
+    assert sorted(index for index, _ in edited) == [0, 0, 1, 1, 2, 2]
+
+
+def test_senders_taking_turns_edit_at_their_own_moments_not_all_at_once():
+    # In step, the ten senders of (a) edited messages 91 to 100 together: a burst every 2 s.
+    edited = [message_id for _, message_id in _edits_of_senders_taking_turns(10, 200)]
+
+    assert len(edited) == 20  # one in ten, as before
+    assert max(_most_in_any_run(edited, run=10)) <= 2
+
+
+def _edits_of_senders_taking_turns(senders: int, messages: int) -> list[tuple[int, int]]:
+    """Acknowledge ``messages`` to ``senders`` in turn: which sender edited which message."""
     edited: list[tuple[int, int]] = []
 
     async def take_turns() -> None:
         stats = load.Stats(tag="t")
-        senders = [load.BenchClient(i, "http://x", "plenary", None, stats) for i in range(3)]
-        for sender in senders:
-            sender.chatter = True
+        clients = [load.BenchClient(i, "http://x", "plenary", None, stats) for i in range(senders)]
+        for client in clients:
+            client.chatter = True
 
-            async def edit(message_id: int, body: str, index: int = sender.index) -> None:
+            async def edit(message_id: int, body: str, index: int = client.index) -> None:
                 edited.append((index, message_id))
 
-            sender.edit = edit  # type: ignore[method-assign]
-        for message_id in range(1, 61):  # the senders take turns: 1, 2, 3, 1, 2, 3...
-            sender = senders[(message_id - 1) % 3]
-            sender._acked(0.0, ({"ok": True, "message": {"id": message_id, "body": "b"}},))
+            client.edit = edit  # type: ignore[method-assign]
+        for message_id in range(1, messages + 1):  # in turn: 0, 1, 2..., 0, 1, 2...
+            client = clients[(message_id - 1) % senders]
+            client._acked(0.0, ({"ok": True, "message": {"id": message_id, "body": "b"}},))
         # The edits are tasks of their own: wait for every one of them, however scheduled.
         pending = asyncio.all_tasks() - {asyncio.current_task()}
         await asyncio.gather(*pending)
@@ -198,8 +218,74 @@ def test_each_sender_edits_one_of_its_own_messages_in_ten():
     worker = threading.Thread(target=asyncio.run, args=(take_turns(),))
     worker.start()
     worker.join(timeout=30)
-    assert len(edited) == 6
-    assert sorted(index for index, _ in edited) == [0, 0, 1, 1, 2, 2]
+    return edited
+
+
+def _most_in_any_run(message_ids: list[int], run: int) -> list[int]:
+    """How many of ``message_ids`` fall in each ``run`` consecutive message ids."""
+    last = max(message_ids)
+    return [sum(1 for i in message_ids if start <= i < start + run) for start in range(1, last + 1)]
+
+
+def test_senders_say_they_type_each_at_its_own_moment_of_the_period(monkeypatch):
+    # In step, the ten senders of (a) all said "typing" within 200 ms, every 4 s.
+    START = 5000.0  # a monotonic clock starts anywhere
+    clock = _Clock()
+    monkeypatch.setattr(load, "time", clock)
+    stats = load.Stats(tag="t")
+    senders = [load.BenchClient(i, "http://x", "plenary", None, stats) for i in range(10)]
+    typed: list[float] = []
+    for sender in senders:
+        sender.sio = _Emitter(lambda event: typed.append(clock.now))
+    for round_number in range(80):  # 16 s: each sends every 200 ms, 20 ms after the one before
+        for sender in senders:
+            clock.now = START + round_number * 0.2 + sender.index * 0.02
+            _step(sender.say_typing())
+
+    assert stats.typing_sent == len(typed) == 40  # each at most once every 4 s, as before
+    per_second = [sum(1 for at in typed if 0 <= at - START - second < 1) for second in range(16)]
+    assert max(per_second) <= 4
+
+
+class _Clock:
+    """Stands for the ``time`` module in bench.load: the test says what time it is."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def time(self) -> float:
+        return self.now
+
+
+class _Emitter:
+    """A connection that only notes which events were emitted."""
+
+    def __init__(self, noted: Callable[[str], None]) -> None:
+        self.noted = noted
+
+    async def emit(self, event: str, data: object = None, callback: object = None) -> None:
+        self.noted(event)
+
+
+def _step(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run a coroutine that never waits to its end, without an event loop."""
+    with pytest.raises(StopIteration):
+        coroutine.send(None)
+
+
+def test_a_load_generator_collects_no_garbage_while_it_measures_and_collects_again_after():
+    # A collection's pause would be counted as the server's lateness for every delivery.
+    load._pause_collector()
+    try:
+        assert not gc.isenabled()
+        assert gc.get_freeze_count() > 0
+    finally:
+        load._resume_collector()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
 
 
 def test_processes_sharing_the_clients_never_number_two_messages_alike():
