@@ -195,6 +195,7 @@ def _register_socket_handlers(app: Flask) -> None:
     from .sockets import answer_unknown_event
     from .sockets import handle_socket_error
     from .sockets import quiet_malformed_packets
+    from .sockets import route_socket_path
 
     register_chat(socketio)
     register_moderation(socketio)
@@ -205,6 +206,7 @@ def _register_socket_handlers(app: Flask) -> None:
         socketio.on_event("*", answer_unknown_event, namespace=namespace)
     socketio.on_error_default(handle_socket_error)
     quiet_malformed_packets()
+    route_socket_path(app)
 
 
 def _register_cli(app: Flask) -> None:
