@@ -39,9 +39,9 @@ from exchange.offload import install_process_pool  # noqa: E402
 from exchange.offload import install_runner  # noqa: E402
 from exchange.offload import ProcessPool  # noqa: E402
 from exchange.rooms import languages  # noqa: E402
-from exchange.serving import freeze_startup_objects  # noqa: E402
 from exchange.serving import listening_socket  # noqa: E402
 from exchange.serving import raise_open_file_limit  # noqa: E402
+from exchange.serving import tune_garbage_collection  # noqa: E402
 
 if SERVING and ASYNC_MODE == "eventlet":
     from eventlet import tpool
@@ -96,9 +96,9 @@ def serve() -> None:
     # Before the first connection: read on first use, the language model held a busy
     # room's first messages for the half second it takes (it is read off the loop, so
     # the tasks started above go on meanwhile); then what start-up made, the model too,
-    # is left out of garbage collection.
+    # is left out of garbage collection, and the young generation collected less often.
     languages.preload()
-    freeze_startup_objects()
+    tune_garbage_collection()
     if ASYNC_MODE == "eventlet":
         import eventlet.wsgi
 

@@ -163,11 +163,11 @@ def create_relay(
 
 def _serve(app: Any, async_mode: str, host: str, port: int, max_connections: int) -> None:
     """Serve as wsgi.py serves the exchange: its listening socket, its limits."""
-    from exchange.serving import freeze_startup_objects
     from exchange.serving import listening_socket
+    from exchange.serving import tune_garbage_collection
 
     listener = listening_socket(host, port)
-    freeze_startup_objects()
+    tune_garbage_collection()
     if async_mode == "eventlet":
         import eventlet.wsgi
 
