@@ -256,9 +256,6 @@ class _Clock:
     def monotonic(self) -> float:
         return self.now
 
-    def time(self) -> float:
-        return self.now
-
 
 class _Emitter:
     """A connection that only notes which events were emitted."""
