@@ -31,18 +31,21 @@ METHOD = [
     "for login_address and login_account), so that flood control never throttles the benchmark; "
     "everything else is the default "
     "(`EXCHANGE_SQLITE_SYNCHRONOUS=FULL`, pool of 10).",
-    "- Every measurement starts fresh server processes. A message carries its sequence number and "
-    "send time (`time.time()`, ms) in its `client_id`. Deliveries per second = deliveries "
+    "- Every measurement starts fresh server processes. A message carries its sequence number and"
+    " send time (`time.time()`, ms) in its `client_id`. Deliveries per second = deliveries "
     "received / (last delivery or last send − first send). Latency = receive time − send time, "
     "for every delivery to every receiver (the sender too: the room includes it). Expected "
     "deliveries = messages sent × clients in the room; one not received 5 s after the sending "
-    "ends is lost. Memory per client = (server RSS after every client joined − before the first "
-    "connected) / clients, from `/proc/<pid>/status`. CPU rows are `/proc` times over the sending "
-    "window, as % of one core: a row near 100 for a server or the load generator means that "
-    "process was the bottleneck. CPU per 1,000 deliveries = `/proc` CPU seconds of every server "
-    "process (and of every `redis-server` process when a queue is used) from the first send until "
-    "the last delivery came or was given up, × 1,000 / deliveries received: what the work costs, "
-    "whether or not the machine had a core to spare.",
+    "ends is lost. The first tenth of the clients (at least one) connect and join before the "
+    "others: memory per client = (server RSS after every client joined − after that first tenth "
+    "had) / the other clients, from `/proc/<pid>/status`; what the first tenth added (compiled "
+    "statements, page cache, pool, history read once for all) is its own row, the process's and "
+    "not each client's. Time to connect and join counts both steps. CPU rows are `/proc` times "
+    "over the sending window, as % of one core: a row near 100 for a server or the load generator"
+    " means that process was the bottleneck. CPU per 1,000 deliveries = `/proc` CPU seconds of "
+    "every server process (and of every `redis-server` process when a queue is used) from the "
+    "first send until the last delivery came or was given up, × 1,000 / deliveries received: what"
+    " the work costs, whether or not the machine had a core to spare.",
 ]
 
 

@@ -119,6 +119,12 @@ METRICS: dict[str, tuple[str, Callable[[Measurement], float | None], str, bool]]
         ",.1f",
         True,
     ),
+    "warm_up": (
+        "server memory the first tenth of the clients added (MiB)",
+        lambda m: m.warm_up_mib,
+        ",.1f",
+        True,
+    ),
     "still_connected": (
         "clients connected at the end",
         lambda m: m.result["still_connected"],

@@ -136,6 +136,10 @@ class Measurement:
     #: With ``Load.sample_every``: (seconds since the start, server CPU % of one core over the
     #: interval, server memory in MiB at its end), one row per interval.
     timeline: list[tuple[float, float, float]] = field(default_factory=list)
+    #: The servers' memory once the first clients (bench/load.py, ``WARM_SHARE``) had joined,
+    #: and how many had; None and 0 when nobody connected first.
+    rss_warm_kib: int | None = None
+    warm_clients: int = 0
 
     @property
     def cpu_per_thousand_deliveries(self) -> float | None:
@@ -147,8 +151,19 @@ class Measurement:
 
     @property
     def memory_per_client_kib(self) -> float | None:
+        """What each client added to the servers' memory, after the first ones had joined."""
         connected = self.result.get("connected") or 0
-        return (self.rss_after_kib - self.rss_before_kib) / connected if connected else None
+        base, counted = self.rss_before_kib, connected
+        if self.rss_warm_kib is not None and self.warm_clients:
+            base, counted = self.rss_warm_kib, connected - self.warm_clients
+        return (self.rss_after_kib - base) / counted if counted > 0 else None
+
+    @property
+    def warm_up_mib(self) -> float | None:
+        """What the first clients' connections and joins added to the servers' memory."""
+        if self.rss_warm_kib is None or not self.warm_clients:
+            return None
+        return (self.rss_warm_kib - self.rss_before_kib) / 1024
 
     def cpu_percent(self, seconds: float) -> float:
         """CPU time as a percentage of one core over the window (the machine has two)."""
@@ -331,6 +346,9 @@ def measure(variant: Variant, load: Load, bench: Bench, *, profile: bool = False
             for shard in range(bench.load_processes)
         ]
         try:
+            warmed = _combine_connected([_read(g, "warmed") for g in generators])
+            rss_warm = sum(servers.rss_kib(pid) for pid in pids)
+            _tell_all(generators, "on")
             connected = _combine_connected([_read(g, "connected") for g in generators])
             rss_after = sum(servers.rss_kib(pid) for pid in pids)
             if connected["failed"]:
@@ -378,6 +396,8 @@ def measure(variant: Variant, load: Load, bench: Bench, *, profile: bool = False
             result=result,
             rss_before_kib=rss_before,
             rss_after_kib=rss_after,
+            rss_warm_kib=rss_warm,
+            warm_clients=warmed["connected"],
             window_seconds=window,
             server_cpu_seconds=cpu,
             loadgen_cpu_seconds=load_cpu,
@@ -503,7 +523,7 @@ def scenarios(
         j = replace(j, clients=22, rate=5, join_window=2, duration=8, grace=3, burst_at=3)
         j = replace(j, burst_seconds=2, burst_rate=5, switch_share=0.5, sample_every=2)
     latency = ("deliveries", "latency_p50", "latency_p99", "ack_p99", "lost", "sent", "errors")
-    costs = ("connect", "memory", "server_cpu", "loadgen_cpu", "machine_busy", "loadavg")
+    costs = ("connect", "memory", "warm_up", "server_cpu", "loadgen_cpu", "machine_busy", "loadavg")
     # The promises of the chat at the bare stack's pace: ratios to the bare relay measured
     # back to back, the median of the repeats deciding.
     throughput = Target("deliveries", "app/bare >= 0.8", "min", 0.8)

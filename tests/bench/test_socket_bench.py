@@ -67,6 +67,9 @@ def test_quick_benchmark_measures_the_app_and_the_bare_relay_and_writes_the_repo
                     assert figures["lost"] == 0, (pair.left.label, figures)
                     assert figures["expected"] == figures["received"]
                     assert measurement.rss_after_kib > 0
+                    assert 0 < measurement.warm_clients < figures["connected"]
+                    assert measurement.rss_warm_kib is not None
+                    assert measurement.memory_per_client_kib is not None
         assert kinds == {"app", "bare"}
     text = output.read_text(encoding="utf-8")
     assert "## (a) one busy room" in text and "## (d) senders as fast as acks come back" in text
@@ -174,6 +177,43 @@ def test_the_report_says_why_edits_and_reactions_were_refused():
         "",
     ]
     assert refusal_lines([(_measured({}), _measured({"refusals": {}}))]) == []
+
+
+def test_a_tenth_of_the_clients_joins_first_at_least_one_and_never_all():
+    assert [load.warm_count(clients) for clients in (0, 1, 2, 6, 10, 11, 200, 2000)] == [
+        0,
+        0,
+        1,
+        1,
+        1,
+        2,
+        20,
+        200,
+    ]
+
+
+def test_memory_per_client_is_what_each_client_adds_after_the_first_ones_joined():
+    # 20 MiB for the first 20 clients (what the process reads once and keeps), then
+    # 30 KiB for each of the 180 others.
+    measured = Measurement(
+        BARE,
+        {"connected": 200},
+        rss_before_kib=100_000,
+        rss_after_kib=100_000 + 20 * 1024 + 180 * 30,
+        window_seconds=1.0,
+        server_cpu_seconds=0.0,
+        loadgen_cpu_seconds=0.0,
+        machine_busy_seconds=0.0,
+        loadavg=(0.0, 0.0, 0.0),
+        rss_warm_kib=100_000 + 20 * 1024,
+        warm_clients=20,
+    )
+    assert measured.memory_per_client_kib == 30
+    assert measured.warm_up_mib == 20
+    # Nobody joined first (the realistic day): every client counts from the start.
+    everyone = _measured({"connected": 4})
+    everyone.rss_after_kib = 4 * 50
+    assert everyone.memory_per_client_kib == 50 and everyone.warm_up_mib is None
 
 
 def test_each_sender_edits_one_of_its_own_messages_in_ten():
