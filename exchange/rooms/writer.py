@@ -9,9 +9,9 @@ So the senders of a room take turns at its writer (one per room and process).
 Whoever takes it stores, in one transaction, every message that arrived while
 the previous turn wrote; the others find theirs already stored when their turn
 comes. Each sender is still answered only after the commit that holds its
-message, and ids still grow in commit order within the room (its row is locked
-before any is drawn). Rooms do not wait for each other: a slow write in one
-holds no sender of another.
+message, and ids still grow in commit order within the room (on PostgreSQL its
+row is locked before any is drawn; SQLite writes one transaction at a time).
+Rooms do not wait for each other: a slow write in one holds no sender of another.
 """
 
 from __future__ import annotations
@@ -168,10 +168,13 @@ class MessageWriter:
         """
         stored = self._stored_ids(session, {pending.key for pending in batch})
         connection = session.connection()
-        # Writers to the room take turns on its row from here to the commit, across
-        # processes too, so that ids are drawn and committed in the same order.
-        (room_id,) = {pending.room_id for pending in batch}  # a writer serves one room
-        connection.execute(room_turn(), {"room_id": room_id})
+        if connection.dialect.name != "sqlite":
+            # Writers to the room take turns on its row from here to the commit, across
+            # processes too, so that ids are drawn and committed in the same order. SQLite
+            # writes one transaction at a time anyway, and has no row locks: there the
+            # statement would lock nothing and cost a round trip of every send.
+            (room_id,) = {pending.room_id for pending in batch}  # a writer serves one room
+            connection.execute(room_turn(), {"room_id": room_id})
         now = utcnow()
         new: dict[tuple[int, str], NewMessage] = {}
         outcome: list[tuple[PendingMessage, int | NewMessage, bool]] = []
