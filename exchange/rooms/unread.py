@@ -187,13 +187,22 @@ def mark_read(user: User, room: Room, message_id: int, *, skip_sid: str | None =
     written with others a moment later (see the module's docstring), or at once
     when ``EXCHANGE_READ_FLUSH_INTERVAL`` is 0.
     """
-    # Where the position goes, and where it is stored now: one round trip for both.
-    target, stored = read_core(
-        _read_target(), {"room_id": room.id, "user_id": user.id, "message_id": message_id}
+    # Where the position goes, where it is stored now, and how many are unread after the
+    # later of the two and of this process's unwritten one: one round trip for all three.
+    waiting = pending_positions().get((user.id, room.id))
+    target, stored, unread_after = read_core(
+        _read_report(),
+        {
+            "room_id": room.id,
+            "user_id": user.id,
+            "message_id": message_id,
+            "waiting": waiting or 0,
+            "limit": current_app.config["UNREAD_COUNT_LIMIT"],
+        },
     ).one()
     if target is None:
         raise NotFound(field="message_id")
-    before = _later(stored, pending_positions().get((user.id, room.id)))
+    before = _later(stored, waiting)
     moved = before is None or target > before
     if moved and current_app.config["READ_FLUSH_INTERVAL"] > 0:
         waiting = pending_positions().note((user.id, room.id), target)
@@ -202,23 +211,38 @@ def mark_read(user: User, room: Room, message_id: int, *, skip_sid: str | None =
     elif moved:
         moved = _write({(user.id, room.id): target}) > 0
         db.session.commit()
-    position = _later(before, target)
-    state = ReadState(position, count_unread(user, room, position))
+    state = ReadState(_later(before, target), unread_after)
     if moved:
-        logger.debug("user %r read %s up to %r", user.id, room.slug, position)
+        logger.debug("user %r read %s up to %r", user.id, room.slug, state.last_read_id)
         realtime.read_moved(user.id, room.slug, state, skip_sid=skip_sid)
     return state
 
 
 @functools.cache
-def _read_target() -> sa.Select[tuple[int | None, int | None]]:
-    """The room's last message at or before the one reported, and the stored position."""
-    return sa.select(
+def _read_report() -> sa.Select[tuple[int | None, int | None, int]]:
+    """The room's last message at or before the one reported, the stored position, and
+    :func:`count_unread` after the later of those two and of ``waiting`` (0 for none)."""
+    target = (
         sa.select(sa.func.max(Message.id))
         .where(Message.room_id == sa.bindparam("room_id"), Message.id <= sa.bindparam("message_id"))
-        .scalar_subquery(),
-        _stored_position().scalar_subquery(),
+        .scalar_subquery()
     )
+    stored = _stored_position().scalar_subquery()
+    unread = (
+        sa.select(Message.id)
+        .where(
+            Message.room_id == sa.bindparam("room_id"),
+            Message.author_id != sa.bindparam("user_id"),
+            Message.visible(),
+            Message.id > target,
+            Message.id > sa.func.coalesce(stored, 0),
+            Message.id > sa.bindparam("waiting"),
+        )
+        .limit(sa.bindparam("limit"))
+        .subquery()
+    )
+    counted = sa.select(sa.func.count()).select_from(unread).scalar_subquery()
+    return sa.select(target, stored, counted)
 
 
 def flush_read_positions() -> int:

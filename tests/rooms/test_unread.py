@@ -320,6 +320,33 @@ def test_a_backward_read_moves_nothing_and_tells_nobody_while_gathered(
     assert back["message_id"] == second["id"] and events_named(other_tab, "read") == []
 
 
+def test_a_read_report_counts_what_follows_the_furthest_position_written_or_gathered(
+    gathering, connect, elena, salvatore
+):
+    writer = connect(salvatore)
+    first, second, third, _ = (post(writer, body) for body in ("one", "two", "three", "four"))
+    tab = connect(elena)
+
+    def read(message):
+        ack = tab.emit("read", {"room": "plenary", "message_id": message["id"]}, callback=True)
+        return ack["message_id"], ack["unread_count"]
+
+    assert read(second) == (second["id"], 2)  # gathered, not written yet
+    assert read(first) == (second["id"], 2)  # counted after the gathered position
+    flush(gathering)
+    assert read(first) == (second["id"], 2)  # after the written one
+    assert read(third) == (third["id"], 1)  # gathered again, beyond the written one
+    assert read(first) == (third["id"], 1)
+
+
+def test_a_read_reports_unread_count_stops_at_the_configured_limit(app, connect, elena, salvatore):
+    app.config["UNREAD_COUNT_LIMIT"] = 2
+    writer = connect(salvatore)
+    first, *_ = (post(writer, body) for body in "abcde")
+    ack = connect(elena).emit("read", {"room": "plenary", "message_id": first["id"]}, callback=True)
+    assert (ack["message_id"], ack["unread_count"]) == (first["id"], 2)
+
+
 def test_enough_gathered_positions_are_written_without_waiting(
     gathering, connect, elena, salvatore, make_user
 ):
