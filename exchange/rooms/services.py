@@ -359,7 +359,10 @@ def edit_message(
     message.edited_at = now
     changes = mention_rules.apply(message, told)
     db.session.commit()
-    db.session.expire(message, ["named"])
+    # Whom it names now, from the rows just written (they have their ids) instead of
+    # reading them back.
+    named = sorted((row for row in message.mention_rows if row.by_name), key=lambda row: row.id)
+    set_committed_value(message, "named", named)
     logger.info("message %r edited by its author", message.id)
     realtime.message_edited(message)
     realtime.mentioned(message, changes.told)
