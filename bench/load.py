@@ -193,8 +193,9 @@ MENTION_EVERY = 8
 #: read for the second time (at least one, and never all). What the first connections of a
 #: process make it read and keep (compiled statements, the database's page cache and pool of
 #: connections, a room's page of history) is the process's, whoever connects later: divided
-#: among the run's clients, it counted as each client's (in (a), 19 MiB among 200 clients
-#: read as 95 KiB each). The memory per client is what the others add after them.
+#: among the run's clients, it counted as each client's (in (a), the first tenth alone
+#: added about 10 MiB: 50 KiB of each of 200 clients). The memory per client is what the
+#: others add after them.
 WARM_SHARE = 0.1
 
 

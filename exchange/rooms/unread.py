@@ -189,20 +189,20 @@ def mark_read(user: User, room: Room, message_id: int, *, skip_sid: str | None =
     """
     # Where the position goes, where it is stored now, and how many are unread after the
     # later of the two and of this process's unwritten one: one round trip for all three.
-    waiting = pending_positions().get((user.id, room.id))
+    unwritten = pending_positions().get((user.id, room.id))
     target, stored, unread_after = read_core(
         _read_report(),
         {
             "room_id": room.id,
             "user_id": user.id,
             "message_id": message_id,
-            "waiting": waiting or 0,
+            "unwritten": unwritten or 0,
             "limit": current_app.config["UNREAD_COUNT_LIMIT"],
         },
     ).one()
     if target is None:
         raise NotFound(field="message_id")
-    before = _later(stored, waiting)
+    before = _later(stored, unwritten)
     moved = before is None or target > before
     if moved and current_app.config["READ_FLUSH_INTERVAL"] > 0:
         waiting = pending_positions().note((user.id, room.id), target)
@@ -221,7 +221,7 @@ def mark_read(user: User, room: Room, message_id: int, *, skip_sid: str | None =
 @functools.cache
 def _read_report() -> sa.Select[tuple[int | None, int | None, int]]:
     """The room's last message at or before the one reported, the stored position, and
-    :func:`count_unread` after the later of those two and of ``waiting`` (0 for none)."""
+    :func:`count_unread` after the later of those two and of ``unwritten`` (0 for none)."""
     target = (
         sa.select(sa.func.max(Message.id))
         .where(Message.room_id == sa.bindparam("room_id"), Message.id <= sa.bindparam("message_id"))
@@ -236,7 +236,7 @@ def _read_report() -> sa.Select[tuple[int | None, int | None, int]]:
             Message.visible(),
             Message.id > target,
             Message.id > sa.func.coalesce(stored, 0),
-            Message.id > sa.bindparam("waiting"),
+            Message.id > sa.bindparam("unwritten"),
         )
         .limit(sa.bindparam("limit"))
         .subquery()
