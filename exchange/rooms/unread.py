@@ -145,15 +145,26 @@ def count_unread(user: User, room: Room, after: int | None) -> int:
 
 @functools.cache
 def _unread_count(*, since_start: bool) -> sa.Select[int]:
-    """Built once: every read report and join counts (from the start of the room, or after)."""
-    query = sa.select(Message.id).where(
-        Message.room_id == sa.bindparam("room_id"),
-        Message.author_id != sa.bindparam("user_id"),
-        Message.visible(),
+    """Built once: every join and rooms list counts (from the start of the room, or after)."""
+    if since_start:
+        return _count_unread_after()
+    return _count_unread_after(Message.id > sa.bindparam("after"))
+
+
+def _count_unread_after(*after: sa.ColumnElement[bool]) -> sa.Select[int]:
+    """Others' visible messages in the room (``room_id``, ``user_id``) meeting ``after``,
+    counted up to ``limit``."""
+    capped = (
+        sa.select(Message.id)
+        .where(
+            Message.room_id == sa.bindparam("room_id"),
+            Message.author_id != sa.bindparam("user_id"),
+            Message.visible(),
+            *after,
+        )
+        .limit(sa.bindparam("limit"))
+        .subquery()
     )
-    if not since_start:
-        query = query.where(Message.id > sa.bindparam("after"))
-    capped = query.limit(sa.bindparam("limit")).subquery()
     return sa.select(sa.func.count()).select_from(capped)
 
 
@@ -228,21 +239,12 @@ def _read_report() -> sa.Select[tuple[int | None, int | None, int]]:
         .scalar_subquery()
     )
     stored = _stored_position().scalar_subquery()
-    unread = (
-        sa.select(Message.id)
-        .where(
-            Message.room_id == sa.bindparam("room_id"),
-            Message.author_id != sa.bindparam("user_id"),
-            Message.visible(),
-            Message.id > target,
-            Message.id > sa.func.coalesce(stored, 0),
-            Message.id > sa.bindparam("unwritten"),
-        )
-        .limit(sa.bindparam("limit"))
-        .subquery()
+    unread = _count_unread_after(
+        Message.id > target,
+        Message.id > sa.func.coalesce(stored, 0),
+        Message.id > sa.bindparam("unwritten"),
     )
-    counted = sa.select(sa.func.count()).select_from(unread).scalar_subquery()
-    return sa.select(target, stored, counted)
+    return sa.select(target, stored, unread.scalar_subquery())
 
 
 def flush_read_positions() -> int:
