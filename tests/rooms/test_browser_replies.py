@@ -94,7 +94,7 @@ def test_a_delegate_replies_by_keyboard_and_jumps_to_an_answered_message_far_bac
     # The older reply's quote loads earlier history until the answered message is there.
     page.locator(f"#message-{old_reply} .message-reply-link").focus()
     page.keyboard.press("Enter")
-    wait_until(page, f"document.activeElement.id === 'message-{question}'")
+    wait_until(page, f"document.activeElement?.id === 'message-{question}'")
     assert in_view(page, f"#message-{question}")
     look(page, f"reply-jumped-{viewport['width']}")
     assert_accessible(page, "a room after jumping to an answered message")

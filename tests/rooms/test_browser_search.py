@@ -45,7 +45,7 @@ def test_a_person_finds_an_old_answer_and_opens_it_in_its_room(
     assert_accessible(page, "chat search results")
 
     page.locator(".search-where a").click()
-    wait_until(page, f"document.activeElement.id === 'message-{answer}'")
+    wait_until(page, f"document.activeElement?.id === 'message-{answer}'")
 
     page.goto(f"{live_server.url}/rooms/search?q=x")
     assert page.locator("#search-error").is_visible()
