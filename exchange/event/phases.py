@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -19,6 +20,7 @@ from flask import current_app
 from ..db import utcnow
 from ..errors import Archived
 from .models import Event
+from .models import Room
 from .services import current_event
 
 #: Where tests put a function that returns the time they want (app.extensions[CLOCK]).
@@ -70,7 +72,22 @@ def check_rooms_open() -> Event | None:
 
     Return the event read to tell, for the caller that needs it next.
     """
-    event = current_event()
+    return _refuse_when_over(current_event())
+
+
+def check_room_open(room: Room) -> Event:
+    """Refuse new messages, edits and reactions in ``room`` once its event is over.
+
+    The chat's handlers read the event with the room or the message
+    (``get_room(..., with_event=True)``), so this asks the database nothing more.
+    """
+    return _refuse_when_over(room.event)
+
+
+EventT = TypeVar("EventT", bound=Event | None)
+
+
+def _refuse_when_over(event: EventT) -> EventT:
     if phase_of(event, now()) is Phase.AFTER:
         raise Archived()
     return event

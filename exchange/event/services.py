@@ -17,6 +17,7 @@ from typing import TypedDict
 from typing import TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User
 from ..agenda.models import AgendaSession
@@ -608,24 +609,30 @@ def list_rooms() -> list[Room]:
     )
 
 
-def get_room(slug: str, reader: User | None = None) -> Room:
+def get_room(slug: str, reader: User | None = None, *, with_event: bool = False) -> Room:
     """Return an open themed room by slug, or raise :class:`NotFound`.
 
     With a ``reader``, a conversation they are a member of is found too: chat
     handlers pass one, while themes, questions and every public listing do not,
     so they never reach a conversation. To anyone else a conversation does not exist.
+
+    ``with_event`` reads the room's event in the same statement, for a caller that
+    asks next whether the event is over (a message sent: ``phases.check_room_open``).
     """
-    room = db.session.scalars(_room_statement(themed_only=reader is None), {"slug": slug}).first()
+    statement = _room_statement(themed_only=reader is None, with_event=with_event)
+    room = db.session.scalars(statement, {"slug": slug}).first()
     if room is None or (reader is not None and not can(reader, Action.JOIN_ROOM, room)):
         raise NotFound()
     return room
 
 
 @functools.cache
-def _room_statement(*, themed_only: bool) -> sa.Select[Room]:
+def _room_statement(*, themed_only: bool, with_event: bool) -> sa.Select[Room]:
     """Built once: every chat event finds its room by slug (and finding a statement in
     SQLAlchemy's cache costs less than building it)."""
     query = sa.select(Room).where(Room.slug == sa.bindparam("slug"), Room.is_archived.is_(False))
+    if with_event:
+        query = query.options(joinedload(Room.event, innerjoin=True))
     return query.where(Room.kind == RoomKind.PUBLIC) if themed_only else query
 
 

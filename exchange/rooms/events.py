@@ -161,7 +161,7 @@ def on_send(payload: Payload) -> dict[str, Any]:
     ``@Name`` the body holds gets ``mention``. Without ``language`` the message
     gets the one read from its words, if sure; ``language: null`` says none.
     """
-    room = get_room(payload.text("room", max_length=80), acting_user())
+    room = get_room(payload.text("room", max_length=80), acting_user(), with_event=True)
     check(acting_user(), Action.SEND_MESSAGE, room)
     practice_id = payload.optional_int("practice_id", minimum=1)
     attachments = payload.data.get("attachments")

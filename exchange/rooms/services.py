@@ -31,7 +31,7 @@ from ..errors import NotFound
 from ..errors import TooLong
 from ..event.models import Event
 from ..event.models import Room
-from ..event.phases import check_rooms_open
+from ..event.phases import check_room_open
 from ..event.services import get_room
 from ..extensions import db
 from ..files import services as files
@@ -162,7 +162,7 @@ def post_message(
     existing = _find_by_client_id(author, client_id)
     if existing is None:
         # The archive, mute and slow mode apply to new messages, not to retries of stored ones.
-        event = check_rooms_open()
+        event = check_room_open(room)
         check_can_post(author, room)
         if room.is_direct:
             check_not_blocked(room, author)
@@ -253,7 +253,7 @@ def react(message: Message, person: User, emoji: str) -> tuple[bool, list[Reacti
     validate_emoji(emoji)
     if message.is_hidden:
         raise NotFound(field="message_id")
-    check_rooms_open()
+    check_room_open(message.room)
     now = utcnow()
     check_not_muted(person, now)
     reactions = _reactions_of(message)
@@ -330,7 +330,7 @@ def edit_message(
                 minutes=current_app.config["MESSAGE_EDIT_WINDOW"] // 60,
             )
         )
-    event = check_rooms_open()
+    event = check_room_open(message.room)
     check_not_muted(author, now)
     validate_body(body)
     if language == KEEP_LANGUAGE:
@@ -422,6 +422,7 @@ def _store(
         mentions=tuple(user.id for user in told.named),
         followers=tuple(told.followers),
         mentions_room=told.room,
+        looked_up=True,  # post_message found none under this client id
     )
     message_id, created = message_writer(room.id).store(pending)
     if pending.message is not None:
@@ -490,7 +491,8 @@ def with_authors(select: sa.Select[Message]) -> sa.Select[Message]:
 
 
 def get_bare_message(message_id: int) -> Message:
-    """Return a message by id with its room only, or raise :class:`NotFound`.
+    """Return a message by id with its room (and the room's event) only, or raise
+    :class:`NotFound`.
 
     For changing one message (an edit, a reaction): one plain query, where
     :func:`get_message` loads at once all that showing many takes (authors,
@@ -498,7 +500,9 @@ def get_bare_message(message_id: int) -> Message:
     read, most of it (the author) from the session without a query.
     """
     message = db.session.scalars(
-        sa.select(Message).where(Message.id == message_id).options(joinedload(Message.room))
+        sa.select(Message)
+        .where(Message.id == message_id)
+        .options(joinedload(Message.room).joinedload(Room.event))
     ).first()
     if message is None:
         raise NotFound()

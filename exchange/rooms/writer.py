@@ -61,6 +61,9 @@ class PendingMessage:
     mentions: tuple[int, ...] = ()
     followers: tuple[int, ...] = ()
     mentions_room: bool = False
+    #: The sender looked for a message under its client id just before and found none:
+    #: its turn does not look again, and the unique index catches one stored since.
+    looked_up: bool = False
     #: Set once committed: the stored message's id, and whether this send created it.
     message_id: int | None = None
     created: bool = False
@@ -126,7 +129,7 @@ class MessageWriter:
             session.rollback()
             for pending in batch:
                 try:
-                    self._write_together(session, [pending])
+                    self._write_together(session, [pending], look_up_all=True)
                 except AttachmentRefused as refused:
                     session.rollback()
                     pending.error = refused.error
@@ -159,14 +162,23 @@ class MessageWriter:
         )
         return {(author_id, client_id): message_id for message_id, author_id, client_id in rows}
 
-    def _write_together(self, session: Session, batch: list[PendingMessage]) -> None:
+    def _write_together(
+        self, session: Session, batch: list[PendingMessage], *, look_up_all: bool = False
+    ) -> None:
         """Store the batch in one transaction, with Core statements built once.
 
         The ORM's unit of work cost a third of a ``send``: the rows are inserted
         directly, and the stored messages given to the session as loaded (detached
         objects attached to it) only once the commit holds them.
+
+        Client ids are looked up only for senders that did not just do so
+        themselves (``looked_up``), or for all with ``look_up_all``: a retry stored
+        meanwhile, by this process or another, fails the unique index instead, and
+        :meth:`_write` then writes the batch again one message at a time, looking
+        each up.
         """
-        stored = self._stored_ids(session, {pending.key for pending in batch})
+        unknown = {pending.key for pending in batch if look_up_all or not pending.looked_up}
+        stored = self._stored_ids(session, unknown) if unknown else {}
         connection = session.connection()
         if connection.dialect.name != "sqlite":
             # Writers to the room take turns on its row from here to the commit, across
@@ -312,8 +324,8 @@ def room_turn() -> sa.Select[int]:
 
 @functools.cache
 def client_id_lookup() -> sa.Select[int]:
-    """The id of the message an author stored under a client id: every send asks, twice
-    (before checking the rules, and in its turn), so it is built once."""
+    """The id of the message an author stored under a client id: every send asks (before
+    checking the rules, which a retry of a stored message skips), so it is built once."""
     return sa.select(Message.id).where(
         Message.author_id == sa.bindparam("author_id"),
         Message.client_id == sa.bindparam("client_id"),

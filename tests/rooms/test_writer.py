@@ -25,7 +25,7 @@ def elena(make_user):
     return make_user(Role.DELEGATE, name="Elena", administration="ferla")
 
 
-def pending(room, author, body, client_id=None):
+def pending(room, author, body, client_id=None, **extra):
     return PendingMessage(
         room_id=room.id,
         author_id=author.id,
@@ -34,6 +34,7 @@ def pending(room, author, body, client_id=None):
         body_html=body,
         language=None,
         practice_id=None,
+        **extra,
     )
 
 
@@ -86,6 +87,38 @@ def test_a_client_id_stored_meanwhile_by_another_process_is_found_not_stored(app
     message_id, created = writer.store(pending(room, elena, "from process B", "raced-1"))
     assert (message_id, created) == (already.id, False)  # the unique index caught it
     assert fresh.created and stored_bodies() == ["from process B", "new one"]
+
+
+def test_a_sender_who_just_looked_up_its_client_id_is_not_looked_up_again(app_ctx, elena):
+    room = get_room("plenary")
+    writer = MessageWriter()
+    real_lookup = writer._stored_ids
+    looked = []
+
+    def counted(session, keys):
+        looked.append(keys)
+        return real_lookup(session, keys)
+
+    writer._stored_ids = counted
+    unchecked = pending(room, elena, "from a caller that did not look")
+    writer._queue.append(unchecked)
+    checked = pending(room, elena, "from post_message", looked_up=True)
+    writer.store(checked)
+    assert looked == [{unchecked.key}]  # the one that looked is not asked about again
+    assert checked.created and unchecked.created
+
+
+def test_a_retry_stored_since_its_sender_looked_is_caught_by_the_unique_index(app_ctx, elena):
+    room = get_room("plenary")
+    already = post_message(room, db.session.merge(elena), "first send", "twice-1")
+    writer = MessageWriter()
+    fresh = pending(room, elena, "another", looked_up=True)
+    writer._queue.append(fresh)
+    # Its sender found nothing under "twice-1", and the first send was committed since.
+    retry = pending(room, elena, "first send", "twice-1", looked_up=True)
+    message_id, created = writer.store(retry)
+    assert (message_id, created) == (already.id, False)
+    assert fresh.created and stored_bodies() == ["first send", "another"]
 
 
 def test_when_the_database_fails_every_waiting_sender_is_told(app_ctx, elena, monkeypatch):
