@@ -89,7 +89,10 @@ def resolve_edit(
     followers now.
     """
     offered = _offered(mention_ids)
-    earlier_ids = [mention.user_id for mention in message.named]
+    # From all its mention rows, which ``apply`` reads next, rather than ``named`` besides.
+    earlier_ids = [
+        row.user_id for row in sorted(message.mention_rows, key=lambda row: row.id) if row.by_name
+    ]
     earlier = (
         {
             user.id: user
