@@ -95,7 +95,8 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = "basic"
 
-    socketio.init_app(
+    # Flask-SocketIO passes every option on to python-socketio; its stubs list fewer.
+    socketio.init_app(  # type: ignore[call-arg]
         app,
         async_mode=app.config["ASYNC_MODE"],
         # Always given, so that no app inherits another's manager from the shared extension.
@@ -108,6 +109,7 @@ def _init_extensions(app: Flask) -> None:
         cors_allowed_origins=security.socket_origins(app),  # type: ignore[arg-type]
         max_http_buffer_size=app.config["MAX_SOCKET_PAYLOAD"],
         json=socket_json,
+        serializer=socket_json.TextPacket,
         logger=False,
         engineio_logger=False,
     )

@@ -1,4 +1,5 @@
-"""The JSON codec of Socket.IO packets: malformed input becomes something we can answer.
+"""The JSON codec of Socket.IO packets: malformed input becomes something we can answer,
+and what we send is never searched for binary parts.
 
 python-socketio decodes every packet with ``loads``. Undecodable JSON, nesting
 deep enough to exhaust the recursion limit, or text that is not valid Unicode
@@ -13,6 +14,8 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+
+from socketio.packet import Packet
 
 #: Stands for an argument that could not be decoded.
 MALFORMED = object()
@@ -34,3 +37,18 @@ def loads(text: str | bytes, **kwargs: Any) -> Any:
         if match is None:
             raise ValueError("malformed Socket.IO packet") from None
         return [match.group(1), MALFORMED]
+
+
+class TextPacket(Packet):  # type: ignore[misc]  # python-socketio has no type hints
+    """A Socket.IO packet the exchange sends: JSON text, never binary attachments.
+
+    python-socketio walks every payload it sends, every list and dict, to find
+    bytes to send as attachments. Nothing the exchange emits or acknowledges holds
+    any (files go over HTTP), and the walk cost each ``join`` more than a thousand
+    calls for its page of messages. Bytes put in a payload by mistake now fail to
+    encode, loudly, instead of going out as an attachment. Packets that come in are
+    decoded as before: a client's binary events still reach the handlers, which
+    refuse them like any malformed argument.
+    """
+
+    uses_binary_events = False

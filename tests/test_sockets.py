@@ -6,9 +6,14 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from flask.ctx import RequestContext
+from socketio import packet
+from socketio.packet import Packet
 
 from exchange.accounts.models import Role
+from exchange.extensions import socketio
+from exchange.socket_json import TextPacket
 from exchange.sockets import SOCKET_PATH
 
 
@@ -45,3 +50,22 @@ def collected_garbage() -> Iterator[list[object]]:
         gc.set_debug(0)
         gc.garbage.clear()
         gc.collect()
+
+
+def test_what_the_exchange_sends_is_json_text_never_searched_for_binary_parts(app, monkeypatch):
+    packet_class = socketio.server.packet_class
+    assert issubclass(packet_class, TextPacket)
+    searched = []
+
+    def search(cls, data):
+        searched.append(data)
+        return False
+
+    monkeypatch.setattr(Packet, "data_is_binary", classmethod(search))
+    messages = [{"id": n, "body": "words", "reactions": []} for n in range(50)]
+    page = {"ok": True, "messages": messages}
+    encoded = packet_class(packet.ACK, data=[page], id=3).encode()
+    assert searched == []  # a join's page of messages is not walked value by value
+    assert encoded.startswith("33[") and '{"id":49,' in encoded
+    with pytest.raises(TypeError):  # bytes by mistake fail loudly, never go out as binary
+        packet_class(packet.EVENT, data=["message", {"body": b"\x00"}]).encode()

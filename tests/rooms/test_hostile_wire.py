@@ -86,6 +86,18 @@ def test_malformed_events_are_answered_invalid_and_store_nothing(raw, event_json
     assert history["ok"] and history["messages"] == []
 
 
+def test_an_event_with_binary_parts_is_answered_in_text_and_stores_nothing(raw):
+    """Binary attachments in from a script reach the handler as bytes, which no field takes."""
+    raw.ws.send(
+        '451-7["send",{"room":"plenary","body":{"_placeholder":true,"num":0},"client_id":"b"}]'
+    )
+    raw.ws.send_binary(b"\x00\x01 not a body")
+    ack = raw.ack(7)  # a text ACK: the exchange sends nothing binary
+    assert ack["ok"] is False and ack["error"]["code"] == "invalid"
+    history = raw.ack(raw.emit_raw('["join",{"room":"plenary"}]'))
+    assert history["ok"] and history["messages"] == []
+
+
 def test_a_packet_over_the_size_limit_closes_only_that_connection(live_server, raw, make_user):
     other = make_user(Role.DELEGATE, email="bystander@example.org", administration="ferla")
     bystander = live_server.socket(live_server.login(other.email, PASSWORD))
