@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -72,7 +71,9 @@ def check_rooms_open() -> Event | None:
 
     Return the event read to tell, for the caller that needs it next.
     """
-    return _refuse_when_over(current_event())
+    event = current_event()
+    _refuse_when_over(event)
+    return event
 
 
 def check_room_open(room: Room) -> Event:
@@ -81,13 +82,10 @@ def check_room_open(room: Room) -> Event:
     The chat's handlers read the event with the room or the message
     (``get_room(..., with_event=True)``), so this asks the database nothing more.
     """
-    return _refuse_when_over(room.event)
+    _refuse_when_over(room.event)
+    return room.event
 
 
-EventT = TypeVar("EventT", bound=Event | None)
-
-
-def _refuse_when_over(event: EventT) -> EventT:
+def _refuse_when_over(event: Event | None) -> None:
     if phase_of(event, now()) is Phase.AFTER:
         raise Archived()
-    return event

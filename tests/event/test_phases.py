@@ -97,6 +97,27 @@ def test_a_room_after_the_archive_date_refuses_send_with_a_clear_error(connect, 
     assert [m["body"] for m in history["messages"]] == ["Last words"]
 
 
+def test_after_the_archive_date_a_message_can_be_neither_edited_nor_reacted_to(
+    connect, clock, elena
+):
+    """The event is read with the message and its room; it still closes them."""
+    clock(rome(2026, 12, 10, 23, 55))
+    connection = connect(elena)
+    connection.emit("join", {"room": "plenary"}, callback=True)
+    sent = connection.emit(
+        "send", {"room": "plenary", "body": "Last words", "client_id": "m-1"}, callback=True
+    )
+    message_id = sent["message"]["id"]
+
+    clock(rome(2026, 12, 11, 0, 0))
+    edit = connection.emit("edit", {"message_id": message_id, "body": "Later"}, callback=True)
+    react = connection.emit("react", {"message_id": message_id, "emoji": "👍"}, callback=True)
+    assert edit["ok"] is False and edit["error"]["code"] == "archived"
+    assert react["ok"] is False and react["error"]["code"] == "archived"
+    [stored] = connection.emit("join", {"room": "plenary"}, callback=True)["messages"]
+    assert stored["body"] == "Last words" and stored["reactions"] == []
+
+
 def test_an_archived_room_shows_the_notice_and_no_composer(client, login, clock, elena):
     login(client, elena)
     clock(rome(2026, 12, 3, 12, 0))
