@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 import uuid
@@ -518,11 +519,41 @@ def get_message(message_id: int) -> Message:
     return found
 
 
-def _messages(room: Room, reader: permissions.Visitor) -> sa.Select[Message]:
-    query = with_authors(sa.select(Message).where(Message.room_id == room.id))
-    if permissions.can(reader, permissions.Action.SEE_HIDDEN_CONTENT, room):
-        return query
-    return query.where(Message.visible())
+@functools.cache
+def _page_statement(*, hidden_too: bool, bound: str) -> sa.Select[Message]:
+    """A page of one room's messages, built once per kind so that SQLAlchemy finds it compiled.
+
+    ``bound`` is ``"after"`` (oldest first from an id), ``"before"`` or ``"latest"``
+    (newest first). Every join loads a page, so it loads less than
+    :func:`with_authors`: not the room (the caller has it), and what few messages
+    have (a practice, a reply, a moderator who hid it) in a query of its own, which
+    is not sent when no message of the page has one.
+    """
+    query = sa.select(Message).where(Message.room_id == sa.bindparam("room_id"))
+    if not hidden_too:
+        query = query.where(Message.visible())
+    if bound == "after":
+        query = query.where(Message.id > sa.bindparam("after")).order_by(Message.id)
+    else:
+        if bound == "before":
+            query = query.where(Message.id < sa.bindparam("before"))
+        query = query.order_by(Message.id.desc())
+    return query.limit(sa.bindparam("limit")).options(
+        joinedload(Message.author).joinedload(User.administration),
+        selectinload(Message.practice),
+        selectinload(Message.hidden_by),
+        selectinload(Message.reply_to).joinedload(Message.author).joinedload(User.administration),
+        selectinload(Message.reactions),
+        selectinload(Message.files),
+        selectinload(Message.named),
+    )
+
+
+def _page(room: Room, statement: sa.Select[Message], parameters: dict[str, Any]) -> list[Message]:
+    rows = list(db.session.scalars(statement, {"room_id": room.id, **parameters}))
+    for message in rows:
+        set_committed_value(message, "room", room)  # as loaded: the one the caller holds
+    return rows
 
 
 def history(
@@ -545,19 +576,19 @@ def history(
     if after is not None and before is not None:
         raise Invalid(_l("Ask for messages after an id or before one, not both."))
     config = current_app.config
-    query = _messages(room, reader)
+    hidden_too = permissions.can(reader, permissions.Action.SEE_HIDDEN_CONTENT, room)
     if after is not None:
         limit = min(limit or config["BACKFILL_LIMIT"], config["BACKFILL_LIMIT"])
-        rows = list(
-            db.session.scalars(
-                query.where(Message.id > after).order_by(Message.id).limit(limit + 1)
-            )
-        )
+        statement = _page_statement(hidden_too=hidden_too, bound="after")
+        rows = _page(room, statement, {"after": after, "limit": limit + 1})
         return History(rows[:limit], has_more=len(rows) > limit)
     limit = min(limit or config["HISTORY_LIMIT"], config["BACKFILL_LIMIT"])
     if before is not None:
-        query = query.where(Message.id < before)
-    rows = list(db.session.scalars(query.order_by(Message.id.desc()).limit(limit + 1)))
+        statement = _page_statement(hidden_too=hidden_too, bound="before")
+        rows = _page(room, statement, {"before": before, "limit": limit + 1})
+    else:
+        statement = _page_statement(hidden_too=hidden_too, bound="latest")
+        rows = _page(room, statement, {"limit": limit + 1})
     return History(list(reversed(rows[:limit])), has_more=len(rows) > limit)
 
 

@@ -261,3 +261,37 @@ def test_a_message_stored_in_another_senders_turn_is_shown_with_its_mentions(
         assert message["author"]["id"] == person.id
         assert message["mentions"] == [named.id]
         assert message["reactions"] == [] and message["attachments"] == []
+
+
+def test_a_join_loads_its_page_without_the_room_again_or_what_no_message_has(
+    app, room_of_two, salvatore
+):
+    mine, theirs = room_of_two
+    first = send(mine, "The tender of 2024")
+    send(mine, f"@Salvatore {first['id']}", mentions=[salvatore.id])
+    answered = theirs.emit("react", {"message_id": first["id"], "emoji": "👍"}, callback=True)
+    assert answered["ok"]
+    with statements(app) as seen:
+        joined = theirs.emit("join", {"room": "plenary"}, callback=True)
+    assert joined["ok"], joined
+    shown = {message["id"]: message for message in joined["messages"]}
+    assert shown[first["id"]]["reactions"] == answered["reactions"]
+    assert all(message["room"] == "plenary" for message in joined["messages"])
+    assert [m["mentions"] for m in joined["messages"] if m["mentions"]] == [[salvatore.id]]
+    page = [s for s in seen if s.startswith("SELECT messages.id")]
+    assert len(page) == 1 and " rooms" not in page[0], page  # the room is the one joined
+    # No message has a practice, a reply or a moderator who hid it: nothing asked for them.
+    assert reading(seen, "practices") == [] and not [s for s in seen if "reply_to_id IN" in s]
+    assert not [s for s in seen if "FROM users" in s and "hidden_by" in s], seen
+
+
+def test_a_page_with_a_reply_loads_the_answered_message_in_one_more_query(app, room_of_two):
+    mine, theirs = room_of_two
+    first = send(mine, "The tender of 2024")
+    reply = send(mine, "Its annexes too", reply_to=first["id"])
+    with statements(app) as seen:
+        joined = theirs.emit("join", {"room": "plenary"}, callback=True)
+    [shown] = [message for message in joined["messages"] if message["id"] == reply["id"]]
+    assert shown["reply_to"] == reply["reply_to"] and shown["reply_to"]["id"] == first["id"]
+    assert shown["reply_to"]["author"]["id"] == first["author"]["id"]
+    assert len([s for s in seen if s.startswith("SELECT messages.id")]) == 2, seen
