@@ -42,25 +42,19 @@ from . import method
 from . import practices_search
 from . import servers
 from . import uploads
-from .report import judge  # Report and ScenarioResult here too: pickles of a run name them so
-from .report import machine  # Report and ScenarioResult here too: pickles of a run name them so
-from .report import now  # Report and ScenarioResult here too: pickles of a run name them so
-from .report import Outcome  # Report and ScenarioResult here too: pickles of a run name them so
-from .report import pair_table  # Report and ScenarioResult here too: pickles of a run name them so
-from .report import (  # Report and ScenarioResult here too: pickles of a run name them so
-    profile_lines,
-)
+
+# Report and ScenarioResult are imported here too: pickles of a run name them so.
+from .report import judge
+from .report import machine
+from .report import now
+from .report import Outcome
+from .report import pair_table
+from .report import profile_lines
 from .report import refusal_lines
-from .report import Report  # Report and ScenarioResult here too: pickles of a run name them so
-from .report import (  # Report and ScenarioResult here too: pickles of a run name them so
-    ScenarioResult,
-)
-from .report import (  # Report and ScenarioResult here too: pickles of a run name them so
-    search_table,
-)
-from .report import (  # Report and ScenarioResult here too: pickles of a run name them so
-    search_verdicts,
-)
+from .report import Report
+from .report import ScenarioResult
+from .report import search_table
+from .report import search_verdicts
 from .report import timeline_table
 from .scenarios import Bench
 from .scenarios import DAY_PEOPLE
