@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from typing import Literal
 from typing import TYPE_CHECKING
 
 import regex
@@ -520,7 +521,9 @@ def get_message(message_id: int) -> Message:
 
 
 @functools.cache
-def _page_statement(*, hidden_too: bool, bound: str) -> sa.Select[Message]:
+def _page_statement(
+    *, hidden_too: bool, bound: Literal["after", "before", "latest"]
+) -> sa.Select[Message]:
     """A page of one room's messages, built once per kind so that SQLAlchemy finds it compiled.
 
     ``bound`` is ``"after"`` (oldest first from an id), ``"before"`` or ``"latest"``

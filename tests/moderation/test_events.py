@@ -67,6 +67,7 @@ def test_a_hidden_message_vanishes_for_readers_and_greys_out_for_moderators(cast
     assert reader_history == []
     staff_history = cast["organizer"].emit("join", {"room": "plenary"}, callback=True)["messages"]
     assert staff_history[0]["hidden"]["reason"] == "Be kind"
+    assert staff_history[0]["hidden"]["by"]["name"] == "Moderator"  # loaded with the page
 
 
 def test_restoring_puts_it_back_for_everyone(cast):
