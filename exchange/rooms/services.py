@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.interfaces import ORMOption
 
 from .. import permissions
 from .. import realtime
@@ -479,13 +480,23 @@ def _find_by_client_id(author: User, client_id: str) -> Message | None:
 
 
 def with_authors(select: sa.Select[Message]) -> sa.Select[Message]:
-    """Load what rendering messages needs (author, administration, room, practice) at once."""
-    return select.options(
+    """Load what showing messages needs at once: :func:`_shown_options` and each one's room."""
+    return select.options(*_shown_options(), joinedload(Message.room))
+
+
+def _shown_options() -> tuple[ORMOption, ...]:
+    """What showing a message needs besides its room, in as few round trips as it takes.
+
+    Authors and their administrations come with the messages. What few messages
+    have (a practice, a reply, a moderator who hid it) and what each has a list of
+    (reactions, files, mentions) come in a query each, sent only when a message
+    loaded has one.
+    """
+    return (
         joinedload(Message.author).joinedload(User.administration),
-        joinedload(Message.room),
-        joinedload(Message.practice),
-        joinedload(Message.hidden_by),
-        joinedload(Message.reply_to).joinedload(Message.author).joinedload(User.administration),
+        selectinload(Message.practice),
+        selectinload(Message.hidden_by),
+        selectinload(Message.reply_to).joinedload(Message.author).joinedload(User.administration),
         selectinload(Message.reactions),
         selectinload(Message.files),
         selectinload(Message.named),
@@ -527,10 +538,8 @@ def _page_statement(
     """A page of one room's messages, built once per kind so that SQLAlchemy finds it compiled.
 
     ``bound`` is ``"after"`` (oldest first from an id), ``"before"`` or ``"latest"``
-    (newest first). Every join loads a page, so it loads less than
-    :func:`with_authors`: not the room (the caller has it), and what few messages
-    have (a practice, a reply, a moderator who hid it) in a query of its own, which
-    is not sent when no message of the page has one.
+    (newest first). Every join loads a page; its room is the one the caller holds
+    (:func:`_page`), so it is not loaded again for each message.
     """
     query = sa.select(Message).where(Message.room_id == sa.bindparam("room_id"))
     if not hidden_too:
@@ -541,15 +550,7 @@ def _page_statement(
         if bound == "before":
             query = query.where(Message.id < sa.bindparam("before"))
         query = query.order_by(Message.id.desc())
-    return query.limit(sa.bindparam("limit")).options(
-        joinedload(Message.author).joinedload(User.administration),
-        selectinload(Message.practice),
-        selectinload(Message.hidden_by),
-        selectinload(Message.reply_to).joinedload(Message.author).joinedload(User.administration),
-        selectinload(Message.reactions),
-        selectinload(Message.files),
-        selectinload(Message.named),
-    )
+    return query.limit(sa.bindparam("limit")).options(*_shown_options())
 
 
 def _page(room: Room, statement: sa.Select[Message], parameters: dict[str, Any]) -> list[Message]:
