@@ -2,6 +2,7 @@
 
 import datetime as dt
 import uuid
+import zoneinfo
 from urllib.parse import urlsplit
 
 import pytest
@@ -10,6 +11,7 @@ from exchange.accounts.models import Role
 from exchange.accounts.models import User
 from exchange.accounts.tokens import request_password_reset
 from exchange.db import utcnow
+from exchange.event.services import current_event
 from exchange.event.services import get_room
 from exchange.extensions import db
 from exchange.moderation import services as moderation
@@ -17,9 +19,11 @@ from exchange.notifications import services
 from exchange.notifications.missed import mail_missed
 from exchange.notifications.missed import mentions_in
 from exchange.notifications.missed import replies_in
+from exchange.notifications.models import MailChoice
 from exchange.notifications.models import MissedMail
 from exchange.rooms import services as rooms
 from exchange.rooms import unread
+from exchange.rooms.models import Message
 
 from ..support.live import csrf_token
 from ..support.smtp import html_of
@@ -132,20 +136,41 @@ def test_a_hidden_message_is_not_mailed(app, mail_app, mail_server, make_user, e
     assert look(mail_app, utcnow() + LATER) == 0
 
 
-def test_off_mails_nothing_and_the_digest_comes_once_a_day(mail_app, elena, salvatore):
+def the_day_after_tomorrow_at(app, hour):
+    """A moment of a day of the test's own, in the event's time zone, so that a test of the
+    daily digest does not depend on when it runs."""
+    with app.app_context():
+        zone = zoneinfo.ZoneInfo(current_event().timezone)
+    day = utcnow().astimezone(zone) + dt.timedelta(days=2)
+    return day.replace(hour=hour, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
+
+
+def test_off_mails_nothing_and_the_digest_comes_once_a_day(
+    mail_app, mail_server, deliver, elena, salvatore
+):
     with mail_app.app_context():
         services.set_missed_mail(db.session.get(User, elena.id), MissedMail.OFF)
     say(mail_app, salvatore, "@Elena Conti one", [elena])
     assert look(mail_app, utcnow() + LATER) == 0
 
-    now = utcnow()
+    chosen = the_day_after_tomorrow_at(mail_app, mail_app.config["MISSED_MAIL_DIGEST_HOUR"] + 2)
     with mail_app.app_context():
         services.set_missed_mail(db.session.get(User, elena.id), MissedMail.DIGEST)
-    say(mail_app, salvatore, "@Elena Conti two", [elena])
-    assert look(mail_app, now + LATER) == 0  # chosen after the last digest hour: wait for the next
-    tomorrow = now + dt.timedelta(days=1)
-    assert look(mail_app, tomorrow) == 1  # the next day's digest, from its hour on
-    assert look(mail_app, tomorrow + dt.timedelta(hours=1)) == 0  # once a day
+        db.session.get(MailChoice, elena.id).checked_until = chosen
+        db.session.commit()
+    two = say(mail_app, salvatore, "@Elena Conti two", [elena])
+    with mail_app.app_context():
+        db.session.get(Message, two).created_at = chosen + dt.timedelta(minutes=1)
+        db.session.commit()
+
+    assert look(mail_app, chosen + LATER) == 0  # chosen after that day's digest hour: wait
+    next_day = chosen + dt.timedelta(days=1)
+    assert look(mail_app, next_day) == 1  # the next day's digest, from its hour on
+    assert look(mail_app, next_day + dt.timedelta(hours=1)) == 0  # once a day
+    deliver()
+    [mail] = mail_server.wait_for(1)
+    assert "Elena Conti two" in text_of(mail)
+    assert "Elena Conti one" not in text_of(mail)  # written while she wanted no mail
 
 
 def test_the_unsubscribe_link_asks_first_and_one_click_turns_the_mail_off(
