@@ -32,7 +32,7 @@ from ..people.services import blocked_by
 from ..people.services import has_blocked
 from ..rooms import unread
 from ..rooms.models import Message
-from ..rooms.services import with_authors
+from ..rooms.services import shown_messages
 from ..serialize import iso_utc
 
 logger = logging.getLogger(__name__)
@@ -167,8 +167,8 @@ def conversations_of(user: User) -> list[Summary]:
     )
     last = {
         message.room_id: message
-        for message in db.session.scalars(
-            with_authors(sa.select(Message)).where(Message.id.in_(list(last_ids.values())))
+        for message in shown_messages(
+            sa.select(Message).where(Message.id.in_(list(last_ids.values())))
         )
     }
     summaries = [

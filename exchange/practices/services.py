@@ -290,16 +290,13 @@ def discussion(practice: Practice, reader: Any, limit: int = 50) -> list[Message
         # The message it was developed from, and the answers to it, are its discussion too.
         source_id = practice.source.message_id
         links = sa.or_(links, Message.id == source_id, Message.reply_to_id == source_id)
-    rows = db.session.scalars(
-        rooms.with_authors(
-            sa.select(Message).where(
-                links, Message.visible(), Message.room_id.in_(public_room_ids())
-            )
-        )
+    rows = rooms.shown_messages(
+        sa.select(Message)
+        .where(links, Message.visible(), Message.room_id.in_(public_room_ids()))
         .order_by(Message.id.desc())
         .limit(limit)
     )
-    return list(reversed(list(rows)))
+    return list(reversed(rows))
 
 
 def revision_history(practice: Practice, reader: User) -> list[PracticeRevision]:

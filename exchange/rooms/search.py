@@ -36,7 +36,7 @@ from ..practices.search import search_terms
 from ..practices.search import WORD_RE
 from .models import Message
 from .models import MESSAGE_FTS_TABLE
-from .services import with_authors
+from .services import shown_messages
 
 
 @dataclass(frozen=True)
@@ -99,9 +99,7 @@ def search_messages(
     ids = ranked[start : start + per_page]
     found = {
         message.id: message
-        for message in db.session.scalars(
-            with_authors(sa.select(Message)).where(Message.id.in_(ids))
-        )
+        for message in shown_messages(sa.select(Message).where(Message.id.in_(ids)))
     }
     return MessageResults(
         [found[i] for i in ids if i in found], len(ranked), page, per_page, total_exact=exact

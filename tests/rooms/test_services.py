@@ -3,18 +3,29 @@
 import random
 import threading
 import time
+import uuid
 
 import pytest
 import sqlalchemy as sa
 
 from exchange.accounts.models import Role
+from exchange.accounts.models import User
 from exchange.errors import Invalid
 from exchange.errors import NotFound
 from exchange.errors import TooLong
 from exchange.event.services import get_room
 from exchange.extensions import db
+from exchange.files import services as files
+from exchange.files.models import StoredFile
+from exchange.moderation import services as moderation
+from exchange.practices.models import Practice
 from exchange.rooms import services
+from exchange.rooms import unread
+from exchange.rooms.models import Mention
 from exchange.rooms.models import Message
+from exchange.rooms.schemas import message_json
+
+from ..support import files as samples
 
 
 @pytest.fixture
@@ -180,3 +191,74 @@ def test_ids_grow_in_commit_order_under_concurrent_writers(app, event, make_user
         everything = list(db.session.scalars(sa.select(Message.id).order_by(Message.id)))
     assert len(everything) == len(writers) * per_writer
     assert seen == everything
+
+
+def test_a_message_shows_the_same_however_it_was_loaded(app, make_user, write):
+    """Pages, single messages, search results and conversation lists load a message's parts
+    for many messages at once, a query per part; each message must show exactly what
+    following its relationships one at a time shows, whatever its shape, to everyone."""
+    elena = make_user(Role.DELEGATE, name="Elena Conti")
+    salvatore = make_user(Role.DELEGATE, name="Salvatore", administration="ferla")
+    mara = make_user(Role.MODERATOR, name="Mara")
+    carded = write(elena, published=True, title="Solar roofs on schools")
+    withdrawn = write(elena, published=True, title="Heat pumps in town halls")
+    with app.app_context():
+        plenary = get_room("plenary")
+        her, him, moderator = (
+            db.session.get(User, person.id) for person in (elena, salvatore, mara)
+        )
+
+        def say(author, body, **extra):
+            return services.post_message(plenary, author, body, uuid.uuid4().hex, **extra)
+
+        plain = say(her, "Plain words")
+        services.react(plain, him, "👍")
+        services.react(plain, her, "🎉")
+        services.react(services.get_bare_message(plain.id), moderator, "👍")
+        question = say(her, "Who has tendered solar roofs?")
+        say(him, "@Elena Conti we did, in 2023", reply_to=question.id, mentions=[her.id])
+        say(him, "The card", practice=db.session.get(Practice, carded.id))
+        say(him, "A card since withdrawn", practice=db.session.get(Practice, withdrawn.id))
+        picture = files.upload_file(her, samples.image(), "roof.png", alt="A roof")
+        offer = files.upload_file(her, samples.pdf(), "offer.pdf")
+        say(her, "Both files", attachments=[picture.id, offer.id])
+        moderation.hide_file(db.session.get(StoredFile, offer.id), moderator, "Personal data")
+        typo = say(her, "Teh tender")
+        services.edit_message(services.get_bare_message(typo.id), her, "The tender")
+        spam = say(him, "Buy now")
+        say(her, "Is this spam?", reply_to=spam.id)
+        moderation.hide_message(services.get_bare_message(spam.id), moderator, "Spam")
+        moderation.hide_practice(db.session.get(Practice, withdrawn.id), moderator, "Outdated")
+        unread.mark_read(him, plenary, plain.id)  # he follows the room: ``@room`` tells him
+        unread.flush_read_positions()
+        say(moderator, "@room the vote starts")
+        db.session.commit()
+        told_by_room = sa.select(sa.func.count()).where(Mention.by_name.is_(False))
+        assert db.session.scalar(told_by_room) == 1  # a mention, not a name the message shows
+
+    for reader, staff in ((salvatore, False), (mara, True)):
+        with app.app_context():
+            page = services.history(get_room("plenary"), db.session.get(User, reader.id))
+            paged = {message.id: message_json(message, staff=staff) for message in page.messages}
+        with app.app_context():
+            single = {id_: message_json(services.get_message(id_), staff=staff) for id_ in paged}
+        with app.app_context():
+            found = services.shown_messages(sa.select(Message).where(Message.id.in_(paged)))
+            together = {message.id: message_json(message, staff=staff) for message in found}
+        with app.app_context():  # no loader at all: each relationship read as it is needed
+            one_by_one = {
+                id_: message_json(db.session.get(Message, id_), staff=staff) for id_ in paged
+            }
+        assert paged == single == together == one_by_one
+        shown = list(paged.values())
+        assert [len(m["reactions"]) for m in shown if m["reactions"]] == [2]
+        assert [m["mentions"] for m in shown if m["mentions"]] == [[elena.id]]
+        assert [m["mentions_room"] for m in shown].count(True) == 1
+        assert [m["practice"]["id"] for m in shown if m["practice"]] == [carded.id]
+        assert [m["reply_to"]["excerpt"] for m in shown if m["reply_to"]][0].startswith("Who")
+        assert [m["edited_at"] is not None for m in shown].count(True) == 1
+        assert [len(m["attachments"]) for m in shown if m["attachments"]] == [2 if staff else 1]
+        if staff:  # the hidden message, who hid it, and a reply that quotes nothing of it
+            [hidden] = [m for m in shown if m["hidden"]]
+            assert hidden["hidden"]["by"]["name"] == "Mara"
+        assert [m["reply_to"]["excerpt"] for m in shown if m["reply_to"]][1] is None
