@@ -8,6 +8,7 @@ the next heartbeat of any other node, so presence heals itself.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import threading
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from sqlalchemy.orm import joinedload
 from ..accounts.models import LoginSession
 from ..accounts.models import User
 from ..db import changed_rows
+from ..db import is_postgresql
+from ..db import read_core
 from ..db import utcnow
 from ..errors import TooManyConnections
 from ..event.models import Room
@@ -122,34 +125,54 @@ def open_connection(sid: str, user: User, login: LoginSession | None, node_id: s
 
 def _check_connection_caps(user: User, login: LoginSession | None) -> None:
     config = current_app.config
-    # Connections of one account take turns here, so that a burst cannot pass the cap
-    # together (PostgreSQL; SQLite writers always take turns).
-    db.session.execute(
-        sa.select(User.id).where(User.id == user.id).with_for_update()
-    ).scalar_one_or_none()
-    live = (
-        sa.select(sa.func.count())
-        .select_from(Connection)
-        .join(Node, Node.id == Connection.node_id)
-        .where(Node.heartbeat_at >= _alive_cutoff())
-    )
-    caps = [(Connection.user_id == user.id, config["MAX_SOCKETS_PER_ACCOUNT"], "account")]
+    if is_postgresql(db.session):
+        # Connections of one account take turns here, so that a burst cannot pass the cap
+        # together. SQLite writers always take turns: there, nothing to lock.
+        db.session.execute(
+            sa.select(User.id).where(User.id == user.id).with_for_update()
+        ).scalar_one_or_none()
+    parameters = {
+        "user_id": user.id,
+        "login_id": login.id if login else 0,
+        "alive": _alive_cutoff(),
+    }
+    of_account, of_session = read_core(_live_connections(), parameters).one()
+    caps = [(of_account, config["MAX_SOCKETS_PER_ACCOUNT"], "account")]
     if login is not None:
-        caps.append(
-            (Connection.login_session_id == login.id, config["MAX_SOCKETS_PER_SESSION"], "session")
-        )
-    for condition, cap, scope in caps:
-        if (db.session.scalar(live.where(condition)) or 0) >= cap:
+        caps.append((of_session, config["MAX_SOCKETS_PER_SESSION"], "session"))
+    for live, cap, scope in caps:
+        if live >= cap:
             db.session.rollback()
             logger.warning("connection of user %r refused: %d per %s", user.id, cap, scope)
             raise TooManyConnections(limit=cap, scope=scope)
 
 
+@functools.cache
+def _live_connections() -> sa.Select[int, int]:
+    """The live connections (on a process still beating) of an account and of one of its
+    sign-in sessions, counted in one statement. Built once."""
+    return (
+        sa.select(
+            sa.func.count(),
+            sa.func.count().filter(Connection.login_session_id == sa.bindparam("login_id")),
+        )
+        .select_from(Connection)
+        .join(Node, Node.id == Connection.node_id)
+        .where(
+            Connection.user_id == sa.bindparam("user_id"),
+            Node.heartbeat_at >= sa.bindparam("alive"),
+        )
+    )
+
+
 def close_connection(sid: str) -> list[int]:
     """Forget a socket connection; return the rooms it was present in."""
     session = db.session
-    rooms = list(session.scalars(sa.select(RoomPresence.room_id).where(RoomPresence.sid == sid)))
-    session.execute(sa.delete(RoomPresence).where(RoomPresence.sid == sid))
+    rooms = list(
+        session.scalars(
+            sa.delete(RoomPresence).where(RoomPresence.sid == sid).returning(RoomPresence.room_id)
+        )
+    )
     session.execute(sa.delete(Connection).where(Connection.sid == sid))
     session.commit()
     return rooms

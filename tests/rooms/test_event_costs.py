@@ -76,7 +76,7 @@ def reading(seen: list[str], table: str) -> list[str]:
 
 
 def loaded_by_ids(seen: list[str]) -> list[str]:
-    """Statements loading messages, people or practices by a list of ids (``selectinload``)."""
+    """Statements loading messages, people or practices by a list of ids."""
     by_ids = re.compile(r"\b(messages|users|practices)\.id IN \((\?|%\()")
     return [s for s in seen if by_ids.search(s)]
 
@@ -129,6 +129,18 @@ def test_a_plain_message_costs_five_statements_and_four_on_sqlite(app, room_of_t
     else:
         assert len(takes_the_rooms_turn) == 1 and "FOR UPDATE" in takes_the_rooms_turn[0]
         assert len(seen) <= 5, seen
+
+
+def test_a_connection_counts_both_its_caps_in_one_statement(app, connect, elena):
+    with statements(app) as seen:
+        connect(elena)
+    counts = [s for s in seen if s.startswith("SELECT count(*)") and "FROM connections" in s]
+    assert len(counts) == 1 and "FILTER" in counts[0], seen  # the account's, the session's
+    locks = [s for s in seen if "FOR UPDATE" in s]
+    if db_backend(app) == "sqlite":  # one writer at a time already: no row to lock
+        assert locks == [], seen
+    else:  # connections of one account take turns, so that a burst cannot pass the cap
+        assert len(locks) == 1 and "FROM users" in locks[0], seen
 
 
 def test_a_reaction_reads_the_message_once_and_its_reactions_before_and_after(
