@@ -513,13 +513,19 @@ def _load_shown(messages: Sequence[Message]) -> None:
         for message in needing:
             set_committed_value(message, key, found[message.id])
     for key, statement, foreign_key in _shown_references():
-        needing = [message for message in messages if key not in instance_dict(message)]
-        ids = {getattr(message, foreign_key) for message in needing} - {None}
-        loaded = {}
-        if ids:
-            loaded = {item.id: item for item in db.session.scalars(statement, {"ids": list(ids)})}
-        for message in needing:
-            set_committed_value(message, key, loaded.get(getattr(message, foreign_key)))
+        # One without (most) reads as None without a query: SQLAlchemy looks at its key.
+        pointing = {
+            message: target
+            for message in messages
+            if (target := getattr(message, foreign_key)) is not None
+            and key not in instance_dict(message)
+        }
+        if not pointing:
+            continue
+        ids = list(set(pointing.values()))
+        loaded = {item.id: item for item in db.session.scalars(statement, {"ids": ids})}
+        for message, target in pointing.items():
+            set_committed_value(message, key, loaded.get(target))
 
 
 def _by_ids(column: sa.orm.InstrumentedAttribute[Any]) -> sa.ColumnElement[bool]:
