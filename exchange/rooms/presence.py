@@ -11,8 +11,12 @@ import datetime as dt
 import functools
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field
 from typing import cast
+from typing import Generic
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
@@ -38,6 +42,8 @@ from .models import Node
 from .models import RoomPresence
 
 logger = logging.getLogger(__name__)
+
+PendingT = TypeVar("PendingT", bound="_Pending")
 
 
 @dataclass
@@ -108,43 +114,82 @@ def _purge_nodes(node_ids: list[str]) -> list[int]:
     return rooms
 
 
-def open_connection(sid: str, user: User, login: LoginSession | None, node_id: str) -> Connection:
+def open_connection(sid: str, user: User, login: LoginSession | None, node_id: str) -> None:
     """Record a new socket connection of ``user`` served by ``node_id``.
 
     Refused with :class:`TooManyConnections` when the account, or its sign-in
     session, already holds as many live connections as the settings allow.
+    When a plenary opens, hundreds connect within seconds: connections arriving
+    together are recorded in one transaction (:class:`TurnWriter`), each checked
+    against its caps in turn, and each handler goes on once it is committed.
     """
-    _check_connection_caps(user, login)
-    connection = Connection(
-        sid=sid, user_id=user.id, login_session_id=login.id if login else None, node_id=node_id
+    writer = current_app.extensions.setdefault(
+        "exchange.connection_writer", TurnWriter(_record_connections)
     )
-    db.session.add(connection)
+    writer.submit(_PendingConnection(sid, user.id, login.id if login else None, node_id))
+
+
+@dataclass(eq=False)
+class _Pending:
+    """What a handler waits to see committed; compared by identity."""
+
+    done: bool = field(default=False, init=False)
+    error: BaseException | None = field(default=None, init=False)
+
+
+@dataclass(eq=False)
+class _PendingConnection(_Pending):
+    sid: str
+    user_id: int
+    login_id: int | None
+    node_id: str
+
+
+def _record_connections(batch: list[_PendingConnection]) -> None:
+    """Record connections in one transaction, each within its caps, then commit."""
+    # Accounts' rows are locked in one order, so that two processes' turns cannot deadlock.
+    for pending in sorted(batch, key=lambda pending: pending.user_id):
+        refusal = _over_a_cap(pending)
+        if refusal is not None:
+            pending.error, pending.done = refusal, True
+            continue
+        db.session.execute(
+            sa.insert(Connection).values(
+                sid=pending.sid,
+                user_id=pending.user_id,
+                login_session_id=pending.login_id,
+                node_id=pending.node_id,
+            )
+        )
     db.session.commit()
-    return connection
 
 
-def _check_connection_caps(user: User, login: LoginSession | None) -> None:
+def _over_a_cap(pending: _PendingConnection) -> TooManyConnections | None:
+    """Why the connection is refused, if the account or its sign-in session is at its cap.
+
+    Counted in the turn's transaction: connections recorded earlier in it count too.
+    """
     config = current_app.config
     if is_postgresql(db.session):
-        # Connections of one account take turns here, so that a burst cannot pass the cap
-        # together. SQLite writers always take turns: there, nothing to lock.
+        # Connections of one account take turns here, so that a burst on several
+        # processes cannot pass the cap together. SQLite writers always take turns.
         db.session.execute(
-            sa.select(User.id).where(User.id == user.id).with_for_update()
+            sa.select(User.id).where(User.id == pending.user_id).with_for_update()
         ).scalar_one_or_none()
     parameters = {
-        "user_id": user.id,
-        "login_id": login.id if login else 0,
+        "user_id": pending.user_id,
+        "login_id": pending.login_id or 0,
         "alive": _alive_cutoff(),
     }
     of_account, of_session = read_core(_live_connections(), parameters).one()
     caps = [(of_account, config["MAX_SOCKETS_PER_ACCOUNT"], "account")]
-    if login is not None:
+    if pending.login_id is not None:
         caps.append((of_session, config["MAX_SOCKETS_PER_SESSION"], "session"))
     for live, cap, scope in caps:
         if live >= cap:
-            db.session.rollback()
-            logger.warning("connection of user %r refused: %d per %s", user.id, cap, scope)
-            raise TooManyConnections(limit=cap, scope=scope)
+            logger.warning("connection of user %r refused: %d per %s", pending.user_id, cap, scope)
+            return TooManyConnections(limit=cap, scope=scope)
+    return None
 
 
 @functools.cache
@@ -183,42 +228,59 @@ def enter_room(sid: str, room: Room) -> None:
 
     When a plenary opens, hundreds of people join within seconds, and each
     join recorded its presence in a transaction of its own. Joins arriving
-    together now take turns at one writer per process, as messages do
-    (rooms/writer.py): whoever takes the turn records every presence that
-    arrived meanwhile in one transaction, and each join goes on only once the
-    commit holding its presence is done.
+    together now take turns at one writer per process (:class:`TurnWriter`),
+    and each join goes on only once the commit holding its presence is done.
     """
-    writers = current_app.extensions.setdefault("exchange.presence_writer", PresenceWriter())
-    writers.enter(sid, room.id)
+    writer = current_app.extensions.setdefault(
+        "exchange.presence_writer", TurnWriter(_record_presences)
+    )
+    writer.submit(_PendingPresence(sid, room.id))
 
 
 @dataclass(eq=False)  # compared by identity: a connection may join a room twice at once
-class _PendingPresence:
+class _PendingPresence(_Pending):
     sid: str
     room_id: int
-    done: bool = False
-    error: BaseException | None = None
 
 
-class PresenceWriter:
-    """One per application: the turn to record presences, and who waits for it."""
+def _record_presences(batch: list[_PendingPresence]) -> None:
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = cast(sa.Table, RoomPresence.__table__)
+    rows = [{"sid": p.sid, "room_id": p.room_id, "joined_at": utcnow()} for p in batch]
+    db.session.execute(insert(table).on_conflict_do_nothing(), rows)
+    db.session.commit()
 
-    def __init__(self) -> None:
+
+class TurnWriter(Generic[PendingT]):
+    """One per application and kind of row: the turn to write them, and who waits for it.
+
+    As messages do (rooms/writer.py): whoever takes the turn writes, with ``record``
+    (which commits), everything that arrived meanwhile in one transaction. ``record``
+    may refuse one of them by setting its ``error``; the others are still written.
+    """
+
+    def __init__(self, record: Callable[[list[PendingT]], None]) -> None:
+        self._record = record
         # wsgi.py monkey-patches threading before anything is imported: green locks when served.
         self._turn = threading.Lock()
         self._queue_lock = threading.Lock()
-        self._queue: list[_PendingPresence] = []
-        #: How many transactions recorded how many presences, for the curious and the tests.
+        self._queue: list[PendingT] = []
+        #: How many transactions wrote how many rows, for the curious and the tests.
         self.commits = 0
         self.written = 0
 
-    def enter(self, sid: str, room_id: int) -> None:
-        pending = _PendingPresence(sid, room_id)
+    def submit(self, pending: PendingT) -> None:
+        """Wait until ``pending`` is committed, in this turn or the one that took it; raise
+        what refused it."""
+        # A connection of the pool first: whoever writes must never wait for one that the
+        # handlers queued behind it hold (a deadlock until the pool's timeout).
+        db.session.connection()
         with self._queue_lock:
             self._queue.append(pending)
         with self._turn:
             if not pending.done:
-                socketio.sleep(0)  # let the joins already here come along
+                socketio.sleep(0)  # let the handlers already here come along
                 with self._queue_lock:
                     batch, self._queue = self._queue, []
                 if pending not in batch:  # taken by a turn that failed before marking it
@@ -227,16 +289,17 @@ class PresenceWriter:
         if pending.error is not None:
             raise pending.error
 
-    def _write(self, batch: list[_PendingPresence]) -> None:
+    def _write(self, batch: list[PendingT]) -> None:
         try:
-            self._insert(batch)
+            self._commit(batch)
         except IntegrityError:
-            # A connection closed meanwhile (its presences go with it): one at a time,
-            # so that only that join fails.
+            # One of them is gone meanwhile (a connection closed, its presences with it):
+            # one at a time, so that only its handler fails.
             db.session.rollback()
             for pending in batch:
+                pending.error = None  # as if it came alone: what refused it may be gone
                 try:
-                    self._insert([pending])
+                    self._commit([pending])
                 except Exception as error:
                     db.session.rollback()
                     pending.error, pending.done = error, True
@@ -248,16 +311,12 @@ class PresenceWriter:
             if not isinstance(error, Exception):
                 raise
 
-    def _insert(self, batch: list[_PendingPresence]) -> None:
-        dialect = db.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        table = cast(sa.Table, RoomPresence.__table__)
-        rows = [{"sid": p.sid, "room_id": p.room_id, "joined_at": utcnow()} for p in batch]
-        db.session.execute(insert(table).on_conflict_do_nothing(), rows)
-        db.session.commit()
+    def _commit(self, batch: list[PendingT]) -> None:
+        self._record(batch)
         self.commits += 1
-        self.written += len(batch)
         for pending in batch:
+            if pending.error is None:
+                self.written += 1
             pending.done = True
 
 

@@ -1,5 +1,7 @@
 """The chat against the real server process (python wsgi.py under eventlet) and real clients."""
 
+import asyncio
+import time
 import uuid
 
 import pytest
@@ -230,3 +232,33 @@ def test_read_positions_gathered_in_memory_are_written_when_the_server_stops(
         again.disconnect()
     finally:
         server.stop()
+
+
+def test_a_crowd_connecting_to_a_fresh_server_at_once_all_connect_and_join(live_server, make_user):
+    """The opening of a plenary: many more people than the database pool has connections
+    connect and join in the same moment, the first of them to a process that has just
+    started. Connections and presences are recorded in shared turns; whoever writes a turn
+    must never wait for a pool connection held by those queued behind it."""
+    crowd = [
+        live_server.login(make_user(Role.DELEGATE, name=f"Delegate {n}").email, PASSWORD)
+        for n in range(60)
+    ]
+
+    async def connect_and_join(session):
+        client = socketio.AsyncClient(reconnection=False)
+        cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
+        await client.connect(
+            live_server.url, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=20
+        )
+        answer = await client.call("join", {"room": "plenary"}, timeout=20)
+        await client.disconnect()
+        return answer
+
+    async def everyone():
+        return await asyncio.gather(*(connect_and_join(session) for session in crowd))
+
+    started = time.monotonic()
+    answers = asyncio.run(everyone())
+    assert [answer["ok"] for answer in answers] == [True] * len(crowd), live_server.log_tail()
+    assert time.monotonic() - started < 15, live_server.log_tail()  # the pool waits 30 s
+    assert "QueuePool limit" not in live_server.log_tail(400)
