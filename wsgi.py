@@ -39,6 +39,7 @@ from exchange.offload import install_process_pool  # noqa: E402
 from exchange.offload import install_runner  # noqa: E402
 from exchange.offload import ProcessPool  # noqa: E402
 from exchange.rooms import languages  # noqa: E402
+from exchange.serving import heap_trimmer  # noqa: E402
 from exchange.serving import listening_socket  # noqa: E402
 from exchange.serving import raise_open_file_limit  # noqa: E402
 from exchange.serving import tune_garbage_collection  # noqa: E402
@@ -81,6 +82,13 @@ def stop_on_signal(signum: int, frame: object) -> None:
     socketio.start_background_task(stop)
 
 
+def start_heap_trimmer(interval: float) -> None:
+    """Give back what a burst left free in the heap, as a task of the server's loop."""
+    trimmer = heap_trimmer() if interval > 0 else None
+    if trimmer is not None:
+        socketio.start_background_task(trimmer.run, interval, socketio.sleep)
+
+
 def serve() -> None:
     """Run the Socket.IO server with the configured host, port and limits.
 
@@ -99,6 +107,7 @@ def serve() -> None:
     # is left out of garbage collection, and the young generation collected less often.
     languages.preload()
     tune_garbage_collection()
+    start_heap_trimmer(float(app.config["HEAP_TRIM_INTERVAL"]))
     if ASYNC_MODE == "eventlet":
         import eventlet.wsgi
 

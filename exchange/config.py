@@ -90,6 +90,9 @@ class DefaultConfig:
     READ_FLUSH_INTERVAL: float = 1.0
     #: Seconds between the checks that close polls whose closing time came, and announce it.
     POLL_CLOSE_INTERVAL: float = 5.0
+    #: Seconds between the looks at a served process's memory that give the heap's free
+    #: pages back once it grew (serving.HeapTrimmer); 0 never gives them back.
+    HEAP_TRIM_INTERVAL: float = 0.1
     #: Gathered read positions that are written at once, without waiting for the interval.
     READ_FLUSH_SIZE: int = 1000
     #: Unread messages are counted up to this many per room (a client shows "99+").
