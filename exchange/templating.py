@@ -21,6 +21,7 @@ from .announcements.views import dismissed_by_visitor
 from .event.models import AdministrationKind
 from .event.models import Event
 from .event.services import current_event
+from .event.services import room_name
 from .i18n import format_locale
 from .i18n import language_names
 from .i18n import locale_code
@@ -40,6 +41,8 @@ from .serialize import iso_utc as protocol_iso_utc
 def init_app(app: Flask) -> None:
     app.context_processor(_template_context)
     app.add_template_filter(country_name)
+    # A global, not a context value: macros imported without context (notices) name rooms.
+    app.add_template_global(room_in_reader_language, "room_name")
     app.add_template_filter(administration_kind_label)
     app.add_template_filter(role_label)
     app.add_template_filter(audit_action_label)
@@ -129,6 +132,11 @@ def _unread_notices() -> list[Any]:
     if not current_user.is_authenticated:
         return []
     return unread_notices(current_user)
+
+
+def room_in_reader_language(slug: str) -> str:
+    """Name a room in the reader's language; its slug once no room has it."""
+    return room_name(slug, locale_code())
 
 
 def country_name(code: str) -> str:

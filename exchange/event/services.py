@@ -626,6 +626,13 @@ def get_room(slug: str, reader: User | None = None, *, with_event: bool = False)
     return room
 
 
+def room_name(slug: str, locale: str) -> str:
+    """The name in ``locale`` of the room ``slug``, archived or not; the slug itself when no
+    room has it. For the words of what outlives a room, such as a moderator's notice."""
+    room = db.session.scalars(sa.select(Room).where(Room.slug == slug)).first()
+    return room.name_in(locale) if room is not None else slug
+
+
 @functools.cache
 def _room_statement(*, themed_only: bool, with_event: bool) -> sa.Select[Room]:
     """Built once: every chat event finds its room by slug (and finding a statement in

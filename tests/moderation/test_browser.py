@@ -48,7 +48,8 @@ def test_a_hidden_message_leaves_another_delegates_page_without_reload(
     wait_until(moderator_page, "document.querySelectorAll('#messages .is-hidden').length === 1")
     assert "Hidden by Marco: Please stay on topic" in moderator_page.inner_text("#messages")
     author_page.wait_for_selector("#live-notices .notice")
-    assert "Please stay on topic" in author_page.inner_text("#live-notices")
+    notice = author_page.inner_text("#live-notices")
+    assert "“Something out of line” in Plenary. Reason: Please stay on topic" in notice
 
     moderator_page.locator("#messages .message").first.get_by_role("button", name="Restore").click()
     wait_until(reader_page, f"{COUNT} === 1")

@@ -67,7 +67,12 @@ def test_hiding_from_the_queue_closes_it_and_tells_the_author(
     author_client = app.test_client()
     login(author_client, author)
     home = author_client.get("/").get_data(as_text=True)
-    assert "A moderator hid your message “spam spam” in plenary. Reason: Advertising" in home
+    # The room by its name in the reader's language, not by its address.
+    assert "A moderator hid your message “spam spam” in Plenary. Reason: Advertising" in home
+    italian = author_client.get("/", headers={"Accept-Language": "it"}).get_data(as_text=True)
+    notice = re.search(r'<div class="notice" role="status">\s*<p>(.*?)</p>', italian, re.S)
+    assert notice is not None and "“spam spam”" in notice[1]
+    assert "Plenaria" in notice[1] and "plenary" not in notice[1]
     notice_page = author_client.get("/").get_data(as_text=True)
     token = csrf_token(notice_page)
     with app.app_context():

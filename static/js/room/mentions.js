@@ -7,6 +7,7 @@
  * and when an edit no longer names them ("mention_withdrawn").
  */
 import { formatTimes } from "../time.js";
+import { roomLink, roomName } from "./room-list.js";
 
 const REFRESH_DELAY_MS = 1000;
 const PANEL_LENGTH = 10;
@@ -91,9 +92,9 @@ export function setUpMentions(room, messages, socket) {
     const admin = message.author.administration;
     entry.querySelector(".message-admin").textContent = admin ? `${admin.name} (${admin.country})` : "";
     const link = entry.querySelector(".mention-room");
-    const roomLink = document.querySelector(`#room-list a[data-room="${CSS.escape(event.room)}"]`);
-    link.href = `${roomLink ? roomLink.getAttribute("href") : `/rooms/${event.room}`}#message-${message.id}`;
-    link.textContent = roomLink ? roomLink.querySelector(".room-name").textContent.trim() : event.room;
+    const listed = roomLink(event.room);
+    link.href = `${listed ? listed.getAttribute("href") : `/rooms/${event.room}`}#message-${message.id}`;
+    link.textContent = roomName(event.room);
     entry.querySelector("time").setAttribute("datetime", message.created_at);
     const body = entry.querySelector(".message-body");
     body.innerHTML = message.body_html; // sanitized by the server when stored
@@ -124,8 +125,7 @@ export function setUpMentions(room, messages, socket) {
       counts.set(event.room, (counts.get(event.room) || 0) + 1);
       showRoom(event.room);
       const author = event.message.author.name;
-      const link = document.querySelector(`#room-list a[data-room="${CSS.escape(event.room)}"] .room-name`);
-      room.announce(strings.fill(strings.mentionedYou, { name: author, room: link ? link.textContent : event.room }));
+      room.announce(strings.fill(strings.mentionedYou, { name: author, room: roomName(event.room) }));
     }
     total += 1;
     showTotal();

@@ -3,6 +3,7 @@
  * hide and restore; notices from moderators; slow mode. Also "Develop into a practice".
  */
 import { ACK_TIMEOUT_MS } from "./connection.js";
+import { roomName } from "./room-list.js";
 
 export function setUpModeration(room, messages, toolbar, connection) {
   const { bus, strings } = room;
@@ -168,6 +169,9 @@ export function setUpModeration(room, messages, toolbar, connection) {
           dateStyle: "medium", timeStyle: "short", timeZone: document.documentElement.dataset.timezone || undefined,
         }).format(new Date(data.until));
       }
+      if (key === "room" && data.room) {
+        return roomName(data.room);
+      }
       return data[key] === undefined ? whole : String(data[key]);
     });
     const box = document.createElement("p");
@@ -177,3 +181,4 @@ export function setUpModeration(room, messages, toolbar, connection) {
     document.getElementById("live-notices").appendChild(box);
   });
 }
+

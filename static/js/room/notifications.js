@@ -6,6 +6,7 @@
  * page (data-notify): "all", "mentions" (the default) or "nothing".
  */
 import { safeStorage } from "./outbox.js";
+import { roomLink, roomName } from "./room-list.js";
 
 const EXCERPT_LENGTH = 140;
 
@@ -30,16 +31,6 @@ export function setUpNotifications(room, socket) {
   const userId = parseInt(room.userId, 10);
   const storage = safeStorage();
   const askedKey = `exchange.notify.asked.${room.userId}`;
-
-  function roomLink(slug) {
-    return document.querySelector(`#room-list a[data-room="${CSS.escape(slug)}"]`);
-  }
-
-  function roomName(slug) {
-    const link = roomLink(slug);
-    const name = link && link.querySelector(".room-name");
-    return name ? name.textContent.trim() : slug;
-  }
 
   /* Offer to turn notifications on, once, after something worth a notification happened. */
   function offer() {
