@@ -131,6 +131,27 @@ def test_a_room_opens_at_the_latest_and_offers_a_way_down_to_new_messages(
     assert page.evaluate("document.activeElement.id") == "messages"
 
 
+def test_on_a_phone_the_room_shows_its_whole_name_above_its_buttons(live_server, new_page, elena):
+    page = new_page(**PHONE)
+    open_room(page, live_server, elena.email, room="participation")
+    title = page.locator("#room-title")
+    assert title.inner_text() == "Citizen participation and public communication"
+    # Not cut short: the name wraps within the page instead of ending in "…".
+    assert page.evaluate(
+        "(() => { const t = document.getElementById('room-title');"
+        " return t.scrollWidth <= t.clientWidth && t.getBoundingClientRect().right <= 390; })()"
+    )
+    name = title.bounding_box()
+    rooms_button = page.locator(".chat-header .panel-toggle[data-panel=room-list]").bounding_box()
+    people_button = page.locator(".chat-header .panel-toggle[data-panel=online]").bounding_box()
+    questions = page.get_by_role("link", name="Questions to this room").bounding_box()
+    assert name and rooms_button and people_button and questions
+    assert name["y"] + name["height"] <= rooms_button["y"]  # the name first, the buttons below
+    assert abs(rooms_button["y"] - people_button["y"]) < 2  # on one row
+    assert questions["y"] >= rooms_button["y"] + rooms_button["height"]  # the links after them
+    look(page, "room-header-390")
+
+
 def test_a_room_opens_at_the_first_unread_message_under_a_new_divider(
     app, live_server, new_page, elena, salvatore
 ):
