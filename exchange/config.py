@@ -90,8 +90,8 @@ class DefaultConfig:
     READ_FLUSH_INTERVAL: float = 1.0
     #: Seconds between the checks that close polls whose closing time came, and announce it.
     POLL_CLOSE_INTERVAL: float = 5.0
-    #: Seconds between the looks at a served process's memory that give the heap's free
-    #: pages back once it grew (serving.HeapTrimmer); 0 never gives them back.
+    #: Seconds between the looks at a served process's heap that give what it holds free
+    #: back to the system once a burst freed a megabyte (serving.HeapTrimmer); 0: never.
     HEAP_TRIM_INTERVAL: float = 0.1
     #: Gathered read positions that are written at once, without waiting for the interval.
     READ_FLUSH_SIZE: int = 1000

@@ -181,4 +181,3 @@ export function setUpModeration(room, messages, toolbar, connection) {
     document.getElementById("live-notices").appendChild(box);
   });
 }
-
