@@ -63,6 +63,9 @@ def test_a_poll_gets_two_votes_and_every_browser_sees_the_results_live(
 
     voter.locator("#open-polls .poll-choice", has_text="Martedì").locator("input").check()
     voter.locator("#open-polls form.poll-vote button[type=submit]").click()
+    # The first ballot's results push the phone's ballot form down: choose once they are in,
+    # or the tap lands where the option was a moment before.
+    wait_until(phone, "document.querySelector('#open-polls .ballot-count').textContent === '1'")
     phone.locator("#open-polls .poll-choice", has_text="Martedì").locator("input").check()
     phone.locator("#open-polls form.poll-vote button[type=submit]").click()
     wait_until(opener, "document.querySelector('#open-polls .ballot-count').textContent === '2'")
