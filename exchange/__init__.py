@@ -73,6 +73,7 @@ def _init_extensions(app: Flask) -> None:
     from .extensions import socketio
     from .offload import cooperative_bodies
     from .practices import events as library_events
+    from .rooms import pages as room_pages
     from .rooms import unread
 
     db.init_app(app)
@@ -85,6 +86,7 @@ def _init_extensions(app: Flask) -> None:
     lifecycle.init_app(app)
     unread.init_app(app)
     identity.init_app(app)
+    room_pages.init_app(app)
     library_events.init_app(app)
     ratelimit.init_app(app)
     templating.init_app(app)

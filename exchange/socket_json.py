@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from typing import Any
 
 from socketio.packet import Packet
@@ -23,8 +24,44 @@ MALFORMED = object()
 _EVENT_NAME = re.compile(r'^\s*\[\s*"([A-Za-z_]{1,32})"')
 
 
+class RawJSON:
+    """JSON text encoded already, sent as it is where it stands in a payload.
+
+    A join's page of messages (rooms/pages.py) is encoded once and sent to everyone
+    who joins while it holds; encoding it again for each would cost as much as the
+    rest of the acknowledgement.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return f"RawJSON({self.text[:40]!r}...)"
+
+
 def dumps(obj: Any, **kwargs: Any) -> str:
-    return json.dumps(obj, **kwargs)
+    """Encode ``obj``, with each :class:`RawJSON` in it written as its text.
+
+    Each stands in as a string no payload can hold (a random mark made for this call)
+    and is put in place after encoding.
+    """
+    embedded: list[str] = []
+    mark = ""
+
+    def embed(value: Any) -> str:
+        nonlocal mark
+        if not isinstance(value, RawJSON):
+            raise TypeError(f"{type(value).__name__} is not JSON serializable")
+        mark = mark or secrets.token_hex(16)
+        embedded.append(value.text)
+        return f"{mark}:{len(embedded) - 1}"
+
+    text = json.dumps(obj, default=embed, **kwargs)
+    for index, raw in enumerate(embedded):
+        text = text.replace(f'"{mark}:{index}"', raw, 1)
+    return text
 
 
 def loads(text: str | bytes, **kwargs: Any) -> Any:

@@ -3,17 +3,37 @@
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from exchange import create_app
 from exchange import schema
+from exchange.db import database_url
 from exchange.extensions import db
 from exchange.models import metadata
 
+from .support.databases import create_schema
 from .support.databases import postgresql_database
 from .support.services import POSTGRESQL_URL
 from .support.services import require
+
+
+def _triggers(url: str) -> list[tuple[str, ...]]:
+    """Every trigger of a database, as the database itself describes it."""
+    engine = sa.create_engine(database_url(url))
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                query = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+            else:
+                query = (
+                    "SELECT t.tgname, pg_get_triggerdef(t.oid), p.prosrc FROM pg_trigger t "
+                    "JOIN pg_proc p ON p.oid = t.tgfoid WHERE NOT t.tgisinternal ORDER BY t.tgname"
+                )
+            return [tuple(row) for row in connection.execute(sa.text(query))]
+    finally:
+        engine.dispose()
 
 
 def _upgrade_and_compare(url: str, tmp_path: Path) -> None:
@@ -33,14 +53,20 @@ def _upgrade_and_compare(url: str, tmp_path: Path) -> None:
 
 
 def test_migrations_build_the_model_schema_on_sqlite(tmp_path):
-    _upgrade_and_compare(f"sqlite:///{tmp_path / 'fresh.sqlite3'}", tmp_path)
+    migrated = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    _upgrade_and_compare(migrated, tmp_path)
+    modelled = f"sqlite:///{tmp_path / 'modelled.sqlite3'}"
+    create_schema(modelled)
+    assert _triggers(migrated) == _triggers(modelled) != []
 
 
 @pytest.mark.postgresql
 def test_migrations_build_the_model_schema_on_postgresql(tmp_path):
     require("PostgreSQL", POSTGRESQL_URL, 5432)
-    with postgresql_database() as url:
-        _upgrade_and_compare(url, tmp_path)
+    with postgresql_database() as migrated, postgresql_database() as modelled:
+        _upgrade_and_compare(migrated, tmp_path)
+        create_schema(modelled)
+        assert _triggers(migrated) == _triggers(modelled) != []
 
 
 def test_init_db_command_reports_what_it_did(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -11,8 +12,10 @@ from flask.ctx import RequestContext
 from socketio import packet
 from socketio.packet import Packet
 
+from exchange import socket_json
 from exchange.accounts.models import Role
 from exchange.extensions import socketio
+from exchange.socket_json import RawJSON
 from exchange.socket_json import TextPacket
 from exchange.sockets import SOCKET_PATH
 
@@ -69,3 +72,21 @@ def test_what_the_exchange_sends_is_json_text_never_searched_for_binary_parts(ap
     assert encoded.startswith("33[") and '{"id":49,' in encoded
     with pytest.raises(TypeError):  # bytes by mistake fail loudly, never go out as binary
         packet_class(packet.EVENT, data=["message", {"body": b"\x00"}]).encode()
+
+
+def test_json_encoded_once_goes_out_as_it_is_wherever_it_stands(app):
+    page = RawJSON(json.dumps([{"id": 1, "body": "Grazie! ✓"}], separators=(",", ":")))
+    answer = {"ok": True, "messages": page, "online": [RawJSON("[]")], "note": '"x":0'}
+    encoded = TextPacket(packet.ACK, data=[answer], id=7).encode()
+    assert encoded == (
+        '37[{"ok":true,"messages":[{"id":1,"body":"Grazie! \\u2713"}],"online":[[]],'
+        '"note":"\\"x\\":0"}]'
+    )
+    assert Packet(encoded_packet=encoded).data == [
+        {"ok": True, "messages": [{"id": 1, "body": "Grazie! ✓"}], "online": [[]], "note": '"x":0'}
+    ]
+
+
+def test_what_is_neither_json_nor_encoded_json_still_fails_to_encode():
+    with pytest.raises(TypeError, match="set is not JSON serializable"):
+        socket_json.dumps({"ids": {1, 2}})

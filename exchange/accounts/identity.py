@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +31,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..db import read_core
 from ..event.models import Administration
 from ..extensions import db
+from ..stamped_cache import StampedCache
 from .models import LoginSession
 from .models import User
 
@@ -44,42 +43,16 @@ CACHE_SIZE = 20_000
 class Identity:
     """Detached objects built from one row; never attached to a session themselves."""
 
-    row: tuple[Any, ...]
     user: User
     login: LoginSession
 
 
-class IdentityCache:
-    """The last row seen per token hash, with the objects built from it, per application."""
-
-    def __init__(self, size: int = CACHE_SIZE) -> None:
-        self.size = size
-        self.lock = threading.Lock()
-        self.entries: OrderedDict[str, Identity] = OrderedDict()
-        #: How often a row was found unchanged, or built anew, for the curious and the tests.
-        self.hits = 0
-        self.misses = 0
-
-    def get(self, token_hash: str, row: tuple[Any, ...]) -> Identity | None:
-        with self.lock:
-            entry = self.entries.get(token_hash)
-            if entry is None or entry.row != row:
-                self.misses += 1
-                return None
-            self.entries.move_to_end(token_hash)
-            self.hits += 1
-            return entry
-
-    def put(self, token_hash: str, entry: Identity) -> None:
-        with self.lock:
-            self.entries[token_hash] = entry
-            self.entries.move_to_end(token_hash)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
+#: The objects built from the row this process saw last for each token hash.
+IdentityCache = StampedCache[str, Identity]
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["exchange.identities"] = IdentityCache()
+    app.extensions["exchange.identities"] = IdentityCache(CACHE_SIZE)
 
 
 def identity_cache() -> IdentityCache:
@@ -148,7 +121,7 @@ def build(row: tuple[Any, ...]) -> Identity:
         administration = _detached(Administration, administration_columns, row[user_end:])
     # As loaded, not as changed: merging the account brings its administration along.
     set_committed_value(user, "administration", administration)
-    return Identity(row, user, login)
+    return Identity(user, login)
 
 
 def attach(identity: Identity) -> tuple[User, LoginSession]:

@@ -400,7 +400,7 @@ def user_for_token(token: str) -> User | None:
     known = cache.get(hashed, row)
     if known is None:
         known = identity.build(row)
-        cache.put(hashed, known)
+        cache.put(hashed, row, known)
     user, login = identity.attach(known)
     if user.is_banned:
         return None

@@ -30,6 +30,7 @@ from ..permissions import check
 from ..practices.services import published_practice
 from ..sockets import connection_id
 from ..sockets import socket_event
+from . import pages
 from . import presence
 from . import services
 from . import unread
@@ -112,21 +113,16 @@ def on_join(payload: Payload) -> dict[str, Any]:
     channel = realtime.room_channel(slug)
     join_room(channel)
     try:
-        result = services.join(
-            connection_id(),
-            room,
-            user,
-            after=after,
-            changes_after=changes_after,
-        )
+        result = services.join(connection_id(), room, user, changes_after=changes_after)
+        page = pages.join_page(room, user, after=after)
     except Exception:
         leave_room(channel)
         raise
     return {
         "ok": True,
         "room": room_json(result.room, locale_code()),
-        "messages": [message_json(m, staff=staff) for m in result.history.messages],
-        "has_more": result.history.has_more,
+        "messages": page.messages,
+        "has_more": page.has_more,
         **_who_is_there(result.room),
         "changes": [change_json(change, staff=staff) for change in result.changes],
         "last_change": result.last_change,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -254,3 +255,135 @@ for _statement in (
     sa.event.listen(
         Message.__table__, "before_drop", sa.DDL(_statement).execute_if(dialect="sqlite")
     )
+
+
+class RoomVersion(Base):
+    """A number that grows whenever anything a room's messages show changes.
+
+    Database triggers keep it (``ROOM_VERSION_DDL``), not the code that writes: a
+    new, edited, hidden or deleted message, a reaction, a file, a mention, a card's
+    practice, the room's slug. The row of room 0 grows when what every room shows
+    changes: a person's name, role, administration or deletion, an administration's
+    name. A room's version is the sum of its row and row 0 (``rooms/pages.py``), so
+    whatever writes, from whichever process or command, a page kept for an older
+    version is never shown again.
+    """
+
+    __tablename__ = "room_versions"
+
+    #: A room's id, or 0 for what every room shows; no foreign key, so that 0 may be one.
+    room_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+#: The row of room_versions that every room's version includes.
+EVERY_ROOM = 0
+
+# Which rooms a change touches, per table: a SELECT of ``room_id`` over the changed row,
+# written ``{row}`` (``new`` or ``old``), and a condition on both in ``{ne}`` (SQLite's
+# ``IS NOT``, PostgreSQL's ``IS DISTINCT FROM``: unequal, NULL included).
+_ROOMS_OF_MESSAGE = "SELECT {row}.room_id AS room_id"
+_ROOMS_OF_MESSAGE_PART = "SELECT room_id FROM messages WHERE id = {row}.message_id"
+_ROOMS_OF_FILE = (
+    "SELECT room_id FROM messages WHERE {row}.owner_type = 'message' AND id = {row}.owner_id"
+)
+_ROOMS_OF_PRACTICE = "SELECT room_id FROM messages WHERE practice_id = {row}.id"
+_ROOMS_OF_ROOM = "SELECT {row}.id AS room_id"
+_EVERY_ROOM = f"SELECT {EVERY_ROOM} AS room_id"
+
+
+@dataclass(frozen=True)
+class RoomVersionTrigger:
+    """A change that moves room versions on: its table and event, when, and which rooms."""
+
+    table: str
+    event: str  # INSERT, UPDATE or DELETE
+    rooms: str
+    when: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"room_versions_after_{self.table}_{self.event.lower()}"
+
+    def touched(self) -> str:
+        """The rooms of the new row, of the old one, or of both."""
+        rows = [
+            row
+            for row, there in (("new", self.event != "DELETE"), ("old", self.event != "INSERT"))
+            if there
+        ]
+        return " UNION ".join(self.rooms.format(row=row) for row in rows)
+
+    def sqlite_ddl(self) -> tuple[str, ...]:
+        touched = f"SELECT room_id FROM ({self.touched()}) WHERE room_id IS NOT NULL"
+        condition = f" WHEN {self.when.format(ne='IS NOT')}" if self.when else ""
+        return (
+            f"CREATE TRIGGER {self.name} AFTER {self.event} ON {self.table}{condition} BEGIN "
+            "INSERT OR IGNORE INTO room_versions (room_id, version) "
+            f"SELECT room_id, 0 FROM ({touched}); "
+            f"UPDATE room_versions SET version = version + 1 WHERE room_id IN ({touched}); END",
+        )
+
+    def postgresql_ddl(self) -> tuple[str, ...]:
+        condition = f" WHEN ({self.when.format(ne='IS DISTINCT FROM')})" if self.when else ""
+        return (
+            f"CREATE OR REPLACE FUNCTION {self.name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN INSERT INTO room_versions (room_id, version) "
+            f"SELECT DISTINCT room_id, 1 FROM ({self.touched()}) AS touched "
+            "WHERE room_id IS NOT NULL "
+            "ON CONFLICT (room_id) DO UPDATE SET version = room_versions.version + 1; "
+            "RETURN NULL; END $$",
+            f"CREATE TRIGGER {self.name} AFTER {self.event} ON {self.table} FOR EACH ROW"
+            f"{condition} EXECUTE FUNCTION {self.name}()",
+        )
+
+    def drop_ddl(self, dialect: str) -> tuple[str, ...]:
+        drop = f"DROP TRIGGER IF EXISTS {self.name}"
+        if dialect == "sqlite":
+            return (drop,)
+        return (f"{drop} ON {self.table}", f"DROP FUNCTION IF EXISTS {self.name}()")
+
+
+_EVERY_EVENT = ("INSERT", "UPDATE", "DELETE")
+
+#: Every change that moves a room version on (the migration that added them holds the same).
+ROOM_VERSION_TRIGGERS: tuple[RoomVersionTrigger, ...] = (
+    *(RoomVersionTrigger("messages", event, _ROOMS_OF_MESSAGE) for event in _EVERY_EVENT),
+    *(RoomVersionTrigger("reactions", event, _ROOMS_OF_MESSAGE_PART) for event in _EVERY_EVENT),
+    *(RoomVersionTrigger("mentions", event, _ROOMS_OF_MESSAGE_PART) for event in _EVERY_EVENT),
+    *(RoomVersionTrigger("files", event, _ROOMS_OF_FILE) for event in _EVERY_EVENT),
+    *(RoomVersionTrigger("practices", event, _ROOMS_OF_PRACTICE) for event in ("UPDATE", "DELETE")),
+    RoomVersionTrigger("rooms", "UPDATE", _ROOMS_OF_ROOM, "old.slug {ne} new.slug"),
+    RoomVersionTrigger(
+        "users",
+        "UPDATE",
+        _EVERY_ROOM,
+        "old.name {ne} new.name OR old.role {ne} new.role"
+        " OR old.administration_id {ne} new.administration_id"
+        " OR old.deleted_at {ne} new.deleted_at",
+    ),
+    RoomVersionTrigger("users", "DELETE", _EVERY_ROOM),
+    RoomVersionTrigger(
+        "administrations",
+        "UPDATE",
+        _EVERY_ROOM,
+        "old.slug {ne} new.slug OR old.name {ne} new.name OR old.country {ne} new.country",
+    ),
+    RoomVersionTrigger("administrations", "DELETE", _EVERY_ROOM),
+)
+
+# After every table exists: the triggers read messages, and sit on tables of other packages.
+for _trigger in ROOM_VERSION_TRIGGERS:
+    for _statement in _trigger.sqlite_ddl():
+        sa.event.listen(
+            Base.metadata, "after_create", sa.DDL(_statement).execute_if(dialect="sqlite")
+        )
+    for _statement in _trigger.postgresql_ddl():
+        sa.event.listen(
+            Base.metadata, "after_create", sa.DDL(_statement).execute_if(dialect="postgresql")
+        )
+    for _dialect in ("sqlite", "postgresql"):
+        for _statement in _trigger.drop_ddl(_dialect):
+            sa.event.listen(
+                Base.metadata, "before_drop", sa.DDL(_statement).execute_if(dialect=_dialect)
+            )

@@ -81,7 +81,6 @@ class History:
 @dataclass
 class JoinResult:
     room: Room
-    history: History
     #: Hides and restores since the change id the client gave, latest per message.
     changes: list[ModerationChange]
     last_change: int
@@ -679,17 +678,16 @@ def join(
     room: Room,
     user: User,
     *,
-    after: int | None = None,
     changes_after: int | None = None,
 ) -> JoinResult:
-    """Enter a room: record presence; return history, moderation changes and how far
-    ``user`` has read (who is there comes from ``realtime.room_presence``)."""
+    """Enter a room: record presence; return moderation changes and how far ``user`` has
+    read (the page of messages comes from ``rooms.pages``, who is there from
+    ``realtime.room_presence``)."""
     presence.enter_room(sid, room)
-    past = history(room, user, after=after)
     changes = moderation_changes(room, changes_after) if changes_after is not None else []
     read = unread.read_state(user, room)
     realtime.presence_changed([room.id])
-    return JoinResult(room, past, changes, last_moderation_change(room), read)
+    return JoinResult(room, changes, last_moderation_change(room), read)
 
 
 def announce_typing(user: User, slug: str, *, joined: bool, sid: str | None = None) -> None:
