@@ -260,7 +260,7 @@ for _statement in (
 class RoomVersion(Base):
     """A number that grows whenever anything a room's messages show changes.
 
-    Database triggers keep it (``ROOM_VERSION_DDL``), not the code that writes: a
+    Database triggers keep it (``ROOM_VERSION_TRIGGERS``), not the code that writes: a
     new, edited, hidden or deleted message, a reaction, a file, a mention, a card's
     practice, the room's slug. The row of room 0 grows when what every room shows
     changes: a person's name, role, administration or deletion, an administration's
