@@ -21,6 +21,7 @@ from exchange.practices.models import Practice
 from exchange.rooms import pages
 from exchange.rooms import services
 from exchange.rooms import unread
+from exchange.rooms.models import EVERY_ROOM
 from exchange.rooms.models import Message
 from exchange.rooms.models import RoomVersion
 from exchange.socket_json import RawJSON
@@ -219,21 +220,30 @@ def test_catching_up_after_an_id_is_always_read_afresh(app, people, talk):
         assert pages.page_cache().entries == {}
 
 
+def _describe_author(people, talk):
+    author = db.session.get(User, people["salvatore"].id)
+    author.bio = "Energy manager"
+    author.locale = "it"
+
+
+def _read(people, talk):
+    unread.mark_read(_person(people, "elena"), get_room("plenary"), talk["answer"])
+    unread.flush_read_positions()
+
+
+def _slow_down(people, talk):
+    get_room("plenary").slow_mode_seconds = 30
+
+
+def _say_elsewhere(people, talk):
+    _say(_person(people, "elena"), "Elsewhere again", room="renewable-energy")
+
+
 CHANGES_SHOWN_NOWHERE: dict[str, Callable] = {
-    "a person's biography and language": lambda people, talk: (
-        setattr(db.session.get(User, people["salvatore"].id), "bio", "Energy manager")
-        or setattr(db.session.get(User, people["salvatore"].id), "locale", "it")
-    ),
-    "a read position": lambda people, talk: (
-        unread.mark_read(_person(people, "elena"), get_room("plenary"), talk["answer"])
-        or unread.flush_read_positions()
-    ),
-    "a room's settings, its slug kept": lambda people, talk: setattr(
-        get_room("plenary"), "slow_mode_seconds", 30
-    ),
-    "a message in another room": lambda people, talk: _say(
-        _person(people, "elena"), "Elsewhere again", room="renewable-energy"
-    ),
+    "a person's biography and language": _describe_author,
+    "a read position": _read,
+    "a room's settings, its slug kept": _slow_down,
+    "a message in another room": _say_elsewhere,
 }
 
 
@@ -257,12 +267,12 @@ def test_a_room_renamed_moves_its_own_version_only(app, talk):
         assert _version("renewable-energy") == energy
 
 
-def test_the_room_versions_are_the_triggers_own(app, talk):
+def test_the_room_versions_are_the_triggers_own(app, people, talk):
     """One row per room written to, and the row every room shares once a person changed."""
     with app.app_context():
         rows = dict(db.session.execute(sa.select(RoomVersion.room_id, RoomVersion.version)).all())
         assert set(rows) == {get_room("plenary").id, get_room("renewable-energy").id}
-        _rename_author({"salvatore": db.session.scalars(sa.select(User).limit(1)).one()}, talk)
+        _rename_author(people, talk)
         db.session.commit()
         rows = dict(db.session.execute(sa.select(RoomVersion.room_id, RoomVersion.version)).all())
-        assert rows[0] == 1
+        assert rows[EVERY_ROOM] == 1
