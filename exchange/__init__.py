@@ -81,6 +81,7 @@ def _init_extensions(app: Flask) -> None:
     payloads.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    i18n.install_template_gettext(app)
     security.init_app(app)
     realtime.init_app(app)
     lifecycle.init_app(app)

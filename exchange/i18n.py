@@ -7,12 +7,15 @@ import zoneinfo
 from typing import Any
 
 from babel import Locale
+from babel.support import NullTranslations
 from flask import current_app
+from flask import Flask
 from flask import g
 from flask import has_request_context
 from flask import request
 from flask import session
 from flask_babel import get_locale
+from flask_babel import get_translations
 from sqlalchemy.exc import SQLAlchemyError
 
 from .event.services import current_event
@@ -32,6 +35,38 @@ def format_locale() -> str:
     """The reader's locale for dates and numbers, as a BCP 47 tag ("en-GB")."""
     locale = get_locale()
     return str(locale).replace("_", "-") if locale else "en-GB"
+
+
+def page_translations() -> NullTranslations:
+    """The translations of the language the page is in, found once per page and language.
+
+    Flask-Babel finds them anew at every call, through a dozen context-local
+    lookups; a room's page asks for hundreds of words. Kept with the locale they
+    were found for, so that a mail written in its reader's language
+    (``force_locale``) inside a request gets that language's words.
+    """
+    locale = get_locale()
+    if locale is None:  # outside an application context
+        return get_translations()
+    kept: tuple[Locale, NullTranslations] | None = g.get("_page_translations")
+    if kept is not None and kept[0] is locale:
+        return kept[1]
+    translations = get_translations()
+    g._page_translations = (locale, translations)
+    return translations
+
+
+def install_template_gettext(app: Flask) -> None:
+    """Templates find their words through :func:`page_translations`."""
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda string: page_translations().ugettext(string),
+        ngettext=lambda singular, plural, n: page_translations().ungettext(singular, plural, n),
+        pgettext=lambda context, string: page_translations().upgettext(context, string),
+        npgettext=lambda context, singular, plural, n: page_translations().unpgettext(
+            context, singular, plural, n
+        ),
+        newstyle=True,
+    )
 
 
 def select_locale() -> str:

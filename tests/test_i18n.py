@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from flask import render_template_string
+from flask import session
+from flask_babel import force_locale
+from flask_babel import get_locale
+from flask_babel import refresh
 
+from exchange import i18n
 from exchange.accounts.models import Role
 from exchange.accounts.models import User
 from exchange.config import available_languages
@@ -179,6 +185,26 @@ def test_a_language_chosen_before_signing_in_survives_sign_in(two_languages, cli
     assert 'lang="it"' in client.get("/account").get_data(as_text=True)
     with two_languages.app_context():
         assert db.session.get(User, person.id).locale == "it"
+
+
+def test_a_template_finds_its_words_once_per_language_and_follows_a_switch(app, monkeypatch):
+    """A page asks for its translations once, yet a mail in its reader's language, or a
+    language chosen during the request, gets that language's words."""
+    found = []
+    original = i18n.get_translations
+    monkeypatch.setattr(
+        i18n, "get_translations", lambda: found.append(str(get_locale())) or original()
+    )
+    words = "{{ _('Reply') }} {{ ngettext('%(num)d message', '%(num)d messages', 2) }}"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert [render_template_string(words) for _ in range(3)] == ["Reply 2 messages"] * 3
+        with force_locale("it"):
+            assert render_template_string(words) == "Rispondi 2 messaggi"
+        assert render_template_string(words) == "Reply 2 messages"
+        session["locale"] = "de"
+        refresh()
+        assert render_template_string(words) == "Antworten 2 Nachrichten"
+    assert found == ["en_GB", "it", "en_GB", "de"]
 
 
 def test_times_are_shown_in_the_chosen_time_zone(client, login, make_user):

@@ -43,15 +43,18 @@ def react(client, message_id, emoji, token):
     )
 
 
-def test_each_emoji_is_a_small_form_that_gives_it_and_goes_back_to_the_message(
+def test_each_emoji_is_a_button_of_one_small_form_that_gives_it_and_goes_back_to_the_message(
     client, login, connect, elena, salvatore
 ):
     sent = send(connect, elena)
     login(client, salvatore)
     page = client.get("/rooms/plenary").get_data(as_text=True)
     action = f'action="/rooms/plenary/messages/{sent["id"]}/reactions"'
-    assert page.count(action) == 8  # the eight offered first, one form each
-    assert 'name="emoji" value="👍"' in page
+    assert page.count(action) == 1
+    form = page[page.index(action) : page.index("</form>", page.index(action))]
+    assert form.count('name="emoji"') == 8  # the eight offered first
+    assert form.count('name="csrf_token"') == 1
+    assert 'name="emoji" value="👍"' in form
 
     response = react(client, sent["id"], "👍", csrf_token(page))
 
