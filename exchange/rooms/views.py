@@ -178,6 +178,25 @@ def _too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
     return redirect(url_for("rooms.show", slug=slug, _anchor="composer"))
 
 
+@bp.get("/rooms/<slug>/messages/<int:message_id>/reactions")
+@requires(Action.REACT)
+def reactions(slug: str, message_id: int) -> ResponseReturnValue:
+    """The emoji a message may get, as plain forms: how a browser without JavaScript reacts.
+
+    The room page links here from each message instead of carrying these forms in
+    every message it shows (scripts replace them with the toolbar's picker)."""
+    room = get_room(slug, acting_user())
+    message = services.get_message(message_id)
+    if message.room_id != room.id or message.is_hidden:
+        raise NotFound()
+    return render_template(
+        "rooms/react.html",
+        room=room,
+        message=message,
+        reaction_choices=services.REACTION_CHOICES,
+    )
+
+
 @bp.post("/rooms/<slug>/messages/<int:message_id>/reactions")
 @requires(Action.REACT)
 def react(slug: str, message_id: int) -> ResponseReturnValue:

@@ -1369,6 +1369,28 @@ def test_mentions_and_the_people_lookup_answer_each_person_exactly(app, world, l
     assert outcomes == MENTION_READ_MATRIX[path]
 
 
+# --- the page a browser without JavaScript reacts on (GET) --------------------------
+
+#: message -> who gets the page of emoji buttons ("login": the sign-in page)
+REACTION_PAGE_MATRIX = {
+    "shown": {**EVERYONE_SIGNED_IN, "anonymous": "login", "banned": "login"},
+    "hidden": {**{actor: "404" for actor in ACTORS}, "anonymous": "login", "banned": "login"},
+}
+
+
+@pytest.mark.parametrize("state", list(REACTION_PAGE_MATRIX))
+def test_the_reaction_page_answers_each_person_exactly(app, world, login, state):
+    message_id = world.message_by(hidden=state == "hidden")
+    outcomes = {}
+    for actor in ACTORS:
+        client = app.test_client()
+        if world.actors[actor] is not None:
+            login(client, world.actors[actor])
+        status = client.get(f"/rooms/plenary/messages/{message_id}/reactions").status_code
+        outcomes[actor] = {200: "ok", 302: "login", 401: "login", 404: "404"}[status]
+    assert outcomes == REACTION_PAGE_MATRIX[state]
+
+
 # --- a person's card in a room (GET) -------------------------------------------------
 
 #: target -> what the card offers each person: "message", "declines" (the sentence that the

@@ -7,6 +7,8 @@ import uuid
 import pytest
 
 from exchange.accounts.models import Role
+from exchange.moderation import services as moderation
+from exchange.rooms import services as rooms
 
 from ..support import files as samples
 from ..support.live import csrf_token
@@ -43,18 +45,25 @@ def react(client, message_id, emoji, token):
     )
 
 
-def test_each_emoji_is_a_button_of_one_small_form_that_gives_it_and_goes_back_to_the_message(
+def test_each_message_links_to_a_page_whose_emoji_buttons_give_it_and_go_back_to_the_message(
     client, login, connect, elena, salvatore
 ):
     sent = send(connect, elena)
     login(client, salvatore)
-    page = client.get("/rooms/plenary").get_data(as_text=True)
-    action = f'action="/rooms/plenary/messages/{sent["id"]}/reactions"'
-    assert page.count(action) == 1
-    form = page[page.index(action) : page.index("</form>", page.index(action))]
+    room_page = client.get("/rooms/plenary").get_data(as_text=True)
+    address = f"/rooms/plenary/messages/{sent['id']}/reactions"
+    # The room page carries a link, not the forms: they are the same for every message.
+    assert f'href="{address}">React</a>' in room_page
+    assert f'action="{address}"' not in room_page
+
+    page = client.get(address).get_data(as_text=True)
+    assert "The tender documents" in page  # the message reacted to
+    start = page.index(f'action="{address}"')
+    form = page[start : page.index("</form>", start)]
     assert form.count('name="emoji"') == 8  # the eight offered first
     assert form.count('name="csrf_token"') == 1
     assert 'name="emoji" value="👍"' in form
+    assert 'id="other-emoji" name="emoji"' in page  # and any other emoji
 
     response = react(client, sent["id"], "👍", csrf_token(page))
 
@@ -63,9 +72,21 @@ def test_each_emoji_is_a_button_of_one_small_form_that_gives_it_and_goes_back_to
     assert reactions_of(client, sent["id"]) == [
         {"emoji": "👍", "count": 1, "user_ids": [salvatore.id]}
     ]
-    page = client.get("/rooms/plenary").get_data(as_text=True)
-    given = re.search(r'<button[^>]*value="👍"[^>]*>', page[page.index(action) :]).group()
+    page = client.get(address).get_data(as_text=True)
+    given = re.search(r'<button[^>]*value="👍"[^>]*>', page).group()
     assert 'aria-pressed="true"' in given
+
+
+def test_the_reaction_page_of_a_hidden_message_or_of_another_room_is_not_found(
+    app, client, login, connect, elena, salvatore
+):
+    sent = send(connect, elena)
+    login(client, salvatore)
+    assert client.get(f"/rooms/funding/messages/{sent['id']}/reactions").status_code == 404
+    with app.app_context():
+        message = rooms.get_message(sent["id"])
+        moderation.hide_message(message, message.author, None)
+    assert client.get(f"/rooms/plenary/messages/{sent['id']}/reactions").status_code == 404
 
 
 def test_the_same_form_again_takes_the_emoji_back(client, login, connect, elena, salvatore):
@@ -83,7 +104,7 @@ def test_an_emoji_someone_gave_from_elsewhere_gets_a_form_too(
     sent = send(connect, elena)
     connect(elena).emit("react", {"message_id": sent["id"], "emoji": "🦄"}, callback=True)
     login(client, salvatore)
-    page = client.get("/rooms/plenary").get_data(as_text=True)
+    page = client.get(f"/rooms/plenary/messages/{sent['id']}/reactions").get_data(as_text=True)
     assert 'name="emoji" value="🦄"' in page
 
 
@@ -231,10 +252,12 @@ def test_with_scripts_off_a_delegate_reacts_and_sends_a_file(
     page.goto(live_server.url + "/rooms/plenary")
 
     item = page.locator(f"#message-{sent['id']}")
-    item.get_by_role("button", name="React with 👍").click()
+    item.get_by_role("link", name="React", exact=True).click()
+    page.wait_for_url(f"{live_server.url}/rooms/plenary/messages/{sent['id']}/reactions")
+    page.get_by_role("button", name="React with 👍").click()
     page.wait_for_url(f"{live_server.url}/rooms/plenary#message-{sent['id']}")
     assert item.locator(".message-reactions .reaction-count").inner_text() == "1"
-    assert item.get_by_role("button", name="React with 👍").get_attribute("aria-pressed") == "true"
+    assert item.locator(".message-reactions .reaction").get_attribute("aria-pressed") == "true"
 
     page.fill("#composer-body", "The documents, with scripts switched off")
     page.set_input_files("#composer-file-fallback", str(document))

@@ -1,27 +1,32 @@
 /*
  * The compact toolbar of a message: shown on hover or focus on a desktop, behind a "⋯"
  * button on a phone, and reachable by keyboard (Tab into the message, then its buttons).
- * Its buttons come with the message, from the one message template (templates/rooms/
- * _message.html); features add what each does with register(), and the toolbar shows
- * the buttons whose action applies to the message.
+ * The page renders it once, in <template id="message-toolbar-template"> (templates/rooms/
+ * _message.html), and each message gets a copy; features add what each button does with
+ * register(), and the toolbar shows the buttons whose action applies to the message.
  *
  *   toolbar.register({ id: "report", label: "Report", applies: (item) => ..., run: (item) => ... })
  */
 export function createToolbar(room, messages) {
   const { bus } = room;
   const actions = new Map();
+  const template = document.getElementById("message-toolbar-template");
 
   function register(action) {
     actions.set(action.id, action);
     messages.list.querySelectorAll(":scope > .message").forEach(attach);
   }
 
-  /* Show the buttons of the message's toolbar (templates/rooms/_message.html) that apply. */
+  /* Give the message its copy of the toolbar, and show the buttons that apply to it. */
   function attach(item) {
     const box = item.querySelector(".message-actions");
-    const tools = box && box.querySelector(".message-toolbar");
-    if (!tools) {
+    if (!box || !template) {
       return;
+    }
+    let tools = box.querySelector(".message-toolbar");
+    if (!tools) {
+      tools = template.content.firstElementChild.cloneNode(true);
+      box.append(tools);
     }
     // The same actions as the no-script links and forms, so those go.
     const fallback = box.querySelector(".message-fallback");
