@@ -1346,6 +1346,21 @@ def test_an_uploader_alone_reads_a_file_not_yet_attached(app, world, login):
         assert client.get(f"/files/{file.id}/mine.png").status_code == 200, actor
 
 
+#: What a page's answer means to the person asking ("login": the sign-in page, or 401).
+PAGE_OUTCOMES = {200: "ok", 302: "login", 401: "login", 403: "forbidden", 404: "404"}
+
+
+def answers_to_each_actor(app, world, login, path):
+    """What ``GET path`` answers each actor (``PAGE_OUTCOMES``)."""
+    outcomes = {}
+    for actor in ACTORS:
+        client = app.test_client()
+        if world.actors[actor] is not None:
+            login(client, world.actors[actor])
+        outcomes[actor] = PAGE_OUTCOMES[client.get(path).status_code]
+    return outcomes
+
+
 # --- reading one's mentions and looking people up (GET) ------------------------------
 
 WRITERS_READ = {**EVERYONE_SIGNED_IN, "anonymous": "login", "banned": "login"}
@@ -1359,13 +1374,7 @@ MENTION_READ_MATRIX = {
 
 @pytest.mark.parametrize("path", list(MENTION_READ_MATRIX))
 def test_mentions_and_the_people_lookup_answer_each_person_exactly(app, world, login, path):
-    outcomes = {}
-    for actor in ACTORS:
-        client = app.test_client()
-        if world.actors[actor] is not None:
-            login(client, world.actors[actor])
-        status = client.get(path).status_code
-        outcomes[actor] = {200: "ok", 302: "login", 401: "login", 403: "forbidden"}[status]
+    outcomes = answers_to_each_actor(app, world, login, path)
     assert outcomes == MENTION_READ_MATRIX[path]
 
 
@@ -1381,13 +1390,9 @@ REACTION_PAGE_MATRIX = {
 @pytest.mark.parametrize("state", list(REACTION_PAGE_MATRIX))
 def test_the_reaction_page_answers_each_person_exactly(app, world, login, state):
     message_id = world.message_by(hidden=state == "hidden")
-    outcomes = {}
-    for actor in ACTORS:
-        client = app.test_client()
-        if world.actors[actor] is not None:
-            login(client, world.actors[actor])
-        status = client.get(f"/rooms/plenary/messages/{message_id}/reactions").status_code
-        outcomes[actor] = {200: "ok", 302: "login", 401: "login", 404: "404"}[status]
+    outcomes = answers_to_each_actor(
+        app, world, login, f"/rooms/plenary/messages/{message_id}/reactions"
+    )
     assert outcomes == REACTION_PAGE_MATRIX[state]
 
 
@@ -1459,13 +1464,7 @@ def test_a_reported_message_in_context_is_read_by_staff_only(app, world, login, 
         report_id = _reported_conversation_message(world)
     else:
         report_id = _report_of(world, world.reported_message())
-    outcomes = {}
-    for actor in ACTORS:
-        client = app.test_client()
-        if world.actors[actor] is not None:
-            login(client, world.actors[actor])
-        status = client.get(f"/moderation/reports/{report_id}/context").status_code
-        outcomes[actor] = {200: "ok", 302: "login", 401: "login", 403: "forbidden"}[status]
+    outcomes = answers_to_each_actor(app, world, login, f"/moderation/reports/{report_id}/context")
     assert outcomes == {
         **{actor: "forbidden" for actor in ACTORS},
         "anonymous": "login",
