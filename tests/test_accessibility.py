@@ -59,6 +59,22 @@ def test_signed_in_pages_are_accessible(live_server, make_user, new_page, width)
         assert_accessible(page, path)
 
 
+@pytest.mark.parametrize("width", [1280, 360])
+def test_the_page_to_react_without_javascript_is_accessible(
+    live_server, make_user, connect, new_page, width
+):
+    author = make_user(Role.DELEGATE, email="author@example.org")
+    sent = connect(author).emit(
+        "send", {"room": "plenary", "body": "Our tender", "client_id": "a11y-1"}, callback=True
+    )
+    person = make_user(Role.DELEGATE, email="a11y@example.org")
+    page = new_page(width=width)
+    sign_in(page, live_server, person.email)
+    path = f"/rooms/plenary/messages/{sent['message']['id']}/reactions"
+    page.goto(live_server.url + path)
+    assert_accessible(page, path)
+
+
 def test_staff_pages_are_accessible(live_server, make_user, new_page):
     person = make_user(Role.ORGANIZER, email="boss@example.org")
     page = new_page()
