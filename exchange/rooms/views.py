@@ -178,16 +178,23 @@ def _too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
     return redirect(url_for("rooms.show", slug=slug, _anchor="composer"))
 
 
-@bp.get("/rooms/<slug>/messages/<int:message_id>/reactions")
+@bp.route("/rooms/<slug>/messages/<int:message_id>/reactions", methods=["GET", "POST"])
 @requires(Action.REACT)
-def reactions(slug: str, message_id: int) -> ResponseReturnValue:
-    """The emoji a message may get, as plain forms: how a browser without JavaScript reacts.
+def react(slug: str, message_id: int) -> ResponseReturnValue:
+    """How a browser without JavaScript reacts: the page of emoji a message may get, whose
+    forms give one or take it back (form field ``emoji``) and return to the message.
 
     The room page links here from each message instead of carrying these forms in
     every message it shows (scripts replace them with the toolbar's picker)."""
-    room = get_room(slug, acting_user())
     message = services.get_message(message_id)
-    if message.room_id != room.id or message.is_hidden:
+    if message.room.slug != slug:
+        raise NotFound()
+    if request.method == "POST":
+        with flash_refusal(_l("Your reaction was not saved: %(reason)s")):
+            services.react(message, acting_user(), request.form.get("emoji", ""))
+        return redirect(url_for("rooms.show", slug=slug, _anchor=f"message-{message.id}"))
+    room = get_room(slug, acting_user())
+    if message.is_hidden:
         raise NotFound()
     return render_template(
         "rooms/react.html",
@@ -195,18 +202,6 @@ def reactions(slug: str, message_id: int) -> ResponseReturnValue:
         message=message,
         reaction_choices=services.REACTION_CHOICES,
     )
-
-
-@bp.post("/rooms/<slug>/messages/<int:message_id>/reactions")
-@requires(Action.REACT)
-def react(slug: str, message_id: int) -> ResponseReturnValue:
-    """Give an emoji to a message, or take it back, without JavaScript (form field ``emoji``)."""
-    message = services.get_message(message_id)
-    if message.room.slug != slug:
-        raise NotFound()
-    with flash_refusal(_l("Your reaction was not saved: %(reason)s")):
-        services.react(message, acting_user(), request.form.get("emoji", ""))
-    return redirect(url_for("rooms.show", slug=slug, _anchor=f"message-{message.id}"))
 
 
 @bp.get("/api/rooms")

@@ -129,6 +129,28 @@ def test_an_attendee_writes_in_their_conversation_without_javascript(
     assert refused.status_code == 403
 
 
+def test_a_conversation_s_message_can_be_reacted_to_without_javascript_by_its_members_only(
+    signed_in, elena, salvatore, outsider
+):
+    client = signed_in(elena)
+    token = csrf_token(client.get(f"/people/{salvatore.id}").get_data(as_text=True))
+    room = client.post("/conversations", data={"csrf_token": token, "members": salvatore.id})
+    client.post(
+        f"{room.location}/messages",
+        data={"csrf_token": token, "body": "Il bando", "client_id": "elena-form-1"},
+    )
+    [message] = client.get(f"/api{room.location}/messages").get_json()["messages"]
+    address = f"{room.location}/messages/{message['id']}/reactions"
+
+    page = signed_in(salvatore).get(address)
+    assert page.status_code == 200 and "Il bando" in page.get_data(as_text=True)
+    assert signed_in(outsider).get(address).status_code == 404
+    assert (
+        signed_in(outsider).get(f"/rooms/plenary/messages/{message['id']}/reactions").status_code
+        == 404
+    )
+
+
 def test_the_card_says_whom_the_reader_may_write_to(
     signed_in, elena, salvatore, anna, make_user, allow_attendees
 ):
