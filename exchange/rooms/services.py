@@ -463,6 +463,17 @@ def reply_target(room: Room, message_id: int) -> Message:
     return original
 
 
+def reaction_target(slug: str, message_id: int, reader: User) -> Message:
+    """The message a reader without JavaScript is offered emoji for, or :class:`NotFound`:
+    a visible message of room ``slug``, a room the reader may join (a conversation's
+    members only)."""
+    room = get_room(slug, reader)
+    message = get_message(message_id)
+    if message.room_id != room.id or message.is_hidden:
+        raise NotFound()
+    return message
+
+
 def sent_message(author: User, client_id: str) -> Message | None:
     """The message ``author`` already stored under ``client_id`` (a resubmitted form), if any."""
     return _find_by_client_id(author, client_id) if CLIENT_ID_RE.match(client_id) else None

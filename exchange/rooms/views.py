@@ -186,22 +186,20 @@ def react(slug: str, message_id: int) -> ResponseReturnValue:
 
     The room page links here from each message instead of carrying these forms in
     every message it shows (scripts replace them with the toolbar's picker)."""
+    if request.method == "GET":
+        message = services.reaction_target(slug, message_id, acting_user())
+        return render_template(
+            "rooms/react.html",
+            room=message.room,
+            message=message,
+            reaction_choices=services.REACTION_CHOICES,
+        )
     message = services.get_message(message_id)
     if message.room.slug != slug:
         raise NotFound()
-    if request.method == "POST":
-        with flash_refusal(_l("Your reaction was not saved: %(reason)s")):
-            services.react(message, acting_user(), request.form.get("emoji", ""))
-        return redirect(url_for("rooms.show", slug=slug, _anchor=f"message-{message.id}"))
-    room = get_room(slug, acting_user())
-    if message.is_hidden:
-        raise NotFound()
-    return render_template(
-        "rooms/react.html",
-        room=room,
-        message=message,
-        reaction_choices=services.REACTION_CHOICES,
-    )
+    with flash_refusal(_l("Your reaction was not saved: %(reason)s")):
+        services.react(message, acting_user(), request.form.get("emoji", ""))
+    return redirect(url_for("rooms.show", slug=slug, _anchor=f"message-{message.id}"))
 
 
 @bp.get("/api/rooms")

@@ -262,3 +262,18 @@ def test_a_message_shows_the_same_however_it_was_loaded(app, make_user, write):
             [hidden] = [m for m in shown if m["hidden"]]
             assert hidden["hidden"]["by"]["name"] == "Mara"
         assert [m["reply_to"]["excerpt"] for m in shown if m["reply_to"]][1] is None
+
+
+def test_a_reader_without_javascript_gets_emoji_for_a_visible_message_of_a_room_they_may_join(
+    plenary, delegate, make_user
+):
+    """A conversation's members only: tests/conversations/test_views.py."""
+    reader = db.session.merge(make_user(Role.DELEGATE, email="reader@example.org"))
+    shown = post(plenary, delegate, "The tender")
+    assert services.reaction_target("plenary", shown.id, reader) == shown
+    with pytest.raises(NotFound):
+        services.reaction_target("funding", shown.id, reader)  # another room's address
+
+    moderation.hide_message(shown, shown.author, None)
+    with pytest.raises(NotFound):
+        services.reaction_target("plenary", shown.id, reader)
