@@ -84,11 +84,14 @@ def pdf(text: str = "Tender documents") -> bytes:
 
 
 def _zip(entries: Mapping[str, bytes], *, first_stored: str | None = None) -> bytes:
+    """The same entries make the same bytes: each entry's time is fixed, where a bare name
+    would take the clock's, and two samples made across a second's boundary would differ."""
     output = io.BytesIO()
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in entries.items():
+            entry = zipfile.ZipInfo(name, date_time=(2026, 12, 1, 9, 0, 0))
             kind = zipfile.ZIP_STORED if name == first_stored else zipfile.ZIP_DEFLATED
-            archive.writestr(name, data, compress_type=kind)
+            archive.writestr(entry, data, compress_type=kind)
     return output.getvalue()
 
 
