@@ -83,8 +83,13 @@ def test_a_delegate_writes_a_practice_step_by_step_and_submits_it_when_complete(
     page.get_by_label("Sintesi").fill("Sei scuole producono la loro elettricità.")
     page.get_by_label("Dal (anno)").fill("2021")
     page.get_by_role("button", name="Salva e continua").click()
+    # Each step is written once its page has loaded, as a person would.
+    page.wait_for_selector("text=Passo 2 di 6")
+    page.wait_for_load_state()
     page.get_by_label("Cosa è stato fatto").fill("Pannelli su sei tetti.")
     page.get_by_role("button", name="Salva e continua").click()
+    page.wait_for_selector("text=Passo 3 di 6")
+    page.wait_for_load_state()
     page.get_by_label("Risultati (obbligatorio)", exact=True).fill("Metà dell'elettricità è loro.")
     look(page, "results", screen)
     page.get_by_role("button", name="Salva e continua").click()
@@ -93,7 +98,7 @@ def test_a_delegate_writes_a_practice_step_by_step_and_submits_it_when_complete(
     page.wait_for_selector("text=Passo 5 di 6")
     page.get_by_role("link", name="Continua").click()
     page.wait_for_selector("text=Passo 6 di 6")
-    assert page.locator(".missing-fields").count() == 0
+    assert page.locator(".missing-fields").count() == 0, page.inner_text(".missing-fields")
     look(page, "complete", screen)
     page.get_by_role("button", name="Invia per la revisione").click()
     page.wait_for_selector("h1:text('Tetti solari sulle scuole')")
