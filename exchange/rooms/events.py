@@ -18,7 +18,6 @@ from .. import realtime
 from ..errors import as_exchange_error
 from ..errors import ExchangeError
 from ..errors import Unauthenticated
-from ..event.models import Room
 from ..event.services import get_room
 from ..i18n import locale_code
 from ..moderation.services import open_report_count
@@ -123,17 +122,12 @@ def on_join(payload: Payload) -> dict[str, Any]:
         "room": room_json(result.room, locale_code()),
         "messages": page.messages,
         "has_more": page.has_more,
-        **_who_is_there(result.room),
+        **realtime.join_presence(result.room),
         "changes": [change_json(change, staff=staff) for change in result.changes],
         "last_change": result.last_change,
         "last_read_id": result.read.last_read_id,
         "unread_count": result.read.unread_count,
     }
-
-
-def _who_is_there(room: Room) -> dict[str, Any]:
-    presence_now = realtime.room_presence(room)
-    return {"online": presence_now["online"], "online_count": presence_now["online_count"]}
 
 
 @socket_event(Action.JOIN_ROOM)

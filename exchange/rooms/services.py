@@ -693,7 +693,7 @@ def join(
 ) -> JoinResult:
     """Enter a room: record presence; return moderation changes and how far ``user`` has
     read (the page of messages comes from ``rooms.pages``, who is there from
-    ``realtime.room_presence``)."""
+    ``realtime.join_presence``)."""
     presence.enter_room(sid, room)
     changes = moderation_changes(room, changes_after) if changes_after is not None else []
     read = unread.read_state(user, room)
