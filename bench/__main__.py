@@ -1,7 +1,7 @@
 """Measure the exchange against the bare Flask-SocketIO stack, and its library; write the report.
 
     .venv/bin/python -m bench                                  # everything, 3 repeats (make bench)
-    .venv/bin/python -m bench --scenarios a,d --repeat 1
+    .venv/bin/python -m bench --scenarios a,d --repeat 1       # report in instance/bench/
     .venv/bin/python -m bench --quick --output /tmp/performance.md   # tiny sizes, in seconds
 
 Scenarios: (a) one busy room, (b) a thousand in the plenary, (c) 2,000 idle clients
@@ -73,6 +73,24 @@ ROOT = Path(__file__).resolve().parent.parent
 ALL = ("a", "b", "c", "d", "e", "f", "g", "h", "i", "j")
 #: Where a run keeps its figures, so that the report can be written again (--render).
 LAST_RUN = ROOT / "instance" / "bench" / "last-run.pickle"
+#: The project's record of its performance: only a whole run writes it (:func:`is_whole`).
+RECORD = ROOT / "docs" / "performance.md"
+#: Where any other run writes its report unless told (``--output``).
+SCRATCH_REPORT = ROOT / "instance" / "bench" / "performance.md"
+#: The options that change what a run measures; the record is measured with their defaults.
+MEASURING_OPTIONS = (
+    "scenarios",
+    "repeat",
+    "quick",
+    "day_seconds",
+    "day_people",
+    "databases",
+    "async_modes",
+    "profile",
+    "practices",
+    "load_processes",
+    "app_settings",
+)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -94,7 +112,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=DAY_PEOPLE,
         help=f"how many people come to the realistic day (j) (default {DAY_PEOPLE})",
     )
-    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "performance.md")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help=f"where the report goes (default {RECORD.relative_to(ROOT)} for a whole run with "
+        f"the defaults, {SCRATCH_REPORT.relative_to(ROOT)} for any other)",
+    )
     parser.add_argument(
         "--databases", default="sqlite,postgresql", help="the app's databases for (d) and (f)"
     )
@@ -132,6 +155,40 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         f"(each run saves them in {LAST_RUN.relative_to(ROOT)})",
     )
     return parser.parse_args(argv)
+
+
+def is_whole(options: argparse.Namespace) -> bool:
+    """Whether the run measures what the record measures: every option at its default.
+
+    A run of some scenarios, of one repeat or with a changed setting is a probe: its
+    report must not replace the record's tables with a part of them."""
+    defaults = parse_args([])
+    return all(
+        _normal(name, getattr(options, name)) == _normal(name, getattr(defaults, name))
+        for name in MEASURING_OPTIONS
+    )
+
+
+def _normal(name: str, value: object) -> object:
+    """Comma-separated choices compared as sets: ``sqlite,postgresql`` is the default too."""
+    if name in ("scenarios", "databases", "async_modes") and isinstance(value, str):
+        return frozenset(_split(value))
+    return value
+
+
+def measured_argv(report: Report) -> list[str]:
+    """The options of the run that measured a saved report, read back from its command."""
+    return shlex.split(report.command)[3:]
+
+
+def report_path(options: argparse.Namespace, measured: Sequence[str]) -> Path:
+    """Where a report goes: where asked, else the record for a whole run, else scratch.
+
+    ``measured`` are the options of the run that measured the figures (for ``--render``,
+    those of the saved run)."""
+    if options.output is not None:
+        return Path(options.output)
+    return RECORD if is_whole(parse_args(measured)) else SCRATCH_REPORT
 
 
 def _app_setting(text: str) -> tuple[str, str]:
@@ -559,8 +616,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.render:
         with options.render.open("rb") as saved:
             report = pickle.load(saved)  # noqa: S301 - our own file
+        options.output = report_path(options, measured_argv(report))
         text = render(report, rerendered=now(), analysis=kept_analysis(options.output))
     else:
+        options.output = report_path(options, args)
         report = execute(options)
         LAST_RUN.parent.mkdir(parents=True, exist_ok=True)
         with LAST_RUN.open("wb") as saved:

@@ -146,6 +146,52 @@ def test_a_setting_that_is_not_the_apps_is_refused(text, capsys):
     assert "expected EXCHANGE_NAME=VALUE" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["--scenarios", "j,i,h,g,f,e,d,c,b,a"],
+        ["--databases", "postgresql, sqlite", "--repeat", "3"],
+    ],
+)
+def test_only_a_whole_run_with_the_defaults_writes_the_record(argv):
+    assert bench.report_path(bench.parse_args(argv), argv) == bench.RECORD
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--scenarios", "a,d"],
+        ["--repeat", "1"],
+        ["--quick"],
+        ["--databases", "sqlite"],
+        ["--async-modes", "eventlet"],
+        ["--no-profile"],
+        ["--day-seconds", "60"],
+        ["--practices", "1000"],
+        ["--load-processes", "1"],
+        ["--app-setting", "EXCHANGE_SQLITE_SYNCHRONOUS=NORMAL"],
+    ],
+)
+def test_a_partial_or_changed_run_never_replaces_the_record(argv):
+    assert bench.report_path(bench.parse_args(argv), argv) == bench.SCRATCH_REPORT
+
+
+def test_a_report_goes_where_it_is_asked_to_whatever_the_run(tmp_path):
+    argv = ["--scenarios", "a", "--output", str(tmp_path / "a.md")]
+    assert bench.report_path(bench.parse_args(argv), argv) == tmp_path / "a.md"
+
+
+def test_a_report_written_again_goes_where_the_run_that_measured_it_belongs():
+    options = bench.parse_args(["--render", "last-run.pickle"])
+    partial = Report(
+        command="python -m bench --scenarios a --repeat 1", repeat=1, quick=False, started="now"
+    )
+    whole = Report(command="python -m bench", repeat=3, quick=False, started="now")
+    for report, expected in ((partial, bench.SCRATCH_REPORT), (whole, bench.RECORD)):
+        assert bench.report_path(options, bench.measured_argv(report)) == expected
+
+
 def test_no_event_the_benchmarks_clients_send_is_held_back_by_flood_control(tmp_path):
     # The load's senders go faster than a person may: left at its default (6 per 30 s), the
     # edit limit refused most edits of (a), whose 10 senders edit 15 messages each per 30 s.
