@@ -60,11 +60,13 @@ def test_asked_voted_answered_and_moved_live_in_another_browser(browser, live_se
     assert titles(watcher) == ["Quanto dura la garanzia?", "Chi ha pagato i pannelli?"]
 
     voter.locator(".question", has_text="Chi ha pagato").locator(".vote-button").click()
-    watcher.locator(".question", has_text="Chi ha pagato").locator(".vote-button").click()
+    # The vote moves it to the top of the other browser's list, live. Only then does that
+    # browser vote: a click while the list reorders would land on whatever moved under it.
     wait_until(
         watcher,
         "document.querySelector('#question-list .question').textContent.includes('Chi ha pagato')",
     )
+    watcher.locator(".question", has_text="Chi ha pagato").locator(".vote-button").click()
     wait_until(voter, "document.querySelector('#question-list .vote-count').textContent === '2'")
     assert (
         watcher.locator(".question", has_text="Chi ha pagato")
