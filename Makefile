@@ -44,7 +44,8 @@ TEST_WORKERS ?= auto
 test: $(VENV)/.dev $(ACE_DIR)/node_modules/.installed
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
-## Measure the exchange against the bare Flask-SocketIO stack; writes docs/performance.md.
+## Measure the exchange against the bare Flask-SocketIO stack; a whole run writes docs/performance.md,
+## one with BENCH_ARGS changing what it measures writes instance/bench/performance.md.
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
