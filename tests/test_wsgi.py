@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import resource
+import socket
 import threading
 import uuid
 from pathlib import Path
 
 import pytest
+import requests
 import sqlalchemy as sa
 
 from exchange.accounts.models import Role
@@ -126,3 +128,19 @@ def test_gevent_serves_the_chat_too(database_url, tmp_path, make_user):
     finally:
         server.stop()
     assert "(gevent)" in server.log_path.read_text()
+
+
+def test_a_live_server_whose_free_port_was_taken_meanwhile_starts_on_another(
+    database_url, tmp_path
+):
+    server = LiveServer(database_url, tmp_path)
+    with socket.socket() as taker:
+        taker.bind(("127.0.0.1", 0))
+        server.port = taker.getsockname()[1]  # as if another process bound it first
+        taken = server.port
+        server.start()
+    try:
+        assert server.port != taken
+        assert requests.get(server.url + "/healthz", timeout=5).status_code == 200
+    finally:
+        server.stop()

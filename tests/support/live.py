@@ -26,6 +26,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+class PortTaken(RuntimeError):
+    """The server could not bind its port: another process took it first."""
+
+
 class LiveServer:
     """One ``python wsgi.py`` process on a free port, with its log kept for failures."""
 
@@ -40,6 +44,8 @@ class LiveServer:
         self.database_url = database_url
         self.workdir = workdir
         self.port = port or free_port()
+        #: A port picked here may be taken by another process before the server binds it.
+        self.port_is_ours_to_change = port is None
         self.extra_env = dict(env or {})
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = workdir / f"server-{self.port}.log"
@@ -84,7 +90,22 @@ class LiveServer:
         return env
 
     def start(self, timeout: float = 20, **popen: Any) -> LiveServer:
-        """Start ``python wsgi.py`` and wait until it answers ``/healthz``."""
+        """Start ``python wsgi.py`` and wait until it answers ``/healthz``.
+
+        A free port is free only until someone binds it: another test's process can take
+        it between :func:`free_port` and the server's bind. Then, unless the test chose
+        the port, the server is started again on another one."""
+        for _ in range(3):
+            try:
+                return self._start(timeout, **popen)
+            except PortTaken:
+                if not self.port_is_ours_to_change:
+                    raise
+                self.port = free_port()
+                self.log_path = self.workdir / f"server-{self.port}.log"
+        return self._start(timeout, **popen)
+
+    def _start(self, timeout: float, **popen: Any) -> LiveServer:
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the process
         self.process = subprocess.Popen(
             [sys.executable, "wsgi.py"],
@@ -97,7 +118,10 @@ class LiveServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.log_tail()}")
+                tail = self.log_tail()
+                if "Address already in use" in tail:
+                    raise PortTaken(f"port {self.port} was taken:\n{tail}")
+                raise RuntimeError(f"server exited early:\n{tail}")
             try:
                 if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
                     return self
